@@ -1,0 +1,192 @@
+"""Cell values as officers type them → typed values (SPEC §2 « Cell values »).
+
+Each parser takes one raw value (as python-calamine returns it: str, int, float,
+bool, date, datetime…) and returns the typed value, or raises ``CellError`` with a
+French message. Empty cells never reach a parser. Parsers are applied once per
+distinct value (see ``convert``), so a 170,000-row column costs what its distinct
+values cost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from stdnum.fr import siren as stdnum_siren
+
+
+class CellError(ValueError):
+    """A value that cannot be read; the message is French and says what to do."""
+
+
+SPACES = re.compile(r"[\s\u00a0\u202f\u2007]+")
+ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?$")
+FRENCH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+AMOUNT = re.compile(r"^([+-]?)(\d+)(?:\.(\d+))?$")
+INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+def is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    return isinstance(value, float) and value != value  # NaN
+
+
+def clean_text(value: Any) -> str:
+    """Text with surrounding spaces (including non-breaking ones) removed."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip(" \t\r\n\u00a0\u202f")
+
+
+def parse_text(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return clean_text(value)
+
+
+def parse_code(value: Any) -> str:
+    """A coded value (catégorie, prestation, rôle): compared without case or spaces."""
+    return clean_text(value).lower().replace(" ", "_").replace("-", "_")
+
+
+def parse_date(value: Any) -> dt.date:
+    """Excel date, ISO ``2026-03-15`` or French ``15/03/2026``; nothing ambiguous."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip(" \t\r\n\u00a0\u202f").lstrip("'")
+        match = ISO_DATE.match(text)
+        if match:
+            year, month, day = (int(g) for g in match.groups())
+        else:
+            match = FRENCH_DATE.match(text)
+            if not match:
+                raise CellError(
+                    "date illisible : écrire une date Excel, JJ/MM/AAAA ou AAAA-MM-JJ"
+                )
+            day, month, year = (int(g) for g in match.groups())
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            raise CellError("date impossible (ce jour n'existe pas)") from None
+    raise CellError("date attendue : écrire une date Excel, JJ/MM/AAAA ou AAAA-MM-JJ")
+
+
+def parse_cents(value: Any) -> int:
+    """An amount in euros (number or French text) → integer cents, at most 2 decimals."""
+    if isinstance(value, bool):
+        raise CellError("montant attendu")
+    if isinstance(value, int):
+        return value * 100
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise CellError("montant attendu")
+        text = repr(value)
+        if "e" in text or "E" in text:
+            text = format(Decimal(text), "f")
+    elif isinstance(value, str):
+        text = SPACES.sub("", value).lstrip("'")
+        for suffix in ("€", "EUR", "eur", "euros", "euro"):
+            if text.endswith(suffix):
+                text = text[: -len(suffix)]
+                break
+        if "," in text and "." in text and text.rfind(",") > text.rfind("."):
+            text = text.replace(".", "")  # 1.234,56: dots group thousands
+        text = text.replace(",", ".")
+    else:
+        raise CellError("montant attendu")
+    match = AMOUNT.match(text)
+    if not match:
+        raise CellError("montant illisible : écrire par exemple 1234,56 ou 1 234,56 €")
+    sign, units, decimals = match.groups()
+    decimals = (decimals or "").rstrip("0")
+    if len(decimals) > 2:
+        raise CellError("montant avec plus de 2 décimales : arrondir au centime")
+    cents = int(units) * 100 + int(decimals.ljust(2, "0"))
+    return -cents if sign == "-" else cents
+
+
+def parse_integer(value: Any) -> int:
+    """A whole number (population, exercice, type de frais), as number or text."""
+    if isinstance(value, bool):
+        raise CellError("nombre entier attendu")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise CellError("nombre entier attendu (sans décimales)")
+    if isinstance(value, str):
+        text = SPACES.sub("", value).lstrip("'")
+        if text.endswith(",0") or text.endswith(".0"):
+            text = text[:-2]
+        if INTEGER.match(text):
+            return int(text)
+    raise CellError("nombre entier attendu")
+
+
+def parse_siren(value: Any) -> str:
+    """A SIREN as text or number, spaces allowed, left-padded to 9 digits, Luhn-checked."""
+    if isinstance(value, bool):
+        raise CellError("SIREN attendu (9 chiffres)")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise CellError("SIREN attendu (9 chiffres)")
+        value = int(value)
+    text = SPACES.sub("", str(value)).lstrip("'").replace(".", "")
+    if not text.isdigit() or not text.isascii():
+        raise CellError("SIREN attendu : 9 chiffres, sans lettres")
+    if len(text) == 14:
+        raise CellError(
+            f"numéro SIRET (14 chiffres) au lieu d'un SIREN : garder les 9 premiers "
+            f"chiffres ({text[:9]})"
+        )
+    if len(text) > 9:
+        raise CellError(f"SIREN de {len(text)} chiffres : un SIREN en a 9")
+    text = text.zfill(9)
+    if not stdnum_siren.is_valid(text):
+        raise CellError("SIREN invalide (la clé de contrôle de Luhn ne correspond pas)")
+    return text
+
+
+def convert(
+    raw: pd.Series, parser: Callable[[Any], Any]
+) -> tuple[pd.Series, dict[Any, str]]:
+    """Apply ``parser`` to each non-blank cell of ``raw``, once per distinct value.
+
+    Returns the typed series (``None`` where blank or unreadable) and, for each
+    unreadable cell's index label, the French message.
+    """
+    codes, uniques = pd.factorize(raw.array, use_na_sentinel=True)
+    results: list[Any] = []
+    messages: list[str | None] = []
+    for value in uniques:
+        result, message = None, None
+        if not is_blank(value):
+            try:
+                result = parser(value)
+            except CellError as error:
+                message = str(error)
+        results.append(result)
+        messages.append(message)
+    results.append(None)  # code -1: missing
+    messages.append(None)
+    table = np.empty(len(results), dtype=object)
+    table[:] = results
+    typed = pd.Series(table[codes], index=raw.index, dtype=object)
+    bad = [i for i, message in enumerate(messages) if message is not None]
+    problems: dict[Any, str] = {}
+    if bad:
+        rows = np.flatnonzero(np.isin(codes, bad))
+        problems = {raw.index[r]: messages[codes[r]] for r in rows}
+    return typed, problems

@@ -1,0 +1,249 @@
+"""What each member owes for exercise E as of date A (SPEC §3).
+
+Vectorised: members, subscriptions and barème rows are joined as tables, never
+looped over one by one. Every charge keeps the Excel row of the barème line it
+applies, so an auditor can trace each euro.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .anomalies import Anomaly
+from .normalise import Table
+from .rules import (
+    active_in,
+    dissolution_date,
+    effective_withdrawal,
+    has_bracket,
+    in_bracket,
+    is_coordinator,
+    r1_exemption,
+)
+from .validate import split_codes
+
+CHARGE_COLUMNS = [
+    "siren", "membre", "categorie", "exercice", "type_frais", "consultation", "prestation",
+    "bareme_ligne", "bareme_libelle", "montant", "motif", "regle",
+]
+RULES = {
+    (2, False): "Type 2 : forfait annuel par membre (R7)",
+    (2, True): "Type 2 : forfait annuel par prestation souscrite (R6, R7)",
+    (1, False): "Type 1 : forfait par consultation, par membre participant",
+    (1, True): "Type 1 : forfait par consultation, par prestation souscrite couverte (R6)",
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A run: exercise E and as-of date A (the month's last day)."""
+
+    year: int
+    as_of: pd.Timestamp
+
+    @property
+    def first_day(self) -> pd.Timestamp:
+        return pd.Timestamp(year=self.year, month=1, day=1)
+
+    @property
+    def last_day(self) -> pd.Timestamp:
+        return min(pd.Timestamp(year=self.year, month=12, day=31), self.as_of)
+
+
+@dataclass
+class Due:
+    charges: pd.DataFrame
+    dissolution: pd.Timestamp | None
+    active_members: int
+    consultations: list[str]
+
+
+def compute(tables: dict[str, Table], period: Period) -> tuple[Due, list[Anomaly]]:
+    members_table = tables["membres"]
+    members = members_table.frame.assign(
+        retrait_effectif=lambda f: effective_withdrawal(f["date_notification_retrait"]),
+    )
+    members = members.assign(membre_ligne=members.index)
+    subscriptions = _subscriptions(tables["souscriptions"].frame, members)
+    tariffs = tables["bareme"].frame.assign(bareme_ligne=tables["bareme"].frame.index)
+    exemptions = tables["exonerations"].frame if "exonerations" in tables else None
+    dissolution = dissolution_date(members)
+    active = active_in(members, period.year, period.as_of, dissolution)
+
+    problems: list[Anomaly] = []
+    parts = []
+    type2, missing = _type2(members, active, subscriptions, tariffs, exemptions, period)
+    parts.append(type2)
+    problems += _coverage_errors(members_table, missing)
+    launched = _consultations_of(tables["consultations"].frame, period, dissolution)
+    for consultation in launched.itertuples():
+        type1, missing = _type1(members, subscriptions, tariffs, exemptions, consultation,
+                                period)
+        parts.append(type1)
+        problems += _coverage_errors(members_table, missing)
+    charges = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    charges = _finish(charges, period)
+    due = Due(charges, dissolution, int((active & ~is_coordinator(members)).sum()),
+              list(launched["code"]))
+    return due, problems
+
+
+def _subscriptions(frame: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """Subscriptions with their start defaulted to the member's adhesion (SPEC §2.2)."""
+    adhesion = members.drop_duplicates("siren").set_index("siren")["date_adhesion"]
+    return frame.assign(date_debut=frame["date_debut"].fillna(frame["siren"].map(adhesion)))
+
+
+def _type2(members, active, subscriptions, tariffs, exemptions, period: Period):
+    """Type 2: the per-member rows and one per subscribed service in the year, unless
+    exempt (R1 or a voted exemption) — then listed at 0 with the motif."""
+    eligible = members[active & ~is_coordinator(members)].copy()
+    motif = r1_exemption(members, active)[eligible.index]
+    voted = _voted_exemptions(exemptions, 2, period.year)
+    eligible["motif"] = motif.fillna(eligible["siren"].map(voted))
+    valid = _valid_on(tariffs, 2, period.first_day)
+    in_year = subscriptions[
+        (subscriptions["date_debut"] <= period.last_day)
+        & (subscriptions["date_fin"].isna() | (subscriptions["date_fin"] >= period.first_day))
+    ]
+    services = in_year[["siren", "prestation"]].drop_duplicates()
+    services = services.merge(eligible, on="siren")
+    charges, missing = _price(eligible, services, valid, context=period.first_day)
+    charges = charges.assign(type_frais=2, consultation="")
+    return charges, missing
+
+
+def _type1(members, subscriptions, tariffs, exemptions, consultation, period: Period):
+    """Type 1, for one consultation: each member (coordinator aside) that joined by the
+    end of its adhesion window (R5), not withdrawn on launch day, with a subscription to
+    a covered service not ended before launch."""
+    launch = consultation.date_lancement
+    covered = split_codes(consultation.prestations)
+    eligible = members[
+        ~is_coordinator(members)
+        & (members["date_adhesion"] <= consultation.fin_adhesion)
+        & (members["retrait_effectif"].isna() | (members["retrait_effectif"] > launch))
+    ].copy()
+    taking_part = subscriptions[
+        subscriptions["prestation"].isin(covered)
+        & (subscriptions["date_fin"].isna() | (subscriptions["date_fin"] >= launch))
+        & subscriptions["siren"].isin(eligible["siren"])
+    ]
+    services = taking_part[["siren", "prestation"]].drop_duplicates()
+    eligible = eligible[eligible["siren"].isin(services["siren"])]
+    voted = _voted_exemptions(exemptions, 1, period.year)
+    eligible["motif"] = eligible["siren"].map(voted)
+    services = services.merge(eligible, on="siren")
+    valid = _valid_on(tariffs, 1, launch)
+    charges, missing = _price(eligible, services, valid, context=launch,
+                              consultation=consultation.code)
+    return charges.assign(type_frais=1, consultation=consultation.code), missing
+
+
+def _price(eligible, services, valid, context, consultation=None):
+    """Join members (per-member rows) and their services (per-service rows) to the
+    barème by category and population bracket; report who no row covers."""
+    per_member = _match(eligible, valid[valid["prestation"].isna()], ["categorie"])
+    per_member = per_member.assign(prestation="")
+    per_service = _match(
+        services, valid[valid["prestation"].notna()], ["categorie", "prestation"]
+    )
+    charges = pd.concat([per_member, per_service], ignore_index=True)
+    any_row = _match(eligible, valid.drop(columns="prestation"), ["categorie"])
+    unpriced = eligible[~eligible["siren"].isin(any_row["siren"])]
+    exempt_unpriced = unpriced[unpriced["motif"].notna()]
+    charges = pd.concat(
+        [charges, exempt_unpriced.assign(prestation="", bareme_ligne=pd.NA, montant=0,
+                                         libelle="")],
+        ignore_index=True,
+    )
+    missing = unpriced[unpriced["motif"].isna()].assign(
+        contexte=context, consultation_code=consultation,
+        sans_population=lambda f: f["population"].isna()
+        & f["categorie"].isin(valid.loc[has_bracket(valid["population_min"],
+                                                    valid["population_max"]), "categorie"]),
+    )
+    return charges, missing
+
+
+def _match(left: pd.DataFrame, tariffs: pd.DataFrame, on: list[str]) -> pd.DataFrame:
+    keep = ["bareme_ligne", "population_min", "population_max", "montant", "libelle", *on]
+    pairs = left.merge(tariffs[keep], on=on, how="inner")
+    population = pairs["population"]
+    bracket = has_bracket(pairs["population_min"], pairs["population_max"])
+    fits = in_bracket(population, pairs["population_min"], pairs["population_max"])
+    fits = fits.fillna(False).astype(bool) | (population.isna() & ~bracket)
+    return pairs[fits]
+
+
+def _valid_on(tariffs: pd.DataFrame, type_frais: int, day: pd.Timestamp) -> pd.DataFrame:
+    """SPEC §2.3: type 2 uses the rows valid on 1 January E, type 1 on the launch date."""
+    return tariffs[
+        (tariffs["type_frais"] == type_frais)
+        & (tariffs["valable_du"] <= day)
+        & (tariffs["valable_au"].isna() | (tariffs["valable_au"] >= day))
+    ]
+
+
+def _voted_exemptions(exemptions: pd.DataFrame | None, type_frais: int, year: int) -> pd.Series:
+    if exemptions is None or exemptions.empty:
+        return pd.Series(dtype=object)
+    rows = exemptions[
+        (exemptions["type_frais"] == type_frais)
+        & (exemptions["exercice"].isna() | (exemptions["exercice"] == year))
+    ]
+    rows = rows.drop_duplicates("siren")
+    return ("Exonéré (délibération) : " + rows["motif"].astype(str)).set_axis(rows["siren"])
+
+
+def _consultations_of(frame: pd.DataFrame, period: Period, dissolution) -> pd.DataFrame:
+    """Consultations launched in E, by A, and before the dissolution (R3)."""
+    launch = frame["date_lancement"]
+    keep = (launch.dt.year == period.year) & (launch <= period.as_of)
+    if dissolution is not None:
+        keep &= launch < dissolution
+    return frame[keep].sort_values(["date_lancement", "code"])
+
+
+def _coverage_errors(members: Table, missing: pd.DataFrame) -> list[Anomaly]:
+    problems = []
+    for item in missing.itertuples():
+        day = item.contexte.strftime("%d/%m/%Y")
+        what = (f"de type 1 valable le {day} (lancement de la consultation "
+                f"{item.consultation_code})" if item.consultation_code else
+                f"de type 2 valable le {day}")
+        if item.sans_population:
+            problems.append(members.anomaly(
+                item.membre_ligne, "population", "population-manquante",
+                f"population manquante : les lignes du barème {what} pour la catégorie "
+                f"« {item.categorie} » dépendent de la population"))
+        else:
+            population = "" if pd.isna(item.population) else f", population {item.population}"
+            problems.append(members.anomaly(
+                item.membre_ligne, "categorie", "bareme-non-couvert",
+                f"aucune ligne du barème {what} ne couvre ce membre (catégorie "
+                f"« {item.categorie} »{population}) : compléter le barème"))
+    return problems
+
+
+def _finish(charges: pd.DataFrame, period: Period) -> pd.DataFrame:
+    if charges.empty:
+        return pd.DataFrame(columns=CHARGE_COLUMNS)
+    exempt = charges["motif"].notna()
+    charges = charges.assign(
+        membre=charges["nom"],
+        exercice=period.year,
+        montant=charges["montant"].where(~exempt, 0).astype("int64"),
+        motif=charges["motif"].fillna(""),
+        bareme_libelle=charges["libelle"].fillna(""),
+        bareme_ligne=charges["bareme_ligne"].astype("Int64"),
+        regle=[RULES[(t, p != "")] for t, p in zip(charges["type_frais"], charges["prestation"],
+                                                  strict=True)],
+    )
+    charges = charges[CHARGE_COLUMNS].sort_values(
+        ["siren", "type_frais", "consultation", "prestation", "bareme_ligne"],
+        kind="stable", na_position="first",
+    )
+    return charges.reset_index(drop=True)

@@ -1,0 +1,222 @@
+"""Raw grids → typed tables (SPEC §2 « Headers » and « Cell values »).
+
+A ``Table`` keeps, for every typed value, the Excel row it came from (its index), the
+header as the officer wrote it and the raw value, so that any later check can point
+at the exact cell.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from schemas import SheetSpec
+
+from .anomalies import ERROR, WARNING, Anomaly, shown
+from .cells import (
+    convert,
+    is_blank,
+    parse_cents,
+    parse_code,
+    parse_date,
+    parse_integer,
+    parse_siren,
+    parse_text,
+)
+from .reader import RawSheet
+
+PARSERS: dict[str, Callable[[Any], Any]] = {
+    "text": parse_text,
+    "code": parse_code,
+    "siren": parse_siren,
+    "date": parse_date,
+    "amount": parse_cents,
+    "integer": parse_integer,
+}
+DTYPES = {"date": "datetime64[ns]", "amount": "Int64", "integer": "Int64"}
+HEADER_SEARCH_ROWS = 30
+# Sheets officers keep beside the data (our templates' notice): never warned about.
+KNOWN_EXTRA_SHEETS = ("notice",)
+
+
+def normalise_header(text: Any) -> str:
+    """``"Date adhésion "`` → ``date_adhesion`` (SPEC §2)."""
+    decomposed = unicodedata.normalize("NFKD", str(text)).lower()
+    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "_", ascii_only).strip("_")
+
+
+ARTICLES = {"de", "d", "du", "des", "la", "le", "l"}
+
+
+def column_name(text: Any, known: dict[str, str]) -> str:
+    """The expected column a header means: its normalised form, or that form without
+    French articles (« Commune de rattachement » → ``commune_rattachement``)."""
+    name = normalise_header(text)
+    if name in known:
+        return name
+    shorter = "_".join(p for p in name.split("_") if p not in ARTICLES)
+    return shorter if shorter in known else name
+
+
+@dataclass
+class Table:
+    """One input sheet, typed; index = the Excel row of each record."""
+
+    spec: SheetSpec
+    file: str
+    sheet: str
+    frame: pd.DataFrame
+    raw: pd.DataFrame
+    headers: dict[str, str]
+    header_row: int
+
+    def anomaly(
+        self, row: int | None, column: str, code: str, message: str, severity: str = ERROR
+    ) -> Anomaly:
+        value = ""
+        if row is not None and column in self.raw.columns:
+            value = shown(self.raw.at[row, column])
+        header = self.headers.get(column, column)
+        return Anomaly(self.file, self.sheet, row, header, value, severity, code, message)
+
+
+def pick_sheet(
+    sheets: list[RawSheet], spec: SheetSpec, file: str
+) -> tuple[RawSheet | None, list[Anomaly]]:
+    """The sheet ``spec`` describes: the only sheet, or the one with its name."""
+    wanted = normalise_header(spec.sheet)
+    named = [s for s in sheets if normalise_header(s.name) == wanted]
+    if named:
+        return named[0], []
+    if len(sheets) == 1 and not spec.optional_sheet and spec.stem != "bareme":
+        return sheets[0], []
+    if len(sheets) == 1 and spec.stem == "bareme" and spec.sheet == "Bareme":
+        return sheets[0], []
+    if spec.optional_sheet:
+        return None, []
+    found = ", ".join(f"« {s.name} »" for s in sheets) or "aucune"
+    return None, [
+        Anomaly(
+            file, spec.sheet, None, "", "", ERROR, "feuille-manquante",
+            f"feuille « {spec.sheet} » introuvable (feuilles présentes : {found}) : "
+            f"renommer la feuille en « {spec.sheet} »",
+        )
+    ]
+
+
+def to_table(raw: RawSheet, spec: SheetSpec) -> tuple[Table | None, list[Anomaly]]:
+    """Find the header row, map the columns, read every cell; ``None`` if unusable."""
+    problems: list[Anomaly] = []
+
+    def sheet_problem(code: str, message: str, row=None, column="", value="", severity=ERROR):
+        problems.append(
+            Anomaly(raw.file, raw.name, row, column, value, severity, code, message)
+        )
+
+    header_index = _find_header_row(raw.rows, spec)
+    if header_index is None:
+        expected = ", ".join(spec.columns)
+        sheet_problem(
+            "feuille-vide",
+            f"feuille vide : aucune ligne d'en-tête ; colonnes attendues : {expected}",
+            column=", ".join(spec.required),
+        )
+        return None, problems
+    header_cells = raw.rows[header_index]
+    header_row = header_index + 1
+    positions: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    for position, cell in enumerate(header_cells):
+        if is_blank(cell):
+            continue
+        written = str(cell).strip()
+        name = column_name(written, spec.columns)
+        if name in positions:
+            sheet_problem(
+                "colonne-double",
+                f"colonne « {written} » en double (déjà colonne « {headers[name]} ») : "
+                "n'en garder qu'une",
+                row=header_row, column=written, value=written,
+            )
+        elif name in spec.columns:
+            positions[name] = position
+            headers[name] = written
+        else:
+            sheet_problem(
+                "colonne-inconnue", f"colonne « {written} » inconnue : ignorée",
+                row=header_row, column=written, value=written, severity=WARNING,
+            )
+    missing = [c for c in spec.required if c not in positions]
+    if missing:
+        sheet_problem(
+            "colonnes-manquantes",
+            f"colonne(s) obligatoire(s) manquante(s) : {', '.join(missing)} ; colonnes "
+            f"attendues : {', '.join(spec.columns)}",
+            row=header_row, column=", ".join(missing),
+        )
+    if any(p.is_error for p in problems):
+        return None, problems
+
+    body = raw.rows[header_index + 1 :]
+    excel_rows = range(header_row + 1, header_row + 1 + len(body))
+    keep = [i for i, cells in enumerate(body) if not all(is_blank(c) for c in cells)]
+    index = pd.Index([excel_rows[i] for i in keep], name="ligne")
+    raw_columns = {}
+    for name in spec.columns:
+        position = positions.get(name)
+        values = [
+            body[i][position] if position is not None and position < len(body[i]) else None
+            for i in keep
+        ]
+        raw_columns[name] = pd.Series(values, index=index, dtype=object)
+    raw_frame = pd.DataFrame(raw_columns, index=index)
+    table = Table(spec, raw.file, raw.name, pd.DataFrame(index=index), raw_frame, headers,
+                  header_row)
+
+    bad_by_column: dict[int, list[tuple[int, str]]] = {}
+    for (row, column), message in raw.bad_cells.items():
+        bad_by_column.setdefault(column - 1, []).append((row, message))
+    for name, kind in spec.columns.items():
+        typed, unreadable = convert(raw_frame[name], PARSERS[kind])
+        for row, message in bad_by_column.get(positions.get(name, -1), []):
+            if row in typed.index:
+                unreadable[row] = message
+                typed.at[row] = None
+        for row, message in unreadable.items():
+            problems.append(table.anomaly(row, name, f"valeur-{kind}", message))
+        if name in spec.defaults:
+            default = spec.defaults[name]
+            missing_value = raw_frame[name].map(is_blank)
+            typed = typed.where(~missing_value, default)
+        table.frame[name] = _typed(typed, kind)
+    return table, problems
+
+
+def _find_header_row(rows: list[list[Any]], spec: SheetSpec) -> int | None:
+    """The first row holding every required column, else the one holding the most."""
+    best, best_count = None, 0
+    for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        names = {column_name(c, spec.columns) for c in cells if not is_blank(c)}
+        count = len(names & set(spec.columns))
+        if set(spec.required) <= names:
+            return index
+        if count > best_count:
+            best, best_count = index, count
+    if best is None:
+        return next((i for i, cells in enumerate(rows) if not all(map(is_blank, cells))), None)
+    return best
+
+
+def _typed(values: pd.Series, kind: str) -> pd.Series:
+    dtype = DTYPES.get(kind)
+    if dtype is None:
+        return values.astype(object)
+    if kind == "date":
+        return pd.to_datetime(values, errors="raise").astype(dtype)
+    return pd.Series(pd.array(values.tolist(), dtype=dtype), index=values.index)

@@ -1,0 +1,277 @@
+"""One monthly run, top to bottom: read → validate → compute → reconcile → render → audit.
+
+``run()`` is what the CLI, the scheduler and the tests call. It returns an exit
+status (SPEC §4) and never prints: progress goes to the ``progress`` callback.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import os
+import resource
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from schemas import SHEETS
+
+from .anomalies import Anomaly, InputError, has_errors, sort_key
+from .audit import Control, SheetCount
+from .charges import Due, Period, compute
+from .journal import record
+from .normalise import Table, pick_sheet, to_table
+from .reader import InputFile, Limits, RawSheet, hidden_sheet_warning, locate, read_workbook
+from .reconciliation import reconcile
+from .report import Report, render_anomalies, render_report
+from .safeio import (
+    exclusive,
+    publish,
+    remove_stale_temporaries,
+    retire,
+    temporary_path,
+    write_bytes_atomically,
+    write_new,
+)
+from .validate import validate
+
+OPTIONAL_FILES = ("titres",)
+EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_BUSY = 0, 1, 2, 3
+
+
+@dataclass
+class Stage:
+    name: str
+    seconds: float
+    peak_rss_mib: float
+    rows: int
+
+
+@dataclass
+class Outcome:
+    status: int
+    month: str
+    report: Path | None = None
+    anomalies_file: Path | None = None
+    report_outcome: str = ""
+    kept_previous: Path | None = None
+    anomalies: list[Anomaly] = field(default_factory=list)
+    stages: list[Stage] = field(default_factory=list)
+    dissolution: str = ""
+    totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Anomaly]:
+        return [a for a in self.anomalies if a.is_error]
+
+    @property
+    def warnings(self) -> list[Anomaly]:
+        return [a for a in self.anomalies if not a.is_error]
+
+
+Progress = Callable[[str, str], None]
+
+
+def period_of(month: str) -> Period:
+    year, number = (int(part) for part in month.split("-"))
+    last = calendar.monthrange(year, number)[1]
+    return Period(year, pd.Timestamp(year=year, month=number, day=last))
+
+
+@dataclass
+class Loaded:
+    files: list[InputFile]
+    tables: dict[str, Table]
+    counts: list[SheetCount]
+    anomalies: list[Anomaly]
+
+
+def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Loaded:
+    """Read and validate every input; problems come back as anomalies, never raised."""
+    say = progress or (lambda stage, text: None)
+    anomalies: list[Anomaly] = []
+    files: list[InputFile] = []
+    tables: dict[str, Table] = {}
+    counts: list[SheetCount] = []
+    if not inputs.is_dir():
+        anomalies.append(Anomaly(str(inputs), "", None, "", "", "erreur", "dossier-absent",
+                                 f"dossier des entrées introuvable : {inputs}"))
+        return Loaded(files, tables, counts, anomalies)
+    stems = dict.fromkeys(spec.stem for spec in SHEETS)
+    for stem in stems:
+        found, problems = locate(inputs, stem)
+        anomalies += problems
+        if found is None:
+            if not problems and stem not in OPTIONAL_FILES:
+                anomalies.append(Anomaly(f"{stem}.xlsx", "", None, "", "", "erreur",
+                                         "fichier-manquant",
+                                         f"fichier « {stem} » absent du dossier {inputs} "
+                                         "(.xlsx, .xlsm, .xls ou .ods)"))
+            continue
+        files.append(found)
+        say("lecture", f"{found.name} ({len(found.data) / 1024:.0f} Ko)")
+        try:
+            sheets = read_workbook(found, limits)
+        except InputError as error:
+            anomalies.append(error.anomaly)
+            continue
+        for spec in (s for s in SHEETS if s.stem == stem):
+            raw, problems = pick_sheet(sheets, spec, found.name)
+            anomalies += problems
+            if raw is None:
+                continue
+            anomalies += _sheet_warnings(raw)
+            table, problems = to_table(raw, spec)
+            anomalies += problems
+            if table is not None:
+                tables[_key(spec.sheet)] = table
+                counts.append(SheetCount(found.name, raw.name, table.header_row,
+                                         len(table.frame)))
+    return Loaded(files, tables, counts, anomalies)
+
+
+def assess(loaded: Loaded, period: Period, clock: _Clock | None = None):
+    """Validate, then compute what is due (which finds barème coverage errors)."""
+    anomalies = list(loaded.anomalies)
+    rows = sum(c.records for c in loaded.counts)
+    if not has_errors(anomalies):
+        anomalies += validate(loaded.tables)
+    if clock:
+        clock.lap("validation", rows)
+    due = None
+    if not has_errors(anomalies):
+        due, problems = compute(loaded.tables, period)
+        anomalies += problems
+        if clock:
+            clock.lap("calcul", len(due.charges))
+    return due, anomalies
+
+
+def validate_loaded(loaded: Loaded, month: str) -> list[Anomaly]:
+    """What `reconcile check` reports: the same anomalies as a run, nothing written."""
+    return assess(loaded, period_of(month))[1]
+
+
+def _key(sheet: str) -> str:
+    return {"Membres": "membres", "Souscriptions": "souscriptions", "Bareme": "bareme",
+            "Consultations": "consultations", "Exonerations": "exonerations",
+            "Titres": "titres"}[sheet]
+
+
+def _sheet_warnings(raw: RawSheet) -> list[Anomaly]:
+    return [hidden_sheet_warning(raw)] if raw.hidden else []
+
+
+def run(
+    month: str,
+    inputs: Path,
+    reports: Path,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+    extras: list[Callable] | None = None,
+) -> Outcome:
+    """The monthly job. Holds the reports folder's lock for its whole duration."""
+    limits = limits or Limits()
+    say = progress or (lambda stage, text: None)
+    period = period_of(month)
+    folder = reports / month
+    outcome = Outcome(EXIT_OK, month)
+    clock = _Clock(outcome.stages)
+    with exclusive(reports):
+        remove_stale_temporaries(folder)
+        remove_stale_temporaries(folder / "entrees")
+        loaded = load(inputs, limits, progress)
+        clock.lap("lecture", sum(c.records for c in loaded.counts))
+        record(folder, month, "debut", entrees={f.name: f.sha256 for f in loaded.files},
+               dossier_entrees=str(inputs))
+        say("validation", f"{sum(c.records for c in loaded.counts)} lignes")
+        due, anomalies = assess(loaded, period, clock)
+        outcome.anomalies = sorted(anomalies, key=sort_key)
+        if has_errors(anomalies) or due is None:
+            return _stop_on_errors(outcome, folder, period)
+        say("rapprochement", f"{len(due.charges)} charges")
+        titres = loaded.tables["titres"].frame if "titres" in loaded.tables else None
+        members = loaded.tables["membres"].frame
+        rows = reconcile(due.charges, titres, members, period.year)
+        clock.lap("rapprochement", len(rows))
+        say("écriture", f"{len(rows)} lignes de rapprochement")
+        control = Control(month, period, loaded.files, loaded.counts,
+                          loaded.tables["bareme"].frame,
+                          due.charges["bareme_ligne"].dropna().astype(int).value_counts())
+        report = Report(month, period, due, rows, outcome.warnings, control, len(members),
+                        [extra(month, period, due, rows, folder) for extra in extras or []])
+        target = folder / f"rapprochement_{month}.xlsx"
+        temporary = write_new(target, lambda path: render_report(path, report))
+        outcome.report_outcome, outcome.kept_previous = publish(temporary, target)
+        outcome.report = target
+        retire(folder / f"anomalies_{month}.xlsx")
+        snapshot = _snapshot(folder, loaded.files)
+        clock.lap("écriture", len(due.charges) + len(rows))
+        outcome.dissolution = _dissolution(due, period)
+        outcome.totals = {k: int(rows[k].sum()) for k in ("du", "titre", "encaisse")}
+        record(folder, month, "fin", statut=EXIT_OK, resultat="rapport",
+               rapport=str(target), ecriture=outcome.report_outcome,
+               version_precedente=str(outcome.kept_previous or ""),
+               copie_des_entrees=str(snapshot), avertissements=len(outcome.warnings),
+               etapes={s.name: round(s.seconds, 3) for s in outcome.stages})
+    return outcome
+
+
+def _stop_on_errors(outcome: Outcome, folder: Path, period: Period) -> Outcome:
+    """SPEC §4: every error and warning in anomalies_YYYY-MM.xlsx, no reconciliation."""
+    from .report import created_at
+
+    target = folder / f"anomalies_{outcome.month}.xlsx"
+    temporary = write_new(target, lambda path: render_anomalies(path, outcome.anomalies,
+                                                                created_at(period)))
+    outcome.report_outcome, outcome.kept_previous = publish(temporary, target)
+    outcome.anomalies_file = target
+    outcome.status = EXIT_INVALID
+    record(folder, outcome.month, "fin", statut=EXIT_INVALID, resultat="entrees invalides",
+           anomalies=str(target), erreurs=len(outcome.errors),
+           avertissements=len(outcome.warnings), ecriture=outcome.report_outcome)
+    return outcome
+
+
+def _snapshot(folder: Path, files: list[InputFile]) -> Path:
+    """Copy (never move) the exact bytes read under ``entrees/<digest>/``."""
+    digest = hashlib.sha256(
+        "".join(f"{f.name}:{f.sha256}\n" for f in sorted(files, key=lambda f: f.name)).encode()
+    ).hexdigest()[:16]
+    target = folder / "entrees" / digest
+    if target.is_dir():
+        return target
+    staging = temporary_path(target)
+    staging.mkdir(parents=True)
+    for source in files:
+        write_bytes_atomically(staging / source.name, source.data)
+    os.rename(staging, target)
+    return target
+
+
+def _dissolution(due: Due, period: Period) -> str:
+    from .report import dissolution_notice
+
+    return dissolution_notice(due, period)
+
+
+class _Clock:
+    """Per-stage wall time, peak memory so far and rows handled (for the benchmark)."""
+
+    def __init__(self, stages: list[Stage]):
+        self.stages = stages
+        self.start = time.perf_counter()
+
+    def lap(self, name: str, rows: int) -> None:
+        now = time.perf_counter()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.stages.append(Stage(name, now - self.start, peak, rows))
+        self.start = now
+
+
+def today_month() -> str:
+    return dt.date.today().strftime("%Y-%m")

@@ -1,0 +1,386 @@
+"""Find the input workbooks and read their sheets into raw grids, safely.
+
+Only this module opens input files. Each file is read once into memory: the same
+bytes are hashed (audit), parsed (python-calamine, ~5× faster than openpyxl) and
+copied into the report's snapshot, so the auditor holds exactly what was read.
+
+Before a byte reaches the parser the file is checked (see ``../docs/securite.md``):
+size, zip structure, decompressed size and ratio (zip bombs), DTD/entities, and the
+used range (a two-cell xlsx can make calamine allocate ~550 GB and abort). ``.xls``
+and ``.ods`` are parsed in a forked child with a memory cap, whose death we report
+instead of dying with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import multiprocessing
+import re
+import resource
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import python_calamine as calamine
+from defusedxml import ElementTree
+
+from .anomalies import ERROR, WARNING, Anomaly, InputError
+
+EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a real input never exceeds; past it we refuse instead of exhausting memory."""
+
+    max_file_bytes: int = 100 * 2**20
+    max_unzipped_bytes: int = 1024 * 2**20
+    max_ratio: int = 100
+    max_rows: int = 1_000_000
+    max_columns: int = 200
+    child_memory_bytes: int = 4 * 2**30
+
+
+@dataclass(frozen=True)
+class InputFile:
+    stem: str
+    path: Path
+    data: bytes = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class RawSheet:
+    """A sheet's cells from A1, as the parser returned them; row i is Excel row i+1."""
+
+    file: str
+    name: str
+    rows: list[list[Any]]
+    hidden: bool = False
+    bad_cells: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+def locate(folder: Path, stem: str) -> tuple[InputFile | None, list[Anomaly]]:
+    """The one workbook of ``folder`` whose stem is ``stem`` (case-insensitive)."""
+    matches = sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file()
+        and p.suffix.lower() in EXTENSIONS
+        and p.stem.lower() == stem
+        and not p.name.startswith(("~$", ".~lock"))
+    )
+    if not matches:
+        return None, []
+    if len(matches) > 1:
+        names = ", ".join(p.name for p in matches)
+        return None, [
+            _file_error(
+                matches[0].name,
+                "fichier-double",
+                f"plusieurs fichiers « {stem} » : {names} ; n'en garder qu'un dans le dossier",
+                value=names,
+            )
+        ]
+    return InputFile(stem, matches[0], matches[0].read_bytes()), []
+
+
+def read_workbook(source: InputFile, limits: Limits) -> list[RawSheet]:
+    """Every sheet of ``source``; raises ``InputError`` when the file cannot be read."""
+    data = source.data
+    if len(data) > limits.max_file_bytes:
+        raise InputError(
+            _file_error(
+                source.name,
+                "fichier-trop-gros",
+                f"fichier de {len(data) / 2**20:.1f} Mo, au-delà de la limite de "
+                f"{limits.max_file_bytes / 2**20:.0f} Mo (option --max-fichier-mo)",
+            )
+        )
+    if not data:
+        raise InputError(_file_error(source.name, "fichier-vide", "fichier vide (0 octet)"))
+    suffix = source.path.suffix.lower()
+    if data.startswith(ZIP_MAGIC):
+        archive = _open_zip(source, limits)
+        if suffix in (".xlsx", ".xlsm") or "xl/workbook.xml" in archive.namelist():
+            bad_cells = _scan_xlsx(source, archive, limits)
+            return _parse(source, bad_cells)
+        return _parse_in_child(source, limits)
+    if data.startswith(OLE_MAGIC):
+        if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o" in data:
+            raise InputError(_password_error(source.name))
+        return _parse_in_child(source, limits)
+    kind = "texte ou CSV" if _looks_like_text(data) else "d'un format inconnu"
+    raise InputError(
+        _file_error(
+            source.name,
+            "pas-un-classeur",
+            f"ce fichier n'est pas un classeur Excel ou LibreOffice (contenu {kind}) : "
+            "l'ouvrir dans Excel ou LibreOffice et l'enregistrer au format .xlsx",
+        )
+    )
+
+
+# -- checks before parsing -------------------------------------------------------------
+
+
+def _open_zip(source: InputFile, limits: Limits) -> zipfile.ZipFile:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(source.data))
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, EOFError, ValueError):
+        raise InputError(_corrupt_error(source.name)) from None
+    total = sum(e.file_size for e in entries)
+    if total > limits.max_unzipped_bytes:
+        raise InputError(
+            _file_error(
+                source.name,
+                "decompression-excessive",
+                f"le contenu décompressé ferait {total / 2**20:.0f} Mo, au-delà de la "
+                f"limite de {limits.max_unzipped_bytes / 2**20:.0f} Mo "
+                "(option --max-decompresse-mo)",
+            )
+        )
+    for entry in entries:
+        if entry.file_size > 2**20 and entry.file_size > limits.max_ratio * max(
+            entry.compress_size, 1
+        ):
+            raise InputError(
+                _file_error(
+                    source.name,
+                    "bombe-zip",
+                    f"« {entry.filename} » se décompresse "
+                    f"{entry.file_size // max(entry.compress_size, 1)} fois (limite "
+                    f"{limits.max_ratio}) : fichier suspect, refusé",
+                )
+            )
+    for entry in entries:
+        if entry.filename.endswith((".xml", ".rels")):
+            try:
+                head = archive.read(entry)[:4096] if entry.file_size < 2**16 else _head(
+                    archive, entry
+                )
+            except (zipfile.BadZipFile, EOFError, ValueError, OSError):
+                raise InputError(_corrupt_error(source.name)) from None
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise InputError(
+                    _file_error(
+                        source.name,
+                        "xml-entites",
+                        f"« {entry.filename} » déclare une DTD ou des entités XML, ce "
+                        "qu'aucun classeur légitime ne fait : fichier refusé",
+                    )
+                )
+    return archive
+
+
+def _head(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
+    with archive.open(entry) as stream:
+        return stream.read(4096)
+
+
+VALUED_WIDE_CELL = re.compile(rb'<c r="([A-Z]{2,3})(\d+)"[^>/]*>')
+VALUED_DEEP_CELL = re.compile(rb'<c r="[A-Z]+(\d{6,})"[^>/]*>')
+ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>.*?<v>([^<]*)</v>', re.S)
+FORMULA_WITHOUT_VALUE = re.compile(
+    rb'<c r="([A-Z]+)(\d+)"[^>/]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>'
+)
+
+
+def _scan_xlsx(
+    source: InputFile, archive: zipfile.ZipFile, limits: Limits
+) -> dict[str, dict[tuple[int, int], str]]:
+    """Used range, error cells and formulas without a cached value, per sheet name.
+
+    calamine reads error cells and uncomputed formulas as empty cells, which would
+    turn ``#N/A`` into a silent blank; we find them in the XML instead.
+    """
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    for sheet, part in _sheet_parts(source, archive).items():
+        try:
+            xml = archive.read(part)
+        except KeyError:
+            continue
+        except (zipfile.BadZipFile, EOFError, ValueError, OSError):
+            raise InputError(_corrupt_error(source.name)) from None
+        _check_range(source, sheet, xml, limits)
+        bad: dict[tuple[int, int], str] = {}
+        if b't="e"' in xml:
+            for letters, row, value in ERROR_CELL.findall(xml):
+                bad[(int(row), _column_index(letters))] = (
+                    f"cellule en erreur {value.decode(errors='replace')} : corriger la formule "
+                    "ou saisir la valeur"
+                )
+        if b"<f" in xml:
+            for letters, row in FORMULA_WITHOUT_VALUE.findall(xml):
+                bad[(int(row), _column_index(letters))] = (
+                    "formule sans valeur calculée (fichier produit par un programme) : "
+                    "ouvrir et enregistrer le fichier dans Excel ou LibreOffice, ou saisir "
+                    "la valeur"
+                )
+        found[sheet] = bad
+    return found
+
+
+def _check_range(source: InputFile, sheet: str, xml: bytes, limits: Limits) -> None:
+    max_column = max((_column_index(m) for m, _ in VALUED_WIDE_CELL.findall(xml)), default=1)
+    max_row = max((int(r) for r in VALUED_DEEP_CELL.findall(xml)), default=0)
+    if max_column > limits.max_columns or max_row > limits.max_rows:
+        raise InputError(
+            Anomaly(
+                source.name,
+                sheet,
+                None,
+                "",
+                "",
+                ERROR,
+                "plage-trop-grande",
+                f"la feuille utilise des cellules jusqu'à la ligne {max_row or '?'} et la "
+                f"colonne {max_column}, au-delà des limites ({limits.max_rows} lignes, "
+                f"{limits.max_columns} colonnes ; option --max-lignes) : supprimer les "
+                "cellules remplies par erreur loin du tableau",
+            )
+        )
+
+
+def _sheet_parts(source: InputFile, archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its XML part, from workbook.xml and its relationships."""
+    try:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except Exception:
+        raise InputError(_corrupt_error(source.name)) from None
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    parts = {}
+    for sheet in workbook.iter():
+        if not sheet.tag.endswith("}sheet"):
+            continue
+        rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+        target = targets.get(rid, "")
+        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        parts[sheet.get("name", "")] = part
+    return parts
+
+
+# -- parsing ---------------------------------------------------------------------------
+
+
+def _parse(
+    source: InputFile, bad_cells: dict[str, dict[tuple[int, int], str]] | None = None
+) -> list[RawSheet]:
+    try:
+        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(source.data))
+        sheets = []
+        for meta in workbook.sheets_metadata:
+            if str(meta.typ).split(".")[-1] not in ("WorkSheet", "Worksheet"):
+                continue
+            grid = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            hidden = str(meta.visible).split(".")[-1] != "Visible"
+            bad = (bad_cells or {}).get(meta.name, {})
+            sheets.append(RawSheet(source.name, meta.name, grid, hidden, bad))
+        return sheets
+    except calamine.PasswordError:
+        raise InputError(_password_error(source.name)) from None
+    except (calamine.CalamineError, calamine.ZipError, calamine.XmlError, ValueError):
+        raise InputError(_corrupt_error(source.name)) from None
+
+
+def _child_parse(source: InputFile, memory: int, connection: Any) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    try:
+        connection.send(("ok", _parse(source)))
+    except InputError as error:
+        connection.send(("error", error.anomaly))
+    except MemoryError:
+        connection.send(("crash", None))
+
+
+def _parse_in_child(source: InputFile, limits: Limits) -> list[RawSheet]:
+    """Parse with calamine in a forked child: a reader abort cannot take us down."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_child_parse, args=(source, limits.child_memory_bytes, sender), daemon=True
+    )
+    child.start()
+    sender.close()
+    try:
+        outcome, payload = receiver.recv()
+    except EOFError:
+        outcome, payload = "crash", None
+    child.join()
+    if outcome == "ok":
+        return payload
+    if outcome == "error":
+        raise InputError(payload)
+    raise InputError(
+        _file_error(
+            source.name,
+            "lecteur-arrete",
+            "la lecture de ce fichier a échoué (structure anormale ou trop grande) : "
+            "l'ouvrir dans Excel ou LibreOffice et l'enregistrer au format .xlsx",
+        )
+    )
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _column_index(letters: bytes | str) -> int:
+    index = 0
+    for char in letters.decode() if isinstance(letters, bytes) else letters:
+        index = index * 26 + ord(char) - 64
+    return index
+
+
+def _looks_like_text(data: bytes) -> bool:
+    head = data[:4096]
+    try:
+        head.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return all(b >= 9 for b in head[:512])
+
+
+def _file_error(name: str, code: str, message: str, value: str = "") -> Anomaly:
+    return Anomaly(name, "", None, "", value, ERROR, code, message)
+
+
+def _password_error(name: str) -> Anomaly:
+    return _file_error(
+        name,
+        "protege-mot-de-passe",
+        "classeur protégé par mot de passe : enregistrer une copie sans mot de passe",
+    )
+
+
+def _corrupt_error(name: str) -> Anomaly:
+    return _file_error(
+        name,
+        "fichier-corrompu",
+        "fichier endommagé ou incomplet (archive illisible) : l'exporter à nouveau",
+    )
+
+
+def hidden_sheet_warning(sheet: RawSheet) -> Anomaly:
+    return Anomaly(
+        sheet.file,
+        sheet.name,
+        None,
+        "",
+        "",
+        WARNING,
+        "feuille-masquee",
+        "feuille masquée dans le classeur : elle est lue quand même",
+    )

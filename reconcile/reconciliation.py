@@ -1,0 +1,67 @@
+"""Due versus invoiced versus collected, per (SIREN, exercise, type, consultation) (SPEC §4)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+KEY = ["siren", "exercice", "type_frais", "consultation"]
+STATUSES = ("membre inconnu", "conforme", "à émettre", "sous-titré", "sur-titré", "indu")
+
+
+def reconcile(
+    charges: pd.DataFrame, titres: pd.DataFrame | None, members: pd.DataFrame, year: int
+) -> pd.DataFrame:
+    """One row per key due > 0 or with titres in E; amounts in integer cents."""
+    due = charges.groupby(KEY, as_index=False, sort=False)["montant"].sum()
+    due = due.rename(columns={"montant": "du"})
+    if titres is None or titres.empty:
+        invoiced = pd.DataFrame(columns=[*KEY, "titre", "encaisse", "titres", "nb_titres"])
+    else:
+        of_year = titres[titres["exercice"] == year].assign(
+            consultation=lambda f: f["consultation"].fillna(""),
+            numero=lambda f: f["numero"].astype(str),
+        )
+        of_year = of_year.sort_values("numero", kind="stable")
+        invoiced = of_year.groupby(KEY, as_index=False, sort=False).agg(
+            titre=("montant", "sum"),
+            encaisse=("montant_encaisse", "sum"),
+            titres=("numero", ", ".join),
+            nb_titres=("numero", "size"),
+        )
+    for frame in (due, invoiced):
+        frame["exercice"] = frame["exercice"].astype("int64")
+        frame["type_frais"] = frame["type_frais"].astype("int64")
+    rows = due.merge(invoiced, on=KEY, how="outer")
+    rows = rows.assign(
+        du=rows["du"].fillna(0).astype("int64"),
+        titre=rows["titre"].fillna(0).astype("int64"),
+        encaisse=rows["encaisse"].fillna(0).astype("int64"),
+        titres=rows["titres"].fillna(""),
+        nb_titres=rows["nb_titres"].fillna(0).astype("int64"),
+    )
+    rows = rows[(rows["du"] > 0) | (rows["nb_titres"] > 0)]
+    names = members.drop_duplicates("siren").set_index("siren")["nom"]
+    rows = rows.assign(
+        membre=rows["siren"].map(names).fillna(""),
+        ecart=rows["titre"] - rows["du"],
+        reste=rows["titre"] - rows["encaisse"],
+        statut=status(rows["du"], rows["titre"], rows["siren"].isin(names.index)),
+    )
+    return rows.sort_values(KEY, kind="stable").reset_index(drop=True)
+
+
+def status(due: pd.Series, invoiced: pd.Series, known: pd.Series) -> np.ndarray:
+    """SPEC §4 `Statut`, on net amounts, first matching rule wins."""
+    return np.select(
+        [
+            ~known,
+            invoiced == due,
+            (due > 0) & (invoiced == 0),
+            (due > 0) & (invoiced < due),
+            (due > 0) & (invoiced > due),
+            due == 0,
+        ],
+        list(STATUSES),
+        default="?",
+    )

@@ -1,0 +1,204 @@
+"""Render the month's reconciliation workbook (SPEC §4) and the anomalies workbook.
+
+Data in, file out: everything here has already been computed; these functions only
+lay it out. Sheets and headers are those of SPEC §4, in French.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from schemas import TYPES_FRAIS
+
+from .anomalies import Anomaly, sort_key
+from .audit import Control
+from .charges import Due, Period
+from .reconciliation import STATUSES
+from .xlsx import Book, Col
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+          "septembre", "octobre", "novembre", "décembre")
+
+CHARGES = [
+    Col("SIREN", width=11), Col("Membre", width=34), Col("Catégorie", width=16),
+    Col("Exercice", "int", 9), Col("Type de frais", "int", 8), Col("Consultation", width=14),
+    Col("Prestation", width=16), Col("Ligne du barème", width=15),
+    Col("Montant dû", "euro", 13), Col("Motif", width=40), Col("Règle appliquée", width=44),
+    Col("Libellé du barème", width=36),
+]
+RECONCILIATION = [
+    Col("SIREN", width=11), Col("Membre", width=34), Col("Exercice", "int", 9),
+    Col("Type de frais", "int", 8), Col("Consultation", width=14),
+    Col("Montant dû", "euro", 13), Col("Montant titré", "euro", 13), Col("Écart", "euro", 13),
+    Col("Encaissé", "euro", 13), Col("Reste à recouvrer", "euro", 13),
+    Col("Statut", width=15), Col("Titres", width=30),
+]
+ANOMALIES = [
+    Col("Fichier", width=20), Col("Feuille", width=15), Col("Ligne", "int", 8),
+    Col("Colonne", width=22), Col("Valeur", width=22), Col("Gravité", width=13),
+    Col("Message", width=80),
+]
+
+
+@dataclass
+class Report:
+    """Everything the reconciliation workbook shows."""
+
+    month: str
+    period: Period
+    due: Due
+    rows: pd.DataFrame
+    warnings: list[Anomaly]
+    control: Control
+    members_count: int
+    extra_sheets: list = field(default_factory=list)
+
+
+def month_label(month: str) -> str:
+    year, number = month.split("-")
+    return f"{MONTHS[int(number) - 1]} {year}"
+
+
+def created_at(period: Period) -> dt.datetime:
+    """The workbook's pinned creation date: the as-of date, never the wall clock."""
+    return dt.datetime(period.as_of.year, period.as_of.month, period.as_of.day)
+
+
+def dissolution_notice(due: Due, period: Period) -> str:
+    if due.dissolution is None:
+        return ""
+    day = due.dissolution.strftime("%d/%m/%Y")
+    if due.dissolution <= period.as_of:
+        return (f"GROUPEMENT DISSOUS le {day} (retrait du coordonnateur, R3) : aucune charge "
+                "n'est due à compter de cette date.")
+    return (f"DISSOLUTION PRÉVUE le {day} (retrait du coordonnateur notifié, R3) : aucune "
+            "charge ne sera due à compter de cette date.")
+
+
+def render_report(path: str, report: Report) -> None:
+    book = Book(path, created_at(report.period))
+    book.workbook.set_properties({"created": created_at(report.period),
+                                  "title": f"Rapprochement {report.month}",
+                                  "author": "reconcile"})
+    _summary(book, report)
+    sheet = book.sheet("Charges")
+    book.table(sheet, CHARGES, _charge_rows(report.due.charges))
+    sheet = book.sheet("Rapprochement")
+    book.table(sheet, RECONCILIATION, _reconciliation_rows(report.rows), highlight=10,
+               highlight_unless="conforme")
+    write_anomalies_sheet(book, report.warnings)
+    for render in report.extra_sheets:
+        render(book)
+    report.control.render(book)
+    book.close()
+
+
+def render_anomalies(path: str, anomalies: list[Anomaly], created: dt.datetime) -> None:
+    book = Book(path, created)
+    write_anomalies_sheet(book, anomalies)
+    book.close()
+
+
+def write_anomalies_sheet(book: Book, anomalies: list[Anomaly]) -> None:
+    sheet = book.sheet("Anomalies")
+    rows = (
+        (a.file, a.sheet, a.row, a.column, a.value, a.severity, a.message)
+        for a in sorted(anomalies, key=sort_key)
+    )
+    book.table(sheet, ANOMALIES, rows, highlight=5, highlight_unless="avertissement")
+
+
+def _charge_rows(charges: pd.DataFrame) -> Iterable[tuple]:
+    lines = charges["bareme_ligne"].map(lambda r: "" if pd.isna(r) else f"Bareme, ligne {r}")
+    return zip(
+        charges["siren"], charges["membre"], charges["categorie"], charges["exercice"].tolist(),
+        charges["type_frais"].tolist(), charges["consultation"], charges["prestation"], lines,
+        charges["montant"].tolist(), charges["motif"], charges["regle"],
+        charges["bareme_libelle"], strict=True,
+    )
+
+
+def _reconciliation_rows(rows: pd.DataFrame) -> Iterable[tuple]:
+    return zip(
+        rows["siren"], rows["membre"], rows["exercice"].tolist(), rows["type_frais"].tolist(),
+        rows["consultation"], rows["du"].tolist(), rows["titre"].tolist(),
+        rows["ecart"].tolist(), rows["encaisse"].tolist(), rows["reste"].tolist(),
+        rows["statut"], rows["titres"], strict=True,
+    )
+
+
+def totals(rows: pd.DataFrame, charges: pd.DataFrame) -> list[tuple]:
+    """Per type and overall: due, invoiced, gap, collected, remaining (integer cents)."""
+    result = []
+    for type_frais in (1, 2, None):
+        part = rows if type_frais is None else rows[rows["type_frais"] == type_frais]
+        label = "Total" if type_frais is None else f"Type {type_frais} – {TYPES_FRAIS[type_frais]}"
+        du, titre, encaisse = (int(part[c].sum()) for c in ("du", "titre", "encaisse"))
+        result.append((label, du, titre, titre - du, encaisse, titre - encaisse))
+    return result
+
+
+def _summary(book: Book, report: Report) -> None:
+    sheet = book.sheet("Synthèse")
+    sheet.set_column(0, 0, 46)
+    sheet.set_column(1, 6, 17)
+    sheet.write_string(0, 0, f"Rapprochement de la refacturation – {month_label(report.month)}",
+                       book.formats["title"])
+    row = 1
+    notice = dissolution_notice(report.due, report.period)
+    if notice:
+        sheet.write_string(row, 0, notice, book.formats["alert"])
+        row += 1
+    period, due, rows = report.period, report.due, report.rows
+    facts = [
+        ("Période", report.month),
+        ("Exercice", period.year),
+        ("Date d'arrêté des comptes", period.as_of.to_pydatetime()),
+        ("Membres dans le fichier", report.members_count),
+        ("Membres actifs sur l'exercice (hors coordonnateur)", due.active_members),
+        ("Consultations lancées sur l'exercice", ", ".join(due.consultations) or "aucune"),
+        ("Charges calculées", len(due.charges)),
+        ("Lignes de rapprochement", len(rows)),
+        ("Avertissements (feuille Anomalies)", len(report.warnings)),
+        ("Dissolution", notice or "aucune"),
+    ]
+    row += 1
+    for label, value in facts:
+        book.text(sheet, row, 0, label, "bold")
+        if isinstance(value, dt.datetime):
+            sheet.write_datetime(row, 1, value, book.formats["date"])
+        elif isinstance(value, int):
+            sheet.write_number(row, 1, value)
+        else:
+            book.text(sheet, row, 1, value)
+        row += 1
+    row += 1
+    header = book.formats["header"]
+    for column, title in enumerate(("Montants par type de frais", "Montant dû", "Montant titré",
+                                    "Écart", "Encaissé", "Reste à recouvrer")):
+        sheet.write_string(row, column, title, header)
+    for values in totals(rows, due.charges):
+        row += 1
+        style = "euro_bold" if values[0] == "Total" else "euro"
+        book.text(sheet, row, 0, values[0], "bold" if values[0] == "Total" else None)
+        for column, cents in enumerate(values[1:], start=1):
+            book.value(sheet, row, column, cents, "euro", style)
+    row += 2
+    sheet.write_string(row, 0, "Statut", header)
+    sheet.write_string(row, 1, "Lignes", header)
+    sheet.write_string(row, 2, "Montant dû", header)
+    sheet.write_string(row, 3, "Montant titré", header)
+    counts = rows.groupby("statut")[["du", "titre"]].agg(["size", "sum"]) if len(rows) else None
+    for name in STATUSES:
+        row += 1
+        book.text(sheet, row, 0, name)
+        if counts is not None and name in counts.index:
+            sheet.write_number(row, 1, int(counts.loc[name, ("du", "size")]))
+            book.value(sheet, row, 2, int(counts.loc[name, ("du", "sum")]), "euro")
+            book.value(sheet, row, 3, int(counts.loc[name, ("titre", "sum")]), "euro")
+        else:
+            sheet.write_number(row, 1, 0)

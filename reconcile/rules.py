@@ -1,0 +1,76 @@
+"""The rules the founding convention fixes (SPEC §1, R1–R7), one small function each.
+
+They work on whole columns (no loop per member). Rules officers change — amounts,
+brackets, exemptions voted case by case, consultations — are data from the barème.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from schemas.codes import EXEMPT_WITH_THEIR_COMMUNE
+
+WITHDRAWAL_DEADLINE = (10, 30)  # R2: notice received on or before 30 October
+
+
+def effective_withdrawal(notice: pd.Series) -> pd.Series:
+    """R2 — « informing the coordinator on or before 30 October of that year: the
+    withdrawal then takes effect on 1 January of the next year. A notice received
+    after 30 October takes effect one year later. »"""
+    month, day = WITHDRAWAL_DEADLINE
+    late = (notice.dt.month > month) | ((notice.dt.month == month) & (notice.dt.day > day))
+    year = notice.dt.year + 1 + late.astype("Int64")
+    return pd.to_datetime(
+        year.astype("Int64").astype(str).where(notice.notna()) + "-01-01", errors="coerce"
+    ).astype("datetime64[ns]")
+
+
+def dissolution_date(members: pd.DataFrame) -> pd.Timestamp | None:
+    """R3 — the groupement is dissolved on the coordinator's effective withdrawal date."""
+    coordinator = members[members["role"] == "coordonnateur"]
+    if coordinator.empty:
+        return None
+    date = coordinator["retrait_effectif"].iloc[0]
+    return None if pd.isna(date) else date
+
+
+def active_in(
+    members: pd.DataFrame, year: int, as_of: pd.Timestamp, dissolution: pd.Timestamp | None
+) -> pd.Series:
+    """SPEC §3 — active in E: joined by min(31 Dec E, A), withdrawal effective after
+    1 January E, and E before the dissolution year. R7: no prorata, so one day is enough."""
+    first_day = pd.Timestamp(year=year, month=1, day=1)
+    last_day = min(pd.Timestamp(year=year, month=12, day=31), as_of)
+    joined = members["date_adhesion"] <= last_day
+    not_left = members["retrait_effectif"].isna() | (members["retrait_effectif"] > first_day)
+    before_dissolution = dissolution is None or first_day < dissolution
+    return joined & not_left & before_dissolution
+
+
+def is_coordinator(members: pd.DataFrame) -> pd.Series:
+    """R4 — the coordinator is never charged."""
+    return members["role"] == "coordonnateur"
+
+
+def r1_exemption(members: pd.DataFrame, active: pd.Series) -> pd.Series:
+    """R1 — « The caisses des écoles and the CCAS of member communes are exempt from
+    type-2 charges. » Their commune must be an active member commune that year.
+
+    Returns the motif for exempt members, ``None`` elsewhere.
+    """
+    communes = members[active & (members["categorie"] == "commune")]
+    name_of = communes.set_index("siren")["nom"]
+    parent = members["commune_rattachement"]
+    exempt = members["categorie"].isin(EXEMPT_WITH_THEIR_COMMUNE) & parent.isin(name_of.index)
+    motif = "Exonéré (R1) : rattaché à la commune membre " + parent.map(name_of).fillna("")
+    return motif.where(exempt, None)
+
+
+def in_bracket(population: pd.Series, low: pd.Series, high: pd.Series) -> pd.Series:
+    """Population brackets are inclusive at both ends; a blank maximum is unbounded."""
+    return (population >= low) & (high.isna() | (population <= high))
+
+
+def has_bracket(low: pd.Series, high: pd.Series) -> pd.Series:
+    """A tariff row depends on population when it sets a minimum above 0 or a maximum."""
+    return (low > 0) | high.notna()

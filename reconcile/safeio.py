@@ -1,0 +1,137 @@
+"""Writing outputs so that no run, killed or concurrent, loses or corrupts a report.
+
+* every file is written to a temporary file in its destination folder, flushed, then
+  renamed into place (``os.replace`` is atomic on one filesystem);
+* a report that already exists and differs is kept, hard-linked into ``historique/``
+  under a name saying when it was made, before the new one takes the canonical name;
+  an identical one is left untouched;
+* one run at a time per reports folder: ``flock`` on a lock file, which the kernel
+  releases if the holder dies (no stale lock to clean by hand).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+LOCK_NAME = ".reconcile.lock"
+HISTORY = "historique"
+
+
+class Busy(Exception):
+    """Another run holds the reports folder."""
+
+
+@contextlib.contextmanager
+def exclusive(reports: Path) -> Iterator[None]:
+    reports.mkdir(parents=True, exist_ok=True)
+    handle = os.open(reports / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            if error.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise Busy(str(reports)) from None
+            raise
+        os.ftruncate(handle, 0)
+        os.write(handle, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(handle)
+
+
+def temporary_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{os.getpid()}.tmp")
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Leftovers of a killed run (we hold the lock, so none is in use)."""
+    if folder.is_dir():
+        for path in folder.glob(".*.tmp"):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def write_new(target: Path, render: Callable[[str], None]) -> Path:
+    """Render into a flushed temporary file beside ``target``; return its path."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = temporary_path(target)
+    try:
+        render(str(temporary))
+        _fsync(temporary)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def publish(temporary: Path, target: Path) -> tuple[str, Path | None]:
+    """Move ``temporary`` to ``target``, keeping a different previous version.
+
+    Returns ``("nouveau" | "identique" | "remplacé", kept_previous_path)``.
+    """
+    if target.exists():
+        if target.read_bytes() == temporary.read_bytes():
+            temporary.unlink()
+            return "identique", None
+        kept = keep_previous(target)
+        os.replace(temporary, target)
+        _fsync_dir(target.parent)
+        return "remplacé", kept
+    os.replace(temporary, target)
+    _fsync_dir(target.parent)
+    return "nouveau", None
+
+
+def keep_previous(target: Path) -> Path:
+    """Hard-link ``target`` into ``historique/`` as ``<stem>_<made at><suffix>``."""
+    history = target.parent / HISTORY
+    history.mkdir(exist_ok=True)
+    made = dt.datetime.fromtimestamp(target.stat().st_mtime).strftime("%Y-%m-%d_%H%M%S")
+    kept = history / f"{target.stem}_{made}{target.suffix}"
+    counter = 1
+    while kept.exists():
+        counter += 1
+        kept = history / f"{target.stem}_{made}_{counter}{target.suffix}"
+    try:
+        os.link(target, kept)
+    except OSError:
+        kept.write_bytes(target.read_bytes())
+    return kept
+
+
+def retire(target: Path) -> Path | None:
+    """Move an output that no longer applies (e.g. last run's anomalies) to history."""
+    if not target.exists():
+        return None
+    kept = keep_previous(target)
+    target.unlink()
+    return kept
+
+
+def write_bytes_atomically(target: Path, data: bytes) -> None:
+    temporary = temporary_path(target)
+    temporary.write_bytes(data)
+    _fsync(temporary)
+    os.replace(temporary, target)
+
+
+def _fsync(path: Path) -> None:
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        _fsync(folder)

@@ -1,0 +1,262 @@
+"""Check the typed tables: pandera schemas per sheet, then the cross-sheet rules of SPEC §2.
+
+Returns anomalies (never raises for bad input). Each anomaly points at the cell an
+officer has to fix.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from schemas import PRESTATIONS
+from schemas.codes import NEED_COMMUNE, NEED_POPULATION
+
+from .anomalies import ERROR, WARNING, Anomaly
+from .normalise import Table
+
+FAR_FUTURE = pd.Timestamp("2262-04-01")
+
+
+def validate(tables: dict[str, Table]) -> list[Anomaly]:
+    """Every problem of every table, at once (pandera ``lazy=True`` + our own checks)."""
+    problems: list[Anomaly] = []
+    for table in tables.values():
+        problems += schema_problems(table)
+    if "membres" in tables:
+        problems += member_problems(tables["membres"])
+    if "membres" in tables and "souscriptions" in tables:
+        problems += subscription_problems(tables["souscriptions"], tables["membres"])
+    if "bareme" in tables:
+        problems += tariff_overlaps(tables["bareme"])
+    if "consultations" in tables:
+        problems += consultation_problems(tables["consultations"])
+        if "membres" in tables:
+            problems += adhesion_window_warnings(tables["membres"], tables["consultations"])
+    if "exonerations" in tables and "membres" in tables:
+        problems += unknown_sirens(tables["exonerations"], tables["membres"])
+    if "titres" in tables and "consultations" in tables:
+        problems += titre_problems(tables["titres"], tables["consultations"])
+    return _without_repeats(problems)
+
+
+# -- per sheet: pandera --------------------------------------------------------------------
+
+BUILTIN_MESSAGES = {
+    "not_nullable": "valeur obligatoire manquante",
+    "field_uniqueness": "valeur en double : chaque valeur de cette colonne doit être unique",
+}
+
+
+def schema_problems(table: Table) -> list[Anomaly]:
+    try:
+        table.spec.schema.validate(table.frame, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    problems = []
+    for case in cases.itertuples(index=False):
+        check = str(case.check)
+        if case.index is None or (isinstance(case.index, float) and np.isnan(case.index)):
+            raise RuntimeError(f"schéma {table.spec.sheet} : {check} ({case.column})")
+        row = int(case.index)
+        column = str(case.column)
+        if check.startswith("ordre:"):
+            if column != check.split(":", 1)[1]:
+                continue
+            message = _row_check_message(table, check)
+        else:
+            message = BUILTIN_MESSAGES.get(check, check)
+        if check == "field_uniqueness":
+            first = table.frame.index[table.frame[column] == table.frame.at[row, column]][0]
+            message = f"valeur en double (déjà ligne {first}) : chaque valeur doit être unique"
+        problems.append(table.anomaly(row, column, f"schema-{check}", message))
+    return problems
+
+
+def _row_check_message(table: Table, name: str) -> str:
+    for check in table.spec.schema.checks:
+        if check.name == name:
+            return str(check.error)
+    return name
+
+
+# -- cross-sheet rules ---------------------------------------------------------------------
+
+
+def member_problems(members: Table) -> list[Anomaly]:
+    frame = members.frame
+    problems = []
+    for row in frame.index[frame["categorie"].isin(NEED_POPULATION) & frame["population"].isna()]:
+        problems.append(members.anomaly(
+            row, "population", "population-manquante",
+            "population obligatoire pour une commune ou un EPCI (elle choisit la tranche du "
+            "barème)"))
+    need_commune = frame["categorie"].isin(NEED_COMMUNE)
+    for row in frame.index[need_commune & frame["commune_rattachement"].isna()]:
+        problems.append(members.anomaly(
+            row, "commune_rattachement", "rattachement-manquant",
+            "commune de rattachement obligatoire pour un CCAS ou une caisse des écoles"))
+    category_of = frame.drop_duplicates("siren").set_index("siren")["categorie"]
+    parent_category = frame["commune_rattachement"].map(category_of)
+    wrong = frame["commune_rattachement"].notna() & parent_category.notna()
+    for row in frame.index[wrong & (parent_category != "commune")]:
+        problems.append(members.anomaly(
+            row, "commune_rattachement", "rattachement-pas-commune",
+            f"la commune de rattachement est dans membres avec la catégorie "
+            f"« {parent_category[row]} » : elle doit être une commune"))
+    coordinators = frame.index[frame["role"] == "coordonnateur"]
+    if len(coordinators) > 1:
+        rows = ", ".join(str(r) for r in coordinators)
+        for row in coordinators:
+            problems.append(members.anomaly(
+                row, "role", "plusieurs-coordonnateurs",
+                f"plusieurs coordonnateurs (lignes {rows}) : il n'y en a qu'un"))
+    return problems
+
+
+def subscription_problems(subscriptions: Table, members: Table) -> list[Anomaly]:
+    frame = subscriptions.frame
+    known = set(members.frame["siren"].dropna())
+    problems = [
+        subscriptions.anomaly(row, "siren", "siren-inconnu",
+                              "SIREN absent du fichier membres : ajouter le membre ou "
+                              "corriger le SIREN")
+        for row in frame.index[frame["siren"].notna() & ~frame["siren"].isin(known)]
+    ]
+    adhesion = members.frame.drop_duplicates("siren").set_index("siren")["date_adhesion"]
+    start = frame["date_debut"].fillna(frame["siren"].map(adhesion))
+    end = frame["date_fin"].fillna(FAR_FUTURE)
+    order = pd.DataFrame({"siren": frame["siren"], "prestation": frame["prestation"],
+                          "start": start, "end": end}).dropna(subset=["siren", "prestation",
+                                                                       "start"])
+    order = order.sort_values(["siren", "prestation", "start", "end"], kind="stable")
+    previous_end = order.groupby(["siren", "prestation"], sort=False)["end"].transform(
+        lambda s: s.cummax().shift())
+    clash = order.index[order["start"] <= previous_end]
+    for row in clash:
+        problems.append(subscriptions.anomaly(
+            row, "date_debut", "souscriptions-chevauchees",
+            f"souscription chevauchant une autre pour le même membre et la prestation "
+            f"« {frame.at[row, 'prestation']} »"))
+    subscribed = set(frame["siren"].dropna())
+    mframe = members.frame
+    for row in mframe.index[mframe["siren"].notna() & ~mframe["siren"].isin(subscribed)
+                            & (mframe["role"] != "coordonnateur")]:
+        problems.append(members.anomaly(row, "siren", "sans-souscription",
+                                        "membre sans aucune souscription", WARNING))
+    return problems
+
+
+def tariff_overlaps(tariffs: Table) -> list[Anomaly]:
+    """Same type, category and service, brackets and validity both overlapping: error."""
+    frame = tariffs.frame.dropna(subset=["type_frais", "categorie", "valable_du"])
+    frame = frame.assign(prestation_key=frame["prestation"].fillna(""),
+                         pmax=frame["population_max"].fillna(np.iinfo(np.int64).max),
+                         until=frame["valable_au"].fillna(FAR_FUTURE))
+    problems = []
+    for _, group in frame.groupby(["type_frais", "categorie", "prestation_key"], sort=True):
+        rows = list(group.itertuples())
+        for i, a in enumerate(rows):
+            for b in rows[:i]:
+                if (a.population_min <= b.pmax and b.population_min <= a.pmax
+                        and a.valable_du <= b.until and b.valable_du <= a.until):
+                    problems.append(tariffs.anomaly(
+                        a.Index, "population_min", "bareme-chevauchement",
+                        f"chevauche la ligne {b.Index} (même type, catégorie et prestation, "
+                        "tranches de population et périodes de validité qui se recouvrent)"))
+    return problems
+
+
+def consultation_problems(consultations: Table) -> list[Anomaly]:
+    problems = []
+    for row, text in consultations.frame["prestations"].dropna().items():
+        unknown = [c for c in split_codes(text) if c not in PRESTATIONS]
+        if unknown:
+            problems.append(consultations.anomaly(
+                row, "prestations", "prestation-inconnue",
+                f"prestation(s) inconnue(s) : {', '.join(unknown)} ; valeurs admises : "
+                f"{', '.join(PRESTATIONS)}"))
+    return problems
+
+
+def split_codes(text: str | None) -> list[str]:
+    """``"actes, parapheur"`` → ``["actes", "parapheur"]``; blank → all six services."""
+    if text is None or not str(text).strip():
+        return list(PRESTATIONS)
+    parts = str(text).replace(";", ",").split(",")
+    return [p.strip().lower().replace(" ", "_") for p in parts if p.strip()]
+
+
+def adhesion_window_warnings(members: Table, consultations: Table) -> list[Anomaly]:
+    """R5: an adhesion after the first window opened that falls in no window is a warning."""
+    windows = consultations.frame.dropna(subset=["debut_adhesion", "fin_adhesion"])
+    if windows.empty:
+        return []
+    first_start = windows["debut_adhesion"].min()
+    adhesion = members.frame["date_adhesion"]
+    inside = pd.Series(False, index=adhesion.index)
+    for start, end in zip(windows["debut_adhesion"], windows["fin_adhesion"], strict=True):
+        inside |= (adhesion >= start) & (adhesion <= end)
+    outside = adhesion.notna() & (adhesion > first_start) & ~inside
+    return [
+        members.anomaly(row, "date_adhesion", "adhesion-hors-periode",
+                        "adhésion hors de toute période d'adhésion : le membre participera "
+                        "à la prochaine consultation dont la période se termine après", WARNING)
+        for row in members.frame.index[outside & (members.frame["role"] != "coordonnateur")]
+    ]
+
+
+def unknown_sirens(table: Table, members: Table) -> list[Anomaly]:
+    known = set(members.frame["siren"].dropna())
+    frame = table.frame
+    return [
+        table.anomaly(row, "siren", "siren-inconnu",
+                      "SIREN absent du fichier membres : corriger le SIREN")
+        for row in frame.index[frame["siren"].notna() & ~frame["siren"].isin(known)]
+    ]
+
+
+def titre_problems(titres: Table, consultations: Table) -> list[Anomaly]:
+    frame = titres.frame
+    codes = set(consultations.frame["code"].dropna())
+    problems = []
+    type1 = frame["type_frais"] == 1
+    type2 = frame["type_frais"] == 2
+    for row in frame.index[type1.fillna(False) & frame["consultation"].isna()]:
+        problems.append(titres.anomaly(
+            row, "consultation", "consultation-manquante",
+            "consultation obligatoire pour un titre de type 1 (frais de procédure)"))
+    unknown = type1.fillna(False) & frame["consultation"].notna() & ~frame["consultation"].isin(
+        codes)
+    for row in frame.index[unknown]:
+        problems.append(titres.anomaly(
+            row, "consultation", "consultation-inconnue",
+            "consultation absente de la feuille Consultations du barème"))
+    for row in frame.index[type2.fillna(False) & frame["consultation"].notna()]:
+        problems.append(titres.anomaly(
+            row, "consultation", "consultation-type-2",
+            "un titre de type 2 (frais de fonctionnement) ne porte pas de consultation : "
+            "laisser la cellule vide"))
+    return problems
+
+
+def _without_repeats(problems: list[Anomaly]) -> list[Anomaly]:
+    """One anomaly per cell: a value already unreadable is not also « missing »."""
+    unreadable = {(a.file, a.sheet, a.row, a.column) for a in problems
+                  if a.code.startswith("valeur-")}
+    seen = set()
+    kept = []
+    for a in problems:
+        key = (a.file, a.sheet, a.row, a.column)
+        if a.code == "schema-not_nullable" and key in unreadable:
+            continue
+        if (key, a.code, a.message) in seen:
+            continue
+        seen.add((key, a.code, a.message))
+        kept.append(a)
+    return kept
+
+
+__all__ = ["ERROR", "validate"]

@@ -1,0 +1,145 @@
+"""Writing tables into xlsx safely and reproducibly (xlsxwriter, constant memory).
+
+* Input text is always written as text: xlsxwriter's ``write()`` would turn ``=…``
+  into a formula and ``http://…`` into a link, so the workbook is opened with those
+  conversions off and text goes through ``write_string`` — with a quote prefix when it
+  starts with ``= + - @``, tab or CR, so editing the cell cannot revive a formula.
+* The workbook's creation date is pinned, so the same data give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+
+EURO = '#,##0.00 "€";-#,##0.00 "€";0.00 "€"'
+DATE = "dd/mm/yyyy"
+DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+MAX_TEXT = 32_767
+
+
+@dataclass(frozen=True)
+class Col:
+    """A report column: its header, how values are written, and its width."""
+
+    header: str
+    kind: str = "text"  # text | euro (integer cents) | int | date | number
+    width: float = 14
+
+
+class Book:
+    """An xlsxwriter workbook with our formats and safe writers."""
+
+    def __init__(self, path: str, created: dt.datetime):
+        self.workbook = xlsxwriter.Workbook(
+            path,
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "default_date_format": DATE,
+            },
+        )
+        self.workbook.set_properties(
+            {"created": created, "author": "reconcile", "title": "Rapprochement"}
+        )
+        add = self.workbook.add_format
+        self.formats = {
+            "header": add({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF",
+                           "text_wrap": True, "valign": "top", "border": 1}),
+            "text": None,
+            "quoted": add({"quote_prefix": True}),
+            "euro": add({"num_format": EURO}),
+            "euro_bold": add({"num_format": EURO, "bold": True}),
+            "date": add({"num_format": DATE}),
+            "int": None,
+            "number": None,
+            "title": add({"bold": True, "font_size": 14}),
+            "alert": add({"bold": True, "font_size": 12, "font_color": "#C00000"}),
+            "bold": add({"bold": True}),
+            "highlight": add({"bg_color": "#FCE4D6"}),
+            "highlight_quoted": add({"bg_color": "#FCE4D6", "quote_prefix": True}),
+            "euro_hl": add({"num_format": EURO, "bg_color": "#FCE4D6"}),
+        }
+
+    def add_format(self, name: str, properties: dict) -> None:
+        self.formats[name] = self.workbook.add_format(properties)
+
+    def sheet(self, name: str):
+        worksheet = self.workbook.add_worksheet(name)
+        worksheet.set_landscape()
+        worksheet.set_paper(9)  # A4
+        worksheet.fit_to_pages(1, 0)
+        worksheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+        worksheet.set_footer("&L&A&RPage &P / &N")
+        return worksheet
+
+    def text(self, worksheet, row: int, column: int, value: Any, style: str | None = None):
+        text = str(value)
+        if len(text) > MAX_TEXT:
+            text = text[: MAX_TEXT - 1] + "…"
+        style = style or "text"
+        if text.startswith(DANGEROUS_START):
+            style = {"text": "quoted", "highlight": "highlight_quoted"}.get(style, style)
+        worksheet.write_string(row, column, text, self.formats[style])
+
+    def value(self, worksheet, row: int, column: int, value: Any, kind: str,
+              style: str | None = None):
+        """Write one cell by kind; blank values leave the cell empty."""
+        if value is None or value is pd.NA or value is pd.NaT or (
+            isinstance(value, float) and value != value
+        ):
+            return
+        if kind == "text":
+            self.text(worksheet, row, column, value, style)
+        elif kind == "euro":
+            worksheet.write_number(row, column, int(value) / 100,
+                                   self.formats[style or "euro"])
+        elif kind == "date":
+            worksheet.write_datetime(row, column, _as_datetime(value), self.formats["date"])
+        else:
+            worksheet.write_number(row, column, value, self.formats.get(style or ""))
+
+    def table(self, worksheet, columns: Sequence[Col], rows: Iterable[Sequence[Any]],
+              first_row: int = 0, highlight: int | None = None,
+              highlight_unless: str = "") -> int:
+        """Header, then rows; frozen header, autofilter, widths, repeated on print.
+
+        ``highlight``: index of a column whose value, when not ``highlight_unless``,
+        shades the row. Returns the number of data rows written.
+        """
+        header = self.formats["header"]
+        for index, col in enumerate(columns):
+            worksheet.set_column(index, index, col.width)
+            worksheet.write_string(first_row, index, col.header, header)
+        worksheet.freeze_panes(first_row + 1, 0)
+        worksheet.repeat_rows(first_row)
+        kinds = [c.kind for c in columns]
+        count = 0
+        for count, values in enumerate(rows, start=1):
+            row = first_row + count
+            alert = highlight is not None and values[highlight] != highlight_unless
+            for column, (value, kind) in enumerate(zip(values, kinds, strict=True)):
+                style = None
+                if alert:
+                    style = {"euro": "euro_hl", "date": None}.get(kind, "highlight")
+                self.value(worksheet, row, column, value, kind, style)
+        worksheet.autofilter(first_row, 0, first_row + count, len(columns) - 1)
+        return count
+
+    def close(self) -> None:
+        self.workbook.close()
+
+
+def _as_datetime(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    return value.to_pydatetime()

@@ -1,0 +1,38 @@
+"""Declarations of the input sheets (SPEC §2): their columns, kinds and constraints.
+
+Declarative only, no I/O: the validation stage (``reconcile.validate``) applies them.
+Each ``SheetSpec`` says which file and sheet it describes, the kind of each column
+(how its cells are read) and which columns must be present; its pandera schema holds
+the per-row constraints, each with the French message the officer will read.
+"""
+
+from .bareme import BAREME, CONSULTATIONS, EXONERATIONS
+from .codes import CATEGORIES, PRESTATIONS, ROLES, TYPES_FRAIS
+from .membres import MEMBRES
+from .souscriptions import SOUSCRIPTIONS
+from .spec import SheetSpec
+from .titres import TITRES
+
+SHEETS: tuple[SheetSpec, ...] = (
+    MEMBRES,
+    SOUSCRIPTIONS,
+    BAREME,
+    CONSULTATIONS,
+    EXONERATIONS,
+    TITRES,
+)
+
+__all__ = [
+    "BAREME",
+    "CATEGORIES",
+    "CONSULTATIONS",
+    "EXONERATIONS",
+    "MEMBRES",
+    "PRESTATIONS",
+    "ROLES",
+    "SHEETS",
+    "SOUSCRIPTIONS",
+    "TITRES",
+    "TYPES_FRAIS",
+    "SheetSpec",
+]

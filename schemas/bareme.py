@@ -1,0 +1,97 @@
+"""`bareme` — sheets `Bareme`, `Consultations` and optional `Exonerations` (SPEC §2.3)."""
+
+import pandera.pandas as pa
+from pandera.pandas import Column
+
+from .checks import not_before, not_negative, one_of
+from .codes import CATEGORIES, PRESTATIONS, TYPES_FRAIS
+from .spec import SheetSpec
+
+BAREME = SheetSpec(
+    stem="bareme",
+    sheet="Bareme",
+    columns={
+        "type_frais": "integer",
+        "libelle": "text",
+        "categorie": "code",
+        "population_min": "integer",
+        "population_max": "integer",
+        "prestation": "code",
+        "montant": "amount",
+        "valable_du": "date",
+        "valable_au": "date",
+    },
+    required=("type_frais", "categorie", "montant", "valable_du"),
+    defaults={"population_min": 0},
+    schema=pa.DataFrameSchema(
+        {
+            "type_frais": Column("Int64", one_of(TYPES_FRAIS, "type de frais")),
+            "libelle": Column(object, nullable=True),
+            "categorie": Column(object, one_of(CATEGORIES, "catégorie")),
+            "population_min": Column("Int64", not_negative("population minimale")),
+            "population_max": Column("Int64", not_negative("population maximale"), nullable=True),
+            "prestation": Column(object, one_of(PRESTATIONS, "prestation"), nullable=True),
+            "montant": Column("Int64", not_negative("montant")),
+            "valable_du": Column("datetime64[ns]"),
+            "valable_au": Column("datetime64[ns]", nullable=True),
+        },
+        checks=[
+            not_before(
+                "population_max", "population_min", "population maximale inférieure à la minimale"
+            ),
+            not_before("valable_au", "valable_du", "fin de validité antérieure au début"),
+        ],
+    ),
+)
+
+CONSULTATIONS = SheetSpec(
+    stem="bareme",
+    sheet="Consultations",
+    columns={
+        "code": "text",
+        "libelle": "text",
+        "debut_adhesion": "date",
+        "fin_adhesion": "date",
+        "date_lancement": "date",
+        "prestations": "text",
+    },
+    required=("code", "debut_adhesion", "fin_adhesion", "date_lancement"),
+    schema=pa.DataFrameSchema(
+        {
+            "code": Column(object, unique=True, report_duplicates="exclude_first"),
+            "libelle": Column(object, nullable=True),
+            "debut_adhesion": Column("datetime64[ns]"),
+            "fin_adhesion": Column("datetime64[ns]"),
+            "date_lancement": Column("datetime64[ns]"),
+            "prestations": Column(object, nullable=True),
+        },
+        checks=[
+            not_before(
+                "fin_adhesion", "debut_adhesion", "fin d'adhésion antérieure au début d'adhésion"
+            ),
+            not_before(
+                "date_lancement", "fin_adhesion", "lancement antérieur à la fin d'adhésion"
+            ),
+        ],
+    ),
+)
+
+EXONERATIONS = SheetSpec(
+    stem="bareme",
+    sheet="Exonerations",
+    columns={"siren": "siren", "type_frais": "integer", "exercice": "integer", "motif": "text"},
+    required=("siren", "type_frais", "motif"),
+    optional_sheet=True,
+    schema=pa.DataFrameSchema(
+        {
+            "siren": Column(object),
+            "type_frais": Column("Int64", one_of(TYPES_FRAIS, "type de frais")),
+            "exercice": Column(
+                "Int64",
+                pa.Check.in_range(2000, 2100, error="exercice hors de 2000–2100"),
+                nullable=True,
+            ),
+            "motif": Column(object),
+        }
+    ),
+)

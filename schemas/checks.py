@@ -1,0 +1,28 @@
+"""Reusable pandera checks, each carrying the French message the officer reads."""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+
+
+def one_of(codes, what: str) -> pa.Check:
+    listed = ", ".join(str(c) for c in codes)
+    return pa.Check.isin(list(codes), error=f"{what} inconnu(e) : valeurs admises {listed}")
+
+
+def not_negative(what: str) -> pa.Check:
+    return pa.Check.ge(0, error=f"{what} négatif(ve) : doit être positif(ve) ou nul(le)")
+
+
+def not_before(later: str, earlier: str, message: str) -> pa.Check:
+    """Row check: ``later`` is blank, ``earlier`` blank, or ``later`` ≥ ``earlier``.
+
+    Its name ends with the column the anomaly points at.
+    """
+    return pa.Check(
+        lambda frame: frame[later].isna()
+        | frame[earlier].isna()
+        | (frame[later] >= frame[earlier]),
+        error=message,
+        name=f"ordre:{later}",
+    )
