@@ -102,7 +102,7 @@ def _type2(members, active, subscriptions, tariffs, exemptions, period: Period):
     eligible = members[active & ~is_coordinator(members)].copy()
     motif = r1_exemption(members, active)[eligible.index]
     voted = _voted_exemptions(exemptions, 2, period.year)
-    eligible["motif"] = motif.fillna(eligible["siren"].map(voted))
+    eligible["motif"] = motif.astype(object).fillna(eligible["siren"].map(voted).astype(object))
     valid = _valid_on(tariffs, 2, period.first_day)
     in_year = subscriptions[
         (subscriptions["date_debut"] <= period.last_day)

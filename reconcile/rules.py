@@ -63,7 +63,7 @@ def r1_exemption(members: pd.DataFrame, active: pd.Series) -> pd.Series:
     parent = members["commune_rattachement"]
     exempt = members["categorie"].isin(EXEMPT_WITH_THEIR_COMMUNE) & parent.isin(name_of.index)
     motif = "Exonéré (R1) : rattaché à la commune membre " + parent.map(name_of).fillna("")
-    return motif.where(exempt, None)
+    return motif.astype(object).where(exempt, None)
 
 
 def in_bracket(population: pd.Series, low: pd.Series, high: pd.Series) -> pd.Series:
