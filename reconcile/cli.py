@@ -97,13 +97,9 @@ def _run(args) -> int:
     from .progress import reporter
     from .safeio import Busy
 
-    extras = []
-    if args.releves:
-        from .statements import statements_writer
-
-        extras.append(statements_writer)
     try:
-        outcome = run(args.mois, args.inputs, args.reports, _limits(args), reporter(), extras)
+        outcome = run(args.mois, args.inputs, args.reports, _limits(args), reporter(),
+                      statements=args.releves)
     except Busy:
         print(f"Une autre exécution est en cours sur le dossier {args.reports} : rien n'a été "
               "fait. Réessayer quand elle sera terminée.", file=sys.stderr)
@@ -166,6 +162,9 @@ def _print_outcome(outcome) -> None:
           f"{_euros(totals['titre'] - totals['encaisse'])}.")
     if outcome.warnings:
         print(f"{len(outcome.warnings)} avertissement(s) : voir la feuille Anomalies.")
+    if outcome.statements:
+        print(f"{len(outcome.statements)} relevé(s) par membre dans "
+              f"{outcome.statements[0].parent}")
 
 
 def _print_anomalies(anomalies, stream=sys.stdout) -> None:

@@ -63,6 +63,7 @@ class Outcome:
     stages: list[Stage] = field(default_factory=list)
     dissolution: str = ""
     totals: dict[str, int] = field(default_factory=dict)
+    statements: list[Path] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Anomaly]:
@@ -172,7 +173,7 @@ def run(
     reports: Path,
     limits: Limits | None = None,
     progress: Progress | None = None,
-    extras: list[Callable] | None = None,
+    statements: bool = False,
 ) -> Outcome:
     """The monthly job. Holds the reports folder's lock for its whole duration."""
     limits = limits or Limits()
@@ -202,13 +203,18 @@ def run(
         control = Control(month, period, loaded.files, loaded.counts,
                           loaded.tables["bareme"].frame,
                           due.charges["bareme_ligne"].dropna().astype(int).value_counts())
-        report = Report(month, period, due, rows, outcome.warnings, control, len(members),
-                        [extra(month, period, due, rows, folder) for extra in extras or []])
+        report = Report(month, period, due, rows, outcome.warnings, control, len(members))
         target = folder / f"rapprochement_{month}.xlsx"
         temporary = write_new(target, lambda path: render_report(path, report))
         outcome.report_outcome, outcome.kept_previous = publish(temporary, target)
         outcome.report = target
         retire(folder / f"anomalies_{month}.xlsx")
+        if statements:
+            from .statements import write_statements
+
+            say("relevés", "un relevé par membre")
+            outcome.statements = write_statements(folder, month, period, due.charges, rows,
+                                                  titres)
         snapshot = _snapshot(folder, loaded.files)
         clock.lap("écriture", len(due.charges) + len(rows))
         outcome.dissolution = _dissolution(due, period)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -55,7 +55,6 @@ class Report:
     warnings: list[Anomaly]
     control: Control
     members_count: int
-    extra_sheets: list = field(default_factory=list)
 
 
 def month_label(month: str) -> str:
@@ -91,8 +90,6 @@ def render_report(path: str, report: Report) -> None:
     book.table(sheet, RECONCILIATION, _reconciliation_rows(report.rows), highlight=10,
                highlight_unless="conforme")
     write_anomalies_sheet(book, report.warnings)
-    for render in report.extra_sheets:
-        render(book)
     report.control.render(book)
     book.close()
 
