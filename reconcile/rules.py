@@ -62,7 +62,8 @@ def r1_exemption(members: pd.DataFrame, active: pd.Series) -> pd.Series:
     name_of = communes.set_index("siren")["nom"]
     parent = members["commune_rattachement"]
     exempt = members["categorie"].isin(EXEMPT_WITH_THEIR_COMMUNE) & parent.isin(name_of.index)
-    motif = "Exonéré (R1) : rattaché à la commune membre " + parent.map(name_of).fillna("")
+    commune = parent.map(name_of).astype(object).fillna("")
+    motif = "Exonéré (R1) : rattaché à la commune membre " + commune
     return motif.astype(object).where(exempt, None)
 
 

@@ -1,0 +1,315 @@
+"""Every rule of SPEC §1 and §3, each on real workbooks written to disk and read back."""
+
+from __future__ import annotations
+
+import pytest
+from workbooks import (
+    CCAS_A,
+    COMMUNE_A,
+    COMMUNE_B,
+    COORD,
+    EPCI,
+    SYNDICAT,
+    D,
+    base,
+    charges_of,
+    consultation,
+    euros,
+    member,
+    run,
+    siren,
+    subscription,
+    tariff,
+)
+
+
+def type2(result, who):
+    rows = charges_of(result, who)
+    return rows[rows["Type de frais"] == 2]
+
+
+def type1(result, who):
+    rows = charges_of(result, who)
+    return rows[rows["Type de frais"] == 1]
+
+
+def go(tmp_path, capsys, inputs, month="2026-11"):
+    result = run(inputs.write(tmp_path / "in"), tmp_path / "out", month, capsys)
+    assert result.status == 0, result.err
+    return result
+
+
+# -- R2 withdrawal ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("notice", "charged_2026"),
+    [(D(2025, 10, 30), False), (D(2025, 10, 31), True), (D(2025, 1, 2), False),
+     (D(2026, 10, 30), True), (D(2024, 12, 1), False)],
+)
+def test_withdrawal_notice_on_30_october_leaves_on_1_january(tmp_path, capsys, notice,
+                                                             charged_2026):
+    inputs = base()
+    inputs.membres[2]["Date notification retrait"] = notice  # commune B
+    result = go(tmp_path, capsys, inputs)
+    assert (len(type2(result, COMMUNE_B)) > 0) is charged_2026
+    assert (len(type1(result, COMMUNE_B)) > 0) is charged_2026
+
+
+def test_late_notice_still_owes_the_next_exercise_then_stops(tmp_path, capsys):
+    inputs = base()
+    inputs.membres[2]["Date notification retrait"] = D(2026, 10, 31)  # effective 1 Jan 2028
+    inputs.consultations.append(consultation("C2027", D(2019, 11, 1), D(2020, 1, 31),
+                                             D(2027, 2, 1)))
+    assert len(type2(go(tmp_path / "a", capsys, inputs, "2027-03"), COMMUNE_B)) == 1
+    assert len(type1(go(tmp_path / "b", capsys, inputs, "2027-03"), COMMUNE_B)) == 1
+    assert len(type2(go(tmp_path / "c", capsys, inputs, "2028-03"), COMMUNE_B)) == 0
+
+
+def test_withdrawal_effective_before_launch_excludes_type_1(tmp_path, capsys):
+    inputs = base()
+    inputs.membres[1]["Date notification retrait"] = D(2025, 6, 1)  # left 1 Jan 2026
+    result = go(tmp_path, capsys, inputs)
+    assert charges_of(result, COMMUNE_A).empty
+
+
+# -- brackets -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("population", "amount"), [(0, 100), (999, 100), (1000, 500),
+                                                    (250000, 500)])
+def test_population_bracket_bounds_are_inclusive(tmp_path, capsys, population, amount):
+    inputs = base()
+    inputs.membres[1]["Population"] = population
+    rows = type2(go(tmp_path, capsys, inputs), COMMUNE_A)
+    per_member = rows[rows["Prestation"].isna()]
+    assert [euros(v) for v in per_member["Montant dû"]] == [amount * 100]
+    line = 2 if amount == 100 else 3
+    assert per_member["Ligne du barème"].tolist() == [f"Bareme, ligne {line}"]
+
+
+def test_member_without_population_where_rows_have_brackets_is_an_error(tmp_path, capsys):
+    inputs = base()
+    inputs.membres.append(member(siren(40), "Commune sans population", "commune"))
+    inputs.souscriptions.append(subscription(siren(40), "actes"))
+    result = run(inputs.write(tmp_path / "in"), tmp_path / "out", capsys=capsys)
+    assert result.status == 2
+    errors = result.anomalies()
+    errors = errors[errors["Gravité"] == "erreur"]
+    assert ("membres.xlsx", "Membres", 8, "Population") in {
+        tuple(r) for r in errors[["Fichier", "Feuille", "Ligne", "Colonne"]].values
+    }
+    assert not result.report_path.exists()
+
+
+def test_member_no_tariff_row_covers_is_an_error_not_a_silent_zero(tmp_path, capsys):
+    inputs = base()
+    inputs.membres.append(member(siren(41), "Office", "autre"))
+    inputs.souscriptions.append(subscription(siren(41), "actes"))
+    result = run(inputs.write(tmp_path / "in"), tmp_path / "out", capsys=capsys)
+    assert result.status == 2
+    errors = result.anomalies()
+    row = errors[errors["Ligne"] == 8].iloc[0]
+    assert (row["Colonne"], row["Gravité"]) == ("Catégorie", "erreur")
+    assert "barème" in row["Message"]
+
+
+# -- R1 exemption -------------------------------------------------------------------
+
+
+def test_ccas_of_a_member_commune_is_exempt_from_type_2_only(tmp_path, capsys):
+    result = go(tmp_path, capsys, base())
+    rows = type2(result, CCAS_A)
+    assert [euros(v) for v in rows["Montant dû"]] == [0]
+    assert rows["Motif"].iloc[0].startswith("Exonéré")
+    assert [euros(v) for v in type1(result, CCAS_A)["Montant dû"]] == [500]
+
+
+def test_ccas_whose_commune_is_not_a_member_pays_type_2(tmp_path, capsys):
+    inputs = base()
+    inputs.membres[3]["Commune rattachement"] = "217800036"  # Ablis: real, not a member
+    rows = type2(go(tmp_path, capsys, inputs), CCAS_A)
+    assert [euros(v) for v in rows["Montant dû"]] == [5000]
+    assert rows["Motif"].isna().all()
+
+
+def test_ccas_whose_commune_is_no_longer_a_member_pays_type_2(tmp_path, capsys):
+    inputs = base()
+    inputs.membres[1]["Date notification retrait"] = D(2025, 3, 1)  # A left on 1 Jan 2026
+    rows = type2(go(tmp_path, capsys, inputs), CCAS_A)
+    assert [euros(v) for v in rows["Montant dû"]] == [5000]
+
+
+def test_caisse_des_ecoles_of_member_commune_is_exempt(tmp_path, capsys):
+    inputs = base()
+    inputs.membres.append(member(siren(42), "Caisse des écoles de B", "caisse_des_ecoles",
+                                 rattachement=COMMUNE_B))
+    inputs.souscriptions.append(subscription(siren(42), "actes"))
+    inputs.bareme.append(tariff(2, "caisse_des_ecoles", 70))
+    inputs.bareme.append(tariff(1, "caisse_des_ecoles", 7))
+    result = go(tmp_path, capsys, inputs)
+    assert [euros(v) for v in type2(result, siren(42))["Montant dû"]] == [0]
+    assert [euros(v) for v in type1(result, siren(42))["Montant dû"]] == [700]
+
+
+def test_voted_exemption_zeroes_the_charge_with_its_motif(tmp_path, capsys):
+    inputs = base()
+    inputs.exonerations = [{"SIREN": SYNDICAT, "Type frais": 1, "Exercice": 2026,
+                            "Motif": "Délibération du 3 mars"}]
+    result = go(tmp_path, capsys, inputs)
+    rows = type1(result, SYNDICAT)
+    assert [euros(v) for v in rows["Montant dû"]] == [0]
+    assert rows["Motif"].iloc[0] == "Exonéré (délibération) : Délibération du 3 mars"
+    assert [euros(v) for v in type2(result, SYNDICAT)["Montant dû"]] == [20000]
+
+
+def test_voted_exemption_of_another_exercise_does_not_apply(tmp_path, capsys):
+    inputs = base()
+    inputs.exonerations = [{"SIREN": SYNDICAT, "Type frais": 2, "Exercice": 2025,
+                            "Motif": "2025 seulement"}]
+    result = go(tmp_path, capsys, inputs)
+    assert [euros(v) for v in type2(result, SYNDICAT)["Montant dû"]] == [20000]
+
+
+# -- R3, R4 -------------------------------------------------------------------------
+
+
+def test_coordinator_is_never_charged(tmp_path, capsys):
+    inputs = base()
+    inputs.souscriptions.append(subscription(COORD, "marches_publics"))
+    result = go(tmp_path, capsys, inputs)
+    assert charges_of(result, COORD).empty
+    assert COORD not in set(result.reconciliation()["SIREN"])
+
+
+def test_dissolution_stops_every_charge_and_is_announced(tmp_path, capsys):
+    inputs = base()
+    inputs.membres[0]["Date notification retrait"] = D(2025, 9, 1)  # dissolved 1 Jan 2026
+    result = go(tmp_path, capsys, inputs)
+    assert result.charges().empty
+    summary = result.sheet("Synthèse")
+    assert "DISSOUS le 01/01/2026" in " ".join(str(c) for c in summary.columns) + " ".join(
+        str(v) for v in summary.iloc[:, 0].tolist())
+    assert "DISSOUS" in result.out
+
+
+def test_announced_dissolution_keeps_current_exercise(tmp_path, capsys):
+    inputs = base()
+    inputs.membres[0]["Date notification retrait"] = D(2026, 11, 2)  # dissolved 1 Jan 2028
+    result = go(tmp_path, capsys, inputs)
+    assert len(type2(result, COMMUNE_A)) == 1
+    assert len(type1(result, COMMUNE_A)) == 1
+    assert "DISSOLUTION PRÉVUE le 01/01/2028" in result.out
+
+
+# -- R5 adhesion windows and consultations ---------------------------------------------
+
+
+@pytest.mark.parametrize(("joined", "takes_part"), [(D(2020, 1, 31), True),
+                                                    (D(2020, 2, 1), False)])
+def test_member_takes_part_when_joined_by_end_of_adhesion_window(tmp_path, capsys, joined,
+                                                                  takes_part):
+    inputs = base()
+    inputs.membres[1]["Date adhésion"] = joined
+    result = go(tmp_path, capsys, inputs)
+    assert (len(type1(result, COMMUNE_A)) > 0) is takes_part
+
+
+def test_adhesion_outside_every_window_is_a_warning(tmp_path, capsys):
+    inputs = base()
+    inputs.membres[1]["Date adhésion"] = D(2021, 6, 1)
+    result = go(tmp_path, capsys, inputs)
+    warnings = result.sheet("Anomalies")
+    assert (warnings["Ligne"] == 3).any()
+    assert set(warnings["Gravité"]) == {"avertissement"}
+
+
+def test_consultation_only_charges_members_with_a_covered_service(tmp_path, capsys):
+    inputs = base()
+    inputs.consultations[0]["Prestations"] = "certificats, parapheur"
+    result = go(tmp_path, capsys, inputs)
+    assert set(result.charges().query("`Type de frais` == 1")["SIREN"]) == {COMMUNE_A, EPCI}
+
+
+def test_subscription_ended_before_launch_does_not_take_part(tmp_path, capsys):
+    inputs = base()
+    inputs.souscriptions[2]["Date fin"] = D(2026, 3, 1)  # B's only service, launch 2 March
+    result = go(tmp_path, capsys, inputs)
+    assert type1(result, COMMUNE_B).empty
+    assert len(type2(result, COMMUNE_B)) == 1  # still active in 2026: type 2 is a forfait
+
+
+def test_consultation_after_as_of_date_is_not_charged_yet(tmp_path, capsys):
+    result = go(tmp_path, capsys, base(), month="2026-02")
+    assert result.charges().query("`Type de frais` == 1").empty
+    result = go(tmp_path / "m", capsys, base(), month="2026-03")
+    assert not result.charges().query("`Type de frais` == 1").empty
+
+
+def test_member_joining_after_as_of_date_is_not_active(tmp_path, capsys):
+    inputs = base()
+    inputs.membres[4]["Date adhésion"] = D(2026, 6, 15)  # syndicat
+    assert charges_of(go(tmp_path, capsys, inputs, "2026-05"), SYNDICAT).empty
+    assert len(type2(go(tmp_path / "b", capsys, inputs, "2026-06"), SYNDICAT)) == 1
+
+
+# -- barème validity and per-service rows (R6, R7) -------------------------------------
+
+
+def test_bareme_change_on_1_january_applies_to_type_2(tmp_path, capsys):
+    inputs = base()
+    inputs.bareme[4]["Valable au"] = D(2025, 12, 31)
+    inputs.bareme.append(tariff(2, "epci", 1200, du=D(2026, 1, 1)))
+    rows = type2(go(tmp_path, capsys, inputs), EPCI)
+    assert [euros(v) for v in rows["Montant dû"]] == [120000]
+
+
+def test_mid_year_bareme_change_applies_to_type_1_by_launch_date_only(tmp_path, capsys):
+    inputs = base()
+    inputs.bareme[4]["Valable au"] = D(2026, 6, 30)
+    inputs.bareme.append(tariff(2, "epci", 1200, du=D(2026, 7, 1)))
+    inputs.bareme[9]["Valable au"] = D(2026, 6, 30)
+    inputs.bareme.append(tariff(1, "epci", 55, du=D(2026, 7, 1)))
+    inputs.consultations.append(consultation("C2026B", D(2019, 11, 1), D(2020, 1, 31),
+                                             D(2026, 9, 1), "certificats"))
+    result = go(tmp_path, capsys, inputs)
+    assert [euros(v) for v in type2(result, EPCI)["Montant dû"]] == [100000]
+    by_consultation = {r["Consultation"]: euros(r["Montant dû"])
+                       for _, r in type1(result, EPCI).iterrows()}
+    assert by_consultation == {"C2026": 4000, "C2026B": 5500}
+
+
+def test_per_service_rows_add_up_with_per_member_rows(tmp_path, capsys):
+    inputs = base()
+    inputs.bareme.append(tariff(2, "commune", 12.34, prestation="parapheur"))
+    inputs.bareme.append(tariff(1, "commune", 7.5, prestation="marches_publics"))
+    inputs.bareme.append(tariff(1, "commune", 99, prestation="certificats"))
+    result = go(tmp_path, capsys, inputs)
+    rows = charges_of(result, COMMUNE_A)
+    got = sorted((r["Type de frais"], r["Prestation"] or "", euros(r["Montant dû"]))
+                 for _, r in rows.iterrows())
+    assert got == [(1, "", 3000), (1, "marches_publics", 750), (2, "", 10000),
+                   (2, "parapheur", 1234)]
+    line = result.reconciliation().query("SIREN == @COMMUNE_A and `Type de frais` == 2")
+    assert euros(line["Montant dû"].iloc[0]) == 11234
+
+
+def test_service_subscription_ended_last_year_is_not_charged(tmp_path, capsys):
+    inputs = base()
+    inputs.bareme.append(tariff(2, "commune", 12.34, prestation="parapheur"))
+    inputs.souscriptions[1]["Date fin"] = D(2025, 12, 31)
+    rows = type2(go(tmp_path, capsys, inputs), COMMUNE_A)
+    assert rows["Prestation"].isna().all()
+
+
+def test_amounts_are_exact_to_the_cent(tmp_path, capsys):
+    inputs = base()
+    for i in range(30):
+        inputs.membres.append(member(siren(100 + i), f"Syndicat {i}", "syndicat"))
+        inputs.souscriptions.append(subscription(siren(100 + i), "actes"))
+    inputs.bareme[3]["Montant"] = 0.1
+    inputs.bareme[8]["Montant"] = "33,33"
+    result = go(tmp_path, capsys, inputs)
+    reconciliation = result.reconciliation()
+    syndicates = reconciliation[reconciliation["Membre"].str.startswith("Syndicat")]
+    assert sum(euros(v) for v in syndicates["Montant dû"]) == 31 * 10 + 31 * 3333
