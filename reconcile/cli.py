@@ -66,7 +66,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _common(command: argparse.ArgumentParser) -> None:
     command.add_argument("--mois", type=_month, default=dt.date.today().strftime("%Y-%m"),
-                         help="mois traité, AAAA-MM (défaut : le mois en cours)")
+                         help="mois traité, AAAA-MM, ou « precedent » pour le mois écoulé "
+                         "(exécution planifiée le 1er) ; défaut : le mois en cours")
     command.add_argument("--inputs", type=Path, default=Path("inputs"),
                          help="dossier des fichiers d'entrée (défaut : inputs/)")
     command.add_argument("--max-fichier-mo", type=int, default=100,
@@ -78,10 +79,17 @@ def _common(command: argparse.ArgumentParser) -> None:
 
 
 def _month(text: str) -> str:
+    if text.lower() in ("precedent", "précédent"):
+        return previous_month(dt.date.today())
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
         raise argparse.ArgumentTypeError(f"mois invalide « {text} » : écrire AAAA-MM, "
                                          "par exemple 2026-11")
     return text
+
+
+def previous_month(today: dt.date) -> str:
+    """The month a run scheduled on the 1st processes: the one just ended."""
+    return (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
 
 
 def _limits(args):

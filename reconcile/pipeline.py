@@ -27,7 +27,7 @@ from .journal import record
 from .normalise import Table, pick_sheet, to_table
 from .reader import InputFile, Limits, RawSheet, hidden_sheet_warning, locate, read_workbook
 from .reconciliation import reconcile
-from .report import Report, render_anomalies, render_report
+from .report import Report, created_at, dissolution_notice, render_anomalies, render_report
 from .safeio import (
     exclusive,
     publish,
@@ -181,56 +181,67 @@ def run(
     period = period_of(month)
     folder = reports / month
     outcome = Outcome(EXIT_OK, month)
-    clock = _Clock(outcome.stages)
     with exclusive(reports):
-        remove_stale_temporaries(folder)
-        remove_stale_temporaries(folder / "entrees")
-        loaded = load(inputs, limits, progress)
-        clock.lap("lecture", sum(c.records for c in loaded.counts))
-        record(folder, month, "debut", entrees={f.name: f.sha256 for f in loaded.files},
-               dossier_entrees=str(inputs))
-        say("validation", f"{sum(c.records for c in loaded.counts)} lignes")
-        due, anomalies = assess(loaded, period, clock)
-        outcome.anomalies = sorted(anomalies, key=sort_key)
-        if has_errors(anomalies) or due is None:
-            return _stop_on_errors(outcome, folder, period)
-        say("rapprochement", f"{len(due.charges)} charges")
-        titres = loaded.tables["titres"].frame if "titres" in loaded.tables else None
-        members = loaded.tables["membres"].frame
-        rows = reconcile(due.charges, titres, members, period.year)
-        clock.lap("rapprochement", len(rows))
-        say("écriture", f"{len(rows)} lignes de rapprochement")
-        control = Control(month, period, loaded.files, loaded.counts,
-                          loaded.tables["bareme"].frame,
-                          due.charges["bareme_ligne"].dropna().astype(int).value_counts())
-        report = Report(month, period, due, rows, outcome.warnings, control, len(members))
-        target = folder / f"rapprochement_{month}.xlsx"
-        temporary = write_new(target, lambda path: render_report(path, report))
-        outcome.report_outcome, outcome.kept_previous = publish(temporary, target)
-        outcome.report = target
-        retire(folder / f"anomalies_{month}.xlsx")
-        if statements:
-            from .statements import write_statements
+        try:
+            return _run_locked(inputs, folder, period, limits, say, statements, outcome)
+        except Exception as error:
+            record(folder, month, "fin", statut=EXIT_FAILURE, resultat="erreur inattendue",
+                   erreur=f"{type(error).__name__}: {error}")
+            raise
 
-            say("relevés", "un relevé par membre")
-            outcome.statements = write_statements(folder, month, period, due.charges, rows,
-                                                  titres)
-        snapshot = _snapshot(folder, loaded.files)
-        clock.lap("écriture", len(due.charges) + len(rows))
-        outcome.dissolution = _dissolution(due, period)
-        outcome.totals = {k: int(rows[k].sum()) for k in ("du", "titre", "encaisse")}
-        record(folder, month, "fin", statut=EXIT_OK, resultat="rapport",
-               rapport=str(target), ecriture=outcome.report_outcome,
-               version_precedente=str(outcome.kept_previous or ""),
-               copie_des_entrees=str(snapshot), avertissements=len(outcome.warnings),
-               etapes={s.name: round(s.seconds, 3) for s in outcome.stages})
+
+def _run_locked(inputs: Path, folder: Path, period: Period, limits: Limits, say: Progress,
+                statements: bool, outcome: Outcome) -> Outcome:
+    clock = _Clock(outcome.stages)
+    remove_stale_temporaries(folder)
+    remove_stale_temporaries(folder / "entrees")
+    loaded = load(inputs, limits, say)
+    clock.lap("lecture", sum(c.records for c in loaded.counts))
+    record(folder, outcome.month, "debut", entrees={f.name: f.sha256 for f in loaded.files},
+           dossier_entrees=str(inputs))
+    say("validation", f"{sum(c.records for c in loaded.counts)} lignes")
+    due, anomalies = assess(loaded, period, clock)
+    outcome.anomalies = sorted(anomalies, key=sort_key)
+    if has_errors(anomalies) or due is None:
+        return _stop_on_errors(outcome, folder, period)
+    return _write_report(outcome, loaded, due, folder, period, say, statements, clock)
+
+
+def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, period: Period,
+                  say: Progress, statements: bool, clock: _Clock) -> Outcome:
+    month = outcome.month
+    say("rapprochement", f"{len(due.charges)} charges")
+    titres = loaded.tables["titres"].frame if "titres" in loaded.tables else None
+    members = loaded.tables["membres"].frame
+    rows = reconcile(due.charges, titres, members, period.year)
+    clock.lap("rapprochement", len(rows))
+    say("écriture", f"{len(rows)} lignes de rapprochement")
+    control = Control(month, period, loaded.files, loaded.counts, loaded.tables["bareme"].frame,
+                      due.charges["bareme_ligne"].dropna().astype(int).value_counts())
+    report = Report(month, period, due, rows, outcome.warnings, control, len(members))
+    target = folder / f"rapprochement_{month}.xlsx"
+    temporary = write_new(target, lambda path: render_report(path, report))
+    outcome.report_outcome, outcome.kept_previous = publish(temporary, target)
+    outcome.report = target
+    retire(folder / f"anomalies_{month}.xlsx")
+    if statements:
+        from .statements import write_statements
+
+        say("relevés", "un relevé par membre")
+        outcome.statements = write_statements(folder, month, period, due.charges, rows, titres)
+    snapshot = _snapshot(folder, loaded.files)
+    clock.lap("écriture", len(due.charges) + len(rows))
+    outcome.dissolution = dissolution_notice(due, period)
+    outcome.totals = {k: int(rows[k].sum()) for k in ("du", "titre", "encaisse")}
+    record(folder, month, "fin", statut=EXIT_OK, resultat="rapport", rapport=str(target),
+           ecriture=outcome.report_outcome, version_precedente=str(outcome.kept_previous or ""),
+           copie_des_entrees=str(snapshot), avertissements=len(outcome.warnings),
+           etapes={s.name: round(s.seconds, 3) for s in outcome.stages})
     return outcome
 
 
 def _stop_on_errors(outcome: Outcome, folder: Path, period: Period) -> Outcome:
     """SPEC §4: every error and warning in anomalies_YYYY-MM.xlsx, no reconciliation."""
-    from .report import created_at
-
     target = folder / f"anomalies_{outcome.month}.xlsx"
     temporary = write_new(target, lambda path: render_anomalies(path, outcome.anomalies,
                                                                 created_at(period)))
@@ -257,12 +268,6 @@ def _snapshot(folder: Path, files: list[InputFile]) -> Path:
         write_bytes_atomically(staging / source.name, source.data)
     os.rename(staging, target)
     return target
-
-
-def _dissolution(due: Due, period: Period) -> str:
-    from .report import dissolution_notice
-
-    return dissolution_notice(due, period)
 
 
 class _Clock:
