@@ -20,6 +20,7 @@ import pandas as pd
 
 from schemas import SHEETS
 
+from . import evolutions
 from .anomalies import Anomaly, InputError, has_errors, sort_key
 from .audit import Control, SheetCount
 from .charges import Due, Period, compute
@@ -218,7 +219,8 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
     say("écriture", f"{len(rows)} lignes de rapprochement")
     control = Control(month, period, loaded.files, loaded.counts, loaded.tables["bareme"].frame,
                       due.charges["bareme_ligne"].dropna().astype(int).value_counts())
-    report = Report(month, period, due, rows, outcome.warnings, control, len(members))
+    report = Report(month, period, due, rows, outcome.warnings, control, len(members),
+                    _evolutions(folder, month, due, rows, outcome))
     target = folder / f"rapprochement_{month}.xlsx"
     temporary = write_new(target, lambda path: render_report(path, report))
     outcome.report_outcome, outcome.kept_previous = publish(temporary, target)
@@ -238,6 +240,21 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
            copie_des_entrees=str(snapshot), avertissements=len(outcome.warnings),
            etapes={s.name: round(s.seconds, 3) for s in outcome.stages})
     return outcome
+
+
+def _evolutions(folder: Path, month: str, due: Due, rows: pd.DataFrame, outcome: Outcome):
+    """Changes since last month's report of the exercise; a warning if it is unreadable."""
+    previous = evolutions.previous_report(folder, month)
+    if previous is None:
+        return None
+    try:
+        return previous.parent.name, evolutions.compare(previous, due.charges, rows)
+    except Exception as error:  # an old or hand-edited report must not stop the month
+        outcome.anomalies.append(Anomaly(previous.name, "", None, "", "", "avertissement",
+                                         "evolutions-illisibles",
+                                         f"rapport du mois précédent illisible ({error}) : "
+                                         "feuille Évolutions non produite"))
+        return None
 
 
 def _stop_on_errors(outcome: Outcome, folder: Path, period: Period) -> Outcome:

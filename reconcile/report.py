@@ -14,6 +14,7 @@ import pandas as pd
 
 from schemas import TYPES_FRAIS
 
+from . import evolutions
 from .anomalies import Anomaly, sort_key
 from .audit import Control
 from .charges import Due, Period
@@ -55,6 +56,7 @@ class Report:
     warnings: list[Anomaly]
     control: Control
     members_count: int
+    evolutions: tuple[str, pd.DataFrame] | None = None  # (previous month, changes)
 
 
 def month_label(month: str) -> str:
@@ -91,6 +93,8 @@ def render_report(path: str, report: Report) -> None:
                highlight_unless="conforme")
     write_anomalies_sheet(book, report.warnings)
     report.control.render(book)
+    if report.evolutions is not None:
+        evolutions.render(book, report.evolutions[1], report.evolutions[0])
     book.close()
 
 
@@ -178,12 +182,14 @@ def _summary(book: Book, report: Report) -> None:
     for column, title in enumerate(("Montants par type de frais", "Montant dû", "Montant titré",
                                     "Écart", "Encaissé", "Reste à recouvrer")):
         sheet.write_string(row, column, title, header)
+    header_row = row
     for values in totals(rows, due.charges):
         row += 1
         style = "euro_bold" if values[0] == "Total" else "euro"
         book.text(sheet, row, 0, values[0], "bold" if values[0] == "Total" else None)
         for column, cents in enumerate(values[1:], start=1):
             book.value(sheet, row, column, cents, "euro", style)
+    _chart(book, sheet, header_row)
     row += 2
     sheet.write_string(row, 0, "Statut", header)
     sheet.write_string(row, 1, "Lignes", header)
@@ -199,3 +205,21 @@ def _summary(book: Book, report: Report) -> None:
             book.value(sheet, row, 3, int(counts.loc[name, ("titre", "sum")]), "euro")
         else:
             sheet.write_number(row, 1, 0)
+
+
+def _chart(book: Book, sheet, header_row: int) -> None:
+    """Due, invoiced and collected by type: the month at a glance."""
+    chart = book.workbook.add_chart({"type": "column"})
+    first, last = header_row + 1, header_row + 2
+    for column, colour in ((1, "#1F4E78"), (2, "#F4B183"), (4, "#70AD47")):
+        chart.add_series({
+            "name": ["Synthèse", header_row, column],
+            "categories": ["Synthèse", first, 0, last, 0],
+            "values": ["Synthèse", first, column, last, column],
+            "fill": {"color": colour},
+        })
+    chart.set_title({"name": "Dû, titré et encaissé par type de frais"})
+    chart.set_y_axis({"num_format": '#,##0 "€"', "major_gridlines": {"visible": True}})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 620, "height": 330})
+    sheet.insert_chart(1, 3, chart)

@@ -1,0 +1,51 @@
+"""The report reads well: frozen headers, filters, euro formats, chart, Évolutions."""
+
+from __future__ import annotations
+
+import zipfile
+
+import openpyxl
+from workbooks import COMMUNE_B, SYNDICAT, base, euros, member, run, siren, subscription, titre
+
+
+def test_tables_have_frozen_headers_filters_and_euro_formats(tmp_path, capsys):
+    inputs = base()
+    inputs.titres = [titre("T1", COMMUNE_B, 100)]
+    result = run(inputs.write(tmp_path / "in"), tmp_path / "out", capsys=capsys)
+    workbook = openpyxl.load_workbook(result.report_path)
+    for name in ("Charges", "Rapprochement", "Anomalies"):
+        sheet = workbook[name]
+        assert sheet.freeze_panes == "A2", name
+        assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1"), name
+        assert sheet.print_title_rows == "$1:$1", name
+        assert sheet.page_setup.orientation == "landscape", name
+    charges = workbook["Charges"]
+    assert "€" in charges["I2"].number_format
+    reconciliation = workbook["Rapprochement"]
+    statuses = {reconciliation.cell(r, 11).value: reconciliation.cell(r, 11).fill.fgColor.rgb
+                for r in range(2, reconciliation.max_row + 1)}
+    assert statuses["sous-titré"] != statuses["à émettre"] or "conforme" not in statuses
+    with zipfile.ZipFile(result.report_path) as archive:
+        assert any(n.startswith("xl/charts/chart") for n in archive.namelist())
+
+
+def test_evolutions_compares_with_the_previous_month(tmp_path, capsys):
+    inputs = base()
+    inputs.titres = [titre("T1", COMMUNE_B, 100)]
+    folder = inputs.write(tmp_path / "in")
+    october = run(folder, tmp_path / "out", "2026-10", capsys)
+    assert october.status == 0
+    assert "Évolutions" not in openpyxl.load_workbook(october.report_path).sheetnames
+    inputs.titres.append(titre("T2", COMMUNE_B, 400))
+    inputs.membres.append(member(siren(50), "Syndicat nouveau", "syndicat"))
+    inputs.souscriptions.append(subscription(siren(50), "actes"))
+    inputs.write(folder)
+    november = run(folder, tmp_path / "out", "2026-11", capsys)
+    changes = november.sheet("Évolutions")
+    got = {(r["Nature"], r["SIREN"], r["Type de frais"]) for _, r in changes.iterrows()}
+    assert got == {("nouvelle charge", siren(50), 1), ("nouvelle charge", siren(50), 2),
+                   ("rapprochement modifié", COMMUNE_B, 2)}
+    line = changes[changes["Nature"] == "rapprochement modifié"].iloc[0]
+    assert (euros(line["Avant"]), euros(line["Après"])) == (10000, 50000)
+    assert (line["Statut avant"], line["Statut après"]) == ("sous-titré", "conforme")
+    assert SYNDICAT not in set(changes["SIREN"])
