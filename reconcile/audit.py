@@ -45,13 +45,15 @@ class Control:
             ("Exercice", str(self.period.year)),
             ("Date d'arrêté (dernier jour du mois)", self.period.as_of.strftime("%d/%m/%Y")),
             ("Date limite de notification du retrait (R2)",
-             f"{day:02d}/{month:02d} de chaque année (effet au 1er janvier suivant)"),
+             f"le {day:02d}/{month:02d} (effet au 1er janvier suivant)"),
             ("Barème type 2 appliqué", f"lignes valables au 01/01/{self.period.year}"),
             ("Barème type 1 appliqué", "lignes valables à la date de lancement"),
         ]
 
     def render(self, book: Book) -> None:
         sheet = book.sheet("Contrôle")
+        sheet.set_column(0, 0, 44)
+        sheet.set_column(1, 1, 66)
         bold = "bold"
         row = 0
         sheet.write_string(row, 0, "Contrôle : de quoi reproduire ce rapport",
@@ -100,7 +102,8 @@ class Control:
 def _plain_table(book: Book, sheet, first_row: int, columns: list[Col], rows: list[tuple]):
     header = book.formats["header"]
     for index, col in enumerate(columns):
-        sheet.set_column(index, index, max(col.width, 14))
+        if index > 1:
+            sheet.set_column(index, index, col.width)
         sheet.write_string(first_row, index, col.header, header)
     for offset, values in enumerate(rows, start=1):
         for index, (value, col) in enumerate(zip(values, columns, strict=True)):

@@ -29,10 +29,10 @@ CHARGE_COLUMNS = [
     "bareme_ligne", "bareme_libelle", "montant", "motif", "regle",
 ]
 RULES = {
-    (2, False): "Type 2 : forfait annuel par membre (R7)",
-    (2, True): "Type 2 : forfait annuel par prestation souscrite (R6, R7)",
-    (1, False): "Type 1 : forfait par consultation, par membre participant",
-    (1, True): "Type 1 : forfait par consultation, par prestation souscrite couverte (R6)",
+    (2, False): "Type 2, forfait annuel par membre (R7)",
+    (2, True): "Type 2, forfait annuel par prestation (R6, R7)",
+    (1, False): "Type 1, par membre participant (R5)",
+    (1, True): "Type 1, par prestation couverte (R5, R6)",
 }
 
 

@@ -25,12 +25,14 @@ MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
           "septembre", "octobre", "novembre", "décembre")
 
 CHARGES = [
-    Col("SIREN", width=11), Col("Membre", width=34), Col("Catégorie", width=16),
-    Col("Exercice", "int", 9), Col("Type de frais", "int", 8), Col("Consultation", width=14),
-    Col("Prestation", width=16), Col("Ligne du barème", width=15),
-    Col("Montant dû", "euro", 13), Col("Motif", width=40), Col("Règle appliquée", width=44),
-    Col("Libellé du barème", width=36),
+    Col("SIREN", width=11), Col("Membre", width=30), Col("Catégorie", width=14),
+    Col("Exercice", "int", 9), Col("Type de frais", "int", 7), Col("Consultation", width=13),
+    Col("Prestation", width=15), Col("Ligne du barème", width=15),
+    Col("Montant dû", "euro", 13), Col("Motif", width=30), Col("Règle appliquée", width=34),
+    Col("Libellé du barème", width=30),
 ]
+STATUS_COLOURS = {"à émettre": "#FFE699", "sous-titré": "#F8CBAD", "sur-titré": "#F4B183",
+                  "indu": "#FF9999", "membre inconnu": "#D9B3FF"}
 RECONCILIATION = [
     Col("SIREN", width=11), Col("Membre", width=34), Col("Exercice", "int", 9),
     Col("Type de frais", "int", 8), Col("Consultation", width=14),
@@ -89,8 +91,8 @@ def render_report(path: str, report: Report) -> None:
     sheet = book.sheet("Charges")
     book.table(sheet, CHARGES, _charge_rows(report.due.charges))
     sheet = book.sheet("Rapprochement")
-    book.table(sheet, RECONCILIATION, _reconciliation_rows(report.rows), highlight=10,
-               highlight_unless="conforme")
+    book.table(sheet, RECONCILIATION, _reconciliation_rows(report.rows),
+               shade=(10, STATUS_COLOURS))
     write_anomalies_sheet(book, report.warnings)
     report.control.render(book)
     if report.evolutions is not None:
@@ -110,7 +112,8 @@ def write_anomalies_sheet(book: Book, anomalies: list[Anomaly]) -> None:
         (a.file, a.sheet, a.row, a.column, a.value, a.severity, a.message)
         for a in sorted(anomalies, key=sort_key)
     )
-    book.table(sheet, ANOMALIES, rows, highlight=5, highlight_unless="avertissement")
+    book.table(sheet, ANOMALIES, rows,
+               shade=(5, {"erreur": "#F8CBAD", "avertissement": "#FFE699"}))
 
 
 def _charge_rows(charges: pd.DataFrame) -> Iterable[tuple]:
@@ -222,4 +225,4 @@ def _chart(book: Book, sheet, header_row: int) -> None:
     chart.set_y_axis({"num_format": '#,##0 "€"', "major_gridlines": {"visible": True}})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 620, "height": 330})
-    sheet.insert_chart(1, 3, chart)
+    sheet.insert_chart(header_row + 13, 0, chart)

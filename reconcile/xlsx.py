@@ -63,9 +63,6 @@ class Book:
             "title": add({"bold": True, "font_size": 14}),
             "alert": add({"bold": True, "font_size": 12, "font_color": "#C00000"}),
             "bold": add({"bold": True}),
-            "highlight": add({"bg_color": "#FCE4D6"}),
-            "highlight_quoted": add({"bg_color": "#FCE4D6", "quote_prefix": True}),
-            "euro_hl": add({"num_format": EURO, "bg_color": "#FCE4D6"}),
         }
 
     def add_format(self, name: str, properties: dict) -> None:
@@ -86,7 +83,7 @@ class Book:
             text = text[: MAX_TEXT - 1] + "…"
         style = style or "text"
         if text.startswith(DANGEROUS_START):
-            style = {"text": "quoted", "highlight": "highlight_quoted"}.get(style, style)
+            style = "quoted" if style == "text" else style
         worksheet.write_string(row, column, text, self.formats[style])
 
     def value(self, worksheet, row: int, column: int, value: Any, kind: str,
@@ -106,29 +103,40 @@ class Book:
         else:
             worksheet.write_number(row, column, value, self.formats.get(style or ""))
 
+    def colours(self, colours: dict[str, str]) -> dict[str, str]:
+        """Register one bold, shaded format per value; returns value → format name."""
+        names = {}
+        for value, colour in colours.items():
+            name = f"shade:{value}"
+            if name not in self.formats:
+                self.formats[name] = self.workbook.add_format({"bg_color": colour,
+                                                               "bold": True})
+            names[value] = name
+        return names
+
     def table(self, worksheet, columns: Sequence[Col], rows: Iterable[Sequence[Any]],
-              first_row: int = 0, highlight: int | None = None,
-              highlight_unless: str = "") -> int:
+              first_row: int = 0, shade: tuple[int, dict[str, str]] | None = None) -> int:
         """Header, then rows; frozen header, autofilter, widths, repeated on print.
 
-        ``highlight``: index of a column whose value, when not ``highlight_unless``,
-        shades the row. Returns the number of data rows written.
+        ``shade``: (column index, value → colour): that column's cell is shaded by its
+        value (statuses, severities), so what needs attention stands out.
+        Returns the number of data rows written.
         """
         header = self.formats["header"]
+        worksheet.set_row(first_row, 30)
         for index, col in enumerate(columns):
             worksheet.set_column(index, index, col.width)
             worksheet.write_string(first_row, index, col.header, header)
         worksheet.freeze_panes(first_row + 1, 0)
         worksheet.repeat_rows(first_row)
         kinds = [c.kind for c in columns]
+        shaded, styles = shade if shade else (-1, {})
+        styles = self.colours(styles)
         count = 0
         for count, values in enumerate(rows, start=1):
             row = first_row + count
-            alert = highlight is not None and values[highlight] != highlight_unless
             for column, (value, kind) in enumerate(zip(values, kinds, strict=True)):
-                style = None
-                if alert:
-                    style = {"euro": "euro_hl", "date": None}.get(kind, "highlight")
+                style = styles.get(value) if column == shaded else None
                 self.value(worksheet, row, column, value, kind, style)
         worksheet.autofilter(first_row, 0, first_row + count, len(columns) - 1)
         return count

@@ -22,9 +22,15 @@ def test_tables_have_frozen_headers_filters_and_euro_formats(tmp_path, capsys):
     charges = workbook["Charges"]
     assert "€" in charges["I2"].number_format
     reconciliation = workbook["Rapprochement"]
-    statuses = {reconciliation.cell(r, 11).value: reconciliation.cell(r, 11).fill.fgColor.rgb
-                for r in range(2, reconciliation.max_row + 1)}
-    assert statuses["sous-titré"] != statuses["à émettre"] or "conforme" not in statuses
+    fills = {reconciliation.cell(r, 11).value: reconciliation.cell(r, 11).fill.fill_type
+             for r in range(2, reconciliation.max_row + 1)}
+    assert fills["sous-titré"] == fills["à émettre"] == "solid"
+    inputs.titres = [titre("T1", COMMUNE_B, 500)]
+    again = run(inputs.write(tmp_path / "in2"), tmp_path / "out2", capsys=capsys)
+    sheet = openpyxl.load_workbook(again.report_path)["Rapprochement"]
+    fills = {sheet.cell(r, 11).value: sheet.cell(r, 11).fill.fill_type
+             for r in range(2, sheet.max_row + 1)}
+    assert fills["conforme"] is None
     with zipfile.ZipFile(result.report_path) as archive:
         assert any(n.startswith("xl/charts/chart") for n in archive.namelist())
 
