@@ -132,8 +132,9 @@ def subscription_problems(subscriptions: Table, members: Table) -> list[Anomaly]
                           "start": start, "end": end}).dropna(subset=["siren", "prestation",
                                                                        "start"])
     order = order.sort_values(["siren", "prestation", "start", "end"], kind="stable")
-    previous_end = order.groupby(["siren", "prestation"], sort=False)["end"].transform(
-        lambda s: s.cummax().shift())
+    groups = [order["siren"], order["prestation"]]
+    latest_end = order["end"].groupby(groups, sort=False).cummax()
+    previous_end = latest_end.groupby(groups, sort=False).shift()
     clash = order.index[order["start"] <= previous_end]
     for row in clash:
         problems.append(subscriptions.anomaly(
