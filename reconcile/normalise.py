@@ -180,7 +180,8 @@ def to_table(raw: RawSheet, spec: SheetSpec) -> tuple[Table | None, list[Anomaly
                   header_row)
 
     bad_by_column: dict[int, list[tuple[int, str]]] = {}
-    for (row, column), message in raw.bad_cells.items():
+    for (row, column), message in {**_merged_cells(raw, index, positions),
+                                   **raw.bad_cells}.items():
         bad_by_column.setdefault(column - 1, []).append((row, message))
     for name, kind in spec.columns.items():
         typed, unreadable = convert(raw_frame[name], PARSERS[kind])
@@ -196,6 +197,34 @@ def to_table(raw: RawSheet, spec: SheetSpec) -> tuple[Table | None, list[Anomaly
             typed = typed.where(~missing_value, default)
         table.frame[name] = _typed(typed, kind)
     return table, problems
+
+
+def _merged_cells(raw: RawSheet, index: pd.Index,
+                  positions: dict[str, int]) -> dict[tuple[int, int], str]:
+    """(Excel row, column number) → message, for the hidden part of a merged range that
+    covers a data cell: only its first cell holds a value, the others read as blank."""
+    found: dict[tuple[int, int], str] = {}
+    rows = index.to_numpy()
+    for first_row, first_col, last_row, last_col in raw.merged:
+        anchor = f"{_letters(first_col + 1)}{first_row + 1}"
+        message = (f"cellule fusionnée avec {anchor} : défusionner les cellules et saisir la "
+                   "valeur sur chaque ligne")
+        low, high = rows.searchsorted(first_row + 1), rows.searchsorted(last_row + 1, "right")
+        for position in positions.values():
+            if not first_col <= position <= last_col:
+                continue
+            for row in rows[low:high]:
+                if (int(row), position) != (first_row + 1, first_col):
+                    found[(int(row), position + 1)] = message
+    return found
+
+
+def _letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _find_header_row(rows: list[list[Any]], spec: SheetSpec) -> int | None:

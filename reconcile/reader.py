@@ -19,6 +19,7 @@ import multiprocessing
 import re
 import resource
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,9 @@ from .anomalies import ERROR, WARNING, Anomaly, InputError
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# What a damaged archive raises while it is read (zlib.error: a corrupt deflate stream).
+ZIP_FAILURES = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError,
+                zlib.error, NotImplementedError, KeyError, RuntimeError)
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ class RawSheet:
     rows: list[list[Any]]
     hidden: bool = False
     bad_cells: dict[tuple[int, int], str] = field(default_factory=dict)
+    # Merged ranges, 0-based inclusive (first row, first column, last row, last column).
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
 def locate(folder: Path, stem: str) -> tuple[InputFile | None, list[Anomaly]]:
@@ -115,7 +121,7 @@ def read_workbook(source: InputFile, limits: Limits) -> list[RawSheet]:
         archive = _open_zip(source, limits)
         if suffix in (".xlsx", ".xlsm") or "xl/workbook.xml" in archive.namelist():
             bad_cells = _scan_xlsx(source, archive, limits)
-            return _parse(source, bad_cells)
+            return _parse(source, limits, bad_cells)
         return _parse_in_child(source, limits)
     if data.startswith(OLE_MAGIC):
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o" in data:
@@ -139,7 +145,7 @@ def _open_zip(source: InputFile, limits: Limits) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(source.data))
         entries = archive.infolist()
-    except (zipfile.BadZipFile, EOFError, ValueError):
+    except ZIP_FAILURES:
         raise InputError(_corrupt_error(source.name)) from None
     total = sum(e.file_size for e in entries)
     if total > limits.max_unzipped_bytes:
@@ -171,7 +177,7 @@ def _open_zip(source: InputFile, limits: Limits) -> zipfile.ZipFile:
                 head = archive.read(entry)[:4096] if entry.file_size < 2**16 else _head(
                     archive, entry
                 )
-            except (zipfile.BadZipFile, EOFError, ValueError, OSError):
+            except ZIP_FAILURES:
                 raise InputError(_corrupt_error(source.name)) from None
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                 raise InputError(
@@ -191,7 +197,14 @@ def _head(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
 
 
 VALUED_WIDE_CELL = re.compile(rb'<c r="([A-Z]{2,3})(\d+)"[^>/]*>')
-VALUED_DEEP_CELL = re.compile(rb'<c r="[A-Z]+(\d{6,})"[^>/]*>')
+
+
+def _deep_cell(max_rows: int) -> re.Pattern[bytes]:
+    """Valued cells whose row number has as many digits as the first row past the limit
+    (few matches, hence fast, whatever the sheet's size)."""
+    return re.compile(rb'<c r="[A-Z]+(\d{%d,})"[^>/]*>' % len(str(max_rows + 1)))
+
+
 ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>.*?<v>([^<]*)</v>', re.S)
 FORMULA_WITHOUT_VALUE = re.compile(
     rb'<c r="([A-Z]+)(\d+)"[^>/]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>'
@@ -212,7 +225,7 @@ def _scan_xlsx(
             xml = archive.read(part)
         except KeyError:
             continue
-        except (zipfile.BadZipFile, EOFError, ValueError, OSError):
+        except ZIP_FAILURES:
             raise InputError(_corrupt_error(source.name)) from None
         _check_range(source, sheet, xml, limits)
         bad: dict[tuple[int, int], str] = {}
@@ -235,23 +248,33 @@ def _scan_xlsx(
 
 def _check_range(source: InputFile, sheet: str, xml: bytes, limits: Limits) -> None:
     max_column = max((_column_index(m) for m, _ in VALUED_WIDE_CELL.findall(xml)), default=1)
-    max_row = max((int(r) for r in VALUED_DEEP_CELL.findall(xml)), default=0)
-    if max_column > limits.max_columns or max_row > limits.max_rows:
-        raise InputError(
-            Anomaly(
-                source.name,
-                sheet,
-                None,
-                "",
-                "",
-                ERROR,
-                "plage-trop-grande",
-                f"la feuille utilise des cellules jusqu'à la ligne {max_row or '?'} et la "
-                f"colonne {max_column}, au-delà des limites ({limits.max_rows} lignes, "
-                f"{limits.max_columns} colonnes ; option --max-lignes) : supprimer les "
-                "cellules remplies par erreur loin du tableau",
-            )
-        )
+    max_row = max((int(r) for r in _deep_cell(limits.max_rows).findall(xml)), default=0)
+    _refuse_range(source.name, sheet, max_row, max_column, limits)
+
+
+def _refuse_range(file: str, sheet: str, max_row: int, max_column: int,
+                  limits: Limits) -> None:
+    if max_row > limits.max_rows:
+        where = (f"des cellules remplies jusqu'à la ligne {max_row}, au-delà de la limite de "
+                 f"{limits.max_rows} lignes (option --max-lignes)")
+    elif max_column > limits.max_columns:
+        where = (f"des cellules remplies jusqu'à la colonne {_column_letters(max_column)}, "
+                 f"au-delà de la limite de {limits.max_columns} colonnes")
+    else:
+        return
+    raise InputError(
+        Anomaly(file, sheet, None, "", "", ERROR, "plage-trop-grande",
+                f"la feuille a {where} : supprimer les cellules remplies par erreur loin du "
+                "tableau, ou augmenter la limite si le tableau est vraiment si grand")
+    )
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _sheet_parts(source: InputFile, archive: zipfile.ZipFile) -> dict[str, str]:
@@ -277,29 +300,44 @@ def _sheet_parts(source: InputFile, archive: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _parse(
-    source: InputFile, bad_cells: dict[str, dict[tuple[int, int], str]] | None = None
+    source: InputFile,
+    limits: Limits,
+    bad_cells: dict[str, dict[tuple[int, int], str]] | None = None,
 ) -> list[RawSheet]:
+    sheets = []
     try:
         workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(source.data))
-        sheets = []
         for meta in workbook.sheets_metadata:
             if str(meta.typ).split(".")[-1] not in ("WorkSheet", "Worksheet"):
                 continue
-            grid = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            sheet = workbook.get_sheet_by_name(meta.name)
+            # .xls/.ods have no used-range check before parsing: refuse here, before
+            # the dense grid is built (the xlsx range was checked in the XML).
+            start = sheet.start or (0, 0)
+            _refuse_range(source.name, meta.name, start[0] + sheet.height,
+                          start[1] + sheet.width, limits)
+            grid = sheet.to_python(skip_empty_area=False)
             hidden = str(meta.visible).split(".")[-1] != "Visible"
             bad = (bad_cells or {}).get(meta.name, {})
-            sheets.append(RawSheet(source.name, meta.name, grid, hidden, bad))
+            merged = [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in
+                      (sheet.merged_cell_ranges or [])]
+            sheets.append(RawSheet(source.name, meta.name, grid, hidden, bad, merged))
         return sheets
+    except InputError:
+        raise
     except calamine.PasswordError:
         raise InputError(_password_error(source.name)) from None
-    except (calamine.CalamineError, calamine.ZipError, calamine.XmlError, ValueError):
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException:  # any parser failure on these bytes (a Rust panic included)
         raise InputError(_corrupt_error(source.name)) from None
 
 
-def _child_parse(source: InputFile, memory: int, connection: Any) -> None:
+def _child_parse(source: InputFile, limits: Limits, connection: Any) -> None:
+    memory = limits.child_memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     try:
-        connection.send(("ok", _parse(source)))
+        connection.send(("ok", _parse(source, limits)))
     except InputError as error:
         connection.send(("error", error.anomaly))
     except MemoryError:
@@ -311,7 +349,7 @@ def _parse_in_child(source: InputFile, limits: Limits) -> list[RawSheet]:
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
-        target=_child_parse, args=(source, limits.child_memory_bytes, sender), daemon=True
+        target=_child_parse, args=(source, limits, sender), daemon=True
     )
     child.start()
     sender.close()

@@ -1,0 +1,670 @@
+"""The bad-input corpus: every hostile or broken input an officer (or anyone) can drop
+in ``inputs/``, generated in code, each with the exit status and the exact cells
+(file, sheet, Excel row, column) the anomalies must point at.
+
+A case starts from the valid groupement of ``workbooks.base()`` and breaks one thing.
+Layout of ``base()`` (header = row 1):
+
+* ``membres.xlsx`` › ``Membres``: A SIREN, B Nom, C Catégorie, D Population,
+  E Commune rattachement, F Date adhésion, G Date notification retrait, H Rôle;
+  rows 2 coordinator, 3 commune A, 4 commune B, 5 CCAS of A, 6 syndicat, 7 EPCI.
+* ``souscriptions.xlsx`` › ``Souscriptions``: SIREN, Prestation, Date début, Date fin;
+  rows 2–7.
+* ``bareme.xlsx`` › ``Bareme``: Type frais, Libellé, Catégorie, Population min,
+  Population max, Prestation, Montant, Valable du, Valable au; rows 2–12
+  (2 and 3: commune brackets 0–999 and 1000+). ``Consultations``: Code, Libellé,
+  Début adhésion, Fin adhésion, Date lancement, Prestations; row 2 = C2026.
+* ``titres.xlsx`` › ``Titres``: headers only.
+
+Binary fixtures exist only for what no Python library can write (``.xls``, files
+saved by LibreOffice): see ``fixtures/README.md``.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+import shutil
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+import xlsxwriter
+from workbooks import (
+    COMMUNE_A,
+    COMMUNE_B,
+    SYNDICAT,
+    D,
+    Inputs,
+    base,
+    consultation,
+    member,
+    siren,
+    subscription,
+    tariff,
+    titre,
+    write_book,
+    write_cell,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MEMBRES_HEADERS = ["SIREN", "Nom", "Catégorie", "Population", "Commune rattachement",
+                   "Date adhésion", "Date notification retrait", "Rôle"]
+M = "membres.xlsx"
+S = "souscriptions.xlsx"
+B = "bareme.xlsx"
+T = "titres.xlsx"
+
+Where = tuple[str, str, int | None, str]
+
+
+@dataclass
+class Case:
+    """``build(folder)`` writes the inputs; the run must end with ``status`` and its
+    errors must sit exactly at ``errors`` (a set of (file, sheet, row, column));
+    ``warnings`` must be among the warnings; ``message`` among the error messages."""
+
+    id: str
+    build: Callable[[Path], None]
+    status: int = 2
+    errors: set[Where] = field(default_factory=set)
+    warnings: set[Where] = field(default_factory=set)
+    message: str = ""
+    extra: list[str] = field(default_factory=list)
+    xfail: str = ""  # a known bug in a module this corpus does not own (strict xfail)
+
+
+ROW_CHECK_BUG = ("validate.schema_problems: a row check (not_before) is reported on every "
+                 "column of the row, not only on the column it names")
+ALL_AT_ONCE_BUG = ("pipeline.assess skips validate() as soon as one cell is unreadable, so "
+                   "the other files' errors are not listed at once (SPEC §4)")
+
+
+# -- building blocks ---------------------------------------------------------------------
+
+
+def edited(change: Callable[[Inputs], None]) -> Callable[[Path], None]:
+    """A builder: base(), changed by ``change``, written as .xlsx."""
+
+    def build(folder: Path) -> None:
+        inputs = base()
+        change(inputs)
+        inputs.write(folder)
+
+    return build
+
+
+def then(change: Callable[[Inputs], None] | None,
+         after: Callable[[Path], None]) -> Callable[[Path], None]:
+    """A builder: base() (optionally changed), written, then files worked on by ``after``."""
+
+    def build(folder: Path) -> None:
+        inputs = base()
+        if change:
+            change(inputs)
+        inputs.write(folder)
+        after(folder)
+
+    return build
+
+
+def membres_sheet(folder: Path, write: Callable[[xlsxwriter.Workbook, dict], None],
+                  rows: list[dict] | None = None) -> None:
+    """Rewrite membres.xlsx by hand: ``write(workbook, formats)`` lays out the sheets."""
+    path = folder / M
+    path.unlink(missing_ok=True)
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False,
+                                               "strings_to_formulas": False,
+                                               "strings_to_urls": False})
+    formats = {"date": workbook.add_format({"num_format": "dd/mm/yyyy"}),
+               "rows": rows if rows is not None else base().membres}
+    write(workbook, formats)
+    workbook.close()
+
+
+def table(sheet, rows: list[dict], formats: dict, first: int = 0,
+          headers: list[str] | None = None) -> None:
+    headers = headers or MEMBRES_HEADERS
+    for c, header in enumerate(headers):
+        sheet.write_string(first, c, header)
+    for r, row in enumerate(rows, start=first + 1):
+        for c, header in enumerate(headers):
+            write_cell(sheet, r, c, row.get(header), formats["date"])
+
+
+def rezip(path: Path, change: Callable[[str, bytes], bytes | None],
+          extra: dict[str, bytes] | None = None, stored: bool = False) -> None:
+    """Rewrite the zip at ``path``: each member through ``change`` (None drops it)."""
+    source = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    buffer = io.BytesIO()
+    method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = change(info.filename, source.read(info))
+            if data is not None:
+                target.writestr(info.filename, data, compress_type=zipfile.ZIP_DEFLATED)
+        for name, data in (extra or {}).items():
+            target.writestr(name, data, compress_type=method)
+    path.write_bytes(buffer.getvalue())
+
+
+def sheet_xml(change: Callable[[bytes], bytes]) -> Callable[[str, bytes], bytes]:
+    return lambda name, data: change(data) if name == "xl/worksheets/sheet1.xml" else data
+
+
+def random_bytes(size: int, seed: int = 7) -> bytes:
+    return random.Random(seed).randbytes(size)
+
+
+def fixture(name: str, target: str) -> Callable[[Path], None]:
+    def copy(folder: Path) -> None:
+        shutil.copyfile(FIXTURES / name, folder / target)
+
+    return copy
+
+
+def replace_membres_by(name: str) -> Callable[[Path], None]:
+    def swap(folder: Path) -> None:
+        (folder / M).unlink()
+        shutil.copyfile(FIXTURES / name, folder / name)
+
+    return swap
+
+
+def set_cell(sheet: str, row: int, header: str, value) -> Callable[[Inputs], None]:
+    """Set one cell of base(): ``row`` is the Excel row (2 = first data row)."""
+
+    def change(inputs: Inputs) -> None:
+        getattr(inputs, sheet)[row - 2][header] = value
+
+    return change
+
+
+def both(*changes: Callable[[Inputs], None]) -> Callable[[Inputs], None]:
+    def change(inputs: Inputs) -> None:
+        for one in changes:
+            one(inputs)
+
+    return change
+
+
+# -- files -------------------------------------------------------------------------------
+
+
+def _encrypted(folder: Path) -> None:
+    import msoffcrypto.format.ooxml
+
+    path = folder / M
+    output = io.BytesIO()
+    with path.open("rb") as handle:
+        msoffcrypto.format.ooxml.OOXMLFile(handle).encrypt("secret", output)
+    path.write_bytes(output.getvalue())
+
+
+def _zip_bomb(folder: Path) -> None:
+    # 30 MB of blanks inside the sheet XML: valid XML, compresses ~1000:1.
+    padding = b" " * (30 * 2**20)
+    rezip(folder / M, sheet_xml(lambda xml: xml.replace(b"<sheetData>",
+                                                        b"<sheetData>" + padding, 1)))
+
+
+def _entities(folder: Path) -> None:
+    doctype = (b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;'
+               b'&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>')
+    rezip(folder / M, sheet_xml(lambda xml: re.sub(rb"(<\?xml[^>]*\?>)", lambda m: m.group(1)
+                                                   + doctype, xml, count=1)))
+
+
+def _padded(folder: Path) -> None:
+    """A valid workbook carrying 1.5 MB of incompressible bytes (an embedded image)."""
+    rezip(folder / M, lambda name, data: data,
+          extra={"xl/media/image1.png": random_bytes(3 * 2**19)}, stored=True)
+
+
+def _truncated(folder: Path) -> None:
+    data = (folder / M).read_bytes()
+    (folder / M).write_bytes(data[: len(data) // 2])
+
+
+def _flipped_sheet(folder: Path) -> None:
+    """Bytes of the compressed sheet XML overwritten: the archive's index is intact."""
+    path = folder / M
+    data = bytearray(path.read_bytes())
+    archive = zipfile.ZipFile(io.BytesIO(bytes(data)))
+    info = archive.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for offset in range(start + 5, start + info.compress_size - 5, 7):
+        data[offset] ^= 0x5A
+    path.write_bytes(bytes(data))
+
+
+def _far_cell(folder: Path) -> None:
+    """A value in XFD1048576: would make calamine allocate ~550 GB and abort."""
+    cell = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    rezip(folder / M, sheet_xml(lambda xml: xml.replace(b"</sheetData>",
+                                                        cell + b"</sheetData>", 1)))
+
+
+def _formatted_empty_rows(folder: Path) -> None:
+    """What Excel writes when a million rows below the table were given a format."""
+    rows = b"".join(b'<row r="%d" s="1" customFormat="1"><c r="A%d" s="1"/></row>' % (r, r)
+                    for r in range(8, 1_000_001))
+    rezip(folder / M, sheet_xml(lambda xml: xml.replace(b"</sheetData>",
+                                                        rows + b"</sheetData>", 1)))
+
+
+def _no_workbook_part(folder: Path) -> None:
+    rezip(folder / M, lambda name, data: None if name == "xl/workbook.xml" else data)
+
+
+def _docx_zip(folder: Path) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+    (folder / M).write_bytes(buffer.getvalue())
+
+
+def _ole_garbage(folder: Path) -> None:
+    (folder / M).unlink()
+    (folder / "membres.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+                                         + random_bytes(4096))
+
+
+def _empty_workbook(folder: Path) -> None:
+    membres_sheet(folder, lambda wb, f: wb.add_worksheet("Feuil1"))
+
+
+FILES = [
+    Case("fichier-absent", then(None, lambda f: (f / M).unlink()), errors={(M, "", None, "")}),
+    Case("meme-radical-xlsx-ods", then(None, fixture("membres.ods", "membres.ods")),
+         errors={("membres.ods", "", None, "")}, message="plusieurs fichiers"),
+    Case("fichier-0-octet", then(None, lambda f: (f / M).write_bytes(b"")),
+         errors={(M, "", None, "")}),
+    Case("classeur-vide", then(None, _empty_workbook),
+         errors={(M, "Feuil1", None, "siren, nom, categorie, date_adhesion")}),
+    Case("csv-renomme-xlsx",
+         then(None, lambda f: (f / M).write_text("SIREN;Nom\n990000010;Commune\n",
+                                                 encoding="utf-8")),
+         errors={(M, "", None, "")}, message="pas un classeur"),
+    Case("binaire-inconnu", then(None, lambda f: (f / M).write_bytes(random_bytes(3000))),
+         errors={(M, "", None, "")}),
+    Case("zip-tronque", then(None, _truncated), errors={(M, "", None, "")}),
+    Case("zip-octets-alteres", then(None, _flipped_sheet), errors={(M, "", None, "")}),
+    Case("zip-sans-workbook", then(None, _no_workbook_part), errors={(M, "", None, "")}),
+    Case("zip-pas-excel", then(None, _docx_zip), errors={(M, "", None, "")}),
+    Case("ole-illisible", then(None, _ole_garbage), errors={("membres.xls", "", None, "")}),
+    Case("protege-par-mot-de-passe", then(None, _encrypted), errors={(M, "", None, "")},
+         message="mot de passe"),
+    Case("bombe-zip", then(None, _zip_bomb), errors={(M, "", None, "")}, message="fois"),
+    Case("xml-entites", then(None, _entities), errors={(M, "", None, "")}, message="DTD"),
+    Case("fichier-trop-gros", then(None, _padded), errors={(M, "", None, "")},
+         extra=["--max-fichier-mo", "1"], message="--max-fichier-mo"),
+    Case("decompresse-trop-gros", then(None, _padded), errors={(M, "", None, "")},
+         extra=["--max-fichier-mo", "10", "--max-decompresse-mo", "1"],
+         message="--max-decompresse-mo"),
+    Case("trop-de-lignes", edited(lambda i: None),
+         errors={(M, "Membres", None, ""), (S, "Souscriptions", None, ""),
+                 (B, "Bareme", None, "")},
+         extra=["--max-lignes", "5"], message="--max-lignes"),
+    Case("cellule-en-XFD1048576", then(None, _far_cell), errors={(M, "Membres", None, "")}),
+    Case("dossier-au-nom-de-fichier",
+         then(None, lambda f: ((f / M).unlink(), (f / M).mkdir())),
+         errors={(M, "", None, "")}),
+    # Controls: the same data in every format a real office produces.
+    Case("controle-xls-libreoffice", then(None, replace_membres_by("membres.xls")), status=0),
+    Case("controle-ods-libreoffice", then(None, replace_membres_by("membres.ods")), status=0),
+    Case("controle-xlsx-libreoffice",
+         then(None, fixture("membres-libreoffice.xlsx", M)), status=0),
+    Case("controle-bareme-ods-libreoffice",
+         then(None, lambda f: ((f / B).unlink(),
+                               shutil.copyfile(FIXTURES / "bareme.ods", f / "bareme.ods"))),
+         status=0),
+    Case("controle-xlsm", then(None, lambda f: (f / M).rename(f / "membres.xlsm")), status=0),
+    Case("controle-verrou-libreoffice-ignore",
+         then(None, lambda f: (f / ".~lock.membres.xlsx#").write_text("x")), status=0),
+]
+
+
+# -- sheets ------------------------------------------------------------------------------
+
+
+def _two_sheets(first: str, second: str, hidden: str = "") -> Callable[[Path], None]:
+    def write(workbook, formats):
+        for name in (first, second):
+            sheet = workbook.add_worksheet(name)
+            if name == first:
+                table(sheet, formats["rows"], formats)
+            else:
+                sheet.write_string(0, 0, "Notes de l'agent")
+            if name == hidden:
+                sheet.hide()
+        if hidden == first:
+            workbook.worksheets()[1].activate()
+
+    return then(None, lambda folder: membres_sheet(folder, write))
+
+
+def _title_block(bad_row: int | None = None, rows_above: int = 4) -> Callable[[Path], None]:
+    rows = base().membres
+    if bad_row is not None:
+        rows[bad_row]["SIREN"] = "123456789"
+
+    def write(workbook, formats):
+        sheet = workbook.add_worksheet("Membres")
+        merge = workbook.add_format({"bold": True, "align": "center"})
+        sheet.merge_range(0, 0, 0, 7, "Groupement de commandes – liste des membres", merge)
+        sheet.write_string(1, 0, "Mise à jour : 15/03/2026")
+        table(sheet, formats["rows"], formats, first=rows_above)
+
+    return lambda folder: membres_sheet(folder, write, rows)
+
+
+def _merged_category(folder: Path) -> None:
+    def write(workbook, formats):
+        sheet = workbook.add_worksheet("Membres")
+        table(sheet, formats["rows"], formats)
+        sheet.merge_range(2, 2, 3, 2, "commune")  # C3:C4, communes A and B
+
+    membres_sheet(folder, write)
+
+
+def _headers(headers: list[str]) -> Callable[[Path], None]:
+    def write(workbook, formats):
+        sheet = workbook.add_worksheet("Membres")
+        for c, header in enumerate(headers):
+            sheet.write_string(0, c, header)
+        for r, row in enumerate(formats["rows"], start=1):
+            for c, header in enumerate(MEMBRES_HEADERS):
+                write_cell(sheet, r, c, row.get(header), formats["date"])
+
+    return lambda folder: membres_sheet(folder, write)
+
+
+def _bareme_sheets(names: list[str]) -> Callable[[Path], None]:
+    def build(folder: Path) -> None:
+        inputs = base()
+        inputs.write(folder)
+        sheets = {"Bareme": inputs.bareme, "Consultations": inputs.consultations}
+        write_book(folder / B, {name: sheets[source] for name, source in names})
+
+    return build
+
+
+def _duplicated_montant(folder: Path) -> None:
+    inputs = base()
+    inputs.write(folder)
+    rows = [{**row, "Montant ": row["Montant"]} for row in inputs.bareme]
+    write_book(folder / B, {"Bareme": rows, "Consultations": inputs.consultations})
+
+
+SHEETS = [
+    Case("feuille-manquante",
+         _bareme_sheets([("Bareme", "Bareme"), ("Notice", "Consultations")]),
+         errors={(B, "Consultations", None, "")}, message="introuvable"),
+    Case("feuille-renommee-plusieurs-feuilles", _two_sheets("Liste", "Notes"),
+         errors={(M, "Membres", None, "")}),
+    Case("feuille-renommee-seule-feuille",
+         lambda f: (base().write(f), write_book(f / M, {"Feuil1": base().membres})), status=0),
+    Case("feuille-en-plus", _two_sheets("Membres", "Notes"), status=0),
+    Case("feuille-masquee", _two_sheets("Membres", "Notice", hidden="Membres"), status=0,
+         warnings={(M, "Membres", None, "")}),
+    Case("feuille-accentuee", _bareme_sheets([("Barème", "Bareme"),
+                                              ("CONSULTATIONS", "Consultations")]), status=0),
+    Case("bloc-de-titre-fusionne", then(None, _title_block()), status=0),
+    Case("bloc-de-titre-numeros-de-ligne", then(None, _title_block(bad_row=2)),
+         errors={(M, "Membres", 8, "SIREN")}),
+    Case("en-tete-au-dela-de-30-lignes", then(None, _title_block(rows_above=35)),
+         errors={(M, "Membres", 1, "siren, nom, categorie, date_adhesion")}),
+    Case("cellules-fusionnees-dans-les-donnees", then(None, _merged_category),
+         errors={(M, "Membres", 4, "Catégorie")}, message="fusionn"),
+    Case("en-tetes-accents-casse-espaces",
+         then(None, _headers([" siren\u00a0", "NOM", "categorie", "POPULATION ",
+                              "Commune de rattachement", "Date d'adhésion",
+                              "date  notification  retrait", "RÔLE"])), status=0),
+    Case("en-tete-avec-faute",
+         then(None, _headers([*MEMBRES_HEADERS[:5], "Date adhsion", *MEMBRES_HEADERS[6:]])),
+         errors={(M, "Membres", 1, "date_adhesion")}, warnings={(M, "Membres", 1,
+                                                                 "Date adhsion")}),
+    Case("colonne-en-double", then(None, _duplicated_montant),
+         errors={(B, "Bareme", 1, "Montant")}, message="en double"),
+]
+
+
+# -- cells -------------------------------------------------------------------------------
+
+
+def _patch_cell(path: Path, sheet_name: str, row: int, column: int, formula: str,
+                cached: str | None) -> None:
+    """Replace one cell by a formula (``cached``: its cached value; '#…' = error)."""
+    index = _sheet_index(path, sheet_name)
+    ref = f"{chr(64 + column)}{row}".encode()
+    if cached is None:
+        cell = b'<c r="%s"><f>%s</f></c>' % (ref, formula.encode())
+    elif cached.startswith("#"):
+        cell = b'<c r="%s" t="e"><f>%s</f><v>%s</v></c>' % (ref, formula.encode(),
+                                                            cached.encode())
+    else:
+        cell = b'<c r="%s"><f>%s</f><v>%s</v></c>' % (ref, formula.encode(), cached.encode())
+
+    def change(xml: bytes) -> bytes:
+        pattern = rb'<c r="%s"(?:[^>]*/>|[^>]*>.*?</c>)' % ref
+        if re.search(pattern, xml):
+            return re.sub(pattern, lambda m: cell, xml, count=1, flags=re.S)
+        return re.sub(rb'(<row r="%d"[^>]*>)' % row, lambda m: m.group(1) + cell, xml,
+                      count=1)
+
+    rezip(path, lambda name, data: change(data)
+          if name == f"xl/worksheets/sheet{index}.xml" else data)
+
+
+def _sheet_index(path: Path, sheet_name: str) -> int:
+    names = openpyxl.load_workbook(path, read_only=True).sheetnames
+    return names.index(sheet_name) + 1
+
+
+def patched(path: str, sheet_name: str, row: int, column: int, formula: str,
+            cached: str | None, change: Callable[[Inputs], None] | None = None):
+    return then(change, lambda f: _patch_cell(f / path, sheet_name, row, column, formula,
+                                              cached))
+
+
+def _xlsxwriter_error_cells(folder: Path) -> None:
+    """#N/A and #REF! written by xlsxwriter itself, as the brief's recipe says."""
+    def write(workbook, formats):
+        sheet = workbook.add_worksheet("Membres")
+        table(sheet, formats["rows"], formats)
+        sheet.write_formula(2, 3, "=NA()", None, "#N/A")  # D3: population of commune A
+        sheet.write_formula(3, 3, "=#REF!*2", None, "#REF!")  # D4: commune B
+
+    membres_sheet(folder, write)
+
+
+def _quote_prefixed(folder: Path) -> None:
+    def write(workbook, formats):
+        sheet = workbook.add_worksheet("Membres")
+        table(sheet, formats["rows"], formats)
+        quoted = workbook.add_format({"quote_prefix": True})
+        sheet.write_string(2, 3, "800", quoted)  # '800 typed in Excel
+        sheet.write_string(3, 0, "'" + COMMUNE_B)  # apostrophe kept in the text itself
+
+    membres_sheet(folder, write)
+
+
+CELLS = [
+    Case("erreurs-NA-REF-xlsxwriter", then(None, _xlsxwriter_error_cells),
+         errors={(M, "Membres", 3, "Population"), (M, "Membres", 4, "Population")},
+         message="#N/A"),
+    Case("erreur-REF-montant", patched(B, "Bareme", 2, 7, "#REF!+1", "#REF!"),
+         errors={(B, "Bareme", 2, "Montant")}, message="#REF!"),
+    Case("erreur-DIV0-date", patched(M, "Membres", 6, 6, "1/0", "#DIV/0!"),
+         errors={(M, "Membres", 6, "Date adhésion")}),
+    Case("formule-avec-valeur-calculee", patched(M, "Membres", 3, 4, "400*2", "800"),
+         status=0),
+    Case("formule-sans-valeur-calculee", patched(M, "Membres", 3, 4, "400*2", None),
+         errors={(M, "Membres", 3, "Population")}, message="formule"),
+    Case("dates-texte-valides",
+         edited(both(set_cell("membres", 3, "Date adhésion", "15/01/2020"),
+                     set_cell("membres", 4, "Date adhésion", "2020-01-15"),
+                     set_cell("membres", 5, "Date adhésion", " 1/1/2020 "))), status=0),
+    Case("date-impossible", edited(set_cell("membres", 3, "Date adhésion", "31/02/2026")),
+         errors={(M, "Membres", 3, "Date adhésion")}, message="impossible"),
+    Case("date-ambigue", edited(set_cell("membres", 4, "Date adhésion", "03/15/26")),
+         errors={(M, "Membres", 4, "Date adhésion")}),
+    Case("date-nombre-sans-format", edited(set_cell("membres", 4, "Date adhésion", 43845)),
+         errors={(M, "Membres", 4, "Date adhésion")}),
+    Case("montants-texte-francais",
+         edited(both(set_cell("bareme", 2, "Montant", "1\u00a0234,56\u00a0€"),
+                     set_cell("bareme", 3, "Montant", "1\u202f234,5"),
+                     set_cell("bareme", 4, "Montant", " 50 € "))), status=0),
+    Case("montant-trois-decimales", edited(set_cell("bareme", 2, "Montant", 10.005)),
+         errors={(B, "Bareme", 2, "Montant")}, message="2 décimales"),
+    Case("montant-texte-trois-decimales", edited(set_cell("bareme", 3, "Montant", "1.234")),
+         errors={(B, "Bareme", 3, "Montant")}),
+    Case("montant-illisible", edited(set_cell("bareme", 4, "Montant", "cinquante euros")),
+         errors={(B, "Bareme", 4, "Montant")}),
+    Case("apostrophes-en-tete", then(None, _quote_prefixed), status=0),
+    Case("espaces-autour",
+         edited(both(set_cell("membres", 3, "Catégorie", "  Commune  "),
+                     set_cell("membres", 4, "SIREN", f" {COMMUNE_B[:3]} {COMMUNE_B[3:]}\u00a0"),
+                     set_cell("membres", 3, "Nom", "Commune A   "),
+                     set_cell("souscriptions", 2, "Prestation", "marches_publics "))),
+         status=0),
+    Case("million-de-lignes-formatees-vides", then(None, _formatted_empty_rows), status=0),
+    Case("siret-au-lieu-de-siren",
+         edited(set_cell("membres", 3, "SIREN", COMMUNE_A + "00013")),
+         errors={(M, "Membres", 3, "SIREN")}, message=COMMUNE_A),
+    Case("siren-luhn-faux", edited(set_cell("membres", 4, "SIREN", "123456788")),
+         errors={(M, "Membres", 4, "SIREN")}, message="Luhn"),
+    Case("siren-avec-lettres", edited(set_cell("membres", 4, "SIREN", "99O000028")),
+         errors={(M, "Membres", 4, "SIREN")}),
+    Case("siren-nombre-complete-a-9-chiffres",
+         edited(both(set_cell("membres", 6, "SIREN", 18),
+                     set_cell("souscriptions", 6, "SIREN", "000 000 018"))), status=0),
+    Case("entier-illisible", edited(set_cell("membres", 3, "Population", "beaucoup")),
+         errors={(M, "Membres", 3, "Population")}),
+    Case("booleen-dans-siren", edited(set_cell("membres", 7, "SIREN", True)),
+         errors={(M, "Membres", 7, "SIREN")}),
+]
+
+
+# -- meaning (SPEC §2) -------------------------------------------------------------------
+
+OTHER = siren(7)
+
+
+def _append(sheet: str, row: dict) -> Callable[[Inputs], None]:
+    return lambda inputs: getattr(inputs, sheet).append(row)
+
+
+MEANING = [
+    Case("siren-en-double", edited(set_cell("membres", 4, "SIREN", COMMUNE_A)),
+         # commune B's subscription (row 4) now names a SIREN absent from membres
+         errors={(M, "Membres", 4, "SIREN"), (S, "Souscriptions", 4, "SIREN")}),
+    Case("categorie-inconnue", edited(set_cell("membres", 6, "Catégorie", "mairie")),
+         errors={(M, "Membres", 6, "Catégorie")}),
+    Case("role-inconnu", edited(set_cell("membres", 6, "Rôle", "chef")),
+         errors={(M, "Membres", 6, "Rôle")}),
+    Case("prestation-inconnue", edited(set_cell("souscriptions", 3, "Prestation", "cloud")),
+         errors={(S, "Souscriptions", 3, "Prestation")}),
+    Case("prestation-de-consultation-inconnue",
+         edited(set_cell("consultations", 2, "Prestations", "actes, cloud")),
+         errors={(B, "Consultations", 2, "Prestations")}),
+    Case("souscriptions-chevauchees",
+         edited(_append("souscriptions", subscription(COMMUNE_A, "marches_publics",
+                                                      D(2021, 1, 1)))),
+         errors={(S, "Souscriptions", 8, "Date début")}),
+    Case("bareme-chevauchement",
+         edited(_append("bareme", tariff(2, "commune", 300, 500, 2000))),
+         errors={(B, "Bareme", 13, "Population min")}),
+    Case("bareme-ne-couvre-pas-un-membre",
+         edited(both(_append("membres", member(OTHER, "Association", "autre")),
+                     _append("souscriptions", subscription(OTHER, "actes")))),
+         errors={(M, "Membres", 8, "Catégorie")}),
+    Case("bareme-tranche-sans-population",
+         edited(lambda i: i.bareme.__setitem__(3, tariff(2, "syndicat", 200, 0, 5000))),
+         errors={(M, "Membres", 6, "Population")}),
+    Case("consultation-fin-avant-debut",
+         edited(set_cell("consultations", 2, "Fin adhésion", D(2019, 10, 1))),
+         errors={(B, "Consultations", 2, "Fin adhésion")}, xfail=ROW_CHECK_BUG),
+    Case("consultation-lancement-avant-fin",
+         edited(set_cell("consultations", 2, "Date lancement", D(2019, 12, 1))),
+         errors={(B, "Consultations", 2, "Date lancement")}, xfail=ROW_CHECK_BUG),
+    Case("consultation-code-en-double",
+         edited(_append("consultations", consultation("C2026", D(2025, 1, 1), D(2025, 2, 1),
+                                                      D(2026, 5, 1)))),
+         errors={(B, "Consultations", 3, "Code")}),
+    Case("deux-coordonnateurs", edited(set_cell("membres", 6, "Rôle", "coordonnateur")),
+         errors={(M, "Membres", 2, "Rôle"), (M, "Membres", 6, "Rôle")}),
+    Case("rattachement-pas-une-commune",
+         edited(set_cell("membres", 5, "Commune rattachement", SYNDICAT)),
+         errors={(M, "Membres", 5, "Commune rattachement")}),
+    Case("rattachement-manquant", edited(set_cell("membres", 5, "Commune rattachement", None)),
+         errors={(M, "Membres", 5, "Commune rattachement")}),
+    Case("population-manquante", edited(set_cell("membres", 4, "Population", None)),
+         errors={(M, "Membres", 4, "Population")}),
+    Case("population-negative", edited(set_cell("membres", 3, "Population", -5)),
+         errors={(M, "Membres", 3, "Population")}),
+    Case("nom-manquant", edited(set_cell("membres", 7, "Nom", None)),
+         errors={(M, "Membres", 7, "Nom")}),
+    Case("retrait-avant-adhesion",
+         edited(set_cell("membres", 4, "Date notification retrait", D(2019, 1, 1))),
+         errors={(M, "Membres", 4, "Date notification retrait")}, xfail=ROW_CHECK_BUG),
+    Case("siren-inconnu-dans-souscriptions",
+         edited(_append("souscriptions", subscription(OTHER, "actes"))),
+         errors={(S, "Souscriptions", 8, "SIREN")}),
+    Case("souscription-fin-avant-debut",
+         edited(both(set_cell("souscriptions", 3, "Date début", D(2022, 1, 1)),
+                     set_cell("souscriptions", 3, "Date fin", D(2021, 1, 1)))),
+         errors={(S, "Souscriptions", 3, "Date fin")}, xfail=ROW_CHECK_BUG),
+    Case("bareme-validite-inversee",
+         edited(set_cell("bareme", 5, "Valable au", D(2019, 1, 1))),
+         errors={(B, "Bareme", 5, "Valable au")}, xfail=ROW_CHECK_BUG),
+    Case("bareme-type-de-frais-3", edited(set_cell("bareme", 6, "Type frais", 3)),
+         errors={(B, "Bareme", 6, "Type frais")}),
+    Case("exoneration-siren-inconnu",
+         edited(lambda i: setattr(i, "exonerations", [{"SIREN": OTHER, "Type frais": 2,
+                                                       "Exercice": 2026, "Motif": "vote"}])),
+         errors={(B, "Exonerations", 2, "SIREN")}),
+    Case("exoneration-sans-motif",
+         edited(lambda i: setattr(i, "exonerations", [{"SIREN": COMMUNE_A, "Type frais": 2,
+                                                       "Exercice": 2026, "Motif": None}])),
+         errors={(B, "Exonerations", 2, "Motif")}),
+    Case("titre-type-1-sans-consultation",
+         edited(_append("titres", titre("T1", COMMUNE_A, 30, type_frais=1))),
+         errors={(T, "Titres", 2, "Consultation")}),
+    Case("titre-type-1-consultation-inconnue",
+         edited(_append("titres", titre("T1", COMMUNE_A, 30, type_frais=1,
+                                        consultation_="C1999"))),
+         errors={(T, "Titres", 2, "Consultation")}),
+    Case("titre-type-2-avec-consultation",
+         edited(_append("titres", titre("T1", COMMUNE_A, 100, consultation_="C2026"))),
+         errors={(T, "Titres", 2, "Consultation")}),
+    Case("titre-numero-en-double",
+         edited(both(_append("titres", titre("T1", COMMUNE_A, 100)),
+                     _append("titres", titre("T1", COMMUNE_B, 500)))),
+         errors={(T, "Titres", 3, "Numéro")}),
+    Case("titre-trois-decimales",
+         edited(_append("titres", titre("T1", COMMUNE_A, 100.123))),
+         errors={(T, "Titres", 2, "Montant")}),
+    Case("titre-encaisse-negatif",
+         edited(_append("titres", titre("T1", COMMUNE_A, 100, encaisse=-10))),
+         errors={(T, "Titres", 2, "Montant encaissé")}),
+    Case("plusieurs-fichiers-en-erreur-a-la-fois",
+         edited(both(set_cell("membres", 3, "Population", -5),
+                     set_cell("bareme", 2, "Montant", "dix"),
+                     set_cell("souscriptions", 4, "Prestation", "cloud"))),
+         errors={(M, "Membres", 3, "Population"), (B, "Bareme", 2, "Montant"),
+                 (S, "Souscriptions", 4, "Prestation")}, xfail=ALL_AT_ONCE_BUG),
+    Case("plusieurs-cellules-illisibles-a-la-fois",
+         edited(both(set_cell("membres", 3, "Population", "beaucoup"),
+                     set_cell("bareme", 2, "Montant", "dix"),
+                     set_cell("souscriptions", 4, "SIREN", "123456788"),
+                     set_cell("consultations", 2, "Date lancement", "31/02/2026"))),
+         errors={(M, "Membres", 3, "Population"), (B, "Bareme", 2, "Montant"),
+                 (S, "Souscriptions", 4, "SIREN"), (B, "Consultations", 2, "Date lancement")}),
+]
+
+CASES = FILES + SHEETS + CELLS + MEANING
