@@ -1,0 +1,164 @@
+"""``python -m bench`` — national scale, measured against the I/O floor.
+
+    python -m bench                      # national inputs (~48,000 members)
+    python -m bench --scale cig          # ~1,500 members (target: < 2 s end to end)
+    python -m bench --membres 10000      # any size: sampled (or replicated) real bodies
+    python -m bench --scaling            # 1k, 10k, 50k, 200k: the table of docs/performance.md
+    python -m bench --profile            # also a cProfile of the run (bench/out/profile.txt)
+
+Every measurement runs in a fresh child process. Generated inputs are cached in
+bench/out/inputs/<hash>/ (git-ignored); results go to bench/out/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+from pathlib import Path
+
+from .generate import OUT, Params, cached_inputs
+from .runner import floor, run_cli
+
+SCALES = {"national": None, "cig": 1500}
+SCALING = (1_000, 10_000, 50_000, 200_000)
+RSS_LIMIT_MIB = 1024
+RATIO_LIMIT = 1.5
+CIG_LIMIT_S = 2.0
+NATIONAL_MIN = 40_000
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    if args.scaling:
+        rows = [bench(Params(membres=n), floor_too=not args.sans_plancher, repeat=args.repeat)
+                for n in SCALING]
+        print_scaling(rows)
+        return 0
+    membres = args.membres if args.membres is not None else SCALES[args.scale]
+    bench(Params(membres=membres), floor_too=not args.sans_plancher, repeat=args.repeat,
+          profile=args.profile)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default="national",
+                        help="taille prédéfinie (défaut : national)")
+    parser.add_argument("--membres", type=int, help="nombre de membres visé (remplace --scale)")
+    parser.add_argument("--scaling", action="store_true",
+                        help="mesurer 1k, 10k, 50k et 200k membres (tableau de montée en charge)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="exécutions par mesure ; la plus rapide est retenue (défaut : 1)")
+    parser.add_argument("--sans-plancher", action="store_true",
+                        help="ne pas mesurer le plancher d'entrées-sorties")
+    parser.add_argument("--profile", action="store_true",
+                        help="profiler aussi l'exécution (cProfile) → bench/out/profile.txt")
+    return parser
+
+
+def bench(params: Params, floor_too: bool = True, repeat: int = 1, profile: bool = False):
+    inputs, meta = cached_inputs(params)
+    label = "national" if params.membres is None else str(params.membres)
+    work = OUT / "runs" / label
+    counts = meta["counts"]
+    print(f"\n=== {label} : {counts['membres']} membres, {counts['souscriptions']} "
+          f"souscriptions, {counts['titres']} titres ===")
+    runs = [run_cli(inputs, work) for _ in range(max(1, repeat))]
+    result = min(runs, key=lambda r: r.child.seconds)
+    print_stages(result)
+    summary = {"label": label, "counts": counts, "wall": result.child.seconds,
+               "maxrss_mib": result.child.maxrss_mib,
+               "tree_peak_mib": result.child.tree_peak_mib, "stages": result.stages,
+               "python": platform.python_version(), "machine": platform.machine()}
+    if floor_too:
+        summary["floor"] = measured = floor(inputs, result.report, work)
+        print_floor(result, measured)
+    print_targets(params, summary, counts)
+    if profile:
+        run_profile(inputs, work)
+    results = OUT / "results"
+    results.mkdir(exist_ok=True)
+    (results / f"{label}.json").write_text(json.dumps(summary, indent=2, default=str) + "\n",
+                                           encoding="utf-8")
+    return summary
+
+
+def print_stages(result) -> None:
+    print(f"{'étape':<15}{'durée (s)':>11}{'pic RSS (Mio)':>15}{'lignes':>10}{'lignes/s':>12}")
+    for s in result.stages:
+        rate = s["rows"] / s["seconds"] if s["seconds"] else 0
+        print(f"{s['name']:<15}{s['seconds']:>11.2f}{s['peak_rss_mib']:>15.0f}{s['rows']:>10}"
+              f"{rate:>12,.0f}".replace(",", "\u202f"))
+    inside = sum(s["seconds"] for s in result.stages)
+    child = result.child
+    print(f"{'somme étapes':<15}{inside:>11.2f}")
+    print(f"{'total (processus)':<18}{child.seconds:>8.2f} s   (démarrage, imports et étapes)")
+    print(f"pic RSS : {child.maxrss_mib:.0f} Mio (ru_maxrss), {child.tree_peak_mib:.0f} Mio "
+          "(somme de l'arbre de processus, échantillonnée)")
+
+
+def print_floor(result, f: dict) -> None:
+    shape = ", ".join(f"{k} {rows} lignes × {cols} col." for k, (rows, cols) in
+                      f["shape"].items())
+    print("plancher d'entrées-sorties (processus neufs) :")
+    print(f"  démarrage de l'interpréteur   {f['startup']:6.2f} s")
+    print(f"  (a) lecture calamine          {f['read']:6.2f} s  ({f['read_cells']:,} cellules)"
+          .replace(",", "\u202f"))
+    print(f"  (b) écriture xlsxwriter       {f['write']:6.2f} s  ({shape})")
+    print(f"  plancher = démarrage + a + b  {f['total']:6.2f} s")
+    ratio = result.child.seconds / f["total"]
+    inside = sum(s["seconds"] for s in result.stages) / (f["read"] + f["write"])
+    f["ratio"], f["ratio_inside"] = ratio, inside
+    print(f"  ratio exécution / plancher    {ratio:6.2f}  (hors démarrage : étapes / (a + b) "
+          f"= {inside:.2f})")
+
+
+def print_targets(params: Params, summary: dict, counts: dict) -> None:
+    ok = {True: "PASS", False: "FAIL"}
+    peak = summary["tree_peak_mib"]
+    if counts["membres"] >= NATIONAL_MIN:
+        if "floor" in summary:
+            ratio = summary["floor"]["ratio"]
+            print(f"objectif ratio ≤ {RATIO_LIMIT} × plancher : {ratio:.2f}  "
+                  f"{ok[ratio <= RATIO_LIMIT]}")
+        print(f"objectif pic RSS < 1 Gio : {peak:.0f} Mio  {ok[peak < RSS_LIMIT_MIB]}")
+    if counts["membres"] <= 2_000:
+        wall = summary["wall"]
+        print(f"objectif taille CIG < {CIG_LIMIT_S:.0f} s de bout en bout : {wall:.2f} s  "
+              f"{ok[wall < CIG_LIMIT_S]}")
+
+
+def print_scaling(rows: list[dict]) -> None:
+    print("\n| membres | souscriptions | titres | durée totale (s) | pic RSS (Mio) "
+          "| plancher (s) | ratio |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        f = r.get("floor", {})
+        print(f"| {r['counts']['membres']:,} | {r['counts']['souscriptions']:,} | "
+              f"{r['counts']['titres']:,} | {r['wall']:.2f} | {r['tree_peak_mib']:.0f} | "
+              f"{f.get('total', float('nan')):.2f} | {f.get('ratio', float('nan')):.2f} |"
+              .replace(",", "\u202f"))
+
+
+def run_profile(inputs: Path, work: Path) -> None:
+    import pstats
+
+    target = OUT / "profile.prof"
+    print("\nprofil cProfile (le surcoût du profileur allonge les durées) …")
+    run_cli(inputs, work, profile=target)
+    text = OUT / "profile.txt"
+    with text.open("w", encoding="utf-8") as handle:
+        stats = pstats.Stats(str(target), stream=handle)
+        stats.sort_stats("tottime").print_stats(40)
+        stats.sort_stats("cumulative").print_stats(60)
+    stats = pstats.Stats(str(target), stream=sys.stdout)
+    stats.sort_stats("tottime").print_stats(15)
+    print(f"profil complet : {text} ({target})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
