@@ -39,17 +39,24 @@ def is_blank(value: Any) -> bool:
     return isinstance(value, float) and value != value  # NaN
 
 
-def clean_text(value: Any) -> str:
-    """Text with surrounding spaces (including non-breaking ones) removed."""
+BLANKS = " \t\r\n\u00a0\u202f\u2007"
+SPACE_CHARACTERS = " \u00a0\u202f\u2007"
+
+
+def clean_text(value: Any, strip: str = BLANKS) -> str:
+    """Text with surrounding blanks (spaces, non-breaking ones, tabs, line breaks) removed."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip(" \t\r\n\u00a0\u202f")
+    return str(value).strip(strip)
 
 
 def parse_text(value: Any) -> str:
+    """Free text (names, labels, motifs): only surrounding *spaces* are removed (SPEC §2),
+    so what was typed — a leading tab or carriage return included — reaches the
+    reports exactly as typed (as text, never as a formula: see ``reconcile.xlsx``)."""
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
-    return clean_text(value)
+    return clean_text(value, SPACE_CHARACTERS)
 
 
 def parse_code(value: Any) -> str:

@@ -195,6 +195,11 @@ def both(*changes: Callable[[Inputs], None]) -> Callable[[Inputs], None]:
 
 
 def _encrypted(folder: Path) -> None:
+    """Encrypted by msoffcrypto-tool (dev extra): an OLE container with EncryptionInfo,
+    exactly what Excel saves with « Protéger le classeur par un mot de passe »."""
+    import pytest
+
+    pytest.importorskip("msoffcrypto")
     import msoffcrypto.format.ooxml
 
     path = folder / M
