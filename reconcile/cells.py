@@ -29,6 +29,9 @@ ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?$")
 FRENCH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 AMOUNT = re.compile(r"^([+-]?)(\d+)(?:\.(\d+))?$")
 INTEGER = re.compile(r"^[+-]?\d+$")
+# Far beyond any real value, far below int64 (typed columns, sums of a million rows).
+MAX_INTEGER = 10**12
+MAX_CENTS = 10**11  # one billion euros
 
 
 def is_blank(value: Any) -> bool:
@@ -119,12 +122,23 @@ def parse_cents(value: Any) -> int:
     decimals = (decimals or "").rstrip("0")
     if len(decimals) > 2:
         raise CellError("montant avec plus de 2 décimales : arrondir au centime")
+    if len(units) > 15:
+        raise CellError("montant démesuré : au-delà d'un milliard d'euros")
     cents = int(units) * 100 + int(decimals.ljust(2, "0"))
+    if cents > MAX_CENTS:
+        raise CellError("montant démesuré : au-delà d'un milliard d'euros")
     return -cents if sign == "-" else cents
 
 
 def parse_integer(value: Any) -> int:
     """A whole number (population, exercice, type de frais), as number or text."""
+    number = _integer(value)
+    if abs(number) > MAX_INTEGER:
+        raise CellError("nombre démesuré (plus de 12 chiffres)")
+    return number
+
+
+def _integer(value: Any) -> int:
     if isinstance(value, bool):
         raise CellError("nombre entier attendu")
     if isinstance(value, int):
@@ -138,6 +152,8 @@ def parse_integer(value: Any) -> int:
         if text.endswith(",0") or text.endswith(".0"):
             text = text[:-2]
         if INTEGER.match(text):
+            if len(text) > 16:  # int() refuses past 4,300 digits; nothing real is this long
+                raise CellError("nombre démesuré (plus de 12 chiffres)")
             return int(text)
     raise CellError("nombre entier attendu")
 
