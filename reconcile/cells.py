@@ -67,8 +67,18 @@ def parse_code(value: Any) -> str:
     return clean_text(value).lower().replace(" ", "_").replace("-", "_")
 
 
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
 def parse_date(value: Any) -> dt.date:
     """Excel date, ISO ``2026-03-15`` or French ``15/03/2026``; nothing ambiguous."""
+    date = _date(value)
+    if not FIRST_DATE <= date <= LAST_DATE:
+        raise CellError("date hors des années 1900 à 2199 : faute de frappe ?")
+    return date
+
+
+def _date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

@@ -49,11 +49,21 @@ class Limits:
     child_memory_bytes: int = 4 * 2**30
 
 
+# Never read more than this into memory, whatever the limits (a file this large is
+# refused by its size alone; see ``locate``).
+READ_CEILING = 2 * 2**30
+
+
 @dataclass(frozen=True)
 class InputFile:
     stem: str
     path: Path
     data: bytes = field(repr=False)
+    size: int = -1  # on disk; -1: len(data). Set when the file was too large to read.
+
+    @property
+    def bytes_on_disk(self) -> int:
+        return len(self.data) if self.size < 0 else self.size
 
     @property
     def name(self) -> str:
@@ -77,8 +87,14 @@ class RawSheet:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
-def locate(folder: Path, stem: str) -> tuple[InputFile | None, list[Anomaly]]:
-    """The one workbook of ``folder`` whose stem is ``stem`` (case-insensitive)."""
+def locate(
+    folder: Path, stem: str, limits: Limits | None = None
+) -> tuple[InputFile | None, list[Anomaly]]:
+    """The one workbook of ``folder`` whose stem is ``stem`` (case-insensitive).
+
+    A file larger than the size limit (``limits``; without them, ``READ_CEILING``) is
+    not read: ``read_workbook`` refuses it by its size.
+    """
     matches = sorted(
         p
         for p in folder.iterdir()
@@ -99,19 +115,29 @@ def locate(folder: Path, stem: str) -> tuple[InputFile | None, list[Anomaly]]:
                 value=names,
             )
         ]
-    return InputFile(stem, matches[0], matches[0].read_bytes()), []
+    path = matches[0]
+    ceiling = min(READ_CEILING, limits.max_file_bytes) if limits else READ_CEILING
+    size = path.stat().st_size
+    if size > ceiling:
+        return InputFile(stem, path, b"", size), []
+    with path.open("rb") as handle:
+        data = handle.read(ceiling + 1)  # the file may have grown since stat()
+    if len(data) > ceiling:
+        return InputFile(stem, path, b"", len(data)), []
+    return InputFile(stem, path, data), []
 
 
 def read_workbook(source: InputFile, limits: Limits) -> list[RawSheet]:
     """Every sheet of ``source``; raises ``InputError`` when the file cannot be read."""
     data = source.data
-    if len(data) > limits.max_file_bytes:
+    limit = min(limits.max_file_bytes, READ_CEILING)
+    if source.bytes_on_disk > limit or source.size >= 0:
         raise InputError(
             _file_error(
                 source.name,
                 "fichier-trop-gros",
-                f"fichier de {len(data) / 2**20:.1f} Mo, au-delà de la limite de "
-                f"{limits.max_file_bytes / 2**20:.0f} Mo (option --max-fichier-mo)",
+                f"fichier de {source.bytes_on_disk / 2**20:.1f} Mo, au-delà de la limite de "
+                f"{limit / 2**20:.0f} Mo (option --max-fichier-mo)",
             )
         )
     if not data:

@@ -26,7 +26,9 @@ import io
 import random
 import re
 import shutil
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -229,6 +231,37 @@ def _padded(folder: Path) -> None:
           extra={"xl/media/image1.png": random_bytes(3 * 2**19)}, stored=True)
 
 
+def _sparse(folder: Path) -> None:
+    """A 3 GB file that takes no disk space: it must be refused without being read."""
+    with (folder / M).open("r+b") as handle:
+        handle.truncate(3 * 2**30)
+
+
+def _lying_sizes(folder: Path) -> None:
+    """The sheet's declared size (and CRC) are those of the real sheet, but its deflate
+    stream holds 30,000 more rows: a bomb that the declared sizes cannot reveal."""
+    path = folder / M
+    archive = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    declared = archive.read("xl/worksheets/sheet1.xml")
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (r, r)
+                    for r in range(8, 30_000))
+    rezip(path, sheet_xml(lambda xml: xml.replace(b"</sheetData>", rows + b"</sheetData>")))
+    data = bytearray(path.read_bytes())
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/worksheets/sheet1.xml")
+    crc, size = zlib.crc32(declared), len(declared)
+    struct.pack_into("<II", data, info.header_offset + 14, crc, info.compress_size)
+    struct.pack_into("<I", data, info.header_offset + 22, size)
+    name = info.filename.encode()
+    at = data.find(b"PK\x01\x02")
+    while at != -1:
+        length = struct.unpack_from("<H", data, at + 28)[0]
+        if data[at + 46:at + 46 + length] == name:
+            struct.pack_into("<I", data, at + 16, crc)
+            struct.pack_into("<I", data, at + 24, size)
+        at = data.find(b"PK\x01\x02", at + 4)
+    path.write_bytes(bytes(data))
+
+
 def _truncated(folder: Path) -> None:
     data = (folder / M).read_bytes()
     (folder / M).write_bytes(data[: len(data) // 2])
@@ -307,6 +340,10 @@ FILES = [
     Case("xml-entites", then(None, _entities), errors={(M, "", None, "")}, message="DTD"),
     Case("fichier-trop-gros", then(None, _padded), errors={(M, "", None, "")},
          extra=["--max-fichier-mo", "1"], message="--max-fichier-mo"),
+    Case("fichier-creux-de-3-go", then(None, _sparse), errors={(M, "", None, "")},
+         message="--max-fichier-mo"),
+    Case("zip-tailles-declarees-mensongeres", then(None, _lying_sizes),
+         errors={(M, "", None, "")}),
     Case("decompresse-trop-gros", then(None, _padded), errors={(M, "", None, "")},
          extra=["--max-fichier-mo", "10", "--max-decompresse-mo", "1"],
          message="--max-decompresse-mo"),
@@ -520,6 +557,10 @@ CELLS = [
          errors={(M, "Membres", 4, "Date adhésion")}),
     Case("date-nombre-sans-format", edited(set_cell("membres", 4, "Date adhésion", 43845)),
          errors={(M, "Membres", 4, "Date adhésion")}),
+    Case("date-an-2263", edited(set_cell("bareme", 2, "Valable du", D(2263, 1, 1))),
+         errors={(B, "Bareme", 2, "Valable du")}, message="1900"),
+    Case("date-texte-an-0001", edited(set_cell("membres", 3, "Date adhésion", "0001-01-01")),
+         errors={(M, "Membres", 3, "Date adhésion")}),
     Case("montants-texte-francais",
          edited(both(set_cell("bareme", 2, "Montant", "1\u00a0234,56\u00a0€"),
                      set_cell("bareme", 3, "Montant", "1\u202f234,5"),

@@ -19,9 +19,14 @@ from workbooks import MONTH, run
 ANOMALY_HEADERS = ["Fichier", "Feuille", "Ligne", "Colonne", "Valeur", "Gravité", "Message"]
 
 
-def fingerprint(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+def fingerprint(folder: Path) -> dict[str, tuple]:
+    """Every input's bytes (size, mtime and, below 64 MB, SHA-256)."""
+    def of(path: Path) -> tuple:
+        stat = path.stat()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if stat.st_size < 2**26 else ""
+        return stat.st_size, stat.st_mtime_ns, digest
+
+    return {str(p.relative_to(folder)): of(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def anomaly_rows(path: Path, sheet: str = "Anomalies") -> list[dict]:
