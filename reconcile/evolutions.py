@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import python_calamine as calamine
 
-from .xlsx import Book, Col
+from .xlsx import Book, Col, cells
 
 COLUMNS = [
     Col("Nature", width=24), Col("SIREN", width=11), Col("Membre", width=34),
@@ -59,7 +59,7 @@ def compare(previous: Path, charges: pd.DataFrame, rows: pd.DataFrame) -> pd.Dat
 
 def render(book: Book, changes: pd.DataFrame, previous_month: str) -> None:
     sheet = book.sheet("Évolutions")
-    rows = changes[[c.header for c in COLUMNS]].itertuples(index=False)
+    rows = zip(*(cells(changes[c.header], c.kind) for c in COLUMNS), strict=True)
     book.table(sheet, COLUMNS, rows)
     sheet.set_header(f"&LÉvolutions depuis le rapport de {previous_month}")
 

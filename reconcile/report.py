@@ -19,7 +19,7 @@ from .anomalies import Anomaly, sort_key
 from .audit import Control
 from .charges import Due, Period
 from .reconciliation import STATUSES
-from .xlsx import Book, Col
+from .xlsx import Book, Col, cells
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
           "septembre", "octobre", "novembre", "décembre")
@@ -111,28 +111,26 @@ def write_anomalies_sheet(book: Book, anomalies: list[Anomaly]) -> None:
     rows = (
         (a.file, a.sheet, a.row, a.column, a.value, a.severity, a.message)
         for a in sorted(anomalies, key=sort_key)
-    )
+    )  # text fields are str by construction (Anomaly)
     book.table(sheet, ANOMALIES, rows,
                shade=(5, {"erreur": "#F8CBAD", "avertissement": "#FFE699"}))
 
 
 def _charge_rows(charges: pd.DataFrame) -> Iterable[tuple]:
-    lines = charges["bareme_ligne"].map(lambda r: "" if pd.isna(r) else f"Bareme, ligne {r}")
-    return zip(
-        charges["siren"], charges["membre"], charges["categorie"], charges["exercice"].tolist(),
-        charges["type_frais"].tolist(), charges["consultation"], charges["prestation"], lines,
-        charges["montant"].tolist(), charges["motif"], charges["regle"],
-        charges["bareme_libelle"], strict=True,
-    )
+    lines = "Bareme, ligne " + charges["bareme_ligne"].astype("string")
+    return zip(*(cells(charges[c], kind) for c, kind in (
+        ("siren", "text"), ("membre", "text"), ("categorie", "text"), ("exercice", "int"),
+        ("type_frais", "int"), ("consultation", "text"), ("prestation", "text"))),
+        cells(lines), cells(charges["montant"], "euro"), cells(charges["motif"]),
+        cells(charges["regle"]), cells(charges["bareme_libelle"]), strict=True)
 
 
 def _reconciliation_rows(rows: pd.DataFrame) -> Iterable[tuple]:
-    return zip(
-        rows["siren"], rows["membre"], rows["exercice"].tolist(), rows["type_frais"].tolist(),
-        rows["consultation"], rows["du"].tolist(), rows["titre"].tolist(),
-        rows["ecart"].tolist(), rows["encaisse"].tolist(), rows["reste"].tolist(),
-        rows["statut"], rows["titres"], strict=True,
-    )
+    return zip(*(cells(rows[c], kind) for c, kind in (
+        ("siren", "text"), ("membre", "text"), ("exercice", "int"), ("type_frais", "int"),
+        ("consultation", "text"), ("du", "euro"), ("titre", "euro"), ("ecart", "euro"),
+        ("encaisse", "euro"), ("reste", "euro"), ("statut", "text"), ("titres", "text"))),
+        strict=True)
 
 
 def totals(rows: pd.DataFrame, charges: pd.DataFrame) -> list[tuple]:

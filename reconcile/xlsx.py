@@ -78,9 +78,7 @@ class Book:
         return worksheet
 
     def text(self, worksheet, row: int, column: int, value: Any, style: str | None = None):
-        text = str(value)
-        if len(text) > MAX_TEXT:
-            text = text[: MAX_TEXT - 1] + "…"
+        text = _text(value)
         style = style or "text"
         if text.startswith(DANGEROUS_START):
             style = "quoted" if style == "text" else style
@@ -118,6 +116,11 @@ class Book:
               first_row: int = 0, shade: tuple[int, dict[str, str]] | None = None) -> int:
         """Header, then rows; frozen header, autofilter, widths, repeated on print.
 
+        Rows hold clean values (see ``cells``): ``str`` for text, ``int`` cents for
+        euros, numbers, ``datetime``; ``None`` or ``""`` leaves the cell empty. This is
+        the hot loop of a national run (millions of cells): one test and one
+        xlsxwriter call per cell.
+
         ``shade``: (column index, value → colour): that column's cell is shaded by its
         value (statuses, severities), so what needs attention stands out.
         Returns the number of data rows written.
@@ -129,20 +132,49 @@ class Book:
             worksheet.write_string(first_row, index, col.header, header)
         worksheet.freeze_panes(first_row + 1, 0)
         worksheet.repeat_rows(first_row)
-        kinds = [c.kind for c in columns]
-        shaded, styles = shade if shade else (-1, {})
-        styles = self.colours(styles)
-        count = 0
-        for count, values in enumerate(rows, start=1):
-            row = first_row + count
-            for column, (value, kind) in enumerate(zip(values, kinds, strict=True)):
-                style = styles.get(value) if column == shaded else None
-                self.value(worksheet, row, column, value, kind, style)
-        worksheet.autofilter(first_row, 0, first_row + count, len(columns) - 1)
-        return count
+        plan = [(c.kind, self.formats.get(c.kind)) for c in columns]
+        shaded, colours = shade if shade else (-1, {})
+        shades = {value: self.formats[name] for value, name in self.colours(colours).items()}
+        quoted, date_format = self.formats["quoted"], self.formats["date"]
+        write_string, write_number = worksheet.write_string, worksheet.write_number
+        row = first_row
+        for row, values in enumerate(rows, start=first_row + 1):
+            for column, value in enumerate(values):
+                if value is None or value == "":
+                    continue
+                kind, fmt = plan[column]
+                if column == shaded:
+                    fmt = shades.get(value, fmt)
+                if kind == "text":
+                    if value[0] in DANGEROUS_START and fmt is None:
+                        fmt = quoted
+                    write_string(row, column, value, fmt)
+                elif kind == "euro":
+                    write_number(row, column, value / 100, fmt)
+                elif kind == "date":
+                    worksheet.write_datetime(row, column, _as_datetime(value), date_format)
+                else:
+                    write_number(row, column, value, fmt)
+        worksheet.autofilter(first_row, 0, row, len(columns) - 1)
+        return row - first_row
 
     def close(self) -> None:
         self.workbook.close()
+
+
+def cells(values: pd.Series, kind: str = "text") -> list[Any]:
+    """A column as the clean Python values ``Book.table`` expects: ``None`` for
+    missing values, text as ``str`` cut to Excel's 32,767 characters."""
+    clean = values.astype(object).where(values.notna(), None).tolist()
+    if kind != "text":
+        return clean
+    return [v if v is None or (type(v) is str and len(v) <= MAX_TEXT) else _text(v)
+            for v in clean]
+
+
+def _text(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
 def _as_datetime(value: Any) -> dt.datetime:
