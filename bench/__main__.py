@@ -16,6 +16,7 @@ import argparse
 import json
 import platform
 import sys
+from collections import Counter
 from pathlib import Path
 
 from .generate import OUT, Params, cached_inputs
@@ -51,7 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--scaling", action="store_true",
                         help="mesurer 1k, 10k, 50k et 200k membres (tableau de montée en charge)")
     parser.add_argument("--repeat", type=int, default=1,
-                        help="exécutions par mesure ; la plus rapide est retenue (défaut : 1)")
+                        help="répétitions de chaque mesure (exécution et plancher) ; la plus "
+                        "rapide est retenue (défaut : 1)")
     parser.add_argument("--sans-plancher", action="store_true",
                         help="ne pas mesurer le plancher d'entrées-sorties")
     parser.add_argument("--profile", action="store_true",
@@ -74,7 +76,7 @@ def bench(params: Params, floor_too: bool = True, repeat: int = 1, profile: bool
                "tree_peak_mib": result.child.tree_peak_mib, "stages": result.stages,
                "python": platform.python_version(), "machine": platform.machine()}
     if floor_too:
-        summary["floor"] = measured = floor(inputs, result.report, work)
+        summary["floor"] = measured = floor(inputs, result.report, work, repeat)
         print_floor(result, measured)
     print_targets(params, summary, counts)
     if profile:
@@ -144,20 +146,51 @@ def print_scaling(rows: list[dict]) -> None:
 
 
 def run_profile(inputs: Path, work: Path) -> None:
+    """py-spy (sampling, low overhead) when installed in the venv, else cProfile."""
+    spy = Path(sys.executable).with_name("py-spy")
+    if spy.exists():
+        target = OUT / "profile.txt"
+        print("\nprofil py-spy (200 échantillons/s) …")
+        run_cli(inputs, work, profile=target, sampler=[str(spy), "record", "-r", "200",
+                                                       "-f", "raw", "-o", str(target), "--"])
+        print_collapsed(target)
+        print(f"piles complètes (format « collapsed », pour flamegraph.pl) : {target}")
+        return
     import pstats
 
     target = OUT / "profile.prof"
     print("\nprofil cProfile (le surcoût du profileur allonge les durées) …")
     run_cli(inputs, work, profile=target)
-    text = OUT / "profile.txt"
-    with text.open("w", encoding="utf-8") as handle:
-        stats = pstats.Stats(str(target), stream=handle)
-        stats.sort_stats("tottime").print_stats(40)
-        stats.sort_stats("cumulative").print_stats(60)
     stats = pstats.Stats(str(target), stream=sys.stdout)
     stats.sort_stats("tottime").print_stats(15)
-    print(f"profil complet : {text} ({target})")
+    stats.sort_stats("cumulative").print_stats("reconcile", 25)
+    print(f"profil complet : {target}")
 
+
+def print_collapsed(path: Path, top: int = 20) -> None:
+    """Self and inclusive time per function from py-spy's raw (collapsed) stacks."""
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = [_frame(f) for f in stack.split(";")]
+        total += int(count)
+        own[frames[-1]] += int(count)
+        for frame in set(frames):
+            inclusive[frame] += int(count)
+    print(f"{total} échantillons ; temps propre :")
+    for frame, count in own.most_common(top):
+        print(f"  {count / total:6.1%}  {frame}")
+    print("temps inclusif, fonctions de reconcile :")
+    mine = [(f, c) for f, c in inclusive.most_common() if "reconcile/" in f]
+    for frame, count in mine[:top]:
+        print(f"  {count / total:6.1%}  {frame}")
+
+
+def _frame(text: str) -> str:
+    name, _, where = text.partition(" (")
+    return f"{name} ({'/'.join(where.split(':')[0].split('/')[-2:])})"
 
 if __name__ == "__main__":
     sys.exit(main())
