@@ -148,7 +148,11 @@ def read_workbook(source: InputFile, limits: Limits) -> list[RawSheet]:
         if suffix in (".xlsx", ".xlsm") or "xl/workbook.xml" in archive.namelist():
             bad_cells = _scan_xlsx(source, archive, limits)
             return _parse(source, limits, bad_cells)
-        return _parse_in_child(source, limits)
+        bad_cells = _scan_ods(source, archive)
+        sheets = _parse_in_child(source, limits)
+        for sheet in sheets:
+            sheet.bad_cells = bad_cells.get(sheet.name, {})
+        return sheets
     if data.startswith(OLE_MAGIC):
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o" in data:
             raise InputError(_password_error(source.name))
@@ -301,6 +305,51 @@ def _column_letters(number: int) -> str:
         number, rest = divmod(number - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+ODS_CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
+
+
+def _scan_ods(source: InputFile, archive: zipfile.ZipFile) -> dict[str, dict[tuple[int, int], str]]:
+    """Error cells of an OpenDocument spreadsheet (calamine reads them as empty).
+
+    Rows and cells may be repeated (``number-rows-repeated``…): positions are counted,
+    never expanded. Only parsed when the file holds an error cell at all.
+    """
+    try:
+        content = archive.read("content.xml")
+    except KeyError:
+        return {}
+    except ZIP_FAILURES:
+        raise InputError(_corrupt_error(source.name)) from None
+    if b'value-type="error"' not in content:
+        return {}
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    table, row, column = "", 0, 0
+    cells = (ODS_TABLE + "table-cell", ODS_TABLE + "covered-table-cell")
+    try:
+        for event, element in ElementTree.iterparse(io.BytesIO(content), ("start", "end")):
+            tag = element.tag
+            if event == "start":
+                if tag == ODS_TABLE + "table":
+                    table, row = element.get(ODS_TABLE + "name", ""), 0
+                elif tag == ODS_TABLE + "table-row":
+                    column = 0
+                continue
+            if tag in cells:
+                if element.get(ODS_CALCEXT + "value-type") == "error":
+                    shown = "".join(element.itertext()).strip() or "#ERREUR"
+                    found.setdefault(table, {})[(row + 1, column + 1)] = (
+                        f"cellule en erreur {shown} : corriger la formule ou saisir la valeur"
+                    )
+                column += int(element.get(ODS_TABLE + "number-columns-repeated", "1"))
+            elif tag == ODS_TABLE + "table-row":
+                row += int(element.get(ODS_TABLE + "number-rows-repeated", "1"))
+                element.clear()
+    except Exception:  # unreadable XML: calamine will say the file is damaged, or not
+        return found
+    return found
 
 
 def _sheet_parts(source: InputFile, archive: zipfile.ZipFile) -> dict[str, str]:
