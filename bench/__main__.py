@@ -69,15 +69,16 @@ def bench(params: Params, floor_too: bool = True, repeat: int = 1, profile: bool
     print(f"\n=== {label} : {counts['membres']} membres, {counts['souscriptions']} "
           f"souscriptions, {counts['titres']} titres ===")
     runs = [run_cli(inputs, work) for _ in range(max(1, repeat))]
+    cpu = min(r.child.cpu for r in runs)
     result = min(runs, key=lambda r: r.child.seconds)
     print_stages(result)
-    summary = {"label": label, "counts": counts, "wall": result.child.seconds,
+    summary = {"label": label, "counts": counts, "wall": result.child.seconds, "cpu": cpu,
                "maxrss_mib": result.child.maxrss_mib,
                "tree_peak_mib": result.child.tree_peak_mib, "stages": result.stages,
                "python": platform.python_version(), "machine": platform.machine()}
     if floor_too:
         summary["floor"] = measured = floor(inputs, result.report, work, repeat)
-        print_floor(result, measured)
+        print_floor(result, measured, cpu)
     print_targets(params, summary, counts)
     if profile:
         run_profile(inputs, work)
@@ -97,12 +98,13 @@ def print_stages(result) -> None:
     inside = sum(s["seconds"] for s in result.stages)
     child = result.child
     print(f"{'somme étapes':<15}{inside:>11.2f}")
-    print(f"{'total (processus)':<18}{child.seconds:>8.2f} s   (démarrage, imports et étapes)")
+    print(f"{'total (processus)':<18}{child.seconds:>8.2f} s   (démarrage, imports et étapes ; "
+          f"CPU {child.cpu:.2f} s)")
     print(f"pic RSS : {child.maxrss_mib:.0f} Mio (ru_maxrss), {child.tree_peak_mib:.0f} Mio "
           "(somme de l'arbre de processus, échantillonnée)")
 
 
-def print_floor(result, f: dict) -> None:
+def print_floor(result, f: dict, cpu: float) -> None:
     shape = ", ".join(f"{k} {rows} lignes × {cols} col." for k, (rows, cols) in
                       f["shape"].items())
     print("plancher d'entrées-sorties (processus neufs) :")
@@ -116,6 +118,9 @@ def print_floor(result, f: dict) -> None:
     f["ratio"], f["ratio_inside"] = ratio, inside
     print(f"  ratio exécution / plancher    {ratio:6.2f}  (hors démarrage : étapes / (a + b) "
           f"= {inside:.2f})")
+    f["ratio_cpu"] = cpu / f["cpu"]["total"]
+    print(f"  en temps CPU (insensible à la charge de la machine) : exécution {cpu:.2f} s, "
+          f"plancher {f['cpu']['total']:.2f} s, ratio {f['ratio_cpu']:.2f}")
 
 
 def print_targets(params: Params, summary: dict, counts: dict) -> None:
@@ -134,14 +139,15 @@ def print_targets(params: Params, summary: dict, counts: dict) -> None:
 
 
 def print_scaling(rows: list[dict]) -> None:
-    print("\n| membres | souscriptions | titres | durée totale (s) | pic RSS (Mio) "
-          "| plancher (s) | ratio |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| membres | souscriptions | titres | durée totale (s) | CPU (s) | pic RSS (Mio) "
+          "| plancher (s) | ratio | ratio CPU |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         f = r.get("floor", {})
         print(f"| {r['counts']['membres']:,} | {r['counts']['souscriptions']:,} | "
-              f"{r['counts']['titres']:,} | {r['wall']:.2f} | {r['tree_peak_mib']:.0f} | "
-              f"{f.get('total', float('nan')):.2f} | {f.get('ratio', float('nan')):.2f} |"
+              f"{r['counts']['titres']:,} | {r['wall']:.2f} | {r['cpu']:.2f} | "
+              f"{r['tree_peak_mib']:.0f} | {f.get('total', float('nan')):.2f} | "
+              f"{f.get('ratio', float('nan')):.2f} | {f.get('ratio_cpu', float('nan')):.2f} |"
               .replace(",", "\u202f"))
 
 

@@ -36,6 +36,7 @@ MIB = 2**20
 @dataclass
 class Child:
     seconds: float
+    cpu: float  # user + system CPU seconds of the child and its reaped children
     status: int
     maxrss_mib: float
     tree_peak_mib: float
@@ -81,7 +82,8 @@ def measure(command: list[str], poll: float = 0.02) -> Child:
         texts.append(handle.read().decode("utf-8", "replace"))
         handle.close()
     maxrss = usage.ru_maxrss / 1024
-    return Child(seconds, child.returncode, maxrss, max(peak[0] / MIB, maxrss), *texts)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Child(seconds, cpu, child.returncode, maxrss, max(peak[0] / MIB, maxrss), *texts)
 
 
 @dataclass
@@ -126,9 +128,10 @@ def report_rows(report: Path, target: Path) -> dict[str, tuple[int, int]]:
     return {name: (len(rows), max((len(r) for r in rows), default=0)) for name, rows in sheets}
 
 
-def startup() -> float:
-    """Best of three bare interpreter start-ups."""
-    return min(measure([sys.executable, "-c", "pass"]).seconds for _ in range(3))
+def startup() -> tuple[float, float]:
+    """Best of three bare interpreter start-ups: (wall, CPU) seconds."""
+    runs = [measure([sys.executable, "-c", "pass"]) for _ in range(3)]
+    return min(r.seconds for r in runs), min(r.cpu for r in runs)
 
 
 def floor(inputs: Path, report: Path, work: Path, repeat: int = 1) -> dict:
@@ -146,7 +149,7 @@ def floor(inputs: Path, report: Path, work: Path, repeat: int = 1) -> dict:
     for child in reads + writes:
         if child.status != 0:
             raise SystemExit(f"mesure du plancher en échec :\n{child.stderr[-3000:]}")
-    boot = startup()
+    boot, boot_cpu = startup()
 
     def fastest(children: list[Child]) -> tuple[dict, Child]:
         timed = [(json.loads(c.stdout.strip().splitlines()[-1]), c) for c in children]
@@ -157,4 +160,6 @@ def floor(inputs: Path, report: Path, work: Path, repeat: int = 1) -> dict:
             "read_wall": read.seconds, "read_rss": read.maxrss_mib,
             "write": b["seconds"], "write_cells": b["cells"], "write_wall": write.seconds,
             "write_rss": write.maxrss_mib, "shape": shape,
-            "total": boot + a["seconds"] + b["seconds"]}
+            "total": boot + a["seconds"] + b["seconds"],
+            "cpu": {"startup": boot_cpu, "read": a["cpu"], "write": b["cpu"],
+                    "total": boot_cpu + a["cpu"] + b["cpu"]}}
