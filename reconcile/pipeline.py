@@ -7,10 +7,12 @@ status (SPEC §4) and never prints: progress goes to the ``progress`` callback.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import hashlib
 import os
 import resource
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -140,8 +142,7 @@ def assess(loaded: Loaded, period: Period, clock: _Clock | None = None):
     """Validate, then compute what is due (which finds barème coverage errors)."""
     anomalies = list(loaded.anomalies)
     rows = sum(c.records for c in loaded.counts)
-    if not has_errors(anomalies):
-        anomalies += validate(loaded.tables)
+    anomalies += validate(loaded.tables)  # every problem at once, even after unreadable cells
     if clock:
         clock.lap("validation", rows)
     due = None
@@ -223,6 +224,11 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
                     _evolutions(folder, month, due, rows, outcome))
     target = folder / f"rapprochement_{month}.xlsx"
     temporary = write_new(target, lambda path: render_report(path, report))
+    try:
+        snapshot = _snapshot(folder, loaded.files)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     outcome.report_outcome, outcome.kept_previous = publish(temporary, target)
     outcome.report = target
     retire(folder / f"anomalies_{month}.xlsx")
@@ -231,7 +237,6 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
 
         say("relevés", "un relevé par membre")
         outcome.statements = write_statements(folder, month, period, due.charges, rows, titres)
-    snapshot = _snapshot(folder, loaded.files)
     clock.lap("écriture", len(due.charges) + len(rows))
     outcome.dissolution = dissolution_notice(due, period)
     outcome.totals = {k: int(rows[k].sum()) for k in ("du", "titre", "encaisse")}
@@ -281,9 +286,15 @@ def _snapshot(folder: Path, files: list[InputFile]) -> Path:
         return target
     staging = temporary_path(target)
     staging.mkdir(parents=True)
-    for source in files:
-        write_bytes_atomically(staging / source.name, source.data)
-    os.rename(staging, target)
+    try:
+        for source in files:
+            write_bytes_atomically(staging / source.name, source.data)
+        os.rename(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            staging.parent.rmdir()  # only if empty: earlier snapshots stay
+        raise
     return target
 
 

@@ -26,7 +26,8 @@ def validate(tables: dict[str, Table]) -> list[Anomaly]:
         problems += schema_problems(table)
     if "membres" in tables:
         problems += member_problems(tables["membres"])
-    if "membres" in tables and "souscriptions" in tables:
+    members_known = "membres" in tables and not has_unreadable(tables["membres"], "siren")
+    if members_known and "souscriptions" in tables:
         problems += subscription_problems(tables["souscriptions"], tables["membres"])
     if "bareme" in tables:
         problems += tariff_overlaps(tables["bareme"])
@@ -34,11 +35,18 @@ def validate(tables: dict[str, Table]) -> list[Anomaly]:
         problems += consultation_problems(tables["consultations"])
         if "membres" in tables:
             problems += adhesion_window_warnings(tables["membres"], tables["consultations"])
-    if "exonerations" in tables and "membres" in tables:
+    if "exonerations" in tables and members_known:
         problems += unknown_sirens(tables["exonerations"], tables["membres"])
     if "titres" in tables and "consultations" in tables:
         problems += titre_problems(tables["titres"], tables["consultations"])
     return _without_repeats(problems)
+
+
+def has_unreadable(table: Table, column: str) -> bool:
+    """Some cell of ``column`` could not be read: checks against it would only add noise
+    (every reference to an unreadable SIREN would look unknown)."""
+    return bool((table.frame[column].isna() & table.raw[column].map(
+        lambda v: v is not None and str(v).strip() != "")).any())
 
 
 # -- per sheet: pandera --------------------------------------------------------------------
@@ -55,6 +63,9 @@ def schema_problems(table: Table) -> list[Anomaly]:
         return []
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
+    # A row check fails on every column of its row; keep the column it names.
+    row_checks = {str(c.error): c.name.split(":", 1)[1] for c in table.spec.schema.checks
+                  if c.name and c.name.startswith("ordre:")}
     problems = []
     for case in cases.itertuples(index=False):
         check = str(case.check)
@@ -62,24 +73,15 @@ def schema_problems(table: Table) -> list[Anomaly]:
             raise RuntimeError(f"schéma {table.spec.sheet} : {check} ({case.column})")
         row = int(case.index)
         column = str(case.column)
-        if check.startswith("ordre:"):
-            if column != check.split(":", 1)[1]:
-                continue
-            message = _row_check_message(table, check)
-        else:
-            message = BUILTIN_MESSAGES.get(check, check)
+        row_check = case.schema_context == "DataFrameSchema" and check in row_checks
+        if row_check and column != row_checks[check]:
+            continue
+        message = BUILTIN_MESSAGES.get(check, check)
         if check == "field_uniqueness":
             first = table.frame.index[table.frame[column] == table.frame.at[row, column]][0]
             message = f"valeur en double (déjà ligne {first}) : chaque valeur doit être unique"
         problems.append(table.anomaly(row, column, f"schema-{check}", message))
     return problems
-
-
-def _row_check_message(table: Table, name: str) -> str:
-    for check in table.spec.schema.checks:
-        if check.name == name:
-            return str(check.error)
-    return name
 
 
 # -- cross-sheet rules ---------------------------------------------------------------------
