@@ -76,13 +76,7 @@ class Case:
     warnings: set[Where] = field(default_factory=set)
     message: str = ""
     extra: list[str] = field(default_factory=list)
-    xfail: str = ""  # a known bug in a module this corpus does not own (strict xfail)
-
-
-ROW_CHECK_BUG = ("validate.schema_problems: a row check (not_before) is reported on every "
-                 "column of the row, not only on the column it names")
-ALL_AT_ONCE_BUG = ("pipeline.assess skips validate() as soon as one cell is unreadable, so "
-                   "the other files' errors are not listed at once (SPEC §4)")
+    xfail: str = ""  # a known gap, not fixed yet: the case is a strict xfail
 
 
 # -- building blocks ---------------------------------------------------------------------
@@ -654,10 +648,10 @@ MEANING = [
          errors={(M, "Membres", 6, "Population")}),
     Case("consultation-fin-avant-debut",
          edited(set_cell("consultations", 2, "Fin adhésion", D(2019, 10, 1))),
-         errors={(B, "Consultations", 2, "Fin adhésion")}, xfail=ROW_CHECK_BUG),
+         errors={(B, "Consultations", 2, "Fin adhésion")}),
     Case("consultation-lancement-avant-fin",
          edited(set_cell("consultations", 2, "Date lancement", D(2019, 12, 1))),
-         errors={(B, "Consultations", 2, "Date lancement")}, xfail=ROW_CHECK_BUG),
+         errors={(B, "Consultations", 2, "Date lancement")}),
     Case("consultation-code-en-double",
          edited(_append("consultations", consultation("C2026", D(2025, 1, 1), D(2025, 2, 1),
                                                       D(2026, 5, 1)))),
@@ -677,17 +671,17 @@ MEANING = [
          errors={(M, "Membres", 7, "Nom")}),
     Case("retrait-avant-adhesion",
          edited(set_cell("membres", 4, "Date notification retrait", D(2019, 1, 1))),
-         errors={(M, "Membres", 4, "Date notification retrait")}, xfail=ROW_CHECK_BUG),
+         errors={(M, "Membres", 4, "Date notification retrait")}),
     Case("siren-inconnu-dans-souscriptions",
          edited(_append("souscriptions", subscription(OTHER, "actes"))),
          errors={(S, "Souscriptions", 8, "SIREN")}),
     Case("souscription-fin-avant-debut",
          edited(both(set_cell("souscriptions", 3, "Date début", D(2022, 1, 1)),
                      set_cell("souscriptions", 3, "Date fin", D(2021, 1, 1)))),
-         errors={(S, "Souscriptions", 3, "Date fin")}, xfail=ROW_CHECK_BUG),
+         errors={(S, "Souscriptions", 3, "Date fin")}),
     Case("bareme-validite-inversee",
          edited(set_cell("bareme", 5, "Valable au", D(2019, 1, 1))),
-         errors={(B, "Bareme", 5, "Valable au")}, xfail=ROW_CHECK_BUG),
+         errors={(B, "Bareme", 5, "Valable au")}),
     Case("bareme-type-de-frais-3", edited(set_cell("bareme", 6, "Type frais", 3)),
          errors={(B, "Bareme", 6, "Type frais")}),
     Case("exoneration-siren-inconnu",
@@ -723,7 +717,7 @@ MEANING = [
                      set_cell("bareme", 2, "Montant", "dix"),
                      set_cell("souscriptions", 4, "Prestation", "cloud"))),
          errors={(M, "Membres", 3, "Population"), (B, "Bareme", 2, "Montant"),
-                 (S, "Souscriptions", 4, "Prestation")}, xfail=ALL_AT_ONCE_BUG),
+                 (S, "Souscriptions", 4, "Prestation")}),
     Case("plusieurs-cellules-illisibles-a-la-fois",
          edited(both(set_cell("membres", 3, "Population", "beaucoup"),
                      set_cell("bareme", 2, "Montant", "dix"),

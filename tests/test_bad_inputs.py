@@ -188,10 +188,6 @@ def test_invalid_inputs_in_a_real_process(tmp_path):
     assert "Entrées invalides" in done.stderr and "membres.xlsx" in done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline._write_report publishes the report before copying the inputs (_snapshot) "
-    "and writing the journal: a failure there exits 1, says « Aucun rapport partiel », "
-    "yet leaves rapprochement_YYYY-MM.xlsx"))
 def test_failure_after_the_report_is_rendered_leaves_no_report(tmp_path, capsys, monkeypatch):
     from workbooks import base
 
