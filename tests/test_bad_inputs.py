@@ -13,7 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from corpus import CASES, Case
+from corpus import CASES, FILES, Case
 from workbooks import MONTH, run
 
 ANOMALY_HEADERS = ["Fichier", "Feuille", "Ligne", "Colonne", "Valeur", "Gravité", "Message"]
@@ -201,3 +201,20 @@ def test_failure_after_the_report_is_rendered_leaves_no_report(tmp_path, capsys,
     assert result.status == 1
     crash_line(result.err)
     assert_nothing_partial(tmp_path / "out")
+
+
+@pytest.mark.parametrize("case", [c for c in FILES if not c.xfail], ids=lambda c: c.id)
+def test_check_command_on_hostile_files(case: Case, tmp_path, capsys):
+    """``reconcile check`` reads the same files: same verdict, nothing written."""
+    from reconcile.cli import main
+
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    case.build(inputs)
+    before = fingerprint(inputs)
+    status = main(["check", "--mois", MONTH, "--inputs", str(inputs), *case.extra])
+    captured = capsys.readouterr()
+    assert status == case.status, captured.err + captured.out
+    assert "Traceback" not in captured.err + captured.out
+    assert fingerprint(inputs) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["inputs"]
