@@ -1,0 +1,354 @@
+"""Blank input templates (`reconcile init`): one workbook per input of SPEC §2.
+
+Each template has the exact columns of its ``schemas`` declaration, headed as an
+officer would write them (they normalise back to the declared names), dropdown lists
+on coded columns, date / euro / text formats and validations on 2,000 rows, a frozen
+header and a ``Notice`` sheet (ignored by the reader) explaining every column.
+
+An existing input is never overwritten: a template whose stem is already present in
+the folder, in any accepted format, is refused; the file is created by linking a
+finished temporary file to its name, which fails if the name appeared meanwhile.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from schemas import (
+    BAREME,
+    CATEGORIES,
+    CONSULTATIONS,
+    EXONERATIONS,
+    MEMBRES,
+    PRESTATIONS,
+    ROLES,
+    SOUSCRIPTIONS,
+    TITRES,
+    TYPES_FRAIS,
+    SheetSpec,
+)
+from schemas.codes import NEED_COMMUNE, NEED_POPULATION
+
+from .cells import FIRST_DATE, LAST_DATE
+from .reader import EXTENSIONS
+from .xlsx import DATE, EURO, Book
+
+ROWS = 2_000  # data rows given formats, dropdowns and validations
+CREATED = dt.datetime(2026, 1, 1)  # pinned: the same version writes the same bytes
+NOTICE = "Notice"
+
+# The header an officer reads for each declared column (it must normalise back to it).
+HEADERS = {
+    "siren": "SIREN", "nom": "Nom", "categorie": "Catégorie", "population": "Population",
+    "commune_rattachement": "Commune rattachement", "date_adhesion": "Date adhésion",
+    "date_notification_retrait": "Date notification retrait", "role": "Rôle",
+    "prestation": "Prestation", "date_debut": "Date début", "date_fin": "Date fin",
+    "type_frais": "Type de frais", "libelle": "Libellé", "population_min": "Population min",
+    "population_max": "Population max", "montant": "Montant", "valable_du": "Valable du",
+    "valable_au": "Valable au", "code": "Code", "debut_adhesion": "Début adhésion",
+    "fin_adhesion": "Fin adhésion", "date_lancement": "Date lancement",
+    "prestations": "Prestations", "exercice": "Exercice", "motif": "Motif",
+    "numero": "Numéro", "consultation": "Consultation", "date_emission": "Date émission",
+    "montant_encaisse": "Montant encaissé", "date_encaissement": "Date encaissement",
+}
+
+# Coded columns and their allowed values (dropdown lists).
+CODES: dict[str, dict] = {
+    "categorie": CATEGORIES, "prestation": PRESTATIONS, "role": ROLES,
+    "type_frais": TYPES_FRAIS,
+}
+
+KIND_LABELS = {
+    "siren": "SIREN (9 chiffres)", "text": "texte", "code": "code (liste déroulante)",
+    "date": "date jj/mm/aaaa", "amount": "montant en euros", "integer": "nombre entier",
+}
+EXAMPLE_SIREN = "217800887"
+
+
+def _listed(codes: dict) -> str:
+    return ", ".join(str(code) for code in codes)
+
+
+# (sheet, column) → (required, rule, example) for the Notice; the required text
+# defaults to « oui » / « non » from the declaration.
+RULES: dict[tuple[str, str], tuple[str | None, str, str]] = {
+    ("Membres", "siren"): (None, "Unique dans le fichier ; 9 chiffres (espaces admis), clé "
+                           "de contrôle valide. Un SIRET (14 chiffres) est refusé : n'en garder "
+                           "que les 9 premiers.", EXAMPLE_SIREN),
+    ("Membres", "nom"): (None, "Nom de l'organisme, tel qu'il figurera sur les relevés.",
+                         "Commune de Versailles"),
+    ("Membres", "categorie"): (None, f"Une valeur de la liste : {_listed(CATEGORIES)}.",
+                               "commune"),
+    ("Membres", "population"): (f"pour {' et '.join(NEED_POPULATION)}",
+                                "Entier positif ou nul ; sert aux tranches de population "
+                                "du barème.", "12500"),
+    ("Membres", "commune_rattachement"): (
+        f"pour {' et '.join(NEED_COMMUNE)}",
+        "SIREN de la commune dont dépend l'organisme ; si elle figure dans ce fichier, "
+        "elle doit être de catégorie commune (exonération R1).", EXAMPLE_SIREN),
+    ("Membres", "date_adhesion"): (None, "Date d'adhésion au groupement.", "15/01/2020"),
+    ("Membres", "date_notification_retrait"): (
+        None, "Jour où le coordonnateur a reçu la notification de retrait : reçue au plus "
+        "tard le 30 octobre, le retrait prend effet le 1er janvier suivant, sinon un an "
+        "plus tard (R2). Vide : pas de retrait.", "12/10/2026"),
+    ("Membres", "role"): ("non (défaut : membre)",
+                          f"{_listed(ROLES)} ; un seul coordonnateur, jamais facturé (R4).",
+                          "membre"),
+    ("Souscriptions", "siren"): (None, "Une ligne par membre et par prestation ; le SIREN "
+                                 "doit figurer dans membres.", EXAMPLE_SIREN),
+    ("Souscriptions", "prestation"): (None, f"Une valeur de la liste : {_listed(PRESTATIONS)}.",
+                                      "marches_publics"),
+    ("Souscriptions", "date_debut"): ("non (défaut : date d'adhésion)",
+                                      "Début de la souscription.", "01/01/2024"),
+    ("Souscriptions", "date_fin"): (None, "Fin de la souscription, postérieure au début ; "
+                                    "vide : en cours. Deux périodes d'une même prestation "
+                                    "ne doivent pas se chevaucher.", "31/12/2026"),
+    ("Bareme", "type_frais"): (None, "; ".join(f"{k} = {v}" for k, v in TYPES_FRAIS.items())
+                               + ".", "2"),
+    ("Bareme", "libelle"): (None, "Libellé du tarif, repris sur les relevés.",
+                            "Fonctionnement – commune de moins de 1 000 habitants"),
+    ("Bareme", "categorie"): (None, "Catégorie de membre tarifée ; pas de joker : lister "
+                              "chaque catégorie facturable.", "commune"),
+    ("Bareme", "population_min"): ("non (vide = 0)", "Borne basse incluse de la tranche.",
+                                   "0"),
+    ("Bareme", "population_max"): ("non (vide = sans limite)",
+                                   "Borne haute incluse de la tranche.", "999"),
+    ("Bareme", "prestation"): (None, "Vide : tarif par membre ; renseignée : tarif par "
+                               "prestation souscrite (les deux s'additionnent).", ""),
+    ("Bareme", "montant"): (None, "En euros, positif ou nul, 2 décimales au plus.",
+                            "150,00"),
+    ("Bareme", "valable_du"): (None, "Début de validité. Type 2 : tarif en vigueur au 1er "
+                               "janvier de l'exercice ; type 1 : à la date de lancement "
+                               "de la consultation.", "01/01/2024"),
+    ("Bareme", "valable_au"): (None, "Fin de validité ; vide : sans fin. Deux tarifs "
+                               "identiques ne doivent pas se chevaucher.", ""),
+    ("Consultations", "code"): (None, "Code unique de la remise en concurrence.", "C2026"),
+    ("Consultations", "libelle"): (None, "Intitulé de la consultation.",
+                                   "Parapheurs électroniques 2026"),
+    ("Consultations", "debut_adhesion"): (None, "Ouverture de la période d'adhésion.",
+                                          "01/11/2025"),
+    ("Consultations", "fin_adhesion"): (None, "Clôture de la période d'adhésion : participent "
+                                        "les membres ayant adhéré au plus tard ce jour (R5).",
+                                        "31/01/2026"),
+    ("Consultations", "date_lancement"): (None, "Lancement, après la fin d'adhésion ; fixe "
+                                          "l'exercice et le tarif des frais de type 1.",
+                                          "02/03/2026"),
+    ("Consultations", "prestations"): (None, "Codes des prestations couvertes, séparés par "
+                                       f"des virgules ({_listed(PRESTATIONS)}) ; vide : "
+                                       "toutes.", "actes, parapheur"),
+    ("Exonerations", "siren"): (None, "Membre exonéré par délibération.", EXAMPLE_SIREN),
+    ("Exonerations", "type_frais"): (None, "Type de frais exonéré (1 ou 2).", "2"),
+    ("Exonerations", "exercice"): ("non (vide = tous)", "Année exonérée.", "2026"),
+    ("Exonerations", "motif"): (None, "Motif de l'exonération (délibération), repris sur "
+                                "les relevés.", "Délibération n° 2026-12 du 10/02/2026"),
+    ("Titres", "numero"): (None, "Numéro unique du titre de recettes.", "T-2026-0042"),
+    ("Titres", "siren"): (None, "Membre débiteur.", EXAMPLE_SIREN),
+    ("Titres", "exercice"): (None, "Exercice facturé (année).", "2026"),
+    ("Titres", "type_frais"): (None, "Type de frais facturé (1 ou 2).", "1"),
+    ("Titres", "consultation"): ("pour le type 1", "Code d'une consultation de bareme ; "
+                                 "vide pour le type 2.", "C2026"),
+    ("Titres", "montant"): (None, "En euros ; négatif pour une annulation ou réduction.",
+                            "150,00"),
+    ("Titres", "date_emission"): (None, "Date d'émission du titre.", "01/04/2026"),
+    ("Titres", "montant_encaisse"): ("non (défaut 0)", "Montant encaissé, positif ou nul.",
+                                     "150,00"),
+    ("Titres", "date_encaissement"): (None, "Date de l'encaissement.", "15/05/2026"),
+}
+
+
+@dataclass(frozen=True)
+class Template:
+    stem: str
+    specs: tuple[SheetSpec, ...]
+    title: str
+
+
+TEMPLATES = (
+    Template("membres", (MEMBRES,), "Membres du groupement"),
+    Template("souscriptions", (SOUSCRIPTIONS,), "Prestations souscrites par chaque membre"),
+    Template("bareme", (BAREME, CONSULTATIONS, EXONERATIONS),
+             "Barème voté, consultations et exonérations"),
+    Template("titres", (TITRES,), "Titres de recettes émis et encaissements (facultatif)"),
+)
+
+
+def write_templates(folder: Path) -> tuple[list[Path], list[Path]]:
+    """Write every template absent from ``folder``; returns (written, refused) where a
+    refused entry is the existing file that kept its place."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    refused: list[Path] = []
+    for template in TEMPLATES:
+        existing = _existing(folder, template.stem)
+        if existing is not None:
+            refused.append(existing)
+            continue
+        target = folder / f"{template.stem}.xlsx"
+        if _create(target, template):
+            written.append(target)
+        else:
+            refused.append(target)
+    return written, refused
+
+
+def _existing(folder: Path, stem: str) -> Path | None:
+    """An input with this stem in any accepted format (as the reader finds it)."""
+    return next((p for p in sorted(folder.iterdir())
+                 if p.suffix.lower() in EXTENSIONS and p.stem.lower() == stem), None)
+
+
+def _create(target: Path, template: Template) -> bool:
+    """Render to a temporary file, then link it to ``target``: False if it exists."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # umask applies
+    try:
+        render(str(temporary), template)
+        with open(temporary, "rb") as stream:
+            os.fsync(stream.fileno())
+        try:
+            os.link(temporary, target)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+def render(path: str, template: Template) -> None:
+    book = Book(path, CREATED)
+    book.workbook.set_properties({"created": CREATED, "author": "reconcile",
+                                  "title": f"Modèle {template.stem} – {template.title}"})
+    styles = _styles(book)
+    for spec in template.specs:
+        _data_sheet(book, styles, spec)
+    _notice(book, styles, template)
+    book.close()
+
+
+def _styles(book: Book) -> dict:
+    add = book.workbook.add_format
+    book.add_format("wrap", {"text_wrap": True, "valign": "top"})
+    return {
+        "required": add({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF",
+                         "text_wrap": True, "valign": "top", "border": 1}),
+        "optional": add({"bold": True, "bg_color": "#9DC3E6", "text_wrap": True,
+                         "valign": "top", "border": 1}),
+        "siren": add({"num_format": "@"}),
+        "text": add({"num_format": "@"}),
+        "code": add({"num_format": "@"}),
+        "date": add({"num_format": DATE}),
+        "amount": add({"num_format": EURO}),
+        "integer": add({"num_format": "0"}),
+        "title": book.formats["title"],
+    }
+
+
+WIDTHS = {"siren": 13, "date": 13, "amount": 14, "integer": 10, "code": 20, "text": 18}
+
+
+def _data_sheet(book: Book, styles: dict, spec: SheetSpec) -> None:
+    sheet = book.workbook.add_worksheet(spec.sheet)
+    sheet.set_paper(9)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    sheet.freeze_panes(1, 0)
+    sheet.set_row(0, 32)
+    for column, (name, kind) in enumerate(spec.columns.items()):
+        header = HEADERS[name]
+        if name in ("nom", "libelle", "motif"):
+            width = 34
+        elif name in CODES:
+            width = max(len(str(code)) for code in CODES[name]) + 4
+        else:
+            width = WIDTHS[kind]
+        width = max(width, len(header) + 3)
+        sheet.set_column(column, column, width, styles[kind])
+        style = styles["required" if name in spec.required else "optional"]
+        sheet.write_string(0, column, header, style)
+        _validate(sheet, column, spec.sheet, name, kind)
+
+
+def _validate(sheet, column: int, sheet_name: str, name: str, kind: str) -> None:
+    _, rule, example = RULES[(sheet_name, name)]
+    header = HEADERS[name]
+    common = {"input_title": header[:32], "error_title": "Saisie invalide",
+              "ignore_blank": True}
+    if name in CODES:
+        codes = [str(code) for code in CODES[name]]
+        if name == "type_frais":
+            message = "; ".join(f"{k} = {v}" for k, v in CODES[name].items())
+        else:
+            message = "Choisir dans la liste."
+        options = {"validate": "list", "source": codes, "input_message": message[:255],
+                   "error_message": f"Valeur admise : {', '.join(codes)}"[:255]}
+    elif kind == "date":
+        options = {"validate": "date", "criteria": "between",
+                   "minimum": dt.datetime.combine(FIRST_DATE, dt.time()),
+                   "maximum": dt.datetime.combine(LAST_DATE, dt.time()),
+                   "input_message": f"Date jj/mm/aaaa, par exemple {example or '01/01/2026'}.",
+                   "error_message": "Saisir une date au format jj/mm/aaaa."}
+    elif kind == "amount" and (sheet_name, name) != ("Titres", "montant"):
+        options = {"validate": "decimal", "criteria": ">=", "value": 0,
+                   "input_message": rule[:255],
+                   "error_message": "Saisir un montant en euros (2 décimales au plus)."}
+    elif kind == "integer":
+        limits = (2000, 2100) if name == "exercice" else (0, 100_000_000)
+        options = {"validate": "integer", "criteria": "between", "minimum": limits[0],
+                   "maximum": limits[1], "input_message": rule[:255],
+                   "error_message": f"Saisir un nombre entier de {limits[0]} à {limits[1]}."}
+    else:
+        options = {"validate": "any", "input_message": rule[:255]}
+    options.update(common)
+    if options["validate"] == "any":
+        del options["error_title"]
+    sheet.data_validation(1, column, ROWS, column, options)
+
+
+def _notice(book: Book, styles: dict, template: Template) -> None:
+    sheet = book.workbook.add_worksheet(NOTICE)
+    sheet.set_paper(9)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    for column, width in enumerate((16, 26, 22, 22, 70, 26)):
+        sheet.set_column(column, column, width)
+    sheet.write_string(0, 0, f"Modèle « {template.stem} » – {template.title}", styles["title"])
+    lines = [
+        "Groupement de commandes – dématérialisation des procédures (coordonnateur : "
+        "CIG Grande Couronne).",
+        "Saisir une ligne par enregistrement sous les en-têtes, sans les modifier ni insérer "
+        "de ligne au-dessus ; cette feuille Notice est ignorée à la lecture.",
+        "En-têtes bleu foncé : colonnes obligatoires ; bleu clair : facultatives ou "
+        "obligatoires selon le cas (colonne « Obligatoire »).",
+        "Dates au format jj/mm/aaaa ; montants en euros avec 2 décimales au plus "
+        "(1 234,56) ; SIREN saisis comme du texte pour garder les zéros initiaux.",
+        "Vérifier le fichier avant le traitement mensuel : reconcile check --mois AAAA-MM",
+    ]
+    row = 1
+    for line in lines:
+        sheet.write_string(row, 0, line)
+        row += 1
+    row += 1
+    header = book.formats["header"]
+    for column, title in enumerate(("Feuille", "Colonne", "Type", "Obligatoire", "Règle",
+                                    "Exemple")):
+        sheet.write_string(row, column, title, header)
+    sheet.freeze_panes(row + 1, 0)
+    sheet.repeat_rows(row)
+    for spec in template.specs:
+        for name, kind in spec.columns.items():
+            row += 1
+            required, rule, example = RULES[(spec.sheet, name)]
+            if required is None:
+                required = "oui" if name in spec.required else "non"
+            sheet_label = spec.sheet + (" (facultative)" if spec.optional_sheet else "")
+            for column, text in enumerate((sheet_label, HEADERS[name], KIND_LABELS[kind],
+                                           required, rule, example)):
+                if text:
+                    book.text(sheet, row, column, text, "wrap" if column == 4 else None)
