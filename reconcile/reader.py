@@ -18,6 +18,7 @@ import io
 import multiprocessing
 import re
 import resource
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -156,7 +157,11 @@ def read_workbook(source: InputFile, limits: Limits) -> list[RawSheet]:
     if data.startswith(OLE_MAGIC):
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o" in data:
             raise InputError(_password_error(source.name))
-        return _parse_in_child(source, limits)
+        bad_cells = _scan_xls(data)
+        sheets = _parse_in_child(source, limits)
+        for sheet in sheets:
+            sheet.bad_cells = bad_cells.get(sheet.name, {})
+        return sheets
     kind = "texte ou CSV" if _looks_like_text(data) else "d'un format inconnu"
     raise InputError(
         _file_error(
@@ -349,6 +354,109 @@ def _scan_ods(source: InputFile, archive: zipfile.ZipFile) -> dict[str, dict[tup
                 element.clear()
     except Exception:  # unreadable XML: calamine will say the file is damaged, or not
         return found
+    return found
+
+
+BIFF_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!",
+               0x1D: "#NAME?", 0x24: "#NUM!", 0x2A: "#N/A", 0x2B: "#GETTING_DATA"}
+
+
+def _scan_xls(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """Error cells of an Excel 97–2003 workbook (calamine reads them as empty).
+
+    Best effort, never fatal: any surprise in the container or the records gives no
+    finding, and calamine remains the judge of whether the file can be read.
+    """
+    try:
+        stream = _cfb_stream(data, ("Workbook", "Book"))
+        return _biff_errors(stream) if stream else {}
+    except Exception:  # a damaged container: calamine will say so, or read what it can
+        return {}
+
+
+def _cfb_stream(data: bytes, names: tuple[str, ...]) -> bytes | None:
+    """One stream of an OLE compound file (MS-CFB), read with bounded chains."""
+    sector = 1 << struct.unpack_from("<H", data, 0x1E)[0]
+    mini = 1 << struct.unpack_from("<H", data, 0x20)[0]
+    if sector not in (512, 4096) or mini != 64:
+        return None
+    first_dir, = struct.unpack_from("<I", data, 0x30)
+    cutoff, first_minifat = struct.unpack_from("<II", data, 0x38)
+    first_difat, difat_count = struct.unpack_from("<II", data, 0x44)
+    count = (len(data) - 512) // sector + 1
+    difat = list(struct.unpack_from("<109I", data, 0x4C))
+    next_difat = first_difat
+    for _ in range(min(difat_count, count)):
+        if next_difat >= count:
+            break
+        entries = struct.unpack_from(f"<{sector // 4}I", data, 512 + next_difat * sector)
+        difat += entries[:-1]
+        next_difat = entries[-1]
+    fat: list[int] = []
+    for number in difat:
+        if number < count:
+            fat += struct.unpack_from(f"<{sector // 4}I", data, 512 + number * sector)
+
+    def chain(start: int, table: list[int]) -> list[int]:
+        found = []
+        while start < len(table) and len(found) <= len(table):
+            found.append(start)
+            start = table[start]
+        return found
+
+    def read(start: int) -> bytes:
+        return b"".join(data[512 + n * sector: 512 + (n + 1) * sector]
+                        for n in chain(start, fat))
+
+    directory = read(first_dir)
+    entries = []
+    for at in range(0, len(directory) - 127, 128):
+        length, kind = struct.unpack_from("<HB", directory, at + 0x40)
+        name = directory[at:at + max(length - 2, 0)].decode("utf-16-le", "replace")
+        start, size = struct.unpack_from("<IQ", directory, at + 0x74)
+        entries.append((name, kind, start, size if sector == 4096 else size & 0xFFFFFFFF))
+    root = next(e for e in entries if e[1] == 5)
+    for name, kind, start, size in entries:
+        if kind != 2 or name not in names:
+            continue
+        if size >= cutoff:
+            return read(start)[:size]
+        minifat = [n for chunk in [read(first_minifat)] for n in
+                   struct.unpack_from(f"<{len(chunk) // 4}I", chunk)]
+        ministream = read(root[2])
+        return b"".join(ministream[n * mini:(n + 1) * mini]
+                        for n in chain(start, minifat))[:size]
+    return None
+
+
+def _biff_errors(stream: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """BIFF8 records: BOUNDSHEET names each sheet's substream; BOOLERR and FORMULA
+    records carry an error value (cached, for a formula)."""
+    sheets: dict[int, str] = {}
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    position, current = 0, ""
+    while position + 4 <= len(stream):
+        kind, length = struct.unpack_from("<HH", stream, position)
+        body = stream[position + 4: position + 4 + length]
+        if kind == 0x0085 and len(body) >= 8:  # BOUNDSHEET
+            offset, = struct.unpack_from("<I", body, 0)
+            chars, high = body[6], body[7] & 1
+            raw = body[8: 8 + chars * (2 if high else 1)]
+            sheets[offset] = raw.decode("utf-16-le" if high else "latin-1")
+        elif kind == 0x0809 and position in sheets:  # BOF of a sheet
+            current = sheets[position]
+        code = None
+        if kind == 0x0205 and len(body) >= 8 and body[7] == 1:  # BOOLERR, an error
+            code = body[6]
+        elif kind == 0x0006 and len(body) >= 14 and body[6] == 2 and body[12:14] == b"\xff\xff":
+            code = body[8]  # FORMULA whose cached result is an error
+        if code is not None and current:
+            row, column = struct.unpack_from("<HH", body, 0)
+            shown = BIFF_ERRORS.get(code, "#ERREUR")
+            found.setdefault(current, {})[(row + 1, column + 1)] = (
+                f"cellule en erreur {shown} : corriger la formule ou saisir la valeur"
+            )
+        position += 4 + length
     return found
 
 

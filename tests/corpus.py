@@ -542,9 +542,7 @@ CELLS = [
          then(None, lambda f: ((f / M).unlink(), shutil.copyfile(
              FIXTURES / "membres-erreurs.xls", f / "membres.xls"))),
          errors={("membres.xls", "Membres", 3, "Population"),
-                 ("membres.xls", "Membres", 4, "Population")}, message="#REF!",
-         xfail="reader: error cells of a .xls (BIFF8) file read as empty (calamine), and "
-               "the reader does not scan BIFF records; the population is then « missing »"),
+                 ("membres.xls", "Membres", 4, "Population")}, message="#REF!"),
     Case("erreur-REF-montant", patched(B, "Bareme", 2, 7, "#REF!+1", "#REF!"),
          errors={(B, "Bareme", 2, "Montant")}, message="#REF!"),
     Case("erreur-DIV0-date", patched(M, "Membres", 6, 6, "1/0", "#DIV/0!"),

@@ -270,3 +270,19 @@ def test_damaged_bytes_give_0_or_2(edit):
         folder = base().write(Path(tmp) / "in")
         corrupt_bytes(folder, edit)
         check_outcome(folder, Path(tmp) / "out")
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@SETTINGS
+@given(st.sampled_from(["membres.xls", "membres.ods", "membres-erreurs.xls"]),
+       st.lists(st.tuples(st.floats(0, 1), st.integers(1, 255)), min_size=1, max_size=8))
+def test_damaged_xls_and_ods_give_0_or_2(fixture, flips):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = base().write(Path(tmp) / "in")
+        (folder / "membres.xlsx").unlink()
+        target = folder / fixture.replace("-erreurs", "")
+        target.write_bytes((FIXTURES / fixture).read_bytes())
+        corrupt_bytes(folder, (target.name, ("flip", flips)))
+        check_outcome(folder, Path(tmp) / "out")
