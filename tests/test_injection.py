@@ -140,3 +140,20 @@ def test_text_written_by_the_report_reads_back_identically(tmp_path, capsys):
     result = run(inputs.write(tmp_path / "in"), tmp_path / "out", capsys=capsys)
     names = {unescaped(c.value) for c in text_cells(result.report_path)["Charges"]}
     assert set(DANGEROUS) <= names
+
+
+def test_hostile_text_is_inert_in_every_workbook_written(tmp_path, capsys):
+    """Per-member statements (--releves) and next month's Évolutions sheet too."""
+    inputs = hostile_inputs()
+    folder = inputs.write(tmp_path / "in")
+    first = run(folder, tmp_path / "out", "2026-10", capsys, ["--releves"])
+    second = run(folder, tmp_path / "out", "2026-11", capsys, ["--releves"])
+    assert (first.status, second.status) == (0, 0), second.err
+    written = sorted((tmp_path / "out").rglob("*.xlsx"))
+    assert len(written) > 4
+    for path in written:
+        assert_inert(path)
+        text_cells(path)
+    names = {unescaped(c.value) for cells in text_cells(second.report_path).values()
+             for c in cells}
+    assert set(DANGEROUS) <= names
