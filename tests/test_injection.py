@@ -23,6 +23,7 @@ from workbooks import (
     run,
     siren,
     subscription,
+    write_book,
 )
 
 DANGEROUS = [
@@ -157,3 +158,15 @@ def test_hostile_text_is_inert_in_every_workbook_written(tmp_path, capsys):
     names = {unescaped(c.value) for cells in text_cells(second.report_path).values()
              for c in cells}
     assert set(DANGEROUS) <= names
+
+
+def test_hostile_sheet_name_is_inert(tmp_path, capsys):
+    """A one-sheet workbook is read whatever its sheet's name: that name is shown."""
+    inputs = hostile_inputs()
+    inputs.membres[1]["Population"] = "beaucoup"
+    folder = inputs.write(tmp_path / "in")
+    write_book(folder / "membres.xlsx", {"=1+1 @x": inputs.membres})
+    result = run(folder, tmp_path / "out", capsys=capsys)
+    assert result.status == 2, result.err
+    assert_inert(result.anomalies_path)
+    assert_shown_as_text(text_cells(result.anomalies_path), "Anomalies", ["=1+1 @x"])
