@@ -67,7 +67,7 @@ def bench(params: Params, floor_too: bool = True, repeat: int = 1, profile: bool
     work = OUT / "runs" / label
     counts = meta["counts"]
     print(f"\n=== {label} : {counts['membres']} membres, {counts['souscriptions']} "
-          f"souscriptions, {counts['titres']} titres ===")
+          f"souscriptions, {counts['titres']} titres (reconcile {_commit()}) ===")
     runs = [run_cli(inputs, work) for _ in range(max(1, repeat))]
     cpu = min(r.child.cpu for r in runs)
     result = min(runs, key=lambda r: r.child.seconds)
@@ -75,7 +75,8 @@ def bench(params: Params, floor_too: bool = True, repeat: int = 1, profile: bool
     summary = {"label": label, "counts": counts, "wall": result.child.seconds, "cpu": cpu,
                "maxrss_mib": result.child.maxrss_mib,
                "tree_peak_mib": result.child.tree_peak_mib, "stages": result.stages,
-               "python": platform.python_version(), "machine": platform.machine()}
+               "python": platform.python_version(), "machine": platform.machine(),
+               "commit": _commit()}
     if floor_too:
         summary["floor"] = measured = floor(inputs, result.report, work, repeat)
         print_floor(result, measured, cpu)
@@ -87,6 +88,19 @@ def bench(params: Params, floor_too: bool = True, repeat: int = 1, profile: bool
     (results / f"{label}.json").write_text(json.dumps(summary, indent=2, default=str) + "\n",
                                            encoding="utf-8")
     return summary
+
+
+def _commit() -> str:
+    """The commit measured (with « + » when reconcile/ has uncommitted changes)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=OUT.parent.parent, capture_output=True,
+                              text=True, check=False)
+        return done.stdout.strip()
+
+    dirty = "+" if git("status", "--porcelain", "--", "reconcile", "schemas") else ""
+    return git("rev-parse", "--short", "HEAD") + dirty
 
 
 def print_stages(result) -> None:
