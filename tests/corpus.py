@@ -77,6 +77,8 @@ class Case:
     message: str = ""
     extra: list[str] = field(default_factory=list)
     xfail: str = ""  # a known gap, not fixed yet: the case is a strict xfail
+    # For a control: (Charges column, value) pairs that some Charges row must hold.
+    charges: list[dict] = field(default_factory=list)
 
 
 # -- building blocks ---------------------------------------------------------------------
@@ -548,13 +550,16 @@ CELLS = [
     Case("erreur-DIV0-date", patched(M, "Membres", 6, 6, "1/0", "#DIV/0!"),
          errors={(M, "Membres", 6, "Date adhésion")}),
     Case("formule-avec-valeur-calculee", patched(M, "Membres", 3, 4, "400*2", "800"),
-         status=0),
+         status=0, charges=[{"Membre": "Commune A", "Ligne du barème": "Bareme, ligne 2"}]),
     Case("formule-sans-valeur-calculee", patched(M, "Membres", 3, 4, "400*2", None),
          errors={(M, "Membres", 3, "Population")}, message="formule"),
     Case("dates-texte-valides",
          edited(both(set_cell("membres", 3, "Date adhésion", "15/01/2020"),
                      set_cell("membres", 4, "Date adhésion", "2020-01-15"),
-                     set_cell("membres", 5, "Date adhésion", " 1/1/2020 "))), status=0),
+                     set_cell("membres", 5, "Date adhésion", " 1/1/2020 "),
+                     set_cell("membres", 7, "Date notification retrait", "15/03/2026"),
+                     set_cell("souscriptions", 4, "Date début", "2026-03-15"))), status=0,
+         charges=[{"Membre": "EPCI E", "Type de frais": 2}]),
     Case("date-impossible", edited(set_cell("membres", 3, "Date adhésion", "31/02/2026")),
          errors={(M, "Membres", 3, "Date adhésion")}, message="impossible"),
     Case("date-ambigue", edited(set_cell("membres", 4, "Date adhésion", "03/15/26")),
@@ -568,7 +573,14 @@ CELLS = [
     Case("montants-texte-francais",
          edited(both(set_cell("bareme", 2, "Montant", "1\u00a0234,56\u00a0€"),
                      set_cell("bareme", 3, "Montant", "1\u202f234,5"),
-                     set_cell("bareme", 4, "Montant", " 50 € "))), status=0),
+                     set_cell("bareme", 4, "Montant", " 50 € "),
+                     set_cell("bareme", 5, "Montant", "1 234,56 €"))), status=0,
+         charges=[{"Membre": "Commune A", "Ligne du barème": "Bareme, ligne 2",
+                   "Montant dû": 1234.56},
+                  {"Membre": "Commune B", "Ligne du barème": "Bareme, ligne 3",
+                   "Montant dû": 1234.5},
+                  {"Membre": "CCAS de A", "Type de frais": 2, "Montant dû": 0},
+                  {"Membre": "Syndicat S", "Type de frais": 2, "Montant dû": 1234.56}]),
     Case("montant-trois-decimales", edited(set_cell("bareme", 2, "Montant", 10.005)),
          errors={(B, "Bareme", 2, "Montant")}, message="2 décimales"),
     Case("montant-texte-trois-decimales", edited(set_cell("bareme", 3, "Montant", "1.234")),

@@ -38,6 +38,13 @@ def anomaly_rows(path: Path, sheet: str = "Anomalies") -> list[dict]:
     return [dict(zip(ANOMALY_HEADERS, row[:7], strict=True)) for row in rows[1:]]
 
 
+def sheet_rows(path: Path, sheet: str) -> list[dict]:
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    rows = list(workbook[sheet].iter_rows(values_only=True))
+    workbook.close()
+    return [dict(zip(rows[0], row, strict=False)) for row in rows[1:]]
+
+
 def where(row: dict) -> tuple:
     return (row["Fichier"] or "", row["Feuille"] or "", row["Ligne"], row["Colonne"] or "")
 
@@ -61,6 +68,10 @@ def test_bad_input(case: Case, tmp_path, capsys):
     if case.status == 0:
         rows = anomaly_rows(result.report_path)
         assert case.warnings <= {where(r) for r in rows}
+        charges = sheet_rows(result.report_path, "Charges")
+        for wanted in case.charges:
+            assert any(all(row.get(k) == v for k, v in wanted.items()) for row in charges), (
+                wanted, charges)
         return
     written = {p.name for p in month.iterdir()}
     assert written == {f"anomalies_{MONTH}.xlsx", f"journal_{MONTH}.jsonl"}, written
