@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 import os
 import secrets
 from dataclasses import dataclass
@@ -311,12 +312,15 @@ def _validate(sheet, column: int, sheet_name: str, name: str, kind: str) -> None
     sheet.data_validation(1, column, ROWS, column, options)
 
 
+NOTICE_WIDTHS = (16, 26, 22, 30, 70, 30)
+
+
 def _notice(book: Book, styles: dict, template: Template) -> None:
     sheet = book.workbook.add_worksheet(NOTICE)
     sheet.set_paper(9)
     sheet.set_landscape()
     sheet.fit_to_pages(1, 0)
-    for column, width in enumerate((16, 26, 22, 22, 70, 26)):
+    for column, width in enumerate(NOTICE_WIDTHS):
         sheet.set_column(column, column, width)
     sheet.write_string(0, 0, f"Modèle « {template.stem} » – {template.title}", styles["title"])
     lines = [
@@ -348,7 +352,12 @@ def _notice(book: Book, styles: dict, template: Template) -> None:
             if required is None:
                 required = "oui" if name in spec.required else "non"
             sheet_label = spec.sheet + (" (facultative)" if spec.optional_sheet else "")
-            for column, text in enumerate((sheet_label, HEADERS[name], KIND_LABELS[kind],
-                                           required, rule, example)):
+            texts = (sheet_label, HEADERS[name], KIND_LABELS[kind], required, rule, example)
+            # Row height for the wrapped text: the writer cannot measure it.
+            lines = max(math.ceil(len(t) / (w * 1.1)) for t, w in zip(texts, NOTICE_WIDTHS,
+                                                                       strict=True))
+            if lines > 1:
+                sheet.set_row(row, 15 * lines)
+            for column, text in enumerate(texts):
                 if text:
-                    book.text(sheet, row, column, text, "wrap" if column == 4 else None)
+                    book.text(sheet, row, column, text, "wrap")
