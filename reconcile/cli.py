@@ -143,6 +143,10 @@ def _check(args) -> int:
 def _init(args) -> int:
     from .templates import write_templates
 
+    if args.dossier.exists() and not args.dossier.is_dir():
+        print(f"{args.dossier} existe et n'est pas un dossier : indiquer un dossier où "
+              "écrire les modèles.", file=sys.stderr)
+        return EXIT_INVALID
     written, refused = write_templates(args.dossier)
     for path in written:
         print(f"Modèle écrit : {path}")
@@ -175,7 +179,8 @@ def _print_outcome(outcome) -> None:
               f"{outcome.statements[0].parent}")
 
 
-def _print_anomalies(anomalies, stream=sys.stdout) -> None:
+def _print_anomalies(anomalies, stream=None) -> None:
+    stream = stream or sys.stdout
     errors = [a for a in anomalies if a.is_error] or anomalies
     for a in errors[:SHOWN_ERRORS]:
         where = " › ".join(x for x in (a.file, a.sheet, f"ligne {a.row}" if a.row else "",

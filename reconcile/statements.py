@@ -115,10 +115,7 @@ class Statement:
         self.lines, self.charges, self.titres = lines, charges, titres
 
     def render(self, path: str, created) -> None:
-        book = Book(path, created)
-        # A one-page statement fits in memory: build it there rather than through the
-        # temporary files of constant-memory mode (several times faster per file).
-        book.workbook.in_memory, book.workbook.constant_memory = True, False
+        book = Book(path, created, in_memory=True)  # one page: faster than streaming
         book.workbook.set_properties({"created": created, "author": "reconcile",
                                       "title": f"Relevé {self.siren} – exercice "
                                                f"{self.period.year}"})

@@ -35,11 +35,14 @@ class Col:
 class Book:
     """An xlsxwriter workbook with our formats and safe writers."""
 
-    def __init__(self, path: str, created: dt.datetime):
+    def __init__(self, path: str, created: dt.datetime, in_memory: bool = False):
+        """``in_memory``: for small workbooks (statements), faster than streaming rows
+        through temporary files; reports stream (constant memory at national scale)."""
         self.workbook = xlsxwriter.Workbook(
             path,
             {
-                "constant_memory": True,
+                "constant_memory": not in_memory,
+                "in_memory": in_memory,
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "strings_to_numbers": False,

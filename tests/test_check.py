@@ -3,20 +3,15 @@ unless asked (`--reports`)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import openpyxl
 from workbooks import MONTH, base, read_sheet
 
-from reconcile import cli
 from reconcile.cli import main
 
 
 def _main(monkeypatch, argv: list[str]) -> int:
-    """``cli._print_anomalies(anomalies, stream=sys.stdout)`` binds the stdout of import
-    time, which capsys does not see: point it at the captured one, then run the CLI."""
-    monkeypatch.setattr(cli._print_anomalies, "__defaults__", (sys.stdout,))
     return main(argv)
 
 
