@@ -186,3 +186,11 @@ def test_templates_are_reproducible(tmp_path, stem):
     templates.write_templates(tmp_path / "b")
     assert (tmp_path / "a" / f"{stem}.xlsx").read_bytes() == (
         tmp_path / "b" / f"{stem}.xlsx").read_bytes()
+
+
+def test_init_on_a_file_path_refuses_in_french(tmp_path, capsys):
+    target = tmp_path / "pas-un-dossier"
+    target.write_bytes(b"x")
+    assert main(["init", str(target)]) == 2
+    assert "n'est pas un dossier" in capsys.readouterr().err
+    assert target.read_bytes() == b"x"
