@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import math
 import re
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -45,7 +47,7 @@ def write_statements(folder: Path, month: str, period: Period, charges: pd.DataF
         statement = Statement(siren, month, period, lines, charges_of.get(siren, []),
                               titres_of.get(siren, []))
         target = target_folder / f"releve_{_safe(siren)}.xlsx"
-        publish(write_new(target, lambda path, s=statement: s.render(path, created)), target)
+        publish(write_new(target, partial(statement.render, created=created)), target)
         written.append(target)
     if target_folder.is_dir():
         for old in sorted(set(target_folder.glob("releve_*.xlsx")) - set(written)):
@@ -61,10 +63,10 @@ TITRE_FIELDS = ["type_frais", "consultation", "numero", "date_emission", "montan
                 "montant_encaisse", "date_encaissement"]
 
 
-def _by_siren(frame: pd.DataFrame | None, fields: list[str]) -> dict[str, list[tuple]]:
+def _by_siren(frame: pd.DataFrame | None, fields: list[str]) -> dict[str, list[Any]]:
     """SIREN → its records as plain named tuples, in the frame's order: one pass over
     the frame instead of one pandas selection per member."""
-    grouped: dict[str, list[tuple]] = {}
+    grouped: dict[str, list[Any]] = {}
     if frame is None or frame.empty:
         return grouped
     for siren, record in zip(frame["siren"].astype(str),
@@ -109,8 +111,8 @@ def _cents(value) -> int:
 class Statement:
     """One member's statement, laid out top to bottom on one sheet."""
 
-    def __init__(self, siren: str, month: str, period: Period, lines: list[tuple],
-                 charges: list[tuple], titres: list[tuple]):
+    def __init__(self, siren: str, month: str, period: Period, lines: list[Any],
+                 charges: list[Any], titres: list[Any]):
         self.siren, self.month, self.period = siren, month, period
         self.lines, self.charges, self.titres = lines, charges, titres
 

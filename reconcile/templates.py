@@ -19,6 +19,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from schemas import (
     BAREME,
@@ -279,8 +280,9 @@ def _data_sheet(book: Book, styles: dict, spec: SheetSpec) -> None:
 def _validate(sheet, column: int, sheet_name: str, name: str, kind: str) -> None:
     _, rule, example = RULES[(sheet_name, name)]
     header = HEADERS[name]
-    common = {"input_title": header[:32], "error_title": "Saisie invalide",
-              "ignore_blank": True}
+    common: dict[str, Any] = {"input_title": header[:32], "error_title": "Saisie invalide",
+                              "ignore_blank": True}
+    options: dict[str, Any]
     if name in CODES:
         codes = [str(code) for code in CODES[name]]
         if name == "type_frais":
@@ -354,10 +356,10 @@ def _notice(book: Book, styles: dict, template: Template) -> None:
             sheet_label = spec.sheet + (" (facultative)" if spec.optional_sheet else "")
             texts = (sheet_label, HEADERS[name], KIND_LABELS[kind], required, rule, example)
             # Row height for the wrapped text: the writer cannot measure it.
-            lines = max(math.ceil(len(t) / (w * 1.1)) for t, w in zip(texts, NOTICE_WIDTHS,
-                                                                       strict=True))
-            if lines > 1:
-                sheet.set_row(row, 15 * lines)
+            height = max(math.ceil(len(t) / (w * 1.1)) for t, w in zip(texts, NOTICE_WIDTHS,
+                                                                        strict=True))
+            if height > 1:
+                sheet.set_row(row, 15 * height)
             for column, text in enumerate(texts):
                 if text:
                     book.text(sheet, row, column, text, "wrap")
