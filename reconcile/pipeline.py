@@ -107,7 +107,7 @@ def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Load
         return Loaded(files, tables, counts, anomalies)
     stems = dict.fromkeys(spec.stem for spec in SHEETS)
     for stem in stems:
-        found, problems = locate(inputs, stem)
+        found, problems = locate(inputs, stem, limits)
         anomalies += problems
         if found is None:
             if not problems and stem not in OPTIONAL_FILES:
@@ -117,7 +117,7 @@ def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Load
                                          "(.xlsx, .xlsm, .xls ou .ods)"))
             continue
         files.append(found)
-        say("lecture", f"{found.name} ({len(found.data) / 1024:.0f} Ko)")
+        say("lecture", f"{found.name} ({found.bytes_on_disk / 1024:.0f} Ko)")
         try:
             sheets = read_workbook(found, limits)
         except InputError as error:

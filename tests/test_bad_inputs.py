@@ -231,11 +231,6 @@ def test_check_command_on_hostile_files(case: Case, tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["inputs"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline.load calls locate(inputs, stem) without the limits: a file over "
-    "--max-fichier-mo (but under reader.READ_CEILING, 2 GiB) is read whole into memory "
-    "before being refused; fix: locate(inputs, stem, limits) and, for the progress line, "
-    "found.bytes_on_disk instead of len(found.data)"))
 def test_a_file_over_the_size_limit_is_never_read(tmp_path, capsys, monkeypatch):
     from workbooks import base
 
