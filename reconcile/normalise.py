@@ -7,8 +7,6 @@ at the exact cell.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +25,7 @@ from .cells import (
     parse_integer,
     parse_siren,
     parse_text,
+    plain_name,
 )
 from .reader import RawSheet
 
@@ -40,15 +39,11 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
 }
 DTYPES = {"date": "datetime64[ns]", "amount": "Int64", "integer": "Int64"}
 HEADER_SEARCH_ROWS = 30
-# Sheets officers keep beside the data (our templates' notice): never warned about.
-KNOWN_EXTRA_SHEETS = ("notice",)
 
 
 def normalise_header(text: Any) -> str:
     """``"Date adhésion "`` → ``date_adhesion`` (SPEC §2)."""
-    decomposed = unicodedata.normalize("NFKD", str(text)).lower()
-    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "_", ascii_only).strip("_")
+    return plain_name(str(text))
 
 
 ARTICLES = {"de", "d", "du", "des", "la", "le", "l"}
@@ -89,14 +84,13 @@ class Table:
 def pick_sheet(
     sheets: list[RawSheet], spec: SheetSpec, file: str
 ) -> tuple[RawSheet | None, list[Anomaly]]:
-    """The sheet ``spec`` describes: the only sheet, or the one with its name."""
+    """The sheet ``spec`` describes: the one with its name, or — for the file's main
+    sheet — the workbook's only sheet whatever its name (SPEC §2)."""
     wanted = normalise_header(spec.sheet)
     named = [s for s in sheets if normalise_header(s.name) == wanted]
     if named:
         return named[0], []
-    if len(sheets) == 1 and not spec.optional_sheet and spec.stem != "bareme":
-        return sheets[0], []
-    if len(sheets) == 1 and spec.stem == "bareme" and spec.sheet == "Bareme":
+    if len(sheets) == 1 and spec.primary:
         return sheets[0], []
     if spec.optional_sheet:
         return None, []
@@ -169,11 +163,8 @@ def to_table(raw: RawSheet, spec: SheetSpec) -> tuple[Table | None, list[Anomaly
     index = pd.Index([excel_rows[i] for i in keep], name="ligne")
     raw_columns = {}
     for name in spec.columns:
-        position = positions.get(name)
-        values = [
-            body[i][position] if position is not None and position < len(body[i]) else None
-            for i in keep
-        ]
+        at = positions.get(name)
+        values = [body[i][at] if at is not None and at < len(body[i]) else None for i in keep]
         raw_columns[name] = pd.Series(values, index=index, dtype=object)
     raw_frame = pd.DataFrame(raw_columns, index=index)
     table = Table(spec, raw.file, raw.name, pd.DataFrame(index=index), raw_frame, headers,

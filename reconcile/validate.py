@@ -14,6 +14,7 @@ from schemas import PRESTATIONS
 from schemas.codes import NEED_COMMUNE, NEED_POPULATION
 
 from .anomalies import ERROR, WARNING, Anomaly
+from .cells import parse_code
 from .normalise import Table
 
 FAR_FUTURE = pd.Timestamp("2262-04-01")
@@ -189,7 +190,7 @@ def split_codes(text: str | None) -> list[str]:
     if text is None or not str(text).strip():
         return list(PRESTATIONS)
     parts = str(text).replace(";", ",").split(",")
-    return [p.strip().lower().replace(" ", "_") for p in parts if p.strip()]
+    return [parse_code(p) for p in parts if p.strip()]
 
 
 def adhesion_window_warnings(members: Table, consultations: Table) -> list[Anomaly]:

@@ -56,6 +56,7 @@ CONSULTATIONS = SheetSpec(
         "prestations": "text",
     },
     required=("code", "debut_adhesion", "fin_adhesion", "date_lancement"),
+    primary=False,
     schema=pa.DataFrameSchema(
         {
             "code": Column(object, unique=True, report_duplicates="exclude_first"),
@@ -82,6 +83,7 @@ EXONERATIONS = SheetSpec(
     columns={"siren": "siren", "type_frais": "integer", "exercice": "integer", "motif": "text"},
     required=("siren", "type_frais", "motif"),
     optional_sheet=True,
+    primary=False,
     schema=pa.DataFrameSchema(
         {
             "siren": Column(object),

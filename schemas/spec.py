@@ -18,6 +18,7 @@ class SheetSpec:
     required: tuple[str, ...]  # columns that must be present
     schema: pa.DataFrameSchema
     optional_sheet: bool = False
+    primary: bool = True  # the file's main sheet: read whatever its name if it is alone
     defaults: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

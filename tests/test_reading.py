@@ -1,0 +1,30 @@
+"""SPEC §2 reading rules that officers rely on every month: codes and headers as typed."""
+
+from workbooks import CCAS_A, COMMUNE_A, base, charges_of, euros, run
+
+
+def test_codes_are_read_without_case_or_accents(tmp_path, capsys):
+    inputs = base()
+    inputs.membres[0]["Rôle"] = "Coordonnateur"
+    inputs.membres[0]["Catégorie"] = "Établissement public"
+    inputs.membres[3]["Catégorie"] = "CCAS"
+    inputs.souscriptions[0]["Prestation"] = "Marchés publics"
+    inputs.souscriptions[1]["Prestation"] = "  Parapheur "
+    inputs.consultations[0]["Prestations"] = "Marchés publics ; actes"
+    result = run(inputs.write(tmp_path / "in"), tmp_path / "out", capsys=capsys)
+    assert result.status == 0, result.err
+    assert sorted(euros(v) for v in charges_of(result, COMMUNE_A)["Montant dû"]) == [3000,
+                                                                                     10000]
+    assert charges_of(result, CCAS_A)["Motif"].str.startswith("Exonéré").any()
+
+
+def test_headers_with_articles_and_accents_are_recognised(tmp_path, capsys):
+    inputs = base()
+    for row in inputs.membres:
+        row["Commune de rattachement"] = row.pop("Commune rattachement")
+        row["DATE D'ADHÉSION"] = row.pop("Date adhésion")
+    for row in inputs.bareme:
+        row["Type de frais"] = row.pop("Type frais")
+    result = run(inputs.write(tmp_path / "in"), tmp_path / "out", capsys=capsys)
+    assert result.status == 0, result.err
+    assert result.sheet("Anomalies").empty
