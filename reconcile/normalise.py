@@ -161,10 +161,12 @@ def to_table(raw: RawSheet, spec: SheetSpec) -> tuple[Table | None, list[Anomaly
     excel_rows = range(header_row + 1, header_row + 1 + len(body))
     keep = [i for i, cells in enumerate(body) if not all(is_blank(c) for c in cells)]
     index = pd.Index([excel_rows[i] for i in keep], name="ligne")
+    width = max((len(body[i]) for i in keep), default=0)
+    by_column = list(zip(*(_padded(body[i], width) for i in keep), strict=True)) or [()] * width
     raw_columns = {}
     for name in spec.columns:
         at = positions.get(name)
-        values = [body[i][at] if at is not None and at < len(body[i]) else None for i in keep]
+        values = by_column[at] if at is not None and at < width else [None] * len(keep)
         raw_columns[name] = pd.Series(values, index=index, dtype=object)
     raw_frame = pd.DataFrame(raw_columns, index=index)
     table = Table(spec, raw.file, raw.name, pd.DataFrame(index=index), raw_frame, headers,
@@ -216,6 +218,10 @@ def _letters(number: int) -> str:
         number, rest = divmod(number - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+def _padded(cells: list[Any], width: int) -> list[Any]:
+    return cells if len(cells) == width else [*cells, *[None] * (width - len(cells))]
 
 
 def _find_header_row(rows: list[list[Any]], spec: SheetSpec) -> int | None:

@@ -23,12 +23,19 @@ def reconcile(
             numero=lambda f: f["numero"].astype(str),
         )
         of_year = of_year.sort_values("numero", kind="stable")
-        invoiced = of_year.groupby(KEY, as_index=False, sort=False).agg(
+        groups = of_year.groupby(KEY, sort=False)
+        invoiced = groups.agg(
             titre=("montant", "sum"),
             encaisse=("montant_encaisse", "sum"),
-            titres=("numero", ", ".join),
+            titres=("numero", "first"),
             nb_titres=("numero", "size"),
         )
+        several = invoiced["nb_titres"] > 1  # join numbers only where there are several
+        if several.any():
+            joined = of_year.set_index(KEY).loc[invoiced.index[several], "numero"]
+            invoiced.loc[several, "titres"] = joined.groupby(level=KEY, sort=False).agg(
+                ", ".join)
+        invoiced = invoiced.reset_index()
     for frame in (due, invoiced):
         frame["exercice"] = frame["exercice"].astype("int64")
         frame["type_frais"] = frame["type_frais"].astype("int64")
