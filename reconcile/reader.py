@@ -5,10 +5,10 @@ bytes are hashed (audit), parsed (python-calamine, ~5× faster than openpyxl) an
 copied into the report's snapshot, so the auditor holds exactly what was read.
 
 Before a byte reaches the parser the file is checked (see ``../docs/securite.md``):
-size, zip structure, decompressed size and ratio (zip bombs), DTD/entities, and the
-used range (a two-cell xlsx can make calamine allocate ~550 GB and abort). ``.xls``
-and ``.ods`` are parsed in a forked child with a memory cap, whose death we report
-instead of dying with it.
+size, zip structure, decompressed size and ratio (zip bombs), DTD/entities; then
+``prescan`` checks the used range and finds the error cells calamine would read as
+empty. ``.xls`` and ``.ods`` are pre-scanned and parsed in a forked child with a
+memory cap, whose death we report instead of dying with it.
 """
 
 from __future__ import annotations
@@ -16,26 +16,29 @@ from __future__ import annotations
 import hashlib
 import io
 import multiprocessing
-import re
 import resource
-import struct
 import zipfile
-import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import python_calamine as calamine
-from defusedxml import ElementTree
 
 from .anomalies import ERROR, WARNING, Anomaly, InputError
+from .prescan import (
+    ZIP_FAILURES,
+    BadCells,
+    corrupt_error,
+    refuse_range,
+    scan_ods,
+    scan_xls,
+    scan_xlsx,
+)
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# What a damaged archive raises while it is read (zlib.error: a corrupt deflate stream).
-ZIP_FAILURES = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError,
-                zlib.error, NotImplementedError, KeyError, RuntimeError)
 
 
 @dataclass(frozen=True)
@@ -147,21 +150,15 @@ def read_workbook(source: InputFile, limits: Limits) -> list[RawSheet]:
     if data.startswith(ZIP_MAGIC):
         archive = _open_zip(source, limits)
         if suffix in (".xlsx", ".xlsm") or "xl/workbook.xml" in archive.namelist():
-            bad_cells = _scan_xlsx(source, archive, limits)
+            bad_cells = scan_xlsx(source.name, archive, limits.max_rows, limits.max_columns)
             return _parse(source, limits, bad_cells)
-        bad_cells = _scan_ods(source, archive)
-        sheets = _parse_in_child(source, limits)
-        for sheet in sheets:
-            sheet.bad_cells = bad_cells.get(sheet.name, {})
-        return sheets
+        return _parse_in_child(source, limits, lambda: scan_ods(source.name, archive))
     if data.startswith(OLE_MAGIC):
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o" in data:
             raise InputError(_password_error(source.name))
-        bad_cells = _scan_xls(data)
-        sheets = _parse_in_child(source, limits)
-        for sheet in sheets:
-            sheet.bad_cells = bad_cells.get(sheet.name, {})
-        return sheets
+        return _parse_in_child(
+            source, limits, lambda: scan_xls(data, limits.max_rows, limits.max_columns)
+        )
     kind = "texte ou CSV" if _looks_like_text(data) else "d'un format inconnu"
     raise InputError(
         _file_error(
@@ -181,7 +178,7 @@ def _open_zip(source: InputFile, limits: Limits) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(io.BytesIO(source.data))
         entries = archive.infolist()
     except ZIP_FAILURES:
-        raise InputError(_corrupt_error(source.name)) from None
+        raise InputError(corrupt_error(source.name)) from None
     total = sum(e.file_size for e in entries)
     if total > limits.max_unzipped_bytes:
         raise InputError(
@@ -213,7 +210,7 @@ def _open_zip(source: InputFile, limits: Limits) -> zipfile.ZipFile:
                     archive, entry
                 )
             except ZIP_FAILURES:
-                raise InputError(_corrupt_error(source.name)) from None
+                raise InputError(corrupt_error(source.name)) from None
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                 raise InputError(
                     _file_error(
@@ -231,261 +228,13 @@ def _head(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
         return stream.read(4096)
 
 
-VALUED_WIDE_CELL = re.compile(rb'<c r="([A-Z]{2,3})(\d+)"[^>/]*>')
-
-
-def _deep_cell(max_rows: int) -> re.Pattern[bytes]:
-    """Valued cells whose row number has as many digits as the first row past the limit
-    (few matches, hence fast, whatever the sheet's size)."""
-    return re.compile(rb'<c r="[A-Z]+(\d{%d,})"[^>/]*>' % len(str(max_rows + 1)))
-
-
-ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>.*?<v>([^<]*)</v>', re.S)
-FORMULA_WITHOUT_VALUE = re.compile(
-    rb'<c r="([A-Z]+)(\d+)"[^>/]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>'
-)
-
-
-def _scan_xlsx(
-    source: InputFile, archive: zipfile.ZipFile, limits: Limits
-) -> dict[str, dict[tuple[int, int], str]]:
-    """Used range, error cells and formulas without a cached value, per sheet name.
-
-    calamine reads error cells and uncomputed formulas as empty cells, which would
-    turn ``#N/A`` into a silent blank; we find them in the XML instead.
-    """
-    found: dict[str, dict[tuple[int, int], str]] = {}
-    for sheet, part in _sheet_parts(source, archive).items():
-        try:
-            xml = archive.read(part)
-        except KeyError:
-            continue
-        except ZIP_FAILURES:
-            raise InputError(_corrupt_error(source.name)) from None
-        _check_range(source, sheet, xml, limits)
-        bad: dict[tuple[int, int], str] = {}
-        if b't="e"' in xml:
-            for letters, row, value in ERROR_CELL.findall(xml):
-                bad[(int(row), _column_index(letters))] = (
-                    f"cellule en erreur {value.decode(errors='replace')} : corriger la formule "
-                    "ou saisir la valeur"
-                )
-        if b"<f" in xml:
-            for letters, row in FORMULA_WITHOUT_VALUE.findall(xml):
-                bad[(int(row), _column_index(letters))] = (
-                    "formule sans valeur calculée (fichier produit par un programme) : "
-                    "ouvrir et enregistrer le fichier dans Excel ou LibreOffice, ou saisir "
-                    "la valeur"
-                )
-        found[sheet] = bad
-    return found
-
-
-def _check_range(source: InputFile, sheet: str, xml: bytes, limits: Limits) -> None:
-    max_column = max((_column_index(m) for m, _ in VALUED_WIDE_CELL.findall(xml)), default=1)
-    max_row = max((int(r) for r in _deep_cell(limits.max_rows).findall(xml)), default=0)
-    _refuse_range(source.name, sheet, max_row, max_column, limits)
-
-
-def _refuse_range(file: str, sheet: str, max_row: int, max_column: int,
-                  limits: Limits) -> None:
-    if max_row > limits.max_rows:
-        where = (f"des cellules remplies jusqu'à la ligne {max_row}, au-delà de la limite de "
-                 f"{limits.max_rows} lignes (option --max-lignes)")
-    elif max_column > limits.max_columns:
-        where = (f"des cellules remplies jusqu'à la colonne {_column_letters(max_column)}, "
-                 f"au-delà de la limite de {limits.max_columns} colonnes")
-    else:
-        return
-    raise InputError(
-        Anomaly(file, sheet, None, "", "", ERROR, "plage-trop-grande",
-                f"la feuille a {where} : supprimer les cellules remplies par erreur loin du "
-                "tableau, ou augmenter la limite si le tableau est vraiment si grand")
-    )
-
-
-def _column_letters(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-ODS_CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
-
-
-def _scan_ods(source: InputFile, archive: zipfile.ZipFile) -> dict[str, dict[tuple[int, int], str]]:
-    """Error cells of an OpenDocument spreadsheet (calamine reads them as empty).
-
-    Rows and cells may be repeated (``number-rows-repeated``…): positions are counted,
-    never expanded. Only parsed when the file holds an error cell at all.
-    """
-    try:
-        content = archive.read("content.xml")
-    except KeyError:
-        return {}
-    except ZIP_FAILURES:
-        raise InputError(_corrupt_error(source.name)) from None
-    if b'value-type="error"' not in content:
-        return {}
-    found: dict[str, dict[tuple[int, int], str]] = {}
-    table, row, column = "", 0, 0
-    cells = (ODS_TABLE + "table-cell", ODS_TABLE + "covered-table-cell")
-    try:
-        for event, element in ElementTree.iterparse(io.BytesIO(content), ("start", "end")):
-            tag = element.tag
-            if event == "start":
-                if tag == ODS_TABLE + "table":
-                    table, row = element.get(ODS_TABLE + "name", ""), 0
-                elif tag == ODS_TABLE + "table-row":
-                    column = 0
-                continue
-            if tag in cells:
-                if element.get(ODS_CALCEXT + "value-type") == "error":
-                    shown = "".join(element.itertext()).strip() or "#ERREUR"
-                    found.setdefault(table, {})[(row + 1, column + 1)] = (
-                        f"cellule en erreur {shown} : corriger la formule ou saisir la valeur"
-                    )
-                column += int(element.get(ODS_TABLE + "number-columns-repeated", "1"))
-            elif tag == ODS_TABLE + "table-row":
-                row += int(element.get(ODS_TABLE + "number-rows-repeated", "1"))
-                element.clear()
-    except Exception:  # unreadable XML: calamine will say the file is damaged, or not
-        return found
-    return found
-
-
-BIFF_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!",
-               0x1D: "#NAME?", 0x24: "#NUM!", 0x2A: "#N/A", 0x2B: "#GETTING_DATA"}
-
-
-def _scan_xls(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
-    """Error cells of an Excel 97–2003 workbook (calamine reads them as empty).
-
-    Best effort, never fatal: any surprise in the container or the records gives no
-    finding, and calamine remains the judge of whether the file can be read.
-    """
-    try:
-        stream = _cfb_stream(data, ("Workbook", "Book"))
-        return _biff_errors(stream) if stream else {}
-    except Exception:  # a damaged container: calamine will say so, or read what it can
-        return {}
-
-
-def _cfb_stream(data: bytes, names: tuple[str, ...]) -> bytes | None:
-    """One stream of an OLE compound file (MS-CFB), read with bounded chains."""
-    sector = 1 << struct.unpack_from("<H", data, 0x1E)[0]
-    mini = 1 << struct.unpack_from("<H", data, 0x20)[0]
-    if sector not in (512, 4096) or mini != 64:
-        return None
-    first_dir, = struct.unpack_from("<I", data, 0x30)
-    cutoff, first_minifat = struct.unpack_from("<II", data, 0x38)
-    first_difat, difat_count = struct.unpack_from("<II", data, 0x44)
-    count = (len(data) - 512) // sector + 1
-    difat = list(struct.unpack_from("<109I", data, 0x4C))
-    next_difat = first_difat
-    for _ in range(min(difat_count, count)):
-        if next_difat >= count:
-            break
-        entries = struct.unpack_from(f"<{sector // 4}I", data, 512 + next_difat * sector)
-        difat += entries[:-1]
-        next_difat = entries[-1]
-    fat: list[int] = []
-    for number in difat:
-        if number < count:
-            fat += struct.unpack_from(f"<{sector // 4}I", data, 512 + number * sector)
-
-    def chain(start: int, table: list[int]) -> list[int]:
-        found = []
-        while start < len(table) and len(found) <= len(table):
-            found.append(start)
-            start = table[start]
-        return found
-
-    def read(start: int) -> bytes:
-        return b"".join(data[512 + n * sector: 512 + (n + 1) * sector]
-                        for n in chain(start, fat))
-
-    directory = read(first_dir)
-    entries = []
-    for at in range(0, len(directory) - 127, 128):
-        length, kind = struct.unpack_from("<HB", directory, at + 0x40)
-        name = directory[at:at + max(length - 2, 0)].decode("utf-16-le", "replace")
-        start, size = struct.unpack_from("<IQ", directory, at + 0x74)
-        entries.append((name, kind, start, size if sector == 4096 else size & 0xFFFFFFFF))
-    root = next(e for e in entries if e[1] == 5)
-    for name, kind, start, size in entries:
-        if kind != 2 or name not in names:
-            continue
-        if size >= cutoff:
-            return read(start)[:size]
-        minifat = [n for chunk in [read(first_minifat)] for n in
-                   struct.unpack_from(f"<{len(chunk) // 4}I", chunk)]
-        ministream = read(root[2])
-        return b"".join(ministream[n * mini:(n + 1) * mini]
-                        for n in chain(start, minifat))[:size]
-    return None
-
-
-def _biff_errors(stream: bytes) -> dict[str, dict[tuple[int, int], str]]:
-    """BIFF8 records: BOUNDSHEET names each sheet's substream; BOOLERR and FORMULA
-    records carry an error value (cached, for a formula)."""
-    sheets: dict[int, str] = {}
-    found: dict[str, dict[tuple[int, int], str]] = {}
-    position, current = 0, ""
-    while position + 4 <= len(stream):
-        kind, length = struct.unpack_from("<HH", stream, position)
-        body = stream[position + 4: position + 4 + length]
-        if kind == 0x0085 and len(body) >= 8:  # BOUNDSHEET
-            offset, = struct.unpack_from("<I", body, 0)
-            chars, high = body[6], body[7] & 1
-            raw = body[8: 8 + chars * (2 if high else 1)]
-            sheets[offset] = raw.decode("utf-16-le" if high else "latin-1")
-        elif kind == 0x0809 and position in sheets:  # BOF of a sheet
-            current = sheets[position]
-        code = None
-        if kind == 0x0205 and len(body) >= 8 and body[7] == 1:  # BOOLERR, an error
-            code = body[6]
-        elif kind == 0x0006 and len(body) >= 14 and body[6] == 2 and body[12:14] == b"\xff\xff":
-            code = body[8]  # FORMULA whose cached result is an error
-        if code is not None and current:
-            row, column = struct.unpack_from("<HH", body, 0)
-            shown = BIFF_ERRORS.get(code, "#ERREUR")
-            found.setdefault(current, {})[(row + 1, column + 1)] = (
-                f"cellule en erreur {shown} : corriger la formule ou saisir la valeur"
-            )
-        position += 4 + length
-    return found
-
-
-def _sheet_parts(source: InputFile, archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → its XML part, from workbook.xml and its relationships."""
-    try:
-        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except Exception:
-        raise InputError(_corrupt_error(source.name)) from None
-    targets = {r.get("Id"): r.get("Target", "") for r in rels}
-    parts = {}
-    for sheet in workbook.iter():
-        if not sheet.tag.endswith("}sheet"):
-            continue
-        rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
-        target = targets.get(rid, "")
-        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        parts[sheet.get("name", "")] = part
-    return parts
-
-
 # -- parsing ---------------------------------------------------------------------------
 
 
 def _parse(
     source: InputFile,
     limits: Limits,
-    bad_cells: dict[str, dict[tuple[int, int], str]] | None = None,
+    bad_cells: BadCells | None = None,
 ) -> list[RawSheet]:
     sheets = []
     try:
@@ -497,8 +246,8 @@ def _parse(
             # .xls/.ods have no used-range check before parsing: refuse here, before
             # the dense grid is built (the xlsx range was checked in the XML).
             start = sheet.start or (0, 0)
-            _refuse_range(source.name, meta.name, start[0] + sheet.height,
-                          start[1] + sheet.width, limits)
+            refuse_range(source.name, meta.name, start[0] + sheet.height,
+                         start[1] + sheet.width, limits.max_rows, limits.max_columns)
             grid = sheet.to_python(skip_empty_area=False)
             hidden = str(meta.visible).split(".")[-1] != "Visible"
             bad = (bad_cells or {}).get(meta.name, {})
@@ -513,26 +262,30 @@ def _parse(
     except (KeyboardInterrupt, SystemExit, MemoryError):
         raise
     except BaseException:  # any parser failure on these bytes (a Rust panic included)
-        raise InputError(_corrupt_error(source.name)) from None
+        raise InputError(corrupt_error(source.name)) from None
 
 
-def _child_parse(source: InputFile, limits: Limits, connection: Any) -> None:
+def _child_parse(source: InputFile, limits: Limits, scan: Callable[[], BadCells],
+                 connection: Any) -> None:
     memory = limits.child_memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     try:
-        connection.send(("ok", _parse(source, limits)))
+        connection.send(("ok", _parse(source, limits, scan())))
     except InputError as error:
         connection.send(("error", error.anomaly))
     except MemoryError:
         connection.send(("crash", None))
 
 
-def _parse_in_child(source: InputFile, limits: Limits) -> list[RawSheet]:
-    """Parse with calamine in a forked child: a reader abort cannot take us down."""
+def _parse_in_child(
+    source: InputFile, limits: Limits, scan: Callable[[], BadCells]
+) -> list[RawSheet]:
+    """Pre-scan (``scan``) then parse with calamine in a forked child: an abort of
+    either reader cannot take us down."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
-        target=_child_parse, args=(source, limits, sender), daemon=True
+        target=_child_parse, args=(source, limits, scan, sender), daemon=True
     )
     child.start()
     sender.close()
@@ -558,13 +311,6 @@ def _parse_in_child(source: InputFile, limits: Limits) -> list[RawSheet]:
 # -- helpers ---------------------------------------------------------------------------
 
 
-def _column_index(letters: bytes | str) -> int:
-    index = 0
-    for char in letters.decode() if isinstance(letters, bytes) else letters:
-        index = index * 26 + ord(char) - 64
-    return index
-
-
 def _looks_like_text(data: bytes) -> bool:
     head = data[:4096]
     try:
@@ -583,14 +329,6 @@ def _password_error(name: str) -> Anomaly:
         name,
         "protege-mot-de-passe",
         "classeur protégé par mot de passe : enregistrer une copie sans mot de passe",
-    )
-
-
-def _corrupt_error(name: str) -> Anomaly:
-    return _file_error(
-        name,
-        "fichier-corrompu",
-        "fichier endommagé ou incomplet (archive illisible) : l'exporter à nouveau",
     )
 
 
