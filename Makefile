@@ -1,6 +1,6 @@
 # Two commands on a fresh machine with Python 3.11 and make:
 #   make run   → the reconciliation of the bundled sample (inputs/ → reports/2026-11/)
-#   make test  → lint and the whole test suite
+#   make test  → lint (ruff, mypy) and the whole test suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -28,6 +28,7 @@ test: install lint
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy reconcile schemas
 
 bench: install
 	$(BIN)/python -m bench

@@ -27,6 +27,7 @@ from .cells import (
     parse_text,
     plain_name,
 )
+from .prescan import column_letters
 from .reader import RawSheet
 
 PARSERS: dict[str, Callable[[Any], Any]] = {
@@ -199,7 +200,7 @@ def _merged_cells(raw: RawSheet, index: pd.Index,
     found: dict[tuple[int, int], str] = {}
     rows = index.to_numpy()
     for first_row, first_col, last_row, last_col in raw.merged:
-        anchor = f"{_letters(first_col + 1)}{first_row + 1}"
+        anchor = f"{column_letters(first_col + 1)}{first_row + 1}"
         message = (f"cellule fusionnée avec {anchor} : défusionner les cellules et saisir la "
                    "valeur sur chaque ligne")
         low, high = rows.searchsorted(first_row + 1), rows.searchsorted(last_row + 1, "right")
@@ -210,14 +211,6 @@ def _merged_cells(raw: RawSheet, index: pd.Index,
                 if (int(row), position) != (first_row + 1, first_col):
                     found[(int(row), position + 1)] = message
     return found
-
-
-def _letters(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _padded(cells: list[Any], width: int) -> list[Any]:
