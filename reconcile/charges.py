@@ -15,6 +15,7 @@ from .anomalies import Anomaly
 from .normalise import Table
 from .rules import (
     active_in,
+    adhesion_of,
     dissolution_date,
     effective_withdrawal,
     has_bracket,
@@ -92,8 +93,9 @@ def compute(tables: dict[str, Table], period: Period) -> tuple[Due, list[Anomaly
 
 def _subscriptions(frame: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     """Subscriptions with their start defaulted to the member's adhesion (SPEC §2.2)."""
-    adhesion = members.drop_duplicates("siren").set_index("siren")["date_adhesion"]
-    return frame.assign(date_debut=frame["date_debut"].fillna(frame["siren"].map(adhesion)))
+    return frame.assign(date_debut=frame["date_debut"].fillna(adhesion_of(frame["siren"],
+                                                                          members)))
+
 
 
 def _type2(members, active, subscriptions, tariffs, exemptions, period: Period):
@@ -108,8 +110,8 @@ def _type2(members, active, subscriptions, tariffs, exemptions, period: Period):
         (subscriptions["date_debut"] <= period.last_day)
         & (subscriptions["date_fin"].isna() | (subscriptions["date_fin"] >= period.first_day))
     ]
-    services = in_year[["siren", "prestation"]].drop_duplicates()
-    services = services.merge(eligible, on="siren")
+    # SPEC §3: « one per-service row for each of its subscriptions that overlaps » the year.
+    services = in_year[["siren", "prestation"]].merge(eligible, on="siren")
     charges, missing = _price(eligible, services, valid, context=period.first_day)
     charges = charges.assign(type_frais=2, consultation="")
     return charges, missing
@@ -144,26 +146,42 @@ def _type1(members, subscriptions, tariffs, exemptions, consultation, period: Pe
 
 def _price(eligible, services, valid, context, consultation=None):
     """Join members (per-member rows) and their services (per-service rows) to the
-    barème by category and population bracket; report who no row covers."""
-    per_member = _match(eligible, valid[valid["prestation"].isna()], ["categorie"])
-    per_member = per_member.assign(prestation="")
-    per_service = _match(
-        services, valid[valid["prestation"].notna()], ["categorie", "prestation"]
-    )
+    barème by category and population bracket.
+
+    Never a silent 0 (SPEC §2.3): a member whose category has no row at all, or whose
+    population no row of its category (per member) or of its category and service (per
+    service) fits — a bracket gap, or no population where the rows have brackets — is
+    reported, unless it is exempt (then listed at 0 with its motif).
+    """
+    member_rows = valid[valid["prestation"].isna()]
+    service_rows = valid[valid["prestation"].notna()]
+    per_member = _match(eligible, member_rows, ["categorie"]).assign(prestation="")
+    per_service = _match(services, service_rows, ["categorie", "prestation"])
     charges = pd.concat([per_member, per_service], ignore_index=True)
-    any_row = _match(eligible, valid.drop(columns="prestation"), ["categorie"])
-    unpriced = eligible[~eligible["siren"].isin(any_row["siren"])]
-    exempt_unpriced = unpriced[unpriced["motif"].notna()]
+
+    priced_services = set(zip(per_service["siren"], per_service["prestation"], strict=True))
+    with_service_rows = services.merge(
+        service_rows[["categorie", "prestation"]].drop_duplicates(), on=["categorie",
+                                                                        "prestation"])
+    service_gap = [(s, p) not in priced_services for s, p in zip(
+        with_service_rows["siren"], with_service_rows["prestation"], strict=True)]
+    unpriced = (
+        (eligible["categorie"].isin(member_rows["categorie"])
+         & ~eligible["siren"].isin(per_member["siren"]))
+        | eligible["siren"].isin(with_service_rows.loc[service_gap, "siren"])
+        | ~eligible["categorie"].isin(valid["categorie"])
+    )
+    exempt = eligible["motif"].notna()
+    nothing = exempt & ~eligible["siren"].isin(charges["siren"])
     charges = pd.concat(
-        [charges, exempt_unpriced.assign(prestation="", bareme_ligne=pd.NA, montant=0,
-                                         libelle="")],
+        [charges, eligible[nothing].assign(prestation="", bareme_ligne=pd.NA, montant=0,
+                                           libelle="")],
         ignore_index=True,
     )
-    missing = unpriced[unpriced["motif"].isna()].assign(
+    missing = eligible[unpriced & ~exempt].assign(
         contexte=context, consultation_code=consultation,
         sans_population=lambda f: f["population"].isna()
-        & f["categorie"].isin(valid.loc[has_bracket(valid["population_min"],
-                                                    valid["population_max"]), "categorie"]),
+        & f["categorie"].isin(valid["categorie"]),
     )
     return charges, missing
 

@@ -75,3 +75,10 @@ def in_bracket(population: pd.Series, low: pd.Series, high: pd.Series) -> pd.Ser
 def has_bracket(low: pd.Series, high: pd.Series) -> pd.Series:
     """A tariff row depends on population when it sets a minimum above 0 or a maximum."""
     return (low > 0) | high.notna()
+
+
+def adhesion_of(sirens: pd.Series, members: pd.DataFrame) -> pd.Series:
+    """SPEC §2.2 — a subscription's ``date_debut`` defaults to the member's
+    ``date_adhesion``: each SIREN's adhesion date (NaT if unknown), aligned on ``sirens``."""
+    adhesion = members.drop_duplicates("siren").set_index("siren")["date_adhesion"]
+    return pd.Series(adhesion.reindex(sirens).to_numpy(), index=sirens.index)

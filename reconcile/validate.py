@@ -16,6 +16,7 @@ from schemas.codes import NEED_COMMUNE, NEED_POPULATION
 from .anomalies import ERROR, WARNING, Anomaly
 from .cells import parse_code
 from .normalise import Table
+from .rules import adhesion_of
 
 FAR_FUTURE = pd.Timestamp("2262-04-01")
 
@@ -128,9 +129,13 @@ def subscription_problems(subscriptions: Table, members: Table) -> list[Anomaly]
                               "corriger le SIREN")
         for row in frame.index[frame["siren"].notna() & ~frame["siren"].isin(known)]
     ]
-    adhesion = members.frame.drop_duplicates("siren").set_index("siren")["date_adhesion"]
-    start = frame["date_debut"].fillna(frame["siren"].map(adhesion))
+    start = frame["date_debut"].fillna(adhesion_of(frame["siren"], members.frame))
     end = frame["date_fin"].fillna(FAR_FUTURE)
+    for row in frame.index[frame["date_debut"].isna() & (frame["date_fin"] < start)]:
+        problems.append(subscriptions.anomaly(
+            row, "date_fin", "fin-avant-adhesion",
+            "date de fin antérieure à la date d'adhésion du membre (début par défaut de la "
+            "souscription)"))
     order = pd.DataFrame({"siren": frame["siren"], "prestation": frame["prestation"],
                           "start": start, "end": end}).dropna(subset=["siren", "prestation",
                                                                        "start"])

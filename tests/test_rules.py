@@ -313,3 +313,64 @@ def test_amounts_are_exact_to_the_cent(tmp_path, capsys):
     reconciliation = result.reconciliation()
     syndicates = reconciliation[reconciliation["Membre"].str.startswith("Syndicat")]
     assert sum(euros(v) for v in syndicates["Montant dû"]) == 31 * 10 + 31 * 3333
+
+
+def error_cells(result):
+    frame = result.anomalies()
+    frame = frame[frame["Gravité"] == "erreur"]
+    return {tuple(r) for r in frame[["Fichier", "Feuille", "Ligne", "Colonne"]].values}
+
+
+def test_missing_population_is_an_error_even_when_a_service_row_prices_the_member(
+        tmp_path, capsys):
+    inputs = base()
+    inputs.bareme[3] = tariff(2, "syndicat", 200, 0, 999)
+    inputs.bareme.append(tariff(2, "syndicat", 300, 1000, None))
+    inputs.bareme.append(tariff(2, "syndicat", 7, prestation="marches_publics"))
+    result = run(inputs.write(tmp_path / "in"), tmp_path / "out", capsys=capsys)
+    assert result.status == 2
+    assert error_cells(result) == {("membres.xlsx", "Membres", 6, "Population")}
+
+
+def test_population_in_a_bracket_gap_is_an_error_not_a_silent_zero(tmp_path, capsys):
+    inputs = base()
+    inputs.bareme[0] = tariff(2, "commune", 100, 0, 499)  # commune A (800) falls in a gap
+    inputs.bareme.append(tariff(2, "commune", 9, prestation="parapheur"))
+    result = run(inputs.write(tmp_path / "in"), tmp_path / "out", capsys=capsys)
+    assert result.status == 2
+    assert error_cells(result) == {("membres.xlsx", "Membres", 3, "Catégorie")}
+
+
+def test_each_subscription_overlapping_the_year_gets_its_per_service_row(tmp_path, capsys):
+    inputs = base()
+    inputs.souscriptions[4]["Date fin"] = D(2026, 3, 31)  # syndicat, marches_publics
+    inputs.souscriptions.append(subscription(SYNDICAT, "marches_publics", D(2026, 4, 1)))
+    inputs.bareme.append(tariff(2, "syndicat", 7, prestation="marches_publics"))
+    rows = type2(go(tmp_path, capsys, inputs), SYNDICAT)
+    assert sorted(euros(v) for v in rows["Montant dû"]) == [700, 700, 20000]
+
+
+def test_members_sheet_with_only_headers_is_an_input_error_not_a_crash(tmp_path, capsys):
+    inputs = base()
+    inputs.membres = []
+    folder = inputs.write(tmp_path / "in")
+    from workbooks import write_book
+
+    write_book(folder / "membres.xlsx", {"Membres": [member(COORD, "x", "commune")]})
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(folder / "membres.xlsx")
+    workbook["Membres"].delete_rows(2)
+    workbook.save(folder / "membres.xlsx")
+    result = run(folder, tmp_path / "out", capsys=capsys)
+    assert result.status == 2
+    assert ("souscriptions.xlsx", "Souscriptions", 2, "SIREN") in error_cells(result)
+
+
+def test_subscription_ending_before_the_adhesion_it_defaults_to_is_an_error(tmp_path,
+                                                                           capsys):
+    inputs = base()
+    inputs.souscriptions[2]["Date fin"] = D(2019, 12, 31)  # B joined on 15/01/2020
+    result = run(inputs.write(tmp_path / "in"), tmp_path / "out", capsys=capsys)
+    assert result.status == 2
+    assert error_cells(result) == {("souscriptions.xlsx", "Souscriptions", 4, "Date fin")}
