@@ -278,7 +278,7 @@ def generate(params: Params, folder: Path) -> dict:
                 sheet.add([siren, service, D(2023, 1, 1), None])
                 subscriptions += 2
                 continue
-            if x < 0.07:
+            if x < 0.07 and start <= D(2025, 12, 31):
                 sheet.add([siren, service, None, D(2025, 12, 31)])  # ended before 2026
             elif x < 0.12 and start < D(2026, 7, 1):
                 sheet.add([siren, service, D(2026, 7, 1), None])

@@ -143,7 +143,7 @@ def main(folder: Path) -> None:
         count = rng.choice([1, 2, 3, 3, 4, 6])
         for service in sorted(rng.sample(SERVICES, count)):
             start, end = None, None
-            if rng.random() < 0.1:
+            if rng.random() < 0.1 and joined < D(2025, 12, 31):
                 end = D(2025, 12, 31)  # ended before the exercise
             elif rng.random() < 0.08:
                 start = D(2026, 7, 1)
