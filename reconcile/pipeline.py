@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import calendar
 import contextlib
-import datetime as dt
 import hashlib
 import os
 import resource
@@ -310,7 +309,3 @@ class _Clock:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         self.stages.append(Stage(name, now - self.start, peak, rows))
         self.start = now
-
-
-def today_month() -> str:
-    return dt.date.today().strftime("%Y-%m")
