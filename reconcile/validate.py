@@ -218,11 +218,13 @@ def adhesion_window_warnings(members: Table, consultations: Table) -> list[Anoma
 
 
 def unknown_sirens(table: Table, members: Table) -> list[Anomaly]:
+    """An exemption for a SIREN that is not a member changes no amount: a warning."""
     known = set(members.frame["siren"].dropna())
     frame = table.frame
     return [
         table.anomaly(row, "siren", "siren-inconnu",
-                      "SIREN absent du fichier membres : corriger le SIREN")
+                      "SIREN absent du fichier membres : cette exonération ne s'applique à "
+                      "personne (faute de frappe ?)", WARNING)
         for row in frame.index[frame["siren"].notna() & ~frame["siren"].isin(known)]
     ]
 

@@ -694,10 +694,10 @@ MEANING = [
          errors={(B, "Bareme", 5, "Valable au")}),
     Case("bareme-type-de-frais-3", edited(set_cell("bareme", 6, "Type frais", 3)),
          errors={(B, "Bareme", 6, "Type frais")}),
-    Case("exoneration-siren-inconnu",
+    Case("exoneration-siren-inconnu",  # applies to nobody: a warning, not an error
          edited(lambda i: setattr(i, "exonerations", [{"SIREN": OTHER, "Type frais": 2,
                                                        "Exercice": 2026, "Motif": "vote"}])),
-         errors={(B, "Exonerations", 2, "SIREN")}),
+         status=0, warnings={(B, "Exonerations", 2, "SIREN")}),
     Case("exoneration-sans-motif",
          edited(lambda i: setattr(i, "exonerations", [{"SIREN": COMMUNE_A, "Type frais": 2,
                                                        "Exercice": 2026, "Motif": None}])),
