@@ -39,7 +39,7 @@ from .safeio import (
     write_bytes_atomically,
     write_new,
 )
-from .validate import validate
+from .validate import validate, without_repeats
 
 OPTIONAL_FILES = ("titres",)
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_BUSY = 0, 1, 2, 3
@@ -141,7 +141,8 @@ def assess(loaded: Loaded, period: Period, clock: _Clock | None = None):
     """Validate, then compute what is due (which finds barème coverage errors)."""
     anomalies = list(loaded.anomalies)
     rows = sum(c.records for c in loaded.counts)
-    anomalies += validate(loaded.tables)  # every problem at once, even after unreadable cells
+    # Every problem at once, even after unreadable cells (but not twice for one cell).
+    anomalies = without_repeats(anomalies + validate(loaded.tables))
     if clock:
         clock.lap("validation", rows)
     due = None

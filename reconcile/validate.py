@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from schemas import PRESTATIONS
+from schemas import CATEGORIES, PRESTATIONS
 from schemas.codes import NEED_COMMUNE, NEED_POPULATION
 
 from .anomalies import ERROR, WARNING, Anomaly
@@ -41,7 +41,7 @@ def validate(tables: dict[str, Table]) -> list[Anomaly]:
         problems += unknown_sirens(tables["exonerations"], tables["membres"])
     if "titres" in tables and "consultations" in tables:
         problems += titre_problems(tables["titres"], tables["consultations"])
-    return _without_repeats(problems)
+    return problems
 
 
 def has_unreadable(table: Table, column: str) -> bool:
@@ -104,7 +104,7 @@ def member_problems(members: Table) -> list[Anomaly]:
             "commune de rattachement obligatoire pour un CCAS ou une caisse des écoles"))
     category_of = frame.drop_duplicates("siren").set_index("siren")["categorie"]
     parent_category = frame["commune_rattachement"].map(category_of)
-    wrong = frame["commune_rattachement"].notna() & parent_category.notna()
+    wrong = frame["commune_rattachement"].notna() & parent_category.isin(CATEGORIES)
     for row in frame.index[wrong & (parent_category != "commune")]:
         problems.append(members.anomaly(
             row, "commune_rattachement", "rattachement-pas-commune",
@@ -253,7 +253,7 @@ def titre_problems(titres: Table, consultations: Table) -> list[Anomaly]:
     return problems
 
 
-def _without_repeats(problems: list[Anomaly]) -> list[Anomaly]:
+def without_repeats(problems: list[Anomaly]) -> list[Anomaly]:
     """One anomaly per cell: a value already unreadable is not also « missing »."""
     unreadable = {(a.file, a.sheet, a.row, a.column) for a in problems
                   if a.code.startswith("valeur-")}

@@ -7,11 +7,12 @@ import pandera.pandas as pa
 
 def one_of(codes, what: str) -> pa.Check:
     listed = ", ".join(str(c) for c in codes)
-    return pa.Check.isin(list(codes), error=f"{what} inconnu(e) : valeurs admises {listed}")
+    message = f"{what} : valeur inconnue ; valeurs admises : {listed}"
+    return pa.Check.isin(list(codes), error=message)
 
 
 def not_negative(what: str) -> pa.Check:
-    return pa.Check.ge(0, error=f"{what} négatif(ve) : doit être positif(ve) ou nul(le)")
+    return pa.Check.ge(0, error=f"{what} : valeur négative ; elle doit être positive ou nulle")
 
 
 def not_before(later: str, earlier: str, message: str) -> pa.Check:

@@ -53,7 +53,7 @@ def test_invalid_inputs_exit_2_in_french_and_write_nothing(tmp_path, monkeypatch
     lines = [line for line in out.splitlines() if line.strip().startswith("- erreur :")]
     assert len(lines) >= 3
     assert any("membres.xlsx › Membres › ligne 4 › colonne « Catégorie »" in line
-               and "mairie" in line and "catégorie inconnu" in line for line in lines)
+               and "mairie" in line and "catégorie : valeur inconnue" in line for line in lines)
     assert any("colonne « SIREN »" in line and "123456789" in line for line in lines)
     assert any("souscriptions.xlsx" in line and "messagerie" in line for line in lines)
     for english in ("error", "warning", "Traceback", "invalid value", "column"):

@@ -28,3 +28,13 @@ def test_headers_with_articles_and_accents_are_recognised(tmp_path, capsys):
     result = run(inputs.write(tmp_path / "in"), tmp_path / "out", capsys=capsys)
     assert result.status == 0, result.err
     assert result.sheet("Anomalies").empty
+
+
+def test_an_unreadable_required_cell_is_reported_once(tmp_path, capsys):
+    inputs = base()
+    inputs.membres[2]["Date adhésion"] = "31/02/2026"
+    result = run(inputs.write(tmp_path / "in"), tmp_path / "out", capsys=capsys)
+    assert result.status == 2
+    errors = result.anomalies()
+    at_cell = errors[(errors["Ligne"] == 4) & (errors["Colonne"] == "Date adhésion")]
+    assert at_cell["Message"].tolist() == ["date impossible (ce jour n'existe pas)"]
