@@ -94,7 +94,8 @@ class Loaded:
 
 
 def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Loaded:
-    """Read and validate every input; problems come back as anomalies, never raised."""
+    """Find, read and type every input sheet; problems come back as anomalies, never
+    raised. (Validation is ``assess``.)"""
     say = progress or (lambda stage, text: None)
     anomalies: list[Anomaly] = []
     files: list[InputFile] = []
@@ -131,7 +132,7 @@ def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Load
             table, problems = to_table(raw, spec)
             anomalies += problems
             if table is not None:
-                tables[_key(spec.sheet)] = table
+                tables[spec.sheet.lower()] = table  # "membres", "consultations"…
                 counts.append(SheetCount(found.name, raw.name, table.header_row,
                                          len(table.frame)))
     return Loaded(files, tables, counts, anomalies)
@@ -157,12 +158,6 @@ def assess(loaded: Loaded, period: Period, clock: _Clock | None = None):
 def validate_loaded(loaded: Loaded, month: str) -> list[Anomaly]:
     """What `reconcile check` reports: the same anomalies as a run, nothing written."""
     return assess(loaded, period_of(month))[1]
-
-
-def _key(sheet: str) -> str:
-    return {"Membres": "membres", "Souscriptions": "souscriptions", "Bareme": "bareme",
-            "Consultations": "consultations", "Exonerations": "exonerations",
-            "Titres": "titres"}[sheet]
 
 
 def _sheet_warnings(raw: RawSheet) -> list[Anomaly]:
