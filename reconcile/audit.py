@@ -12,7 +12,7 @@ from importlib import metadata
 
 import pandas as pd
 
-from .charges import Period
+from .charges import Period, bareme_reference
 from .reader import InputFile
 from .rules import WITHDRAWAL_DEADLINE
 from .xlsx import Book, Col
@@ -90,7 +90,7 @@ class Control:
                    Col("Charges qui l'appliquent", "int", 12)]
         tariffs = self.tariffs.loc[self.tariffs.index.isin(self.used.index)]
         used_rows = [
-            (f"Bareme, ligne {line}", t.libelle, t.type_frais, t.categorie, t.population_min,
+            (bareme_reference(line), t.libelle, t.type_frais, t.categorie, t.population_min,
              t.population_max, t.prestation, t.montant, t.valable_du, t.valable_au,
              int(self.used[line]))
             for line, t in zip(tariffs.index, tariffs.itertuples(), strict=True)

@@ -37,6 +37,11 @@ RULES = {
 }
 
 
+def bareme_reference(line: int) -> str:
+    """How a charge names the barème row it applies: the sheet and the Excel row."""
+    return f"Bareme, ligne {int(line)}"
+
+
 @dataclass(frozen=True)
 class Period:
     """A run: exercise E and as-of date A (the month's last day)."""

@@ -109,9 +109,7 @@ def _run(args) -> int:
         outcome = run(args.mois, args.inputs, args.reports, _limits(args), reporter(),
                       statements=args.releves)
     except Busy:
-        print(f"Une autre exécution est en cours sur le dossier {args.reports} : rien n'a été "
-              "fait. Réessayer quand elle sera terminée.", file=sys.stderr)
-        return EXIT_BUSY
+        return _busy(args.reports)
     if args.mesures:
         _write_measures(args.mesures, outcome)
     _print_outcome(outcome)
@@ -119,25 +117,23 @@ def _run(args) -> int:
 
 
 def _check(args) -> int:
-    from .anomalies import has_errors, sort_key
-    from .pipeline import load, validate_loaded
+    from .anomalies import has_errors
+    from .pipeline import check
 
-    loaded = load(args.inputs, _limits(args))
-    anomalies = sorted(validate_loaded(loaded, args.mois), key=sort_key)
+    anomalies, written = check(args.mois, args.inputs, _limits(args), args.reports)
     _print_anomalies(anomalies)
-    if args.reports is not None and anomalies:
-        from .pipeline import period_of
-        from .report import created_at, render_anomalies
-        from .safeio import publish, write_new
-
-        target = args.reports / args.mois / f"anomalies_{args.mois}.xlsx"
-        created = created_at(period_of(args.mois))
-        publish(write_new(target, lambda p: render_anomalies(p, anomalies, created)), target)
-        print(f"Anomalies écrites dans {target}")
+    if written is not None:
+        print(f"Anomalies écrites dans {written}")
     if has_errors(anomalies):
         return EXIT_INVALID
     print(f"Entrées valides pour {args.mois} ({len(anomalies)} avertissement(s)).")
     return EXIT_OK
+
+
+def _busy(reports: Path) -> int:
+    print(f"Une autre exécution est en cours sur le dossier {reports} : rien n'a été "
+          "fait. Réessayer quand elle sera terminée.", file=sys.stderr)
+    return EXIT_BUSY
 
 
 def _init(args) -> int:

@@ -155,9 +155,24 @@ def assess(loaded: Loaded, period: Period, clock: _Clock | None = None):
     return due, anomalies
 
 
-def validate_loaded(loaded: Loaded, month: str) -> list[Anomaly]:
-    """What `reconcile check` reports: the same anomalies as a run, nothing written."""
-    return assess(loaded, period_of(month))[1]
+def check(month: str, inputs: Path, limits: Limits, reports: Path | None = None
+          ) -> tuple[list[Anomaly], Path | None]:
+    """`reconcile check`: the anomalies a run would find; nothing is written unless
+    ``reports`` is given (then only the anomalies file)."""
+    anomalies = sorted(assess(load(inputs, limits), period_of(month))[1], key=sort_key)
+    if reports is None or not anomalies:
+        return anomalies, None
+    return anomalies, write_anomalies(reports / month, month, anomalies)[0]
+
+
+def write_anomalies(folder: Path, month: str, anomalies: list[Anomaly]
+                    ) -> tuple[Path, str, Path | None]:
+    """``anomalies_YYYY-MM.xlsx``, written atomically, a different previous one kept.
+    Returns its path, how it was written and where the previous one went."""
+    target = folder / f"anomalies_{month}.xlsx"
+    created = created_at(period_of(month))
+    temporary = write_new(target, lambda path: render_anomalies(path, anomalies, created))
+    return (target, *publish(temporary, target))
 
 
 def _sheet_warnings(raw: RawSheet) -> list[Anomaly]:
@@ -200,7 +215,7 @@ def _run_locked(inputs: Path, folder: Path, period: Period, limits: Limits, say:
     due, anomalies = assess(loaded, period, clock)
     outcome.anomalies = sorted(anomalies, key=sort_key)
     if has_errors(anomalies) or due is None:
-        return _stop_on_errors(outcome, folder, period)
+        return _stop_on_errors(outcome, folder)
     return _write_report(outcome, loaded, due, folder, period, say, statements, clock)
 
 
@@ -257,12 +272,10 @@ def _evolutions(folder: Path, month: str, due: Due, rows: pd.DataFrame, outcome:
         return None
 
 
-def _stop_on_errors(outcome: Outcome, folder: Path, period: Period) -> Outcome:
+def _stop_on_errors(outcome: Outcome, folder: Path) -> Outcome:
     """SPEC §4: every error and warning in anomalies_YYYY-MM.xlsx, no reconciliation."""
-    target = folder / f"anomalies_{outcome.month}.xlsx"
-    temporary = write_new(target, lambda path: render_anomalies(path, outcome.anomalies,
-                                                                created_at(period)))
-    outcome.report_outcome, outcome.kept_previous = publish(temporary, target)
+    target, outcome.report_outcome, outcome.kept_previous = write_anomalies(
+        folder, outcome.month, outcome.anomalies)
     outcome.anomalies_file = target
     outcome.status = EXIT_INVALID
     record(folder, outcome.month, "fin", statut=EXIT_INVALID, resultat="entrees invalides",

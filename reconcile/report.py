@@ -17,7 +17,7 @@ from schemas import TYPES_FRAIS
 from . import evolutions
 from .anomalies import Anomaly, sort_key
 from .audit import Control
-from .charges import Due, Period
+from .charges import Due, Period, bareme_reference
 from .reconciliation import STATUSES
 from .xlsx import Book, Col, cells
 
@@ -117,7 +117,7 @@ def write_anomalies_sheet(book: Book, anomalies: list[Anomaly]) -> None:
 
 
 def _charge_rows(charges: pd.DataFrame) -> Iterable[tuple]:
-    lines = "Bareme, ligne " + charges["bareme_ligne"].astype("string")
+    lines = charges["bareme_ligne"].map(bareme_reference, na_action="ignore")
     return zip(*(cells(charges[c], kind) for c, kind in (
         ("siren", "text"), ("membre", "text"), ("categorie", "text"), ("exercice", "int"),
         ("type_frais", "int"), ("consultation", "text"), ("prestation", "text"))),

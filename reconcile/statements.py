@@ -21,7 +21,7 @@ import pandas as pd
 
 from schemas import CATEGORIES, PRESTATIONS, TYPES_FRAIS
 
-from .charges import Period
+from .charges import Period, bareme_reference
 from .report import STATUS_COLOURS, created_at, month_label
 from .safeio import publish, remove_stale_temporaries, retire, write_new
 from .xlsx import DATE, EURO, Book
@@ -244,7 +244,7 @@ class Statement:
             book.text(sheet, row, 2, prestation, "wrap")
             _put(book, sheet, row, 3, charge.regle, "wrap")
             if not pd.isna(charge.bareme_ligne):
-                book.text(sheet, row, 4, f"Bareme, ligne {int(charge.bareme_ligne)}")
+                book.text(sheet, row, 4, bareme_reference(charge.bareme_ligne))
             _put(book, sheet, row, 5, charge.bareme_libelle, "wrap")
             book.value(sheet, row, 6, int(charge.montant), "euro")
             _put(book, sheet, row, 7, charge.motif, "wrap")
