@@ -27,7 +27,7 @@ from .audit import Control, SheetCount
 from .charges import Due, Period, compute
 from .journal import record
 from .normalise import Table, pick_sheet, to_table
-from .reader import InputFile, Limits, RawSheet, hidden_sheet_warning, locate, read_workbook
+from .reader import InputFile, Limits, hidden_sheet_warning, locate, read_workbook
 from .reconciliation import reconcile
 from .report import Report, created_at, dissolution_notice, render_anomalies, render_report
 from .safeio import (
@@ -128,7 +128,8 @@ def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Load
             anomalies += problems
             if raw is None:
                 continue
-            anomalies += _sheet_warnings(raw)
+            if raw.hidden:
+                anomalies.append(hidden_sheet_warning(raw))
             table, problems = to_table(raw, spec)
             anomalies += problems
             if table is not None:
@@ -173,10 +174,6 @@ def write_anomalies(folder: Path, month: str, anomalies: list[Anomaly]
     created = created_at(period_of(month))
     temporary = write_new(target, lambda path: render_anomalies(path, anomalies, created))
     return (target, *publish(temporary, target))
-
-
-def _sheet_warnings(raw: RawSheet) -> list[Anomaly]:
-    return [hidden_sheet_warning(raw)] if raw.hidden else []
 
 
 def run(
