@@ -117,6 +117,18 @@ def _date(value: Any) -> dt.date:
     raise CellError("date attendue : écrire une date Excel, JJ/MM/AAAA ou AAAA-MM-JJ")
 
 
+EXCEL_DIGITS = 15
+
+
+def excel_precision(value: float) -> str:
+    """A number as Excel shows it: 15 significant digits, never an exponent.
+
+    Excel stores ``=0,1+0,2`` as 0.30000000000000004 and shows 0,3; the officer typed
+    or sees 0,30, so that is the value. A real third decimal (12,345) survives."""
+    text = format(value, f".{EXCEL_DIGITS}g")
+    return format(Decimal(text), "f") if "e" in text else text
+
+
 def parse_cents(value: Any) -> int:
     """An amount in euros (number or French text) → integer cents, at most 2 decimals."""
     if isinstance(value, bool):
@@ -126,9 +138,7 @@ def parse_cents(value: Any) -> int:
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise CellError("montant attendu")
-        text = repr(value)
-        if "e" in text or "E" in text:
-            text = format(Decimal(text), "f")
+        text = excel_precision(value)
     elif isinstance(value, str):
         text = SPACES.sub("", value).lstrip("'")
         for suffix in ("€", "EUR", "eur", "euros", "euro"):
@@ -169,6 +179,7 @@ def _integer(value: Any) -> int:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
+        value = float(excel_precision(value))
         if value.is_integer():
             return int(value)
         raise CellError("nombre entier attendu (sans décimales)")

@@ -7,7 +7,7 @@ applies, so an auditor can trace each euro.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -23,7 +23,7 @@ from .rules import (
     is_coordinator,
     r1_exemption,
 )
-from .validate import split_codes
+from .validate import TARIFF_KEY, Checked, split_codes
 
 CHARGE_COLUMNS = [
     "siren", "membre", "categorie", "exercice", "type_frais", "consultation", "prestation",
@@ -66,7 +66,53 @@ class Due:
     consultations: list[str]
 
 
-def compute(tables: dict[str, Table], period: Period) -> tuple[Due, list[Anomaly]]:
+# The columns the computation reads: a row with an error in one of them is left out.
+READS = {
+    "membres": ("siren", "categorie", "population", "commune_rattachement", "date_adhesion",
+                "date_notification_retrait", "role"),
+    "souscriptions": ("siren", "prestation", "date_debut", "date_fin"),
+    "bareme": (*TARIFF_KEY, "montant"),
+    "consultations": ("code", "debut_adhesion", "fin_adhesion", "date_lancement",
+                      "prestations"),
+    "exonerations": ("siren", "type_frais", "exercice"),
+}
+NEEDED = ("membres", "souscriptions", "bareme", "consultations")
+
+
+@dataclass(frozen=True)
+class Doubt:
+    """What rows left out for their errors may have changed: a coverage error there
+    would be a consequence of an error already reported, so it is not raised."""
+
+    members: frozenset[str] = frozenset()
+    tariffs: frozenset[tuple[object, object]] = field(default_factory=frozenset)
+
+    def covers(self, siren: str, type_frais: int, categorie: str) -> bool:
+        return siren in self.members or any(
+            t in (None, type_frais) and c in (None, categorie) for t, c in self.tariffs)
+
+
+def sound_rows(checked: dict[str, Checked]) -> tuple[dict[str, Table] | None, Doubt]:
+    """The tables restricted to the rows the computation can trust, and the doubt the
+    left-out rows cast; ``None`` when a needed sheet could not be read at all."""
+    if any(name not in checked for name in NEEDED):
+        return None, Doubt()
+    tables = {name: c.rows(*READS[name]) for name, c in checked.items() if name in READS}
+    members: set[str] = set()
+    for name in ("souscriptions", "exonerations"):
+        if name in checked:
+            left_out = checked[name].table.frame.drop(tables[name].frame.index)
+            members |= set(left_out["siren"].dropna())
+    bareme = checked["bareme"]
+    left_out = bareme.table.frame.index.difference(tables["bareme"].frame.index)
+    doubt = {(bareme.trusted(row, "type_frais"), bareme.trusted(row, "categorie"))
+             for row in left_out}
+    return tables, Doubt(frozenset(members), frozenset(doubt))
+
+
+def compute(tables: dict[str, Table], period: Period, doubt: Doubt | None = None
+            ) -> tuple[Due, list[Anomaly]]:
+    doubt = doubt or Doubt()
     members_table = tables["membres"]
     members = members_table.frame.assign(
         retrait_effectif=lambda f: effective_withdrawal(f["date_notification_retrait"]),
@@ -82,13 +128,13 @@ def compute(tables: dict[str, Table], period: Period) -> tuple[Due, list[Anomaly
     parts = []
     type2, missing = _type2(members, active, subscriptions, tariffs, exemptions, period)
     parts.append(type2)
-    problems += _coverage_errors(members_table, missing)
+    problems += _coverage_errors(members_table, missing, 2, doubt)
     launched = _consultations_of(tables["consultations"].frame, period, dissolution)
     for consultation in launched.itertuples():
         type1, missing = _type1(members, subscriptions, tariffs, exemptions, consultation,
                                 period)
         parts.append(type1)
-        problems += _coverage_errors(members_table, missing)
+        problems += _coverage_errors(members_table, missing, 1, doubt)
     charges = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     charges = _finish(charges, period)
     due = Due(charges, dissolution, int((active & ~is_coordinator(members)).sum()),
@@ -153,10 +199,11 @@ def _price(eligible, services, valid, context, consultation=None):
     """Join members (per-member rows) and their services (per-service rows) to the
     barème by category and population bracket.
 
-    Never a silent 0 (SPEC §2.3): a member whose category has no row at all, or whose
-    population no row of its category (per member) or of its category and service (per
-    service) fits — a bracket gap, or no population where the rows have brackets — is
-    reported, unless it is exempt (then listed at 0 with its motif).
+    Never a silent 0 (SPEC §2.3): a member that no row prices — its category has no
+    row, or only rows for services it does not take, or its population fits no bracket
+    of its category (per member) or of its category and service (per service), or it
+    has no population where the rows have brackets — is reported, unless it is exempt
+    (then listed at 0 with its motif).
     """
     member_rows = valid[valid["prestation"].isna()]
     service_rows = valid[valid["prestation"].notna()]
@@ -174,7 +221,7 @@ def _price(eligible, services, valid, context, consultation=None):
         (eligible["categorie"].isin(member_rows["categorie"])
          & ~eligible["siren"].isin(per_member["siren"]))
         | eligible["siren"].isin(with_service_rows.loc[service_gap, "siren"])
-        | ~eligible["categorie"].isin(valid["categorie"])
+        | ~eligible["siren"].isin(charges["siren"])  # its category's rows all miss it
     )
     exempt = eligible["motif"].notna()
     nothing = exempt & ~eligible["siren"].isin(charges["siren"])
@@ -185,8 +232,9 @@ def _price(eligible, services, valid, context, consultation=None):
     )
     missing = eligible[unpriced & ~exempt].assign(
         contexte=context, consultation_code=consultation,
-        sans_population=lambda f: f["population"].isna()
-        & f["categorie"].isin(valid["categorie"]),
+        sans_population=lambda f: f["population"].isna() & f["categorie"].isin(
+            valid.loc[has_bracket(valid["population_min"], valid["population_max"]),
+                      "categorie"]),
     )
     return charges, missing
 
@@ -230,9 +278,12 @@ def _consultations_of(frame: pd.DataFrame, period: Period, dissolution) -> pd.Da
     return frame[keep].sort_values(["date_lancement", "code"])
 
 
-def _coverage_errors(members: Table, missing: pd.DataFrame) -> list[Anomaly]:
+def _coverage_errors(members: Table, missing: pd.DataFrame, type_frais: int,
+                     doubt: Doubt) -> list[Anomaly]:
     problems = []
     for item in missing.itertuples():
+        if doubt.covers(item.siren, type_frais, item.categorie):
+            continue
         day = item.contexte.strftime("%d/%m/%Y")
         what = (f"de type 1 valable le {day} (lancement de la consultation "
                 f"{item.consultation_code})" if item.consultation_code else

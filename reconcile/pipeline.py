@@ -24,7 +24,7 @@ from schemas import SHEETS
 from . import evolutions
 from .anomalies import Anomaly, InputError, has_errors, sort_key
 from .audit import Control, SheetCount
-from .charges import Due, Period, compute
+from .charges import Due, Period, compute, sound_rows
 from .journal import record
 from .normalise import Table, pick_sheet, to_table
 from .reader import InputFile, Limits, hidden_sheet_warning, locate, read_workbook
@@ -140,20 +140,24 @@ def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Load
 
 
 def assess(loaded: Loaded, period: Period, clock: _Clock | None = None):
-    """Validate, then compute what is due (which finds barème coverage errors)."""
-    anomalies = list(loaded.anomalies)
+    """Validate, then compute what is due (which finds barème coverage errors).
+
+    Every check runs, on the cells that read well, so that one run lists everything
+    that is wrong; the computation too runs on the sound rows, for its coverage errors.
+    ``due`` is ``None`` when there is any error."""
     rows = sum(c.records for c in loaded.counts)
-    # Every problem at once, even after unreadable cells (but not twice for one cell).
-    anomalies = without_repeats(anomalies + validate(loaded.tables))
+    problems, checked = validate(loaded.tables, loaded.anomalies)
+    anomalies = without_repeats([*loaded.anomalies, *problems])
     if clock:
         clock.lap("validation", rows)
+    tables, doubt = sound_rows(checked)
     due = None
-    if not has_errors(anomalies):
-        due, problems = compute(loaded.tables, period)
-        anomalies += problems
+    if tables is not None:
+        due, problems = compute(tables, period, doubt)
+        anomalies = without_repeats([*anomalies, *problems])
         if clock:
             clock.lap("calcul", len(due.charges))
-    return due, anomalies
+    return (None if has_errors(anomalies) else due), anomalies
 
 
 def check(month: str, inputs: Path, limits: Limits, reports: Path | None = None
@@ -227,8 +231,10 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
     say("écriture", f"{len(rows)} lignes de rapprochement")
     control = Control(month, period, loaded.files, loaded.counts, loaded.tables["bareme"].frame,
                       due.charges["bareme_ligne"].dropna().astype(int).value_counts())
-    report = Report(month, period, due, rows, outcome.warnings, control, len(members),
-                    _evolutions(folder, month, due, rows, outcome))
+    changes, problems = _evolutions(folder, month, due, rows)
+    # One final list: every count shown (screen, journal, Synthèse, Anomalies) comes from it.
+    outcome.anomalies = sorted([*outcome.anomalies, *problems], key=sort_key)
+    report = Report(month, period, due, rows, outcome.warnings, control, len(members), changes)
     target = folder / f"rapprochement_{month}.xlsx"
     temporary = write_new(target, lambda path: render_report(path, report))
     try:
@@ -254,19 +260,19 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
     return outcome
 
 
-def _evolutions(folder: Path, month: str, due: Due, rows: pd.DataFrame, outcome: Outcome):
+def _evolutions(folder: Path, month: str, due: Due, rows: pd.DataFrame
+                ) -> tuple[tuple[str, pd.DataFrame] | None, list[Anomaly]]:
     """Changes since last month's report of the exercise; a warning if it is unreadable."""
     previous = evolutions.previous_report(folder, month)
     if previous is None:
-        return None
+        return None, []
     try:
-        return previous.parent.name, evolutions.compare(previous, due.charges, rows)
+        return (previous.parent.name, evolutions.compare(previous, due.charges, rows)), []
     except Exception as error:  # an old or hand-edited report must not stop the month
-        outcome.anomalies.append(Anomaly(previous.name, "", None, "", "", "avertissement",
-                                         "evolutions-illisibles",
-                                         f"rapport du mois précédent illisible ({error}) : "
-                                         "feuille Évolutions non produite"))
-        return None
+        return None, [Anomaly(previous.name, "", None, "", "", "avertissement",
+                              "evolutions-illisibles",
+                              f"Rapport du mois précédent illisible ({error}) : feuille "
+                              "Évolutions non produite.")]
 
 
 def _stop_on_errors(outcome: Outcome, folder: Path) -> Outcome:

@@ -6,6 +6,8 @@ officer has to fix.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
@@ -21,34 +23,88 @@ from .rules import adhesion_of
 FAR_FUTURE = pd.Timestamp("2262-04-01")
 
 
-def validate(tables: dict[str, Table]) -> list[Anomaly]:
-    """Every problem of every table, at once (pandera ``lazy=True`` + our own checks)."""
+@dataclass(frozen=True)
+class Checked:
+    """A table and the cells already found wrong in it (Excel row, column key).
+
+    Every check looks only at the rows whose cells *it uses* are sound: a bad cell is
+    reported once, at its place, and never hides another check nor breeds a second
+    error elsewhere."""
+
+    table: Table
+    failed: frozenset[tuple[int, str]]
+
+    def rows(self, *columns: str) -> Table:
+        """The table restricted to the rows whose ``columns`` all read well."""
+        bad = {row for row, column in self.failed if column in columns}
+        if not bad:
+            return self.table
+        frame = self.table.frame
+        return replace(self.table, frame=frame[~frame.index.isin(sorted(bad))])
+
+    def readable(self, column: str) -> set:
+        """Every value of ``column`` that was read (for lookups from other sheets)."""
+        return set(self.table.frame[column].dropna())
+
+    def unread(self, column: str) -> bool:
+        """Some cell of ``column`` could not be read at all (its value is unknown)."""
+        values = self.table.frame[column]
+        return any(c == column and pd.isna(values.get(row)) for row, c in self.failed)
+
+    def trusted(self, row: int, column: str) -> object:
+        """A cell's value, or ``None`` when an error points at it."""
+        value = self.table.frame.at[row, column]
+        return None if (row, column) in self.failed or pd.isna(value) else value
+
+
+def failed_cells(table: Table, anomalies: list[Anomaly]) -> frozenset[tuple[int, str]]:
+    """The cells of ``table`` that an error points at."""
+    key_of = {written: key for key, written in table.headers.items()}
+    rows = set(table.frame.index)
+    return frozenset(
+        (a.row, key_of.get(a.column, a.column))
+        for a in anomalies
+        if a.is_error and a.row is not None and a.row in rows
+        and a.file == table.file and a.sheet == table.sheet
+    )
+
+
+def validate(tables: dict[str, Table], reported: list[Anomaly]
+             ) -> tuple[list[Anomaly], dict[str, Checked]]:
+    """Every problem of every table at once: pandera schemas (``lazy=True``), then the
+    cross-sheet rules on the cells that read well. ``reported`` holds what reading
+    already found (unreadable cells). Returns the new anomalies and, per table, every
+    cell now known to be wrong."""
     problems: list[Anomaly] = []
     for table in tables.values():
         problems += schema_problems(table)
-    if "membres" in tables:
-        problems += member_problems(tables["membres"])
-    members_known = "membres" in tables and not has_unreadable(tables["membres"], "siren")
-    if members_known and "souscriptions" in tables:
-        problems += subscription_problems(tables["souscriptions"], tables["membres"])
-    if "bareme" in tables:
-        problems += tariff_overlaps(tables["bareme"])
-    if "consultations" in tables:
-        problems += consultation_problems(tables["consultations"])
-        if "membres" in tables:
-            problems += adhesion_window_warnings(tables["membres"], tables["consultations"])
-    if "exonerations" in tables and members_known:
-        problems += unknown_sirens(tables["exonerations"], tables["membres"])
-    if "titres" in tables and "consultations" in tables:
-        problems += titre_problems(tables["titres"], tables["consultations"])
-    return problems
+    known = [*reported, *problems]
+    checked = {name: Checked(t, failed_cells(t, known)) for name, t in tables.items()}
+    members = checked.get("membres")
+    if members is not None:
+        problems += member_problems(members)
+    members_known = members is not None and not members.unread("siren")
+    if members is not None and "souscriptions" in checked:
+        problems += subscription_problems(checked["souscriptions"], members, members_known)
+    if "bareme" in checked:
+        problems += tariff_overlaps(checked["bareme"].rows(*TARIFF_KEY))
+    if "consultations" in checked:
+        problems += consultation_problems(checked["consultations"].rows("prestations"))
+        if members is not None:
+            problems += adhesion_window_warnings(
+                members.rows("date_adhesion", "role"),
+                checked["consultations"].rows("debut_adhesion", "fin_adhesion"))
+    if "exonerations" in checked and members is not None and members_known:
+        problems += unknown_sirens(checked["exonerations"].rows("siren"), members)
+    if "titres" in checked and "consultations" in checked:
+        problems += titre_problems(checked["titres"].rows("type_frais", "consultation"),
+                                   checked["consultations"].readable("code"))
+    known = [*reported, *problems]
+    return problems, {name: Checked(t, failed_cells(t, known)) for name, t in tables.items()}
 
 
-def has_unreadable(table: Table, column: str) -> bool:
-    """Some cell of ``column`` could not be read: checks against it would only add noise
-    (every reference to an unreadable SIREN would look unknown)."""
-    return bool((table.frame[column].isna() & table.raw[column].map(
-        lambda v: v is not None and str(v).strip() != "")).any())
+TARIFF_KEY = ("type_frais", "categorie", "prestation", "population_min", "population_max",
+              "valable_du", "valable_au")
 
 
 # -- per sheet: pandera --------------------------------------------------------------------
@@ -89,20 +145,23 @@ def schema_problems(table: Table) -> list[Anomaly]:
 # -- cross-sheet rules ---------------------------------------------------------------------
 
 
-def member_problems(members: Table) -> list[Anomaly]:
-    frame = members.frame
+def member_problems(checked: Checked) -> list[Anomaly]:
+    members = checked.table
     problems = []
+    frame = checked.rows("categorie", "population").frame
     for row in frame.index[frame["categorie"].isin(NEED_POPULATION) & frame["population"].isna()]:
         problems.append(members.anomaly(
             row, "population", "population-manquante",
             "population obligatoire pour une commune ou un EPCI (elle choisit la tranche du "
             "barème)"))
+    frame = checked.rows("categorie", "commune_rattachement").frame
     need_commune = frame["categorie"].isin(NEED_COMMUNE)
     for row in frame.index[need_commune & frame["commune_rattachement"].isna()]:
         problems.append(members.anomaly(
             row, "commune_rattachement", "rattachement-manquant",
             "commune de rattachement obligatoire pour un CCAS ou une caisse des écoles"))
-    category_of = frame.drop_duplicates("siren").set_index("siren")["categorie"]
+    everyone = checked.rows("siren", "categorie").frame
+    category_of = everyone.drop_duplicates("siren").set_index("siren")["categorie"]
     parent_category = frame["commune_rattachement"].map(category_of)
     wrong = frame["commune_rattachement"].notna() & parent_category.isin(CATEGORIES)
     for row in frame.index[wrong & (parent_category != "commune")]:
@@ -110,6 +169,7 @@ def member_problems(members: Table) -> list[Anomaly]:
             row, "commune_rattachement", "rattachement-pas-commune",
             f"la commune de rattachement est dans membres avec la catégorie "
             f"« {parent_category[row]} » : elle doit être une commune"))
+    frame = checked.rows("role").frame
     coordinators = frame.index[frame["role"] == "coordonnateur"]
     if len(coordinators) > 1:
         rows = ", ".join(str(r) for r in coordinators)
@@ -120,16 +180,25 @@ def member_problems(members: Table) -> list[Anomaly]:
     return problems
 
 
-def subscription_problems(subscriptions: Table, members: Table) -> list[Anomaly]:
-    frame = subscriptions.frame
-    known = set(members.frame["siren"].dropna())
-    problems = [
-        subscriptions.anomaly(row, "siren", "siren-inconnu",
-                              "SIREN absent du fichier membres : ajouter le membre ou "
-                              "corriger le SIREN")
-        for row in frame.index[frame["siren"].notna() & ~frame["siren"].isin(known)]
-    ]
-    start = frame["date_debut"].fillna(adhesion_of(frame["siren"], members.frame))
+def subscription_problems(checked: Checked, members: Checked,
+                          members_known: bool) -> list[Anomaly]:
+    """Unknown SIRENs (only when every member SIREN was read: otherwise a reference to
+    the unreadable one would look unknown), ends before adhesion, overlaps, members
+    without any subscription."""
+    subscriptions = checked.table
+    problems = []
+    if members_known:
+        known = members.readable("siren")
+        frame = checked.rows("siren").frame
+        problems += [
+            subscriptions.anomaly(row, "siren", "siren-inconnu",
+                                  "SIREN absent du fichier membres : ajouter le membre ou "
+                                  "corriger le SIREN")
+            for row in frame.index[frame["siren"].notna() & ~frame["siren"].isin(known)]
+        ]
+    adhesions = members.rows("siren", "date_adhesion").frame
+    frame = checked.rows("siren", "prestation", "date_debut", "date_fin").frame
+    start = frame["date_debut"].fillna(adhesion_of(frame["siren"], adhesions))
     end = frame["date_fin"].fillna(FAR_FUTURE)
     for row in frame.index[frame["date_debut"].isna() & (frame["date_fin"] < start)]:
         problems.append(subscriptions.anomaly(
@@ -149,12 +218,14 @@ def subscription_problems(subscriptions: Table, members: Table) -> list[Anomaly]
             row, "date_debut", "souscriptions-chevauchees",
             f"souscription chevauchant une autre pour le même membre et la prestation "
             f"« {frame.at[row, 'prestation']} »"))
-    subscribed = set(frame["siren"].dropna())
-    mframe = members.frame
+    if checked.unread("siren"):
+        return problems  # a member might be the one an unreadable SIREN meant
+    subscribed = checked.readable("siren")
+    mframe = members.rows("siren", "role").frame
     for row in mframe.index[mframe["siren"].notna() & ~mframe["siren"].isin(subscribed)
                             & (mframe["role"] != "coordonnateur")]:
-        problems.append(members.anomaly(row, "siren", "sans-souscription",
-                                        "membre sans aucune souscription", WARNING))
+        problems.append(members.table.anomaly(row, "siren", "sans-souscription",
+                                              "membre sans aucune souscription", WARNING))
     return problems
 
 
@@ -217,9 +288,9 @@ def adhesion_window_warnings(members: Table, consultations: Table) -> list[Anoma
     ]
 
 
-def unknown_sirens(table: Table, members: Table) -> list[Anomaly]:
+def unknown_sirens(table: Table, members: Checked) -> list[Anomaly]:
     """An exemption for a SIREN that is not a member changes no amount: a warning."""
-    known = set(members.frame["siren"].dropna())
+    known = members.readable("siren")
     frame = table.frame
     return [
         table.anomaly(row, "siren", "siren-inconnu",
@@ -229,9 +300,8 @@ def unknown_sirens(table: Table, members: Table) -> list[Anomaly]:
     ]
 
 
-def titre_problems(titres: Table, consultations: Table) -> list[Anomaly]:
+def titre_problems(titres: Table, codes: set) -> list[Anomaly]:
     frame = titres.frame
-    codes = set(consultations.frame["code"].dropna())
     problems = []
     type1 = frame["type_frais"] == 1
     type2 = frame["type_frais"] == 2

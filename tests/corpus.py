@@ -737,4 +737,61 @@ MEANING = [
                  (S, "Souscriptions", 4, "SIREN"), (B, "Consultations", 2, "Date lancement")}),
 ]
 
-CASES = FILES + SHEETS + CELLS + MEANING
+
+# -- never a silent wrong figure, every error in one run (issue 9) -------------------------
+
+EP = siren(7)  # an établissement public taking only the « actes » service
+
+
+def _public_body_on(type_frais: int) -> Callable[[Inputs], None]:
+    """The category's only row of ``type_frais`` prices a service the member lacks."""
+    def change(inputs: Inputs) -> None:
+        inputs.membres.append(member(EP, "Établissement P", "etablissement_public"))
+        inputs.souscriptions.append(subscription(EP, "actes"))
+        for row in inputs.bareme:
+            if row["Catégorie"] == "etablissement_public" and row["Type frais"] == type_frais:
+                row["Prestation"] = "marches_publics"
+    return change
+
+
+TRUST = [
+    Case("membre-non-couvert-type-1", edited(_public_body_on(1)),
+         errors={(M, "Membres", 8, "Catégorie")}, message="type 1"),
+    Case("membre-non-couvert-type-2", edited(_public_body_on(2)),
+         errors={(M, "Membres", 8, "Catégorie")}, message="type 2"),
+    Case("population-min-en-texte", edited(set_cell("bareme", 3, "Population min",
+                                                    "50 000 et +")),
+         errors={(B, "Bareme", 3, "Population min")}),
+    Case("population-max-en-texte", edited(set_cell("bareme", 2, "Population max", "0-999")),
+         errors={(B, "Bareme", 2, "Population max")}),
+    Case("tranches-en-texte-sur-plusieurs-lignes",
+         edited(both(set_cell("bareme", 2, "Population max", "0-999"),
+                     set_cell("bareme", 3, "Population min", "50 000 et +"),
+                     _append("bareme", tariff(2, "commune", 700, "1000-4999", "moins de 5000"))
+                     )),
+         errors={(B, "Bareme", 2, "Population max"), (B, "Bareme", 3, "Population min"),
+                 (B, "Bareme", 13, "Population min"), (B, "Bareme", 13, "Population max")}),
+    Case("toutes-les-erreurs-en-une-fois",
+         edited(both(set_cell("membres", 4, "Population", "douze mille"),
+                     _append("bareme", tariff(2, "syndicat", 300)),
+                     _append("titres", titre("T1", COMMUNE_A, 30, type_frais=1,
+                                             consultation_="C1999")),
+                     _public_body_on(1))),
+         errors={(M, "Membres", 4, "Population"), (B, "Bareme", 13, "Population min"),
+                 (T, "Titres", 2, "Consultation"), (M, "Membres", 8, "Catégorie")}),
+    Case("siren-illisible-et-chevauchement-du-bareme",
+         edited(both(set_cell("membres", 6, "SIREN", "12345678X"),
+                     _append("bareme", tariff(2, "epci", 900)))),
+         errors={(M, "Membres", 6, "SIREN"), (B, "Bareme", 13, "Population min")}),
+    Case("montant-artefact-virgule-flottante",
+         patched(B, "Bareme", 2, 7, "0.1+0.2", "0.30000000000000004"), status=0,
+         charges=[{"Membre": "Commune A", "Ligne du barème": "Bareme, ligne 2",
+                   "Montant dû": 0.3}]),
+    Case("population-artefact-virgule-flottante",
+         patched(M, "Membres", 3, 4, "400*2", "800.0000000000001"), status=0,
+         charges=[{"Membre": "Commune A", "Ligne du barème": "Bareme, ligne 2"}]),
+    Case("montant-vraie-troisieme-decimale", patched(B, "Bareme", 2, 7, "12.345", "12.345"),
+         errors={(B, "Bareme", 2, "Montant")}, message="2 décimales"),
+]
+
+CASES = FILES + SHEETS + CELLS + MEANING + TRUST
