@@ -47,6 +47,15 @@ def shown(value: Any) -> str:
     return str(value)
 
 
+# Warnings that change what the figures mean: shown on screen and in the Synthèse,
+# never only in the Anomalies sheet.
+PROMINENT = frozenset({"colonne-absente"})
+
+
+def prominent(anomalies: list[Anomaly]) -> list[Anomaly]:
+    return [a for a in anomalies if a.code in PROMINENT]
+
+
 def has_errors(anomalies: list[Anomaly]) -> bool:
     return any(a.is_error for a in anomalies)
 

@@ -127,6 +127,7 @@ def _check(args) -> int:
     if has_errors(anomalies):
         return EXIT_INVALID
     print(f"Entrées valides pour {args.mois} ({len(anomalies)} avertissement(s)).")
+    _print_prominent(anomalies)
     return EXIT_OK
 
 
@@ -170,9 +171,18 @@ def _print_outcome(outcome) -> None:
           f"{_euros(totals['titre'] - totals['encaisse'])}.")
     if outcome.warnings:
         print(f"{len(outcome.warnings)} avertissement(s) : voir la feuille Anomalies.")
+    _print_prominent(outcome.warnings)
     if outcome.statements:
         print(f"{len(outcome.statements)} relevé(s) par membre dans "
               f"{outcome.statements[0].parent}")
+
+
+def _print_prominent(anomalies, stream=None) -> None:
+    """The warnings that change what the figures mean, always on screen."""
+    from .anomalies import prominent
+
+    for a in prominent(anomalies):
+        print(f"  ! {a.file} › {a.sheet} : {a.message}", file=stream or sys.stdout)
 
 
 def _print_anomalies(anomalies, stream=None) -> None:

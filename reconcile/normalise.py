@@ -7,6 +7,8 @@ at the exact cell.
 
 from __future__ import annotations
 
+import difflib
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,9 +16,11 @@ from typing import Any
 import pandas as pd
 
 from schemas import SheetSpec
+from schemas.headers import ALIASES, HEADERS
 
 from .anomalies import ERROR, WARNING, Anomaly, shown
 from .cells import (
+    CellError,
     convert,
     is_blank,
     parse_cents,
@@ -50,14 +54,33 @@ def normalise_header(text: Any) -> str:
 ARTICLES = {"de", "d", "du", "des", "la", "le", "l"}
 
 
-def column_name(text: Any, known: dict[str, str]) -> str:
-    """The expected column a header means: its normalised form, or that form without
-    French articles (« Commune de rattachement » → ``commune_rattachement``)."""
+def without_articles(name: str) -> str:
+    return "_".join(p for p in name.split("_") if p not in ARTICLES)
+
+
+@functools.cache
+def aliases_of(sheet: str) -> dict[str, str]:
+    """Normalised alias → declared column, for one sheet (``schemas.headers.ALIASES``)."""
+    return {without_articles(normalise_header(alias)): column
+            for column, aliases in ALIASES.get(sheet, {}).items() for alias in aliases}
+
+
+def column_name(text: Any, known: dict[str, str], sheet: str = "") -> str:
+    """The expected column a header means: its normalised form, that form without
+    French articles (« Commune de rattachement » → ``commune_rattachement``), or a
+    usual header of finance exports for it (« N° titre » → ``numero``)."""
     name = normalise_header(text)
     if name in known:
         return name
-    shorter = "_".join(p for p in name.split("_") if p not in ARTICLES)
-    return shorter if shorter in known else name
+    shorter = without_articles(name)
+    if shorter in known:
+        return shorter
+    return aliases_of(sheet).get(shorter, name)
+
+
+def header_of(column: str) -> str:
+    """The template's header of a declared column, as messages name it."""
+    return HEADERS.get(column, column)
 
 
 @dataclass
@@ -127,11 +150,12 @@ def to_table(raw: RawSheet, spec: SheetSpec) -> tuple[Table | None, list[Anomaly
     header_row = header_index + 1
     positions: dict[str, int] = {}
     headers: dict[str, str] = {}
+    unknown: dict[str, int] = {}
     for position, cell in enumerate(header_cells):
         if is_blank(cell):
             continue
         written = str(cell).strip()
-        name = column_name(written, spec.columns)
+        name = column_name(written, spec.columns, spec.sheet)
         if name in positions:
             sheet_problem(
                 "colonne-double",
@@ -143,6 +167,7 @@ def to_table(raw: RawSheet, spec: SheetSpec) -> tuple[Table | None, list[Anomaly
             positions[name] = position
             headers[name] = written
         else:
+            unknown[written] = position
             sheet_problem(
                 "colonne-inconnue", f"colonne « {written} » inconnue : ignorée",
                 row=header_row, column=written, value=written, severity=WARNING,
@@ -170,6 +195,11 @@ def to_table(raw: RawSheet, spec: SheetSpec) -> tuple[Table | None, list[Anomaly
         values = by_column[at] if at is not None and at < width else [None] * len(keep)
         raw_columns[name] = pd.Series(values, index=index, dtype=object)
     raw_frame = pd.DataFrame(raw_columns, index=index)
+    for name, meaning in spec.guarded.items():
+        if name not in positions:
+            like = [h for h, at in unknown.items() if at < width and _resembles(
+                h, by_column[at], name, spec)]
+            problems.append(_absent(raw, header_row, name, meaning, like))
     table = Table(spec, raw.file, raw.name, pd.DataFrame(index=index), raw_frame, headers,
                   header_row)
 
@@ -221,7 +251,7 @@ def _find_header_row(rows: list[list[Any]], spec: SheetSpec) -> int | None:
     """The first row holding every required column, else the one holding the most."""
     best, best_count = None, 0
     for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        names = {column_name(c, spec.columns) for c in cells if not is_blank(c)}
+        names = {column_name(c, spec.columns, spec.sheet) for c in cells if not is_blank(c)}
         count = len(names & set(spec.columns))
         if set(spec.required) <= names:
             return index
@@ -239,3 +269,54 @@ def _typed(values: pd.Series, kind: str) -> pd.Series:
     if kind == "date":
         return pd.to_datetime(values, errors="raise").astype(dtype)
     return pd.Series(pd.array(values.tolist(), dtype=dtype), index=values.index)
+
+
+# Tokens too common to tell two headers apart.
+GENERIC = {"date", "montant", "n", "no", "num", "numero", "code", "total", "mt", "nb"}
+
+
+def _resembles(header: str, values: tuple, column: str, spec: SheetSpec) -> bool:
+    """Could this unrecognised column be the absent ``column``? Yes when a significant
+    word of its header is (nearly) one of the column's names, or when most of its
+    values read as that column's kind (amounts for an amount…)."""
+    names = {column, normalise_header(header_of(column)),
+             *(a for a, c in aliases_of(spec.sheet).items() if c == column)}
+    wanted = {t for n in names for t in n.split("_") if t not in GENERIC | ARTICLES}
+    words = {t for t in normalise_header(header).split("_") if t not in GENERIC | ARTICLES}
+    if any(w == t or (min(len(w), len(t)) >= 4 and
+                      difflib.SequenceMatcher(None, w, t).ratio() >= 0.8)
+           for w in words for t in wanted):
+        return True
+    kind = spec.columns[column]
+    sample = [v for v in values if not is_blank(v)][:50]
+    if kind not in ("amount", "date", "integer") or not sample:
+        return False
+    read = sum(1 for v in sample if _reads(PARSERS[kind], v))
+    return read * 2 > len(sample)
+
+
+def _reads(parser: Callable[[Any], Any], value: Any) -> bool:
+    try:
+        parser(value)
+        return True
+    except CellError:
+        return False
+
+
+def _absent(raw: RawSheet, header_row: int, column: str, meaning: str,
+            like: list[str]) -> Anomaly:
+    """An absent column that changes amounts: an error when an unrecognised column may
+    be it, else a warning saying what its absence means (shown on screen and in the
+    Synthèse, never only in the Anomalies sheet)."""
+    header = header_of(column)
+    if like:
+        found = ", ".join(f"« {h} »" for h in like)
+        return Anomaly(
+            raw.file, raw.name, header_row, header, ", ".join(like), ERROR,
+            "colonne-non-reconnue",
+            f"Colonne {found} non reconnue et colonne « {header} » absente : si c'est elle, "
+            f"renommer l'en-tête en « {header} » ; sinon, ajouter une colonne « {header} » "
+            f"(sans elle, {meaning}).")
+    return Anomaly(raw.file, raw.name, header_row, header, "", WARNING, "colonne-absente",
+                   f"Colonne « {header} » absente : {meaning}. L'ajouter si ce n'est pas "
+                   "voulu.")

@@ -15,7 +15,7 @@ import pandas as pd
 from schemas import TYPES_FRAIS
 
 from . import evolutions
-from .anomalies import Anomaly, sort_key
+from .anomalies import Anomaly, prominent, sort_key
 from .audit import Control
 from .charges import Due, Period, bareme_reference
 from .reconciliation import STATUSES
@@ -168,10 +168,14 @@ def _summary(book: Book, report: Report) -> None:
         ("Avertissements (feuille Anomalies)", len(report.warnings)),
         ("Dissolution", notice or "aucune"),
     ]
+    for warning in prominent(report.warnings):
+        facts.append(("Attention", f"{warning.file} › {warning.sheet} : {warning.message}"))
     row += 1
     for label, value in facts:
         book.text(sheet, row, 0, label, "bold")
-        if isinstance(value, dt.datetime):
+        if label == "Attention":
+            book.text(sheet, row, 1, str(value), "alert")
+        elif isinstance(value, dt.datetime):
             sheet.write_datetime(row, 1, value, book.formats["date"])
         elif isinstance(value, int):
             sheet.write_number(row, 1, value)

@@ -35,6 +35,7 @@ from schemas import (
     SheetSpec,
 )
 from schemas.codes import NEED_COMMUNE, NEED_POPULATION
+from schemas.headers import HEADERS
 
 from .cells import FIRST_DATE, LAST_DATE
 from .reader import EXTENSIONS
@@ -44,20 +45,6 @@ ROWS = 2_000  # data rows given formats, dropdowns and validations
 CREATED = dt.datetime(2026, 1, 1)  # pinned: the same version writes the same bytes
 NOTICE = "Notice"
 
-# The header an officer reads for each declared column (it must normalise back to it).
-HEADERS = {
-    "siren": "SIREN", "nom": "Nom", "categorie": "Catégorie", "population": "Population",
-    "commune_rattachement": "Commune rattachement", "date_adhesion": "Date adhésion",
-    "date_notification_retrait": "Date notification retrait", "role": "Rôle",
-    "prestation": "Prestation", "date_debut": "Date début", "date_fin": "Date fin",
-    "type_frais": "Type de frais", "libelle": "Libellé", "population_min": "Population min",
-    "population_max": "Population max", "montant": "Montant", "valable_du": "Valable du",
-    "valable_au": "Valable au", "code": "Code", "debut_adhesion": "Début adhésion",
-    "fin_adhesion": "Fin adhésion", "date_lancement": "Date lancement",
-    "prestations": "Prestations", "exercice": "Exercice", "motif": "Motif",
-    "numero": "Numéro", "consultation": "Consultation", "date_emission": "Date émission",
-    "montant_encaisse": "Montant encaissé", "date_encaissement": "Date encaissement",
-}
 
 # Coded columns and their allowed values (dropdown lists).
 CODES: dict[str, dict] = {

@@ -23,6 +23,12 @@ BAREME = SheetSpec(
     },
     required=("type_frais", "categorie", "montant", "valable_du"),
     defaults={"population_min": 0},
+    guarded={
+        "population_min": "chaque ligne commence à 0 habitant",
+        "population_max": "aucune tranche n'a de maximum",
+        "prestation": "chaque ligne est un tarif par membre, pour toutes les prestations",
+        "valable_au": "chaque ligne reste valable sans limite",
+    },
     schema=pa.DataFrameSchema(
         {
             "type_frais": Column("Int64", one_of(TYPES_FRAIS, "type de frais")),
@@ -56,6 +62,7 @@ CONSULTATIONS = SheetSpec(
         "prestations": "text",
     },
     required=("code", "debut_adhesion", "fin_adhesion", "date_lancement"),
+    guarded={"prestations": "chaque consultation couvre les six prestations"},
     primary=False,
     schema=pa.DataFrameSchema(
         {
@@ -82,6 +89,7 @@ EXONERATIONS = SheetSpec(
     sheet="Exonerations",
     columns={"siren": "siren", "type_frais": "integer", "exercice": "integer", "motif": "text"},
     required=("siren", "type_frais", "motif"),
+    guarded={"exercice": "chaque exonération vaut pour tous les exercices"},
     optional_sheet=True,
     primary=False,
     schema=pa.DataFrameSchema(

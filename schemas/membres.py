@@ -22,6 +22,10 @@ MEMBRES = SheetSpec(
     },
     required=("siren", "nom", "categorie", "date_adhesion"),
     defaults={"role": "membre"},
+    guarded={
+        "date_notification_retrait": "aucun retrait n'est pris en compte",
+        "role": "aucun membre n'est compté comme coordonnateur (il serait facturé)",
+    },
     schema=pa.DataFrameSchema(
         {
             "siren": Column(object, unique=True, report_duplicates="exclude_first"),

@@ -12,6 +12,10 @@ SOUSCRIPTIONS = SheetSpec(
     sheet="Souscriptions",
     columns={"siren": "siren", "prestation": "code", "date_debut": "date", "date_fin": "date"},
     required=("siren", "prestation"),
+    guarded={
+        "date_debut": "chaque souscription commence à l'adhésion du membre",
+        "date_fin": "aucune souscription n'est terminée",
+    },
     schema=pa.DataFrameSchema(
         {
             "siren": Column(object),

@@ -20,7 +20,10 @@ class SheetSpec:
     optional_sheet: bool = False
     primary: bool = True  # the file's main sheet: read whatever its name if it is alone
     defaults: dict[str, object] = field(default_factory=dict)
+    # Optional columns whose absence changes an amount → what their absence means.
+    guarded: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         assert set(self.columns.values()) <= set(KINDS), self.columns
         assert set(self.required) <= set(self.columns), self.required
+        assert set(self.guarded) <= set(self.columns) - set(self.required), self.guarded

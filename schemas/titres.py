@@ -23,6 +23,7 @@ TITRES = SheetSpec(
     },
     required=("numero", "siren", "exercice", "type_frais", "montant"),
     defaults={"montant_encaisse": 0},
+    guarded={"montant_encaisse": "aucun encaissement n'est compté (0 €)"},
     schema=pa.DataFrameSchema(
         {
             "numero": Column(object, unique=True, report_duplicates="exclude_first"),
