@@ -2,7 +2,9 @@
 
 python-calamine reads error cells (``#N/A``, ``#REF!``…) and formulas saved without a
 value as empty cells, which would turn an error into a silent blank: they are found
-here, in the sheet XML (``.xlsx``, ``.ods``) or through xlrd (``.xls``). calamine is a
+here, by parsing the sheet XML (``.xlsx``, ``.ods``: streamed, defused, elements and
+attributes matched by local name, so a namespace prefix or another attribute order
+changes nothing — never by pattern matching) or through xlrd (``.xls``). calamine is a
 dense reader: a two-cell sheet with a value in ``XFD1048576`` makes it allocate rows ×
 columns (~550 GB) and abort, so the used range is checked here before it parses.
 """
@@ -10,9 +12,11 @@ columns (~550 GB) and abort, so the used range is checked here before it parses.
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 import zlib
+from collections.abc import Callable
+from typing import Any
+from xml.parsers import expat
 
 import xlrd
 from defusedxml import ElementTree
@@ -49,6 +53,12 @@ def corrupt_error(name: str) -> Anomaly:
                    "fichier endommagé ou incomplet (archive illisible) : l'exporter à nouveau")
 
 
+def entities_error(name: str, part: str) -> Anomaly:
+    return Anomaly(name, "", None, "", "", ERROR, "xml-entites",
+                   f"« {part} » déclare une DTD ou des entités XML, ce qu'aucun classeur "
+                   "légitime ne fait : fichier refusé")
+
+
 def refuse_range(file: str, sheet: str, max_row: int, max_column: int,
                  max_rows: int, max_columns: int) -> None:
     """Raise ``InputError`` when a sheet's used range is past the limits."""
@@ -71,47 +81,153 @@ def _error_message(shown: str) -> str:
     return f"cellule en erreur {shown} : corriger la formule ou saisir la valeur"
 
 
+# -- streaming XML ---------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    """The XML declares a DTD or an entity: no workbook does, so the file is refused."""
+
+
+def _expat() -> Any:
+    """A namespace-aware expat parser that refuses any DTD or entity (defused by
+    construction: nothing is expanded, nothing fetched). Element names reach the
+    handlers as ``namespace}local``: a producer's prefix (``<x:c>``) or its attribute
+    order changes nothing."""
+    parser: Any = expat.ParserCreate(namespace_separator="}")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def refuse(*_: Any) -> None:
+        raise _Refused
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    parser.buffer_text = True
+    return parser
+
+
+def _local_names(start: Callable[[str, dict[str, str]], None],
+                 end: Callable[[str], None], text: Callable[[str], None]) -> Any:
+    """An ``_expat()`` parser whose handlers get local names, for small documents."""
+    parser = _expat()
+    parser.StartElementHandler = lambda name, attrs: start(
+        _local(name), {_local(k): v for k, v in attrs.items()})
+    parser.EndElementHandler = lambda name: end(_local(name))
+    parser.CharacterDataHandler = text
+    return parser
+
+
+def _local(name: str) -> str:
+    return name.rpartition("}")[2]
+
+
+def _stream(parser: Any, archive: zipfile.ZipFile, part: str) -> None:
+    """Feed a zip member to ``parser`` in chunks: a sheet is never held whole in memory."""
+    with archive.open(part) as stream:
+        while chunk := stream.read(1 << 20):
+            parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+
+
 # -- xlsx, xlsm ------------------------------------------------------------------------
 
-VALUED_WIDE_CELL = re.compile(rb'<c r="([A-Z]{2,3})(\d+)"[^>/]*>')
-ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>.*?<v>([^<]*)</v>', re.S)
-FORMULA_WITHOUT_VALUE = re.compile(
-    rb'<c r="([A-Z]+)(\d+)"[^>/]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>'
-)
+DIGITS = "0123456789"
+FORMULA_WITHOUT_VALUE = ("formule sans valeur calculée (fichier produit par un programme) : "
+                         "ouvrir et enregistrer le fichier dans Excel ou LibreOffice, ou "
+                         "saisir la valeur")
 
 
-def _deep_cell(max_rows: int) -> re.Pattern[bytes]:
-    """Valued cells whose row number has as many digits as the first row past the limit
-    (few matches, hence fast, whatever the sheet's size)."""
-    return re.compile(rb'<c r="[A-Z]+(\d{%d,})"[^>/]*>' % len(str(max_rows + 1)))
+class _XlsxSheet:
+    """One worksheet part, parsed as a stream: the used range (valued cells only) and
+    the cells calamine would read as empty — error cells and formulas saved without a
+    value. Positions follow the ``r`` attributes, or the order of rows and cells where
+    a producer leaves them out, as the format allows.
+
+    Tuned for size (a national sheet has a million cells): one call per element start,
+    none per end; a cell is judged when the next one starts, and text is collected
+    only inside the value of an error or formula cell."""
+
+    def __init__(self, parser: Any) -> None:
+        self.parser = parser
+        self.row = 0
+        self.column = 0
+        self.max_row = 0
+        self.max_column = 0
+        self.bad: dict[tuple[int, int], str] = {}
+        self.type = ""
+        self.formula = False
+        self.valued = False
+        self.text: list[str] = []
+        self.reference = ""
+        self.locals: dict[str, str] = {}
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        local = self.locals.get(name)
+        if local is None:
+            local = self.locals[name] = name.rpartition("}")[2]
+        if local == "v" or local == "is":
+            self.valued = True
+            if self.type == "e" or self.formula:
+                self.text = []
+                self.parser.CharacterDataHandler = self.text.append
+        elif local == "c":
+            if self.valued:
+                self.close()
+            self.reference = attrs.get("r", "")
+            self.column += 1
+            self.type = attrs.get("t", "n")
+            self.formula = False
+        elif local == "f":
+            self.valued = self.formula = True
+        elif local == "row":
+            self.close()
+            number = attrs.get("r", "")
+            self.row = int(number) if number.isdigit() else self.row + 1
+            self.column = 0
+
+    def close(self) -> None:
+        """Judge the cell just read (if any)."""
+        self.parser.CharacterDataHandler = None
+        if not self.valued:
+            return  # no cell, or a formatted empty one: not part of the used range
+        self.valued = False
+        reference = self.reference
+        if reference:  # "AB12": where the cell says it is
+            letters = reference.rstrip(DIGITS)
+            if letters.isalpha() and len(letters) < len(reference):
+                self.row = int(reference[len(letters):])
+                self.column = (ord(letters.upper()) - 64 if len(letters) == 1
+                               else column_index(letters.upper()))
+        if self.row > self.max_row:
+            self.max_row = self.row
+        if self.column > self.max_column:
+            self.max_column = self.column
+        if self.type == "e":
+            self.bad[(self.row, self.column)] = _error_message(
+                "".join(self.text).strip() or "#ERREUR")
+        elif self.formula and self.type != "str" and not "".join(self.text).strip():
+            self.bad[(self.row, self.column)] = FORMULA_WITHOUT_VALUE
+        self.text = []
 
 
 def scan_xlsx(name: str, archive: zipfile.ZipFile, max_rows: int, max_columns: int) -> BadCells:
     """Used range, error cells and formulas without a cached value, per sheet name."""
     found: BadCells = {}
     for sheet, part in _sheet_parts(name, archive).items():
+        parser = _expat()
+        scan = _XlsxSheet(parser)
+        parser.StartElementHandler = scan.start
         try:
-            xml = archive.read(part)
+            _stream(parser, archive, part)
         except KeyError:
-            continue
-        except ZIP_FAILURES:
+            continue  # a sheet without a part: calamine says what it makes of it
+        except _Refused:
+            raise InputError(entities_error(name, part)) from None
+        except (expat.ExpatError, *ZIP_FAILURES):
             raise InputError(corrupt_error(name)) from None
-        max_column = max((column_index(m) for m, _ in VALUED_WIDE_CELL.findall(xml)), default=1)
-        max_row = max((int(r) for r in _deep_cell(max_rows).findall(xml)), default=0)
-        refuse_range(name, sheet, max_row, max_column, max_rows, max_columns)
-        bad: dict[tuple[int, int], str] = {}
-        if b't="e"' in xml:
-            for letters, row, value in ERROR_CELL.findall(xml):
-                bad[(int(row), column_index(letters))] = _error_message(
-                    value.decode(errors="replace"))
-        if b"<f" in xml:
-            for letters, row in FORMULA_WITHOUT_VALUE.findall(xml):
-                bad[(int(row), column_index(letters))] = (
-                    "formule sans valeur calculée (fichier produit par un programme) : "
-                    "ouvrir et enregistrer le fichier dans Excel ou LibreOffice, ou saisir "
-                    "la valeur"
-                )
-        found[sheet] = bad
+        scan.close()
+        refuse_range(name, sheet, scan.max_row, scan.max_column, max_rows, max_columns)
+        found[sheet] = scan.bad
     return found
 
 
@@ -136,47 +252,61 @@ def _sheet_parts(name: str, archive: zipfile.ZipFile) -> dict[str, str]:
 
 # -- ods -------------------------------------------------------------------------------
 
-ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-ODS_CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
+class _OdsContent:
+    """``content.xml`` of an OpenDocument spreadsheet, parsed as a stream: error cells
+    and formulas saved without a value. Rows and cells may be repeated
+    (``number-rows-repeated``…): positions are counted, never expanded."""
+
+    VALUES = ("value", "date-value", "time-value", "boolean-value", "string-value")
+
+    def __init__(self) -> None:
+        self.found: BadCells = {}
+        self.table, self.row, self.column = "", 0, 0
+        self.row_repeat = 1
+        self.cell: dict[str, str] | None = None
+        self.text_parts: list[str] = []
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        if name == "table":
+            self.table, self.row = attrs.get("name", ""), 0
+        elif name == "table-row":
+            self.column = 0
+            self.row_repeat = int(attrs.get("number-rows-repeated", "1"))
+        elif name in ("table-cell", "covered-table-cell"):
+            self.cell, self.text_parts = attrs, []
+
+    def text(self, data: str) -> None:
+        if self.cell is not None:
+            self.text_parts.append(data)
+
+    def end(self, name: str) -> None:
+        if name in ("table-cell", "covered-table-cell") and self.cell is not None:
+            attrs, shown = self.cell, "".join(self.text_parts).strip()
+            where = (self.row + 1, self.column + 1)
+            if attrs.get("value-type") == "error":
+                self.found.setdefault(self.table, {})[where] = _error_message(
+                    shown or "#ERREUR")
+            elif "formula" in attrs and not shown and not any(
+                    k in attrs for k in self.VALUES):
+                self.found.setdefault(self.table, {})[where] = FORMULA_WITHOUT_VALUE
+            self.column += int(attrs.get("number-columns-repeated", "1"))
+            self.cell = None
+        elif name == "table-row":
+            self.row += self.row_repeat
 
 
 def scan_ods(name: str, archive: zipfile.ZipFile) -> BadCells:
-    """Error cells of an OpenDocument spreadsheet.
-
-    Rows and cells may be repeated (``number-rows-repeated``…): positions are counted,
-    never expanded. Only parsed when the file holds an error cell at all.
-    """
+    """Error cells and formulas without a value of an OpenDocument spreadsheet."""
+    scan = _OdsContent()
     try:
-        content = archive.read("content.xml")
+        _stream(_local_names(scan.start, scan.end, scan.text), archive, "content.xml")
     except KeyError:
         return {}
-    except ZIP_FAILURES:
+    except _Refused:
+        raise InputError(entities_error(name, "content.xml")) from None
+    except (expat.ExpatError, *ZIP_FAILURES):
         raise InputError(corrupt_error(name)) from None
-    if b'value-type="error"' not in content:
-        return {}
-    found: BadCells = {}
-    table, row, column = "", 0, 0
-    cells = (ODS_TABLE + "table-cell", ODS_TABLE + "covered-table-cell")
-    try:
-        for event, element in ElementTree.iterparse(io.BytesIO(content), ("start", "end")):
-            tag = element.tag
-            if event == "start":
-                if tag == ODS_TABLE + "table":
-                    table, row = element.get(ODS_TABLE + "name", ""), 0
-                elif tag == ODS_TABLE + "table-row":
-                    column = 0
-                continue
-            if tag in cells:
-                if element.get(ODS_CALCEXT + "value-type") == "error":
-                    shown = "".join(element.itertext()).strip() or "#ERREUR"
-                    found.setdefault(table, {})[(row + 1, column + 1)] = _error_message(shown)
-                column += int(element.get(ODS_TABLE + "number-columns-repeated", "1"))
-            elif tag == ODS_TABLE + "table-row":
-                row += int(element.get(ODS_TABLE + "number-rows-repeated", "1"))
-                element.clear()
-    except Exception:  # unreadable XML: calamine will say the file is damaged, or not
-        return found
-    return found
+    return scan.found
 
 
 # -- xls -------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from .prescan import (
     ZIP_FAILURES,
     BadCells,
     corrupt_error,
+    entities_error,
     refuse_range,
     scan_ods,
     scan_xls,
@@ -212,14 +213,7 @@ def _open_zip(source: InputFile, limits: Limits) -> zipfile.ZipFile:
             except ZIP_FAILURES:
                 raise InputError(corrupt_error(source.name)) from None
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                raise InputError(
-                    _file_error(
-                        source.name,
-                        "xml-entites",
-                        f"« {entry.filename} » déclare une DTD ou des entités XML, ce "
-                        "qu'aucun classeur légitime ne fait : fichier refusé",
-                    )
-                )
+                raise InputError(entities_error(source.name, entry.filename))
     return archive
 
 

@@ -754,7 +754,76 @@ def _public_body_on(type_frais: int) -> Callable[[Inputs], None]:
     return change
 
 
+
+MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _prefixed(xml: bytes) -> bytes:
+    """The same sheet with every SpreadsheetML element under the prefix ``x:``, as some
+    producers (.NET's OpenXML SDK…) write it: valid XML, same meaning."""
+    xml = xml.replace(b'xmlns="' + MAIN_NS + b'"', b'xmlns:x="' + MAIN_NS + b'"')
+    return re.sub(rb"<(/?)(?![?!])([A-Za-z]+)([\s/>])", rb"<\1x:\2\3", xml)
+
+
+def _reordered(xml: bytes) -> bytes:
+    """Every cell's attributes in reverse order (``<c t="e" r="D3">``): same meaning."""
+    def swap(match: re.Match) -> bytes:
+        attributes = re.findall(rb'[\w:]+="[^"]*"', match.group(2))
+        return b"<" + match.group(1) + b" " + b" ".join(reversed(attributes)) + match.group(3)
+    return re.sub(rb"<(c|x:c) ([^>]*?)(/?>)", swap, xml)
+
+
+def _error_cells_then(*changes: Callable[[bytes], bytes]) -> Callable[[Path], None]:
+    """#N/A at D3 and #REF! at D4 (populations of communes A and B) and a formula
+    without value at D7 (the EPCI), then the sheet XML rewritten by ``changes``."""
+    def build(folder: Path) -> None:
+        def write(workbook, formats):
+            sheet = workbook.add_worksheet("Membres")
+            table(sheet, formats["rows"], formats)
+            sheet.write_formula(2, 3, "=NA()", None, "#N/A")
+            sheet.write_formula(3, 3, "=#REF!*2", None, "#REF!")
+            sheet.write_formula(6, 3, "=30000*2", None, "")
+        base().write(folder)
+        membres_sheet(folder, write)
+
+        def change(xml: bytes) -> bytes:
+            xml = xml.replace(b"<v></v>", b"")  # no cached value at all
+            for step in changes:
+                xml = step(xml)
+            return xml
+        rezip(folder / M, sheet_xml(change))
+    return build
+
+
+def _far_cell_then(*changes: Callable[[bytes], bytes]) -> Callable[[Path], None]:
+    """A value in XFD1048576 (calamine would allocate ~550 GB), XML rewritten."""
+    def build(folder: Path) -> None:
+        base().write(folder)
+        far = b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row>'
+
+        def change(xml: bytes) -> bytes:
+            xml = xml.replace(b"</sheetData>", far + b"</sheetData>")
+            for step in changes:
+                xml = step(xml)
+            return xml
+        rezip(folder / M, sheet_xml(change))
+    return build
+
+
+XML_ERRORS = {(M, "Membres", 3, "Population"), (M, "Membres", 4, "Population"),
+              (M, "Membres", 7, "Population")}
+
 TRUST = [
+    Case("xml-cellules-en-erreur", _error_cells_then(), errors=XML_ERRORS),
+    Case("xml-prefixe-d-espace-de-noms", _error_cells_then(_prefixed), errors=XML_ERRORS),
+    Case("xml-attributs-dans-un-autre-ordre", _error_cells_then(_reordered),
+         errors=XML_ERRORS),
+    Case("xml-prefixe-et-autre-ordre", _error_cells_then(_prefixed, _reordered),
+         errors=XML_ERRORS),
+    Case("xml-cellule-lointaine-prefixee", _far_cell_then(_prefixed),
+         errors={(M, "Membres", None, "")}, message="1048576"),
+    Case("xml-cellule-lointaine-autre-ordre", _far_cell_then(_reordered),
+         errors={(M, "Membres", None, "")}, message="1048576"),
     Case("membre-non-couvert-type-1", edited(_public_body_on(1)),
          errors={(M, "Membres", 8, "Catégorie")}, message="type 1"),
     Case("membre-non-couvert-type-2", edited(_public_body_on(2)),
