@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from importlib import metadata
 
 import pandas as pd
+from xlsxwriter.worksheet import Worksheet
 
 from .charges import Period, bareme_reference
 from .reader import InputFile
@@ -99,7 +100,8 @@ class Control:
         _plain_table(book, sheet, row + 1, columns, used_rows)
 
 
-def _plain_table(book: Book, sheet, first_row: int, columns: list[Col], rows: list[tuple]):
+def _plain_table(book: Book, sheet: Worksheet, first_row: int, columns: list[Col],
+                 rows: list[tuple]) -> None:
     header = book.formats["header"]
     for index, col in enumerate(columns):
         if index > 1:

@@ -243,5 +243,5 @@ def convert(
     problems: dict[Any, str] = {}
     if bad:
         rows = np.flatnonzero(np.isin(codes, bad))
-        problems = {raw.index[r]: messages[codes[r]] for r in rows}
+        problems = {raw.index[int(r)]: messages[codes[r]] for r in rows}
     return typed, problems

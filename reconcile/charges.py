@@ -8,6 +8,7 @@ applies, so an auditor can trace each euro.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -103,7 +104,9 @@ def _subscriptions(frame: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
 
 
 
-def _type2(members, active, subscriptions, tariffs, exemptions, period: Period):
+def _type2(members: pd.DataFrame, active: pd.Series, subscriptions: pd.DataFrame,
+           tariffs: pd.DataFrame, exemptions: pd.DataFrame | None, period: Period
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Type 2: the per-member rows and one per subscribed service in the year, unless
     exempt (R1 or a voted exemption) — then listed at 0 with the motif."""
     eligible = members[active & ~is_coordinator(members)].copy()
@@ -122,7 +125,9 @@ def _type2(members, active, subscriptions, tariffs, exemptions, period: Period):
     return charges, missing
 
 
-def _type1(members, subscriptions, tariffs, exemptions, consultation, period: Period):
+def _type1(members: pd.DataFrame, subscriptions: pd.DataFrame, tariffs: pd.DataFrame,
+           exemptions: pd.DataFrame | None, consultation: Any, period: Period
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Type 1, for one consultation: each member (coordinator aside) that joined by the
     end of its adhesion window (R5), not withdrawn on launch day, with a subscription to
     a covered service not ended before launch."""
@@ -149,7 +154,9 @@ def _type1(members, subscriptions, tariffs, exemptions, consultation, period: Pe
     return charges.assign(type_frais=1, consultation=consultation.code), missing
 
 
-def _price(eligible, services, valid, context, consultation=None):
+def _price(eligible: pd.DataFrame, services: pd.DataFrame, valid: pd.DataFrame,
+           context: pd.Timestamp, consultation: str | None = None
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Join members (per-member rows) and their services (per-service rows) to the
     barème by category and population bracket.
 
@@ -179,7 +186,7 @@ def _price(eligible, services, valid, context, consultation=None):
     exempt = eligible["motif"].notna()
     nothing = exempt & ~eligible["siren"].isin(charges["siren"])
     charges = pd.concat(
-        [charges, eligible[nothing].assign(prestation="", bareme_ligne=pd.NA, montant=0,
+        [charges, eligible[nothing].assign(prestation="", bareme_ligne=pd.NA, montant=0,  # type: ignore[arg-type,list-item]
                                            libelle="")],
         ignore_index=True,
     )
@@ -221,7 +228,8 @@ def _voted_exemptions(exemptions: pd.DataFrame | None, type_frais: int, year: in
     return ("Exonéré (délibération) : " + rows["motif"].astype(str)).set_axis(rows["siren"])
 
 
-def _consultations_of(frame: pd.DataFrame, period: Period, dissolution) -> pd.DataFrame:
+def _consultations_of(frame: pd.DataFrame, period: Period,
+                      dissolution: pd.Timestamp | None) -> pd.DataFrame:
     """Consultations launched in E, by A, and before the dissolution (R3)."""
     launch = frame["date_lancement"]
     keep = (launch.dt.year == period.year) & (launch <= period.as_of)
@@ -232,6 +240,7 @@ def _consultations_of(frame: pd.DataFrame, period: Period, dissolution) -> pd.Da
 
 def _coverage_errors(members: Table, missing: pd.DataFrame) -> list[Anomaly]:
     problems = []
+    item: Any  # a row of ``missing``: its columns as attributes
     for item in missing.itertuples():
         day = item.contexte.strftime("%d/%m/%Y")
         what = (f"de type 1 valable le {day} (lancement de la consultation "

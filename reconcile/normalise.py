@@ -38,7 +38,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "amount": parse_cents,
     "integer": parse_integer,
 }
-DTYPES = {"date": "datetime64[ns]", "amount": "Int64", "integer": "Int64"}
+DTYPES: dict[str, Any] = {"date": "datetime64[ns]", "amount": "Int64", "integer": "Int64"}
 HEADER_SEARCH_ROWS = 30
 
 
@@ -109,7 +109,8 @@ def to_table(raw: RawSheet, spec: SheetSpec) -> tuple[Table | None, list[Anomaly
     """Find the header row, map the columns, read every cell; ``None`` if unusable."""
     problems: list[Anomaly] = []
 
-    def sheet_problem(code: str, message: str, row=None, column="", value="", severity=ERROR):
+    def sheet_problem(code: str, message: str, row: int | None = None, column: str = "",
+                      value: str = "", severity: str = ERROR) -> None:
         problems.append(
             Anomaly(raw.file, raw.name, row, column, value, severity, code, message)
         )

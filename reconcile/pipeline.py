@@ -139,7 +139,8 @@ def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Load
     return Loaded(files, tables, counts, anomalies)
 
 
-def assess(loaded: Loaded, period: Period, clock: _Clock | None = None):
+def assess(loaded: Loaded, period: Period, clock: _Clock | None = None
+           ) -> tuple[Due | None, list[Anomaly]]:
     """Validate, then compute what is due (which finds barème coverage errors)."""
     anomalies = list(loaded.anomalies)
     rows = sum(c.records for c in loaded.counts)
@@ -254,7 +255,8 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
     return outcome
 
 
-def _evolutions(folder: Path, month: str, due: Due, rows: pd.DataFrame, outcome: Outcome):
+def _evolutions(folder: Path, month: str, due: Due, rows: pd.DataFrame, outcome: Outcome
+                ) -> tuple[str, pd.DataFrame] | None:
     """Changes since last month's report of the exercise; a warning if it is unreadable."""
     previous = evolutions.previous_report(folder, month)
     if previous is None:

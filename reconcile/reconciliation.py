@@ -13,8 +13,7 @@ def reconcile(
     charges: pd.DataFrame, titres: pd.DataFrame | None, members: pd.DataFrame, year: int
 ) -> pd.DataFrame:
     """One row per key due > 0 or with titres in E; amounts in integer cents."""
-    due = charges.groupby(KEY, as_index=False, sort=False)["montant"].sum()
-    due = due.rename(columns={"montant": "du"})
+    due = charges.groupby(KEY, as_index=False, sort=False).agg(du=("montant", "sum"))
     if titres is None or titres.empty:
         invoiced = pd.DataFrame(columns=[*KEY, "titre", "encaisse", "titres", "nb_titres"])
     else:

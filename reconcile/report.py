@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
+from xlsxwriter.worksheet import Worksheet
 
 from schemas import TYPES_FRAIS
 
@@ -196,6 +198,7 @@ def _summary(book: Book, report: Report) -> None:
     sheet.write_string(row, 1, "Lignes", header)
     sheet.write_string(row, 2, "Montant dû", header)
     sheet.write_string(row, 3, "Montant titré", header)
+    counts: Any  # pandas-stubs cannot type .loc on a MultiIndex column
     counts = rows.groupby("statut")[["du", "titre"]].agg(["size", "sum"]) if len(rows) else None
     for name in STATUSES:
         row += 1
@@ -208,7 +211,7 @@ def _summary(book: Book, report: Report) -> None:
             sheet.write_number(row, 1, 0)
 
 
-def _chart(book: Book, sheet, header_row: int) -> None:
+def _chart(book: Book, sheet: Worksheet, header_row: int) -> None:
     """Due, invoiced and collected by type: the month at a glance."""
     chart = book.workbook.add_chart({"type": "column"})
     first, last = header_row + 1, header_row + 2

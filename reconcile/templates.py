@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from xlsxwriter.worksheet import Worksheet
+
 from schemas import (
     BAREME,
     CATEGORIES,
@@ -277,7 +279,7 @@ def _data_sheet(book: Book, styles: dict, spec: SheetSpec) -> None:
         _validate(sheet, column, spec.sheet, name, kind)
 
 
-def _validate(sheet, column: int, sheet_name: str, name: str, kind: str) -> None:
+def _validate(sheet: Worksheet, column: int, sheet_name: str, name: str, kind: str) -> None:
     _, rule, example = RULES[(sheet_name, name)]
     header = HEADERS[name]
     common: dict[str, Any] = {"input_title": header[:32], "error_title": "Saisie invalide",
