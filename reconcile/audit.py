@@ -18,8 +18,10 @@ from .reader import InputFile
 from .rules import WITHDRAWAL_DEADLINE
 from .xlsx import Book, Col
 
-LIBRARIES = ("reconcile", "pandas", "pandera", "python-calamine", "xlsxwriter", "openpyxl",
-             "python-stdnum", "numpy")
+# The tool and the libraries it runs with: pyproject's runtime dependencies (a test keeps
+# them equal), so an auditor can rebuild the same environment from requirements.lock.
+LIBRARIES = ("reconcile", "pandas", "numpy", "pandera", "python-calamine", "xlrd", "defusedxml",
+             "xlsxwriter", "python-stdnum")
 
 
 @dataclass(frozen=True)

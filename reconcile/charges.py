@@ -1,4 +1,4 @@
-"""What each member owes for exercise E as of date A (SPEC §3).
+"""What each member owes for exercise E as of date A (spécification §3).
 
 Vectorised: members, subscriptions and barème rows are joined as tables, never
 looped over one by one. Every charge keeps the Excel row of the barème line it
@@ -98,7 +98,7 @@ def compute(tables: dict[str, Table], period: Period) -> tuple[Due, list[Anomaly
 
 
 def _subscriptions(frame: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    """Subscriptions with their start defaulted to the member's adhesion (SPEC §2.2)."""
+    """Subscriptions with their start defaulted to the member's adhesion (spécification §2.2)."""
     return frame.assign(date_debut=frame["date_debut"].fillna(adhesion_of(frame["siren"],
                                                                           members)))
 
@@ -118,7 +118,7 @@ def _type2(members: pd.DataFrame, active: pd.Series, subscriptions: pd.DataFrame
         (subscriptions["date_debut"] <= period.last_day)
         & (subscriptions["date_fin"].isna() | (subscriptions["date_fin"] >= period.first_day))
     ]
-    # SPEC §3: « one per-service row for each of its subscriptions that overlaps » the year.
+    # spécification §3.4: one per-service charge for each subscription overlapping the year.
     services = in_year[["siren", "prestation"]].merge(eligible, on="siren")
     charges, missing = _price(eligible, services, valid, context=period.first_day)
     charges = charges.assign(type_frais=2, consultation="")
@@ -160,7 +160,7 @@ def _price(eligible: pd.DataFrame, services: pd.DataFrame, valid: pd.DataFrame,
     """Join members (per-member rows) and their services (per-service rows) to the
     barème by category and population bracket.
 
-    Never a silent 0 (SPEC §2.3): a member whose category has no row at all, or whose
+    Never a silent 0 (spécification §3.7): a member whose category has no row at all, or whose
     population no row of its category (per member) or of its category and service (per
     service) fits — a bracket gap, or no population where the rows have brackets — is
     reported, unless it is exempt (then listed at 0 with its motif).
@@ -209,7 +209,7 @@ def _match(left: pd.DataFrame, tariffs: pd.DataFrame, on: list[str]) -> pd.DataF
 
 
 def _valid_on(tariffs: pd.DataFrame, type_frais: int, day: pd.Timestamp) -> pd.DataFrame:
-    """SPEC §2.3: type 2 uses the rows valid on 1 January E, type 1 on the launch date."""
+    """spécification §3.3: type 2 uses the rows valid on 1 January E, type 1 on the launch date."""
     return tariffs[
         (tariffs["type_frais"] == type_frais)
         & (tariffs["valable_du"] <= day)

@@ -1,5 +1,5 @@
 """Command line: ``reconcile run | check | init``. Parses options, calls the library,
-prints a French summary and returns the exit status of SPEC §4. The only module that
+prints a French summary and returns the exit status of spécification §4.11. The only module that
 prints or exits."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Raw grids → typed tables (SPEC §2 « Headers » and « Cell values »).
+"""Raw grids → typed tables (spécification §2.6 and §2.7).
 
 A ``Table`` keeps, for every typed value, the Excel row it came from (its index), the
 header as the officer wrote it and the raw value, so that any later check can point
@@ -43,7 +43,7 @@ HEADER_SEARCH_ROWS = 30
 
 
 def normalise_header(text: Any) -> str:
-    """``"Date adhésion "`` → ``date_adhesion`` (SPEC §2)."""
+    """``"Date adhésion "`` → ``date_adhesion`` (spécification §2.6)."""
     return plain_name(str(text))
 
 
@@ -86,7 +86,7 @@ def pick_sheet(
     sheets: list[RawSheet], spec: SheetSpec, file: str
 ) -> tuple[RawSheet | None, list[Anomaly]]:
     """The sheet ``spec`` describes: the one with its name, or — for the file's main
-    sheet — the workbook's only sheet whatever its name (SPEC §2)."""
+    sheet — the workbook's only sheet whatever its name (spécification §2.5)."""
     wanted = normalise_header(spec.sheet)
     named = [s for s in sheets if normalise_header(s.name) == wanted]
     if named:

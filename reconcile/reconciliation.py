@@ -1,4 +1,5 @@
-"""Due versus invoiced versus collected, per (SIREN, exercise, type, consultation) (SPEC §4)."""
+"""Due versus invoiced versus collected, per (SIREN, exercise, type, consultation)
+(spécification §4.5)."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def reconcile(
 
 
 def status(due: pd.Series, invoiced: pd.Series, known: pd.Series) -> np.ndarray:
-    """SPEC §4 `Statut`, on net amounts, first matching rule wins."""
+    """spécification §4.5 `Statut`, on net amounts, first matching rule wins."""
     return np.select(
         [
             ~known,

@@ -1,4 +1,4 @@
-"""Blank input templates (`reconcile init`): one workbook per input of SPEC §2.
+"""Blank input templates (`reconcile init`): one workbook per input of spécification §2.
 
 Each template has the exact columns of its ``schemas`` declaration, headed as an
 officer would write them (they normalise back to the declared names), dropdown lists

@@ -1,4 +1,5 @@
-"""Check the typed tables: pandera schemas per sheet, then the cross-sheet rules of SPEC §2.
+"""Check the typed tables: pandera schemas per sheet, then the cross-sheet rules of
+spécification §2.
 
 Returns anomalies (never raises for bad input). Each anomaly points at the cell an
 officer has to fix.
