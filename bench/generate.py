@@ -1,4 +1,4 @@
-"""Generate benchmark inputs (SPEC §2 formats) from the real open data in data/.
+"""Generate benchmark inputs (spécification §2 formats) from the real open data in data/.
 
 National scale: every commune (34,875) and EPCI (1,255) with its real SIREN and
 population; generated CCAS for communes of 1,500+ inhabitants, caisses des écoles for

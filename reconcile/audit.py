@@ -11,14 +11,17 @@ from dataclasses import dataclass
 from importlib import metadata
 
 import pandas as pd
+from xlsxwriter.worksheet import Worksheet
 
 from .charges import Period, bareme_reference
 from .reader import InputFile
 from .rules import WITHDRAWAL_DEADLINE
 from .xlsx import Book, Col
 
-LIBRARIES = ("reconcile", "pandas", "pandera", "python-calamine", "xlsxwriter", "openpyxl",
-             "python-stdnum", "numpy")
+# The tool and the libraries it runs with: pyproject's runtime dependencies (a test keeps
+# them equal), so an auditor can rebuild the same environment from requirements.lock.
+LIBRARIES = ("reconcile", "pandas", "numpy", "pandera", "python-calamine", "xlrd", "defusedxml",
+             "xlsxwriter", "python-stdnum")
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,8 @@ class Control:
         _plain_table(book, sheet, row + 1, columns, used_rows)
 
 
-def _plain_table(book: Book, sheet, first_row: int, columns: list[Col], rows: list[tuple]):
+def _plain_table(book: Book, sheet: Worksheet, first_row: int, columns: list[Col],
+                 rows: list[tuple]) -> None:
     header = book.formats["header"]
     for index, col in enumerate(columns):
         if index > 1:

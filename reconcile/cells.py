@@ -1,4 +1,4 @@
-"""Cell values as officers type them → typed values (SPEC §2 « Cell values »).
+"""Cell values as officers type them → typed values (spécification §2.7).
 
 Each parser takes one raw value (as python-calamine returns it: str, int, float,
 bool, date, datetime…) and returns the typed value, or raises ``CellError`` with a
@@ -56,9 +56,10 @@ def clean_text(value: Any, strip: str = BLANKS) -> str:
 
 
 def parse_text(value: Any) -> str:
-    """Free text (names, labels, motifs): only surrounding *spaces* are removed (SPEC §2),
-    so what was typed — a leading tab or carriage return included — reaches the
-    reports exactly as typed (as text, never as a formula: see ``reconcile.xlsx``)."""
+    """Free text (names, labels, motifs): only surrounding *spaces* are removed
+    (spécification §2.7), so what was typed — a leading tab or carriage return included —
+    reaches the reports exactly as typed (as text, never as a formula: see
+    ``reconcile.xlsx``)."""
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
     return clean_text(value, SPACE_CHARACTERS)
@@ -71,7 +72,7 @@ def without_accents(text: str) -> str:
 
 def plain_name(text: str) -> str:
     """Lower case, accents removed, every run of other characters turned into ``_``
-    (SPEC §2 header rule): ``"Date adhésion "`` → ``date_adhesion``."""
+    (spécification §2.6): ``"Date adhésion "`` → ``date_adhesion``."""
     return re.sub(r"[^a-z0-9]+", "_", without_accents(text)).strip("_")
 
 
@@ -254,5 +255,5 @@ def convert(
     problems: dict[Any, str] = {}
     if bad:
         rows = np.flatnonzero(np.isin(codes, bad))
-        problems = {raw.index[r]: messages[codes[r]] for r in rows}
+        problems = {raw.index[int(r)]: messages[codes[r]] for r in rows}
     return typed, problems

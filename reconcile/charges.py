@@ -1,4 +1,4 @@
-"""What each member owes for exercise E as of date A (SPEC §3).
+"""What each member owes for exercise E as of date A (spécification §3).
 
 Vectorised: members, subscriptions and barème rows are joined as tables, never
 looped over one by one. Every charge keeps the Excel row of the barème line it
@@ -8,6 +8,7 @@ applies, so an auditor can trace each euro.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -143,13 +144,15 @@ def compute(tables: dict[str, Table], period: Period, doubt: Doubt | None = None
 
 
 def _subscriptions(frame: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    """Subscriptions with their start defaulted to the member's adhesion (SPEC §2.2)."""
+    """Subscriptions with their start defaulted to the member's adhesion (spécification §2.2)."""
     return frame.assign(date_debut=frame["date_debut"].fillna(adhesion_of(frame["siren"],
                                                                           members)))
 
 
 
-def _type2(members, active, subscriptions, tariffs, exemptions, period: Period):
+def _type2(members: pd.DataFrame, active: pd.Series, subscriptions: pd.DataFrame,
+           tariffs: pd.DataFrame, exemptions: pd.DataFrame | None, period: Period
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Type 2: the per-member rows and one per subscribed service in the year, unless
     exempt (R1 or a voted exemption) — then listed at 0 with the motif."""
     eligible = members[active & ~is_coordinator(members)].copy()
@@ -161,14 +164,16 @@ def _type2(members, active, subscriptions, tariffs, exemptions, period: Period):
         (subscriptions["date_debut"] <= period.last_day)
         & (subscriptions["date_fin"].isna() | (subscriptions["date_fin"] >= period.first_day))
     ]
-    # SPEC §3: « one per-service row for each of its subscriptions that overlaps » the year.
+    # spécification §3.4: one per-service charge for each subscription overlapping the year.
     services = in_year[["siren", "prestation"]].merge(eligible, on="siren")
     charges, missing = _price(eligible, services, valid, context=period.first_day)
     charges = charges.assign(type_frais=2, consultation="")
     return charges, missing
 
 
-def _type1(members, subscriptions, tariffs, exemptions, consultation, period: Period):
+def _type1(members: pd.DataFrame, subscriptions: pd.DataFrame, tariffs: pd.DataFrame,
+           exemptions: pd.DataFrame | None, consultation: Any, period: Period
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Type 1, for one consultation: each member (coordinator aside) that joined by the
     end of its adhesion window (R5), not withdrawn on launch day, with a subscription to
     a covered service not ended before launch."""
@@ -195,11 +200,13 @@ def _type1(members, subscriptions, tariffs, exemptions, consultation, period: Pe
     return charges.assign(type_frais=1, consultation=consultation.code), missing
 
 
-def _price(eligible, services, valid, context, consultation=None):
+def _price(eligible: pd.DataFrame, services: pd.DataFrame, valid: pd.DataFrame,
+           context: pd.Timestamp, consultation: str | None = None
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Join members (per-member rows) and their services (per-service rows) to the
     barème by category and population bracket.
 
-    Never a silent 0 (SPEC §2.3): a member that no row prices — its category has no
+    Never a silent 0 (spécification §3.7): a member that no row prices — its category has no
     row, or only rows for services it does not take, or its population fits no bracket
     of its category (per member) or of its category and service (per service), or it
     has no population where the rows have brackets — is reported, unless it is exempt
@@ -226,7 +233,7 @@ def _price(eligible, services, valid, context, consultation=None):
     exempt = eligible["motif"].notna()
     nothing = exempt & ~eligible["siren"].isin(charges["siren"])
     charges = pd.concat(
-        [charges, eligible[nothing].assign(prestation="", bareme_ligne=pd.NA, montant=0,
+        [charges, eligible[nothing].assign(prestation="", bareme_ligne=pd.NA, montant=0,  # type: ignore[arg-type,list-item]
                                            libelle="")],
         ignore_index=True,
     )
@@ -250,7 +257,7 @@ def _match(left: pd.DataFrame, tariffs: pd.DataFrame, on: list[str]) -> pd.DataF
 
 
 def _valid_on(tariffs: pd.DataFrame, type_frais: int, day: pd.Timestamp) -> pd.DataFrame:
-    """SPEC §2.3: type 2 uses the rows valid on 1 January E, type 1 on the launch date."""
+    """spécification §3.3: type 2 uses the rows valid on 1 January E, type 1 on the launch date."""
     return tariffs[
         (tariffs["type_frais"] == type_frais)
         & (tariffs["valable_du"] <= day)
@@ -269,7 +276,8 @@ def _voted_exemptions(exemptions: pd.DataFrame | None, type_frais: int, year: in
     return ("Exonéré (délibération) : " + rows["motif"].astype(str)).set_axis(rows["siren"])
 
 
-def _consultations_of(frame: pd.DataFrame, period: Period, dissolution) -> pd.DataFrame:
+def _consultations_of(frame: pd.DataFrame, period: Period,
+                      dissolution: pd.Timestamp | None) -> pd.DataFrame:
     """Consultations launched in E, by A, and before the dissolution (R3)."""
     launch = frame["date_lancement"]
     keep = (launch.dt.year == period.year) & (launch <= period.as_of)
@@ -281,6 +289,7 @@ def _consultations_of(frame: pd.DataFrame, period: Period, dissolution) -> pd.Da
 def _coverage_errors(members: Table, missing: pd.DataFrame, type_frais: int,
                      doubt: Doubt) -> list[Anomaly]:
     problems = []
+    item: Any  # a row of ``missing``: its columns as attributes
     for item in missing.itertuples():
         if doubt.covers(item.siren, type_frais, item.categorie):
             continue

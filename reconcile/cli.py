@@ -1,5 +1,5 @@
 """Command line: ``reconcile run | check | init``. Parses options, calls the library,
-prints a French summary and returns the exit status of SPEC §4. The only module that
+prints a French summary and returns the exit status of spécification §4.11. The only module that
 prints or exits."""
 
 from __future__ import annotations
@@ -11,6 +11,12 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from .anomalies import Anomaly
+    from .pipeline import Outcome
+    from .reader import Limits
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_BUSY = 0, 1, 2, 3
 SHOWN_ERRORS = 15
@@ -92,7 +98,7 @@ def previous_month(today: dt.date) -> str:
     return (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
 
 
-def _limits(args):
+def _limits(args: argparse.Namespace) -> Limits:
     from .reader import Limits
 
     return Limits(max_file_bytes=args.max_fichier_mo * 2**20,
@@ -100,7 +106,7 @@ def _limits(args):
                   max_rows=args.max_lignes)
 
 
-def _run(args) -> int:
+def _run(args: argparse.Namespace) -> int:
     from .pipeline import run
     from .progress import reporter
     from .safeio import Busy
@@ -116,7 +122,7 @@ def _run(args) -> int:
     return outcome.status
 
 
-def _check(args) -> int:
+def _check(args: argparse.Namespace) -> int:
     from .anomalies import has_errors
     from .pipeline import check
 
@@ -137,7 +143,7 @@ def _busy(reports: Path) -> int:
     return EXIT_BUSY
 
 
-def _init(args) -> int:
+def _init(args: argparse.Namespace) -> int:
     from .templates import write_templates
 
     if args.dossier.exists() and not args.dossier.is_dir():
@@ -152,7 +158,7 @@ def _init(args) -> int:
     return EXIT_INVALID if refused else EXIT_OK
 
 
-def _print_outcome(outcome) -> None:
+def _print_outcome(outcome: Outcome) -> None:
     if outcome.status == EXIT_INVALID:
         errors = outcome.errors
         print(f"Entrées invalides : {len(errors)} erreur(s), {len(outcome.warnings)} "
@@ -177,7 +183,7 @@ def _print_outcome(outcome) -> None:
               f"{outcome.statements[0].parent}")
 
 
-def _print_prominent(anomalies, stream=None) -> None:
+def _print_prominent(anomalies: list[Anomaly], stream: TextIO | None = None) -> None:
     """The warnings that change what the figures mean, always on screen."""
     from .anomalies import prominent
 
@@ -185,7 +191,7 @@ def _print_prominent(anomalies, stream=None) -> None:
         print(f"  ! {a.file} › {a.sheet} : {a.message}", file=stream or sys.stdout)
 
 
-def _print_anomalies(anomalies, stream=None) -> None:
+def _print_anomalies(anomalies: list[Anomaly], stream: TextIO | None = None) -> None:
     stream = stream or sys.stdout
     errors = [a for a in anomalies if a.is_error] or anomalies
     for a in errors[:SHOWN_ERRORS]:
@@ -203,7 +209,7 @@ def _euros(cents: int) -> str:
     return f"{sign}{units:,}".replace(",", "\u202f") + f",{rest:02d} €"
 
 
-def _write_measures(path: Path, outcome) -> None:
+def _write_measures(path: Path, outcome: Outcome) -> None:
     import json
 
     path.write_text(json.dumps([s.__dict__ for s in outcome.stages], indent=2) + "\n",

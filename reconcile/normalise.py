@@ -1,4 +1,4 @@
-"""Raw grids → typed tables (SPEC §2 « Headers » and « Cell values »).
+"""Raw grids → typed tables (spécification §2.6 and §2.7).
 
 A ``Table`` keeps, for every typed value, the Excel row it came from (its index), the
 header as the officer wrote it and the raw value, so that any later check can point
@@ -42,12 +42,12 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "amount": parse_cents,
     "integer": parse_integer,
 }
-DTYPES = {"date": "datetime64[ns]", "amount": "Int64", "integer": "Int64"}
+DTYPES: dict[str, Any] = {"date": "datetime64[ns]", "amount": "Int64", "integer": "Int64"}
 HEADER_SEARCH_ROWS = 30
 
 
 def normalise_header(text: Any) -> str:
-    """``"Date adhésion "`` → ``date_adhesion`` (SPEC §2)."""
+    """``"Date adhésion "`` → ``date_adhesion`` (spécification §2.6)."""
     return plain_name(str(text))
 
 
@@ -109,7 +109,7 @@ def pick_sheet(
     sheets: list[RawSheet], spec: SheetSpec, file: str
 ) -> tuple[RawSheet | None, list[Anomaly]]:
     """The sheet ``spec`` describes: the one with its name, or — for the file's main
-    sheet — the workbook's only sheet whatever its name (SPEC §2)."""
+    sheet — the workbook's only sheet whatever its name (spécification §2.5)."""
     wanted = normalise_header(spec.sheet)
     named = [s for s in sheets if normalise_header(s.name) == wanted]
     if named:
@@ -132,7 +132,8 @@ def to_table(raw: RawSheet, spec: SheetSpec) -> tuple[Table | None, list[Anomaly
     """Find the header row, map the columns, read every cell; ``None`` if unusable."""
     problems: list[Anomaly] = []
 
-    def sheet_problem(code: str, message: str, row=None, column="", value="", severity=ERROR):
+    def sheet_problem(code: str, message: str, row: int | None = None, column: str = "",
+                      value: str = "", severity: str = ERROR) -> None:
         problems.append(
             Anomaly(raw.file, raw.name, row, column, value, severity, code, message)
         )

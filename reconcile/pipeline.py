@@ -1,7 +1,7 @@
 """One monthly run, top to bottom: read → validate → compute → reconcile → render → audit.
 
 ``run()`` is what the CLI, the scheduler and the tests call. It returns an exit
-status (SPEC §4) and never prints: progress goes to the ``progress`` callback.
+status (spécification §4.11) and never prints: progress goes to the ``progress`` callback.
 """
 
 from __future__ import annotations
@@ -139,7 +139,8 @@ def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Load
     return Loaded(files, tables, counts, anomalies)
 
 
-def assess(loaded: Loaded, period: Period, clock: _Clock | None = None):
+def assess(loaded: Loaded, period: Period, clock: _Clock | None = None
+           ) -> tuple[Due | None, list[Anomaly]]:
     """Validate, then compute what is due (which finds barème coverage errors).
 
     Every check runs, on the cells that read well, so that one run lists everything
@@ -276,7 +277,7 @@ def _evolutions(folder: Path, month: str, due: Due, rows: pd.DataFrame
 
 
 def _stop_on_errors(outcome: Outcome, folder: Path) -> Outcome:
-    """SPEC §4: every error and warning in anomalies_YYYY-MM.xlsx, no reconciliation."""
+    """spécification §4.9: every error and warning in anomalies_YYYY-MM.xlsx, no reconciliation."""
     target, outcome.report_outcome, outcome.kept_previous = write_anomalies(
         folder, outcome.month, outcome.anomalies)
     outcome.anomalies_file = target

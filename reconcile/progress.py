@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable
+from typing import TextIO
 
 
-def reporter(stream=None) -> Callable[[str, str], None]:
+def reporter(stream: TextIO | None = None) -> Callable[[str, str], None]:
     stream = stream or sys.stderr
     live = hasattr(stream, "isatty") and stream.isatty()
 

@@ -1,4 +1,5 @@
-"""Due versus invoiced versus collected, per (SIREN, exercise, type, consultation) (SPEC §4)."""
+"""Due versus invoiced versus collected, per (SIREN, exercise, type, consultation)
+(spécification §4.5)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,7 @@ def reconcile(
     charges: pd.DataFrame, titres: pd.DataFrame | None, members: pd.DataFrame, year: int
 ) -> pd.DataFrame:
     """One row per key due > 0 or with titres in E; amounts in integer cents."""
-    due = charges.groupby(KEY, as_index=False, sort=False)["montant"].sum()
-    due = due.rename(columns={"montant": "du"})
+    due = charges.groupby(KEY, as_index=False, sort=False).agg(du=("montant", "sum"))
     if titres is None or titres.empty:
         invoiced = pd.DataFrame(columns=[*KEY, "titre", "encaisse", "titres", "nb_titres"])
     else:
@@ -59,7 +59,7 @@ def reconcile(
 
 
 def status(due: pd.Series, invoiced: pd.Series, known: pd.Series) -> np.ndarray:
-    """SPEC §4 `Statut`, on net amounts, first matching rule wins."""
+    """spécification §4.5 `Statut`, on net amounts, first matching rule wins."""
     return np.select(
         [
             ~known,

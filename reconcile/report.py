@@ -1,7 +1,7 @@
-"""Render the month's reconciliation workbook (SPEC §4) and the anomalies workbook.
+"""Render the month's reconciliation workbook (spécification §4) and the anomalies workbook.
 
 Data in, file out: everything here has already been computed; these functions only
-lay it out. Sheets and headers are those of SPEC §4, in French.
+lay it out. Sheets and headers are those of spécification §4.2 to §4.9, in French.
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
+from xlsxwriter.worksheet import Worksheet
 
 from schemas import TYPES_FRAIS
 
@@ -200,6 +202,7 @@ def _summary(book: Book, report: Report) -> None:
     sheet.write_string(row, 1, "Lignes", header)
     sheet.write_string(row, 2, "Montant dû", header)
     sheet.write_string(row, 3, "Montant titré", header)
+    counts: Any  # pandas-stubs cannot type .loc on a MultiIndex column
     counts = rows.groupby("statut")[["du", "titre"]].agg(["size", "sum"]) if len(rows) else None
     for name in STATUSES:
         row += 1
@@ -212,7 +215,7 @@ def _summary(book: Book, report: Report) -> None:
             sheet.write_number(row, 1, 0)
 
 
-def _chart(book: Book, sheet, header_row: int) -> None:
+def _chart(book: Book, sheet: Worksheet, header_row: int) -> None:
     """Due, invoiced and collected by type: the month at a glance."""
     chart = book.workbook.add_chart({"type": "column"})
     first, last = header_row + 1, header_row + 2

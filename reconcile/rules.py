@@ -1,4 +1,4 @@
-"""The rules the founding convention fixes (SPEC §1, R1–R7), one small function each.
+"""The rules the founding convention fixes (spécification §1.3, R1–R7), one small function each.
 
 They work on whole columns (no loop per member). Rules officers change — amounts,
 brackets, exemptions voted case by case, consultations — are data from the barème.
@@ -37,7 +37,7 @@ def dissolution_date(members: pd.DataFrame) -> pd.Timestamp | None:
 def active_in(
     members: pd.DataFrame, year: int, as_of: pd.Timestamp, dissolution: pd.Timestamp | None
 ) -> pd.Series:
-    """SPEC §3 — active in E: joined by min(31 Dec E, A), withdrawal effective after
+    """spécification §3.2 — active in E: joined by min(31 Dec E, A), withdrawal effective after
     1 January E, and E before the dissolution year. R7: no prorata, so one day is enough."""
     first_day = pd.Timestamp(year=year, month=1, day=1)
     last_day = min(pd.Timestamp(year=year, month=12, day=31), as_of)
@@ -78,7 +78,7 @@ def has_bracket(low: pd.Series, high: pd.Series) -> pd.Series:
 
 
 def adhesion_of(sirens: pd.Series, members: pd.DataFrame) -> pd.Series:
-    """SPEC §2.2 — a subscription's ``date_debut`` defaults to the member's
+    """spécification §2.2 — a subscription's ``date_debut`` defaults to the member's
     ``date_adhesion``: each SIREN's adhesion date (NaT if unknown), aligned on ``sirens``."""
     adhesion = members.drop_duplicates("siren").set_index("siren")["date_adhesion"]
     return pd.Series(adhesion.reindex(sirens).to_numpy(), index=sirens.index)

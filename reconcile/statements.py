@@ -11,6 +11,7 @@ statement of a member that no longer has anything to show is moved to ``historiq
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from functools import partial
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from xlsxwriter.worksheet import Worksheet
 
 from schemas import CATEGORIES, PRESTATIONS, TYPES_FRAIS
 
@@ -90,13 +92,14 @@ def _safe(siren: object) -> str:
     return text if re.fullmatch(r"[0-9A-Za-z]{1,20}", text) else re.sub(r"\W", "_", text)[:40]
 
 
-def _put(book: Book, sheet, row: int, column: int, value, style: str | None = None) -> None:
+def _put(book: Book, sheet: Worksheet, row: int, column: int, value: object,
+         style: str | None = None) -> None:
     """Text, unless blank (an empty consultation or motif leaves the cell empty)."""
     if isinstance(value, str) and value:
         book.text(sheet, row, column, value, style)
 
 
-def _fit(sheet, row: int, texts: dict[int, object]) -> None:
+def _fit(sheet: Worksheet, row: int, texts: dict[int, object]) -> None:
     """Row height for wrapped text (column → text), as the writer cannot measure it."""
     lines = max((math.ceil(len(t) / (WIDTHS[c] * 1.2)) for c, t in texts.items()
                  if isinstance(t, str) and t), default=1)
@@ -104,7 +107,7 @@ def _fit(sheet, row: int, texts: dict[int, object]) -> None:
         sheet.set_row(row, 15 * lines)
 
 
-def _cents(value) -> int:
+def _cents(value: Any) -> int:
     return 0 if value is None or pd.isna(value) else int(value)
 
 
@@ -116,7 +119,7 @@ class Statement:
         self.siren, self.month, self.period = siren, month, period
         self.lines, self.charges, self.titres = lines, charges, titres
 
-    def render(self, path: str, created) -> None:
+    def render(self, path: str, created: dt.datetime) -> None:
         book = Book(path, created, in_memory=True)  # one page: faster than streaming
         book.workbook.set_properties({"created": created, "author": "reconcile",
                                       "title": f"Relevé {self.siren} – exercice "
@@ -157,7 +160,7 @@ class Statement:
         sheet.print_area(0, 0, row + 1, len(WIDTHS) - 1)
         book.close()
 
-    def _header(self, book: Book, sheet) -> int:
+    def _header(self, book: Book, sheet: Worksheet) -> int:
         member = self.lines[0].membre or "(membre absent du fichier membres)"
         category = ""
         if self.charges:
@@ -168,6 +171,7 @@ class Statement:
         book.text(sheet, 3, 0, f"Relevé de compte – exercice {self.period.year}", "subtitle")
         for column in range(1, len(WIDTHS)):
             sheet.write_blank(3, column, None, book.formats["subtitle"])
+        facts: list[tuple[str, Any]]
         facts = [("Membre", member), ("SIREN", self.siren), ("Catégorie", category),
                  ("Exercice", self.period.year), ("Arrêté au", self.period.as_of),
                  ("Période", month_label(self.month))]
@@ -183,7 +187,7 @@ class Statement:
                 book.text(sheet, row, 2, value, "bold" if label == "Membre" else None)
         return row + 1
 
-    def _totals(self, book: Book, sheet, row: int) -> int:
+    def _totals(self, book: Book, sheet: Worksheet, row: int) -> int:
         book.text(sheet, row, 0, "Totaux de l'exercice", "subtitle")
         du, titre, encaisse = (sum(int(getattr(line, c)) for line in self.lines)
                                for c in ("du", "titre", "encaisse"))
@@ -197,12 +201,12 @@ class Statement:
             book.value(sheet, row, 4, cents, "euro", "grand_euro" if grand else "euro")
         return row + 1
 
-    def _table_header(self, book: Book, sheet, row: int, titles: list[str]) -> None:
+    def _table_header(self, book: Book, sheet: Worksheet, row: int, titles: list[str]) -> None:
         sheet.set_row(row, 30)
         for column, title in enumerate(titles):
             sheet.write_string(row, column, title, book.formats["header"])
 
-    def _lines(self, book: Book, sheet, row: int) -> int:
+    def _lines(self, book: Book, sheet: Worksheet, row: int) -> int:
         book.text(sheet, row, 0, "Situation par type de frais et consultation", "subtitle")
         row += 1
         self._table_header(book, sheet, row, ["Type", "Consultation", "Montant dû",
@@ -227,7 +231,7 @@ class Statement:
             sheet.write_blank(row, column, None, book.formats["total"])
         return row + 1
 
-    def _charges(self, book: Book, sheet, row: int) -> int:
+    def _charges(self, book: Book, sheet: Worksheet, row: int) -> int:
         book.text(sheet, row, 0, "Charges de l'exercice (barème voté)", "subtitle")
         row += 1
         self._table_header(book, sheet, row, ["Type", "Consultation", "Prestation",
@@ -259,7 +263,7 @@ class Statement:
         book.value(sheet, row, 6, total, "euro", "total_euro")
         return row + 1
 
-    def _titres(self, book: Book, sheet, row: int) -> int:
+    def _titres(self, book: Book, sheet: Worksheet, row: int) -> int:
         book.text(sheet, row, 0, f"Titres de recettes de l'exercice {self.period.year}",
                   "subtitle")
         row += 1

@@ -1,4 +1,4 @@
-"""Blank input templates (`reconcile init`): one workbook per input of SPEC §2.
+"""Blank input templates (`reconcile init`): one workbook per input of spécification §2.
 
 Each template has the exact columns of its ``schemas`` declaration, headed as an
 officer would write them (they normalise back to the declared names), dropdown lists
@@ -20,6 +20,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from xlsxwriter.worksheet import Worksheet
 
 from schemas import (
     BAREME,
@@ -264,7 +266,7 @@ def _data_sheet(book: Book, styles: dict, spec: SheetSpec) -> None:
         _validate(sheet, column, spec.sheet, name, kind)
 
 
-def _validate(sheet, column: int, sheet_name: str, name: str, kind: str) -> None:
+def _validate(sheet: Worksheet, column: int, sheet_name: str, name: str, kind: str) -> None:
     _, rule, example = RULES[(sheet_name, name)]
     header = HEADERS[name]
     common: dict[str, Any] = {"input_title": header[:32], "error_title": "Saisie invalide",

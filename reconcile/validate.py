@@ -1,4 +1,5 @@
-"""Check the typed tables: pandera schemas per sheet, then the cross-sheet rules of SPEC §2.
+"""Check the typed tables: pandera schemas per sheet, then the cross-sheet rules of
+spécification §2.
 
 Returns anomalies (never raises for bad input). Each anomaly points at the cell an
 officer has to fix.
@@ -7,6 +8,7 @@ officer has to fix.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -213,11 +215,11 @@ def subscription_problems(checked: Checked, members: Checked,
     latest_end = order["end"].groupby(groups, sort=False).cummax()
     previous_end = latest_end.groupby(groups, sort=False).shift()
     clash = order.index[order["start"] <= previous_end]
-    for row in clash:
+    for row in clash.tolist():
         problems.append(subscriptions.anomaly(
             row, "date_debut", "souscriptions-chevauchees",
             f"souscription chevauchant une autre pour le même membre et la prestation "
-            f"« {frame.at[row, 'prestation']} »"))
+            f"« {frame.at[row, 'prestation']!s} »"))
     if checked.unread("siren"):
         return problems  # a member might be the one an unreadable SIREN meant
     subscribed = checked.readable("siren")
@@ -237,7 +239,7 @@ def tariff_overlaps(tariffs: Table) -> list[Anomaly]:
                          until=frame["valable_au"].fillna(FAR_FUTURE))
     problems = []
     for _, group in frame.groupby(["type_frais", "categorie", "prestation_key"], sort=True):
-        rows = list(group.itertuples())
+        rows: list[Any] = list(group.itertuples())
         for i, a in enumerate(rows):
             for b in rows[:i]:
                 if (a.population_min <= b.pmax and b.population_min <= a.pmax
@@ -255,7 +257,7 @@ def consultation_problems(consultations: Table) -> list[Anomaly]:
         unknown = [c for c in split_codes(text) if c not in PRESTATIONS]
         if unknown:
             problems.append(consultations.anomaly(
-                row, "prestations", "prestation-inconnue",
+                row, "prestations", "prestation-inconnue",  # type: ignore[arg-type]
                 f"prestation(s) inconnue(s) : {', '.join(unknown)} ; valeurs admises : "
                 f"{', '.join(PRESTATIONS)}"))
     return problems

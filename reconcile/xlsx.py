@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 EURO = '#,##0.00 "€";-#,##0.00 "€";0.00 "€"'
 DATE = "dd/mm/yyyy"
@@ -71,7 +72,7 @@ class Book:
     def add_format(self, name: str, properties: dict) -> None:
         self.formats[name] = self.workbook.add_format(properties)
 
-    def sheet(self, name: str):
+    def sheet(self, name: str) -> Worksheet:
         worksheet = self.workbook.add_worksheet(name)
         worksheet.set_landscape()
         worksheet.set_paper(9)  # A4
@@ -80,15 +81,16 @@ class Book:
         worksheet.set_footer("&L&A&RPage &P / &N")
         return worksheet
 
-    def text(self, worksheet, row: int, column: int, value: Any, style: str | None = None):
+    def text(self, worksheet: Worksheet, row: int, column: int, value: Any,
+             style: str | None = None) -> None:
         text = _text(value)
         style = style or "text"
         if text.startswith(DANGEROUS_START):
             style = "quoted" if style == "text" else style
         worksheet.write_string(row, column, text, self.formats[style])
 
-    def value(self, worksheet, row: int, column: int, value: Any, kind: str,
-              style: str | None = None):
+    def value(self, worksheet: Worksheet, row: int, column: int, value: Any, kind: str,
+              style: str | None = None) -> None:
         """Write one cell by kind; blank values leave the cell empty."""
         if value is None or value is pd.NA or value is pd.NaT or (
             isinstance(value, float) and value != value
@@ -115,7 +117,7 @@ class Book:
             names[value] = name
         return names
 
-    def table(self, worksheet, columns: Sequence[Col], rows: Iterable[Sequence[Any]],
+    def table(self, worksheet: Worksheet, columns: Sequence[Col], rows: Iterable[Sequence[Any]],
               first_row: int = 0, shade: tuple[int, dict[str, str]] | None = None) -> int:
         """Header, then rows; frozen header, autofilter, widths, repeated on print.
 

@@ -1,4 +1,4 @@
-"""Declarations of the input sheets (SPEC §2): their columns, kinds and constraints.
+"""Declarations of the input sheets (spécification §2): their columns, kinds and constraints.
 
 Declarative only, no I/O: the validation stage (``reconcile.validate``) applies them.
 Each ``SheetSpec`` says which file and sheet it describes, the kind of each column

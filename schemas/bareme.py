@@ -1,4 +1,4 @@
-"""`bareme` — sheets `Bareme`, `Consultations` and optional `Exonerations` (SPEC §2.3)."""
+"""`bareme` — sheets `Bareme`, `Consultations` and optional `Exonerations` (spécification §2.3)."""
 
 import pandera.pandas as pa
 from pandera.pandas import Column

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandera.pandas as pa
 
 
-def one_of(codes, what: str) -> pa.Check:
+def one_of(codes: Iterable[object], what: str) -> pa.Check:
     listed = ", ".join(str(c) for c in codes)
     message = f"{what} : valeur inconnue ; valeurs admises : {listed}"
     return pa.Check.isin(list(codes), error=message)

@@ -1,4 +1,4 @@
-"""The coded values of SPEC §1 and §2.1, with the French labels shown in reports."""
+"""The coded values of spécification §1.1, §1.2, with the French labels shown in reports."""
 
 PRESTATIONS: dict[str, str] = {
     "marches_publics": "Dématérialisation des procédures de marchés publics",

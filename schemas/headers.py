@@ -1,6 +1,6 @@
 """How officers read and write the columns: the template's header for each declared
 column, and the other headers that finance-suite exports and hand-made tables use for
-it (all normalised as SPEC §2 says before they are compared).
+it (all normalised as spécification §2.6 says before they are compared).
 
 Data, not code: an officer meeting a new export adds its header here, with a test.
 """

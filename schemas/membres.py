@@ -1,4 +1,4 @@
-"""`membres` — sheet `Membres` (SPEC §2.1)."""
+"""`membres` — sheet `Membres` (spécification §2.1)."""
 
 import pandera.pandas as pa
 from pandera.pandas import Column

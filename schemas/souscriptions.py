@@ -1,4 +1,4 @@
-"""`souscriptions` — sheet `Souscriptions` (SPEC §2.2)."""
+"""`souscriptions` — sheet `Souscriptions` (spécification §2.2)."""
 
 import pandera.pandas as pa
 from pandera.pandas import Column

@@ -1,4 +1,4 @@
-"""`titres` — sheet `Titres` (SPEC §2.4), the receivables already issued."""
+"""`titres` — sheet `Titres` (spécification §2.4), the receivables already issued."""
 
 import pandera.pandas as pa
 from pandera.pandas import Column

@@ -1,4 +1,4 @@
-"""SPEC §2 reading rules that officers rely on every month: codes and headers as typed."""
+"""spécification §2 reading rules that officers rely on every month: codes and headers as typed."""
 
 from workbooks import CCAS_A, COMMUNE_A, base, charges_of, euros, run
 

@@ -1,4 +1,4 @@
-"""SPEC §4: the report's sheets, headers, statuses and totals, read back from disk."""
+"""spécification §4: the report's sheets, headers, statuses and totals, read back from disk."""
 
 from __future__ import annotations
 

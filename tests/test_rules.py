@@ -1,4 +1,4 @@
-"""Every rule of SPEC §1 and §3, each on real workbooks written to disk and read back."""
+"""Every rule of spécification §1.3 and §3, each on real workbooks written to disk and read back."""
 
 from __future__ import annotations
 
