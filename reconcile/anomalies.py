@@ -49,7 +49,7 @@ def shown(value: Any) -> str:
 
 # Warnings that change what the figures mean: shown on screen and in the Synthèse,
 # never only in the Anomalies sheet.
-PROMINENT = frozenset({"colonne-absente"})
+PROMINENT = frozenset({"colonne-absente", "fichier-ressemblant"})
 
 
 def prominent(anomalies: list[Anomaly]) -> list[Anomaly]:

@@ -12,8 +12,10 @@ from typing import Any
 
 import pandas as pd
 
+from schemas import CONSULTATIONS, SheetSpec
+
 from .anomalies import Anomaly
-from .normalise import Table
+from .normalise import DTYPES, Table
 from .rules import (
     active_in,
     adhesion_of,
@@ -77,7 +79,7 @@ READS = {
                       "prestations"),
     "exonerations": ("siren", "type_frais", "exercice"),
 }
-NEEDED = ("membres", "souscriptions", "bareme", "consultations")
+NEEDED = ("membres", "souscriptions", "bareme")
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ def sound_rows(checked: dict[str, Checked]) -> tuple[dict[str, Table] | None, Do
     if any(name not in checked for name in NEEDED):
         return None, Doubt()
     tables = {name: c.rows(*READS[name]) for name, c in checked.items() if name in READS}
+    if "consultations" not in tables:  # type 2 is still computed, for its coverage errors
+        tables["consultations"] = empty_table(CONSULTATIONS)
     members: set[str] = set()
     for name in ("souscriptions", "exonerations"):
         if name in checked:
@@ -109,6 +113,12 @@ def sound_rows(checked: dict[str, Checked]) -> tuple[dict[str, Table] | None, Do
     doubt = {(bareme.trusted(row, "type_frais"), bareme.trusted(row, "categorie"))
              for row in left_out}
     return tables, Doubt(frozenset(members), frozenset(doubt))
+
+
+def empty_table(spec: SheetSpec) -> Table:
+    frame = pd.DataFrame({name: pd.Series(dtype=DTYPES.get(kind, object))
+                          for name, kind in spec.columns.items()})
+    return Table(spec, "", spec.sheet, frame, frame, {}, 1)
 
 
 def compute(tables: dict[str, Table], period: Period, doubt: Doubt | None = None

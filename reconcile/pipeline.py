@@ -107,14 +107,9 @@ def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Load
         return Loaded(files, tables, counts, anomalies)
     stems = dict.fromkeys(spec.stem for spec in SHEETS)
     for stem in stems:
-        found, problems = locate(inputs, stem, limits)
+        found, problems = locate(inputs, stem, limits, required=stem not in OPTIONAL_FILES)
         anomalies += problems
         if found is None:
-            if not problems and stem not in OPTIONAL_FILES:
-                anomalies.append(Anomaly(f"{stem}.xlsx", "", None, "", "", "erreur",
-                                         "fichier-manquant",
-                                         f"fichier « {stem} » absent du dossier {inputs} "
-                                         "(.xlsx, .xlsm, .xls ou .ods)"))
             continue
         files.append(found)
         say("lecture", f"{found.name} ({found.bytes_on_disk / 1024:.0f} Ko)")

@@ -26,6 +26,7 @@ from typing import Any
 import python_calamine as calamine
 
 from .anomalies import ERROR, WARNING, Anomaly, InputError
+from .cells import plain_name
 from .prescan import (
     ZIP_FAILURES,
     BadCells,
@@ -93,43 +94,68 @@ class RawSheet:
 
 
 def locate(
-    folder: Path, stem: str, limits: Limits | None = None
+    folder: Path, stem: str, limits: Limits | None = None, required: bool = True
 ) -> tuple[InputFile | None, list[Anomaly]]:
     """The one workbook of ``folder`` whose stem is ``stem`` (case-insensitive).
+
+    Look-alikes (``membres (1).xlsx``, ``membres - Copie.xlsx``, ``Membres 2026.xlsx``,
+    ``membres.csv``) are never silently ignored: a warning names each when the file is
+    there; when it is not, the « absent » error names them — an error even for an
+    optional file, whose silent absence would change every status.
 
     A file larger than the size limit (``limits``; without them, ``READ_CEILING``) is
     not read: ``read_workbook`` refuses it by its size.
     """
-    matches = sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file()
-        and p.suffix.lower() in EXTENSIONS
-        and p.stem.lower() == stem
-        and not p.name.startswith(("~$", ".~lock"))
-    )
+    candidates = sorted(p for p in folder.iterdir()
+                        if p.is_file() and not p.name.startswith(("~$", ".~lock")))
+    matches = [p for p in candidates if p.suffix.lower() in EXTENSIONS
+               and p.stem.lower() == stem]
+    alikes = [p.name for p in candidates if p not in matches and _looks_like(p, stem)]
     if not matches:
-        return None, []
+        return None, _absent(folder, stem, alikes, required)
+    problems = [
+        Anomaly(name, "", None, "", name, WARNING, "fichier-ressemblant",
+                f"{name} ignoré : seul {matches[0].name} est lu. Vérifier lequel est à jour.")
+        for name in alikes]
     if len(matches) > 1:
         names = ", ".join(p.name for p in matches)
-        return None, [
-            _file_error(
-                matches[0].name,
-                "fichier-double",
-                f"plusieurs fichiers « {stem} » : {names} ; n'en garder qu'un dans le dossier",
-                value=names,
-            )
-        ]
+        return None, [*problems, _file_error(
+            matches[0].name, "fichier-double",
+            f"plusieurs fichiers « {stem} » : {names} ; n'en garder qu'un dans le dossier",
+            value=names)]
     path = matches[0]
     ceiling = min(READ_CEILING, limits.max_file_bytes) if limits else READ_CEILING
     size = path.stat().st_size
     if size > ceiling:
-        return InputFile(stem, path, b"", size), []
+        return InputFile(stem, path, b"", size), problems
     with path.open("rb") as handle:
         data = handle.read(ceiling + 1)  # the file may have grown since stat()
     if len(data) > ceiling:
-        return InputFile(stem, path, b"", len(data)), []
-    return InputFile(stem, path, data), []
+        return InputFile(stem, path, b"", len(data)), problems
+    return InputFile(stem, path, data), problems
+
+
+def _looks_like(path: Path, stem: str) -> bool:
+    """``membres (1).xlsx``, ``Copie de membres.xlsx``, ``membres.csv``,
+    ``membres.xlsx.bak``: the stem is a word of the name. (PES XML files are titres
+    sources of their own, not look-alikes.)"""
+    if path.suffix.lower() == ".xml":
+        return False
+    return stem in plain_name(path.name).split("_")
+
+
+def _absent(folder: Path, stem: str, alikes: list[str], required: bool) -> list[Anomaly]:
+    formats = ".xlsx, .xlsm, .xls ou .ods"
+    if not alikes:
+        return [_file_error(f"{stem}.xlsx", "fichier-manquant",
+                            f"fichier « {stem} » absent du dossier {folder} ({formats})")
+                ] if required else []
+    names = ", ".join(alikes)
+    why = "" if required else " (sans lui, aucun titre ne serait compté)"
+    return [_file_error(f"{stem}.xlsx", "fichier-manquant",
+                        f"fichier « {stem} » absent du dossier {folder}{why}, mais trouvé : "
+                        f"{names}. Renommer en {stem}.xlsx celui qui est à jour ({formats}).",
+                        value=names)]
 
 
 def read_workbook(source: InputFile, limits: Limits) -> list[RawSheet]:

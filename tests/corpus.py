@@ -813,7 +813,37 @@ def _far_cell_then(*changes: Callable[[bytes], bytes]) -> Callable[[Path], None]
 XML_ERRORS = {(M, "Membres", 3, "Population"), (M, "Membres", 4, "Population"),
               (M, "Membres", 7, "Population")}
 
+
+def _look_alike(name: str, keep_expected: bool = True) -> Callable[[Path], None]:
+    """A copy of membres.xlsx under a look-alike name, the original kept or not."""
+    def build(folder: Path) -> None:
+        base().write(folder)
+        shutil.copyfile(folder / M, folder / name)
+        if not keep_expected:
+            (folder / M).unlink()
+    return build
+
+
+def _titres_look_alike(folder: Path) -> None:
+    inputs = base()
+    inputs.titres = [titre("T1", COMMUNE_A, 100)]
+    inputs.write(folder)
+    (folder / T).rename(folder / "titres (1).xlsx")
+
+
+LOOK_ALIKES = ["membres (1).xlsx", "membres - Copie.xlsx", "Membres 2026.xlsx", "membres.csv",
+               "Copie de membres.xlsx"]
+
 TRUST = [
+    *[Case(f"fichier-ressemblant-{name}", _look_alike(name), status=0,
+           warnings={(name, "", None, "")}) for name in LOOK_ALIKES],
+    *[Case(f"fichier-ressemblant-seul-{name}", _look_alike(name, keep_expected=False),
+           errors={(M, "", None, "")}, message=name) for name in LOOK_ALIKES],
+    Case("sans-consultations-et-membre-non-couvert-type-2",
+         edited(both(_public_body_on(2), lambda i: setattr(i, "consultations", None))),
+         errors={(B, "Consultations", None, ""), (M, "Membres", 8, "Catégorie")}),
+    Case("titres-sous-un-nom-ressemblant", _titres_look_alike,
+         errors={(T, "", None, "")}, message="titres (1).xlsx"),
     Case("xml-cellules-en-erreur", _error_cells_then(), errors=XML_ERRORS),
     Case("xml-prefixe-d-espace-de-noms", _error_cells_then(_prefixed), errors=XML_ERRORS),
     Case("xml-attributs-dans-un-autre-ordre", _error_cells_then(_reordered),

@@ -84,6 +84,8 @@ class Inputs:
         write_book(folder / "membres.xlsx", {"Membres": self.membres})
         write_book(folder / "souscriptions.xlsx", {"Souscriptions": self.souscriptions})
         sheets = {"Bareme": self.bareme, "Consultations": self.consultations}
+        if self.consultations is None:  # a barème workbook without the sheet
+            del sheets["Consultations"]
         if self.exonerations is not None:
             sheets["Exonerations"] = self.exonerations
         write_book(folder / "bareme.xlsx", sheets)
