@@ -43,8 +43,10 @@ def due_prescription(exercise: int) -> pd.Timestamp:
 
 
 def soon_limit(as_of: pd.Timestamp) -> pd.Timestamp:
-    """The end of the six months the Synthèse warns about."""
-    return as_of + pd.DateOffset(months=6)
+    """The end of the six months the Synthèse warns about (a month's end, from a
+    month's end: 30/11 → 31/05)."""
+    limit = as_of + pd.DateOffset(months=6)
+    return limit + pd.offsets.MonthEnd(0) if as_of.is_month_end else limit
 
 
 def bucket(age: pd.Series) -> pd.Series:
@@ -81,7 +83,7 @@ def outstanding(titres: pd.DataFrame | None, members: pd.DataFrame,
     age = (as_of - frame["date_emission"]).dt.days.astype("Int64")
     prescription = titre_prescription(frame["date_emission"])
     frame = frame.assign(
-        membre=frame["siren"].map(names).fillna(""),
+        membre=frame["siren"].map(names).astype(object).fillna(""),
         numero=frame["numero"].astype(str),
         consultation=frame["consultation"].fillna(""),
         exercice=frame["exercice"].astype("int64"),
