@@ -48,6 +48,7 @@ class PastExercises:
     exercises: list[int] = field(default_factory=list)
     reports: dict[int, FinalReport] = field(default_factory=dict)
     anomalies: list[Anomaly] = field(default_factory=list)
+    unreadable: dict[int, str] = field(default_factory=dict)  # exercise → report's name
 
     @property
     def without_report(self) -> list[int]:
@@ -58,7 +59,10 @@ class PastExercises:
         lines = []
         for exercise in self.exercises:
             report = self.reports.get(exercise)
-            if report is None:
+            if exercise in self.unreadable:
+                lines.append(f"{exercise} : rapport {self.unreadable[exercise]} illisible, "
+                             "dû non connu (voir Anomalies)")
+            elif report is None:
                 lines.append(f"{exercise} : aucun rapport de l'exercice, dû non connu")
             else:
                 late = "" if report.is_december else " (pas de rapport de décembre)"
@@ -144,6 +148,7 @@ def _dues(reports: Path, exercise: int, result: PastExercises) -> pd.DataFrame:
     try:
         dues = read_dues(data, exercise)
     except Exception as error:  # a damaged or hand-edited report must not stop the month
+        result.unreadable[exercise] = f"{path.parent.name}/{path.name}"
         result.anomalies.append(Anomaly(
             path.name, "Charges", None, "", "", "avertissement", "rapport-final-illisible",
             f"rapport final de l'exercice {exercise} illisible ({error}) : dû non connu"))

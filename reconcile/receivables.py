@@ -27,8 +27,8 @@ SOON = "prescrit dans moins de six mois"
 STEP, WRITE_OFF, COUNTS = "etape_recouvrement", "admission_non_valeur", "counts_as_invoiced"
 
 COLUMNS = ["siren", "membre", "exercice", "numero", "type_frais", "consultation",
-           "date_emission", "montant", "encaisse", "reste", "age", "tranche", "prescription",
-           "alerte"]
+           "date_emission", "montant", "encaisse", "annule", "reste", "age", "tranche",
+           "prescription", "alerte"]
 
 
 def titre_prescription(emitted: pd.Series) -> pd.Series:
@@ -72,12 +72,7 @@ def outstanding(titres: pd.DataFrame | None, members: pd.DataFrame,
     extra = [c for c in (STEP, WRITE_OFF) if titres is not None and c in titres]
     if titres is None or titres.empty:
         return pd.DataFrame(columns=COLUMNS + extra)
-    frame = titres
-    if COUNTS in frame:
-        frame = frame[frame[COUNTS].fillna(True).astype(bool)]
-    montant = frame["montant"].fillna(0).astype("int64")
-    encaisse = frame["montant_encaisse"].fillna(0).astype("int64")
-    frame = frame.assign(montant=montant, encaisse=encaisse, reste=montant - encaisse)
+    frame = with_restes(titres)
     frame = frame[frame["reste"] > 0]
     names = members.drop_duplicates("siren").set_index("siren")["nom"]
     age = (as_of - frame["date_emission"]).dt.days.astype("Int64")
@@ -98,6 +93,33 @@ def outstanding(titres: pd.DataFrame | None, members: pd.DataFrame,
     frame = frame.assign(_age=frame["age"].fillna(-1))
     frame = frame.sort_values(["_age", "numero"], ascending=[False, True], kind="stable")
     return frame[COLUMNS + extra].reset_index(drop=True)
+
+
+def with_restes(titres: pd.DataFrame) -> pd.DataFrame:
+    """Each counted titre with ``montant``, ``encaisse``, ``annule`` and ``reste`` (cents).
+
+    A negative titre (annulation, réduction) or an over-collected one is a credit on the
+    same charge (SIREN, exercise, type, consultation): the export does not say which titre
+    it reduces, so it is imputed on that charge's titres, oldest first (as a payment is,
+    Code civil art. 1342-10), never on another charge. What a titre gets is in ``annule``.
+    """
+    frame = titres
+    if COUNTS in frame:
+        frame = frame[frame[COUNTS].fillna(True).astype(bool)]
+    montant = frame["montant"].fillna(0).astype("int64")
+    encaisse = frame["montant_encaisse"].fillna(0).astype("int64")
+    frame = frame.assign(montant=montant, encaisse=encaisse, _raw=montant - encaisse,
+                         _key=frame["consultation"].fillna("").astype(str),
+                         _numero=frame["numero"].astype(str))
+    frame = frame.sort_values(["date_emission", "_numero"], kind="stable", na_position="last")
+    keys = [frame["siren"], frame["exercice"], frame["type_frais"], frame["_key"]]
+    positive = frame["_raw"].clip(lower=0)
+    credit = (-frame["_raw"].clip(upper=0)).groupby(keys, sort=False).transform("sum")
+    before = positive.groupby(keys, sort=False).cumsum()
+    reste = (before - credit).clip(lower=0).where(lambda r: r < positive, positive)
+    frame = frame.assign(reste=reste.astype("int64"),
+                         annule=(positive - reste).astype("int64"))
+    return frame.drop(columns=["_raw", "_key", "_numero"]).sort_index()
 
 
 def overdue(outstanding: pd.DataFrame, delay: int) -> pd.DataFrame:

@@ -39,7 +39,7 @@ OUTSTANDING = [
 PES_COLUMNS = {STEP: Col("Étape de recouvrement", width=24),
                WRITE_OFF: Col("Admission en non-valeur", width=14)}
 TAIL = [Col("Type de frais", "int", 8), Col("Consultation", width=14),
-        Col("Alerte", width=28)]
+        Col("Annulations imputées", "euro", 13), Col("Alerte", width=28)]
 ALERT_COLOURS = {PRESCRIBED: "#FF9999", SOON: "#F8CBAD"}
 PRESCRIPTION = Col("Date de prescription", "date", 13)
 
@@ -98,7 +98,8 @@ def render_outstanding(book: Book, outstanding: pd.DataFrame) -> None:
               ("date_emission", "date"), ("montant", "euro"), ("encaisse", "euro"),
               ("reste", "euro"), ("age", "int"), ("tranche", "text"),
               ("prescription", "date"), *((c, "text") for c in pes),
-              ("type_frais", "int"), ("consultation", "text"), ("alerte", "text")]
+              ("type_frais", "int"), ("consultation", "text"), ("annule", "euro"),
+              ("alerte", "text")]
     values = zip(*(cells(outstanding[c], kind) for c, kind in fields), strict=True)
     book.table(sheet, columns, values, shade=(len(columns) - 1, ALERT_COLOURS))
 

@@ -381,3 +381,41 @@ def test_reminder_delay_option_and_parameter():
     assert reminder_delay(90) == 90
     assert reminder_delay(90, {"delai_relance": 30}) == 30
     assert reminder_delay(90, {"delai_relance": None}) == 90
+
+
+def test_an_unreadable_final_report_is_a_warning_and_its_due_unknown(tmp_path, capsys):
+    reports = tmp_path / "reports"
+    (reports / "2025-12").mkdir(parents=True)
+    (reports / "2025-12" / "rapprochement_2025-12.xlsx").write_bytes(b"not a workbook")
+    result = _ok(run(_inputs().write(tmp_path / "in"), reports, "2026-11", capsys))
+    anomalies = result.sheet("Anomalies")
+    assert list(anomalies["Fichier"]) == ["rapprochement_2025-12.xlsx"]
+    assert "rapport final de l'exercice 2025 illisible" in anomalies["Message"].iloc[0]
+    rows = [[c.value for c in r] for r in
+            openpyxl.load_workbook(result.report_path)["Synthèse"].iter_rows()]
+    texts = [r[0] for r in rows]
+    assert ("2025 : rapport 2025-12/rapprochement_2025-12.xlsx illisible, dû non connu "
+            "(voir Anomalies)") in texts
+    assert next(r[1] for r in rows if r[0] == "Avertissements (feuille Anomalies)") == 1
+    past = _past(result)
+    assert {k[0] for k in past} == {2022, 2023, 2024, 2025}
+    assert {r["Statut"] for r in past.values()} == {"dû non connu"}
+
+
+def test_an_annulation_reduces_the_same_charges_titres_oldest_first():
+    titres = pd.DataFrame({
+        "numero": ["A", "B", "C", "D", "E"], "siren": [EPCI] * 4 + [COMMUNE_A],
+        "exercice": [2026] * 5, "type_frais": [2] * 5, "consultation": [None] * 5,
+        "montant": [10000, 20000, -25000, 7000, 3000],
+        "date_emission": pd.to_datetime(["2026-01-10", "2026-02-10", "2026-03-10",
+                                         "2026-04-10", "2026-01-10"]),
+        "montant_encaisse": [0, 0, 0, 0, 0],
+        "date_encaissement": pd.to_datetime([None] * 5),
+    })
+    titres.loc[3, "type_frais"] = 1  # another charge: not reduced by C
+    titres.loc[3, "consultation"] = "C2026"
+    members = pd.DataFrame({"siren": [EPCI, COMMUNE_A], "nom": ["EPCI E", "Commune A"]})
+    rows = outstanding(titres, members, pd.Timestamp("2026-11-30"))
+    got = {r.numero: (r.reste, r.annule) for r in rows.itertuples()}
+    # C (−250 €) cancels A (100 €) then 150 € of B; D (type 1) and E (another member) keep all.
+    assert got == {"B": (5000, 15000), "D": (7000, 0), "E": (3000, 0)}
