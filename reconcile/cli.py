@@ -116,13 +116,12 @@ def _limits(args):
 def _run(args) -> int:
     from .pipeline import run
     from .progress import reporter
-    from .reminders import reminder_delay
     from .safeio import Busy
 
     try:
         outcome = run(args.mois, args.inputs, args.reports, _limits(args), reporter(),
                       statements=args.releves, reminders=args.relances,
-                      reminder_delay=reminder_delay(args.delai_relance))
+                      delai_relance=args.delai_relance)
     except Busy:
         return _busy(args.reports)
     if args.mesures:

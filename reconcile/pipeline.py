@@ -30,7 +30,7 @@ from .journal import record
 from .normalise import Table, pick_sheet, to_table
 from .reader import InputFile, Limits, hidden_sheet_warning, locate, read_workbook
 from .reconciliation import reconcile
-from .reminders import write_reminders
+from .reminders import reminder_delay, write_reminders
 from .report import Report, created_at, dissolution_notice, render_anomalies, render_report
 from .safeio import (
     exclusive,
@@ -187,11 +187,11 @@ def run(
     progress: Progress | None = None,
     statements: bool = False,
     reminders: bool = False,
-    reminder_delay: int = receivables_view.DEFAULT_DELAY,
+    delai_relance: int | None = None,
 ) -> Outcome:
     """The monthly job. Holds the reports folder's lock for its whole duration.
-    ``reminders``: also write the reminder letters (titres overdue by more than
-    ``reminder_delay`` days)."""
+    ``reminders``: also write the reminder letters; ``delai_relance``: the option, see
+    ``reminders.reminder_delay``."""
     limits = limits or Limits()
     say = progress or (lambda stage, text: None)
     period = period_of(month)
@@ -199,7 +199,7 @@ def run(
     outcome = Outcome(EXIT_OK, month)
     with exclusive(reports):
         try:
-            options = receivables_view.Options(reminders, reminder_delay)
+            options = receivables_view.Options(reminders, delai_relance)
             return _run_locked(inputs, folder, period, limits, say, statements, outcome,
                                options)
         except Exception as error:
@@ -235,6 +235,7 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
     titres = loaded.tables["titres"].frame if "titres" in loaded.tables else None
     members = loaded.tables["membres"].frame
     titres, as_of = titres_as_of(titres, period.as_of)
+    delay = reminder_delay(options.delai_relance)
     rows = reconcile(due.charges, titres, members, period.year)
     receivables = receivables_view.build(folder.parent, period, titres, members, as_of)
     outcome.anomalies = sorted(outcome.anomalies + receivables.past.anomalies, key=sort_key)
@@ -244,7 +245,7 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
                       due.charges["bareme_ligne"].dropna().astype(int).value_counts())
     control.final_reports = receivables_view.final_reports(receivables)
     changes = _evolutions(folder, month, due, rows, outcome,
-                          (titres, receivables.outstanding, options.delay))
+                          (titres, receivables.outstanding, delay))
     report = Report(month, period, due, rows, outcome.warnings, control, len(members),
                     changes, receivables)
     target = folder / f"rapprochement_{month}.xlsx"
@@ -263,9 +264,9 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
         say("relevés", "un relevé par membre")
         outcome.statements = write_statements(folder, month, period, due.charges, rows, titres)
     if options.reminders:
-        say("relances", f"titres en retard de plus de {options.delay} jours")
+        say("relances", f"titres en retard de plus de {delay} jours")
         outcome.reminders = write_reminders(folder, period, receivables.outstanding, members,
-                                            options.delay)
+                                            delay)
     clock.lap("écriture", len(due.charges) + len(rows))
     outcome.dissolution = dissolution_notice(due, period)
     outcome.totals = {k: int(rows[k].sum()) for k in ("du", "titre", "encaisse")}

@@ -18,7 +18,6 @@ from .charges import Period
 from .past_exercises import UNKNOWN_DUE, PastExercises, reconcile_past
 from .receivables import (
     BUCKETS,
-    DEFAULT_DELAY,
     PRESCRIBED,
     SOON,
     STEP,
@@ -55,10 +54,10 @@ class Receivables:
 
 @dataclass(frozen=True)
 class Options:
-    """`--relances` and the reminder delay (see ``reminders.reminder_delay``)."""
+    """`--relances` and `--delai-relance` (resolved by ``reminders.reminder_delay``)."""
 
     reminders: bool = False
-    delay: int = DEFAULT_DELAY
+    delai_relance: int | None = None
 
 
 def build(reports: Path, period: Period, titres: pd.DataFrame | None,
