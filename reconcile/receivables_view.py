@@ -99,7 +99,8 @@ def render_outstanding(book: Book, outstanding: pd.DataFrame) -> None:
               ("prescription", "date"), *((c, "text") for c in pes),
               ("type_frais", "int"), ("consultation", "text"), ("annule", "euro"),
               ("alerte", "text")]
-    values = zip(*(cells(outstanding[c], kind) for c, kind in fields), strict=True)
+    shown = outstanding.assign(annule=outstanding["annule"].where(outstanding["annule"] != 0))
+    values = zip(*(cells(shown[c], kind) for c, kind in fields), strict=True)
     book.table(sheet, columns, values, shade=(len(columns) - 1, ALERT_COLOURS))
 
 
@@ -113,6 +114,8 @@ def render_summary(book: Book, sheet, row: int, receivables: Receivables) -> int
     header = book.formats["header"]
     book.add_format("red_euro", {"num_format": EURO, "bold": True, "font_color": "#C00000"})
     book.add_format("red", {"bold": True, "font_color": "#C00000"})
+    book.add_format("bold_left", {"bold": True, "align": "left"})
+    sheet.set_column(7, 8, 17)  # the by-exercise table is wider than the totals above
     past, rows = receivables.past, receivables.outstanding
     sheet.write_string(row, 0, "Exercices antérieurs non prescrits", header)
     for line in past.notices() or ["aucun"]:
@@ -139,7 +142,7 @@ def render_summary(book: Book, sheet, row: int, receivables: Receivables) -> int
         sheet.write_string(row, column, title, header)
     for exercise, amounts, total in by_exercise(rows) if len(rows) else []:
         row += 1
-        sheet.write_number(row, 0, exercise, book.formats["bold"])
+        sheet.write_number(row, 0, exercise, book.formats["bold_left"])
         for column, cents in enumerate([*amounts, total], start=1):
             book.value(sheet, row, column, cents, "euro")
     row += 2

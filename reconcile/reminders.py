@@ -22,7 +22,7 @@ from .receivables import DEFAULT_DELAY, overdue
 from .report import created_at
 from .safeio import publish, remove_stale_temporaries, retire, write_new
 from .statements import COORDONNATEUR, GROUPEMENT, _safe
-from .xlsx import DATE, EURO, Book
+from .xlsx import EURO, Book
 
 FOLDER = "relances"
 WIDTHS = (16, 9, 8, 13, 12, 13, 13, 13, 10)
@@ -74,6 +74,16 @@ def _euros(cents: int) -> str:
     return f"{sign}{units:,}".replace(",", "\u202f") + f",{rest:02d} €"
 
 
+def _opening(count: int, day: str, delay: int) -> str:
+    if count == 1:
+        return ("Sauf erreur de notre part, le titre de recettes ci-dessous, émis pour la "
+                "refacturation des frais du groupement de commandes, n'était pas entièrement "
+                f"payé au {day}, plus de {delay} jours après son émission.")
+    return (f"Sauf erreur de notre part, les {count} titres de recettes ci-dessous, émis pour "
+            "la refacturation des frais du groupement de commandes, n'étaient pas entièrement "
+            f"payés au {day}, plus de {delay} jours après leur émission.")
+
+
 class Letter:
     """One member's reminder, laid out top to bottom on one A4 portrait page."""
 
@@ -87,8 +97,8 @@ class Letter:
         book.workbook.set_properties({"created": created, "author": "reconcile",
                                       "title": f"Relance {self.siren}"})
         book.add_format("wrap", {"text_wrap": True, "valign": "top"})
+        book.add_format("center", {"align": "center"})
         book.add_format("label", {"bold": True, "font_color": "#1F4E78"})
-        book.add_format("date_left", {"num_format": DATE, "align": "left"})
         book.add_format("total", {"bold": True, "top": 1})
         book.add_format("total_euro", {"bold": True, "top": 1, "num_format": EURO})
         sheet = book.workbook.add_worksheet("Relance")
@@ -107,20 +117,16 @@ class Letter:
         day = self.period.as_of.strftime("%d/%m/%Y")
         book.text(sheet, 0, 0, GROUPEMENT, "title")
         book.text(sheet, 1, 0, COORDONNATEUR)
-        book.text(sheet, 3, 0, "Destinataire", "label")
-        book.text(sheet, 3, 2, member, "bold")
-        book.text(sheet, 4, 0, "SIREN", "label")
-        book.text(sheet, 4, 2, self.siren)
-        book.text(sheet, 5, 0, "Situation au", "label")
-        sheet.write_datetime(5, 2, self.period.as_of.to_pydatetime(),
-                             book.formats["date_left"])
+        for row, (label, value) in enumerate((("Destinataire", member),
+                                              ("SIREN", self.siren), ("Situation au", day)),
+                                             start=3):
+            book.text(sheet, row, 0, label, "label")
+            book.text(sheet, row, 1, value, "bold" if row == 3 else None)
         book.text(sheet, 7, 0, "Objet : titres de recettes restant à payer – relance", "bold")
         paragraphs = [
             "Madame, Monsieur,",
-            f"Sauf erreur de notre part, les {len(self.titres)} titre(s) de recettes "
-            "ci-dessous, émis pour la refacturation des frais du groupement de commandes, "
-            f"n'étaient pas entièrement payés au {day}, plus de {self.delay} jours après "
-            f"leur émission. Il reste à payer {_euros(reste)} au total.",
+            _opening(len(self.titres), day, self.delay) +
+            f" Il reste à payer {_euros(reste)} au total.",
         ]
         row = self._paragraphs(book, sheet, 9, paragraphs)
         row = self._table(book, sheet, row + 1)
@@ -156,8 +162,8 @@ class Letter:
         for titre in self.titres.itertuples(index=False):
             row += 1
             book.text(sheet, row, 0, titre.numero)
-            sheet.write_number(row, 1, int(titre.exercice))
-            sheet.write_number(row, 2, int(titre.type_frais))
+            sheet.write_number(row, 1, int(titre.exercice), book.formats["center"])
+            sheet.write_number(row, 2, int(titre.type_frais), book.formats["center"])
             if titre.consultation:
                 book.text(sheet, row, 3, titre.consultation)
             book.value(sheet, row, 4, titre.date_emission, "date")

@@ -280,6 +280,7 @@ def test_reminders_for_exactly_the_members_with_titres_overdue(years):
     text = " ".join(str(v) for r in rows for v in r if v is not None)
     assert "Commune B" in text and COMMUNE_B in text
     assert "Il reste à payer 1\u202f000,00 € au total." in text
+    assert "les 2 titres de recettes ci-dessous" in text
     assert "plus de 60 jours après leur émission" in text
     assert "contacter le service de la refacturation du coordonnateur du groupement : " \
            "Coordonnateur" in text
@@ -367,6 +368,10 @@ def test_pes_columns_shown_and_uncounted_titres_left_out(tmp_path):
     letter = _letter(written[0])
     header = next(i for i, r in enumerate(letter) if r[0] == "Numéro du titre")
     assert [r[0] for r in letter[header + 1:header + 3]] == ["P1", "P2"]
+    epci = write_reminders(tmp_path / "epci", Period(2026, as_of), rows[rows["numero"] != "P1"]
+                           .assign(admission_non_valeur=""), members, 60)
+    text = " ".join(str(v) for r in _letter(epci[1]) for v in r if v is not None)
+    assert "le titre de recettes ci-dessous" in text and "après son émission" in text
 
 
 def test_without_pes_columns_the_sheet_has_none(tmp_path):
