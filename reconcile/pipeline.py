@@ -273,6 +273,7 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
     record(folder, month, "fin", statut=EXIT_OK, resultat="rapport", rapport=str(target),
            ecriture=outcome.report_outcome, version_precedente=str(outcome.kept_previous or ""),
            copie_des_entrees=str(snapshot), avertissements=len(outcome.warnings),
+           rapports_finals={name: digest for _, name, digest in control.final_reports},
            etapes={s.name: round(s.seconds, 3) for s in outcome.stages})
     return outcome
 

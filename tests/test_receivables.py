@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import shutil
 
 import openpyxl
@@ -236,6 +237,9 @@ def test_controle_names_each_final_report_with_its_sha256(years):
         for name in ("2022-12/rapprochement_2022-12.xlsx",
                      "2023-10/rapprochement_2023-10.xlsx",
                      "2025-12/rapprochement_2025-12.xlsx")}
+    journal = (reports / "2026-11" / "journal_2026-11.jsonl").read_text(encoding="utf-8")
+    end = json.loads(journal.splitlines()[-1])
+    assert end["rapports_finals"] == {name: digest for name, (digest, _) in listed.items()}
 
 
 def test_current_exercise_counts_titres_as_of_its_date(years):
