@@ -7,7 +7,7 @@ barème rows used, the run's parameters and the versions of the tool and its lib
 from __future__ import annotations
 
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 
 import pandas as pd
@@ -40,6 +40,7 @@ class Control:
     sheets: list[SheetCount]
     tariffs: pd.DataFrame  # barème rows, index = Excel row
     used: pd.Series  # Excel row → number of charges using it
+    final_reports: list[tuple[str, str, str]] = field(default_factory=list)  # past exercises
 
     def parameters(self) -> list[tuple[str, str]]:
         month, day = WITHDRAWAL_DEADLINE
@@ -79,6 +80,13 @@ class Control:
         ]
         _plain_table(book, sheet, row, columns, rows)
         row += len(rows) + 2
+        if self.final_reports:
+            columns = [Col("Rapport final (exercice antérieur)", width=34),
+                       Col("SHA-256", width=66), Col("Exercice", width=14)]
+            reports = [(name, digest, exercise)
+                       for exercise, name, digest in self.final_reports]
+            _plain_table(book, sheet, row, columns, reports)
+            row += len(reports) + 2
         columns = [Col("Bibliothèque", width=34), Col("Version", width=66)]
         versions = [("python", platform.python_version())] + [
             (name, _version(name)) for name in LIBRARIES

@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="dossier des rapports (défaut : reports/)")
     run.add_argument("--releves", action="store_true",
                      help="écrire aussi un relevé par membre (reports/AAAA-MM/releves/)")
+    run.add_argument("--relances", action="store_true",
+                     help="écrire aussi une lettre de relance par membre ayant des titres "
+                     "impayés depuis plus du délai de relance (reports/AAAA-MM/relances/)")
+    run.add_argument("--delai-relance", type=_days, default=None, metavar="JOURS",
+                     help="jours après l'émission au-delà desquels un titre impayé est "
+                     "relancé (défaut : 60)")
     run.add_argument("--mesures", type=Path, metavar="FICHIER.json",
                      help="écrire la durée, la mémoire et les lignes de chaque étape")
     run.set_defaults(handler=_run)
@@ -93,6 +99,13 @@ def _month(text: str) -> str:
     return text
 
 
+def _days(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"délai invalide « {text} » : écrire un nombre de "
+                                         "jours, par exemple 60")
+    return int(text)
+
+
 def previous_month(today: dt.date) -> str:
     """The month a run scheduled on the 1st processes: the one just ended."""
     return (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
@@ -113,7 +126,8 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         outcome = run(args.mois, args.inputs, args.reports, _limits(args), reporter(),
-                      statements=args.releves)
+                      statements=args.releves, reminders=args.relances,
+                      delai_relance=args.delai_relance)
     except Busy:
         return _busy(args.reports)
     if args.mesures:
@@ -181,6 +195,9 @@ def _print_outcome(outcome: Outcome) -> None:
     if outcome.statements:
         print(f"{len(outcome.statements)} relevé(s) par membre dans "
               f"{outcome.statements[0].parent}")
+    if outcome.reminders:
+        print(f"{len(outcome.reminders)} lettre(s) de relance dans "
+              f"{outcome.reminders[0].parent}")
 
 
 def _print_prominent(anomalies: list[Anomaly], stream: TextIO | None = None) -> None:

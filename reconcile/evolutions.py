@@ -12,13 +12,14 @@ from pathlib import Path
 import pandas as pd
 import python_calamine as calamine
 
+from . import titre_evolutions
 from .xlsx import Book, Col, cells
 
 COLUMNS = [
     Col("Nature", width=24), Col("SIREN", width=11), Col("Membre", width=34),
     Col("Type de frais", "int", 8), Col("Consultation", width=14), Col("Prestation", width=16),
     Col("Avant", "euro", 13), Col("Après", "euro", 13), Col("Différence", "euro", 13),
-    Col("Statut avant", width=15), Col("Statut après", width=15),
+    Col("Statut avant", width=15), Col("Statut après", width=15), Col("Titre", width=16),
 ]
 CHARGE_KEY = ["SIREN", "Type de frais", "Consultation", "Prestation"]
 LINE_KEY = ["SIREN", "Type de frais", "Consultation"]
@@ -34,8 +35,11 @@ def previous_report(folder: Path, month: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def compare(previous: Path, charges: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per change; amounts in integer cents."""
+def compare(previous: Path, charges: pd.DataFrame, rows: pd.DataFrame,
+            titres: pd.DataFrame | None = None, outstanding: pd.DataFrame | None = None,
+            delay: int = 60) -> pd.DataFrame:
+    """One row per change; amounts in integer cents. With ``outstanding`` (this month's
+    restes à recouvrer), also the titres newly collected and newly overdue."""
     before_charges = _read(previous, "Charges")
     before_lines = _read(previous, "Rapprochement")
     now_charges = pd.DataFrame({
@@ -51,10 +55,15 @@ def compare(previous: Path, charges: pd.DataFrame, rows: pd.DataFrame) -> pd.Dat
     })
     changes = [_charge_changes(before_charges, now_charges),
                _line_changes(before_lines, now_lines)]
+    if outstanding is not None:
+        changes.append(titre_evolutions.changes(previous.read_bytes(), titres, outstanding,
+                                                delay))
     result = pd.concat([c for c in changes if not c.empty] or [pd.DataFrame(
         columns=[c.header for c in COLUMNS])], ignore_index=True)
+    if "Titre" not in result:
+        result["Titre"] = None
     return result.sort_values(["Nature", "SIREN", "Type de frais", "Consultation",
-                               "Prestation"], kind="stable").reset_index(drop=True)
+                               "Prestation", "Titre"], kind="stable").reset_index(drop=True)
 
 
 def render(book: Book, changes: pd.DataFrame, previous_month: str) -> None:

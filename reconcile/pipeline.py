@@ -21,14 +21,16 @@ import pandas as pd
 
 from schemas import SHEETS
 
-from . import evolutions
+from . import evolutions, receivables_view
 from .anomalies import Anomaly, InputError, has_errors, sort_key
+from .asof import titres_as_of
 from .audit import Control, SheetCount
 from .charges import Due, Period, compute, sound_rows
 from .journal import record
 from .normalise import Table, pick_sheet, to_table
 from .reader import InputFile, Limits, hidden_sheet_warning, locate, read_workbook
 from .reconciliation import reconcile
+from .reminders import reminder_delay, write_reminders
 from .report import Report, created_at, dissolution_notice, render_anomalies, render_report
 from .safeio import (
     exclusive,
@@ -66,6 +68,7 @@ class Outcome:
     dissolution: str = ""
     totals: dict[str, int] = field(default_factory=dict)
     statements: list[Path] = field(default_factory=list)
+    reminders: list[Path] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Anomaly]:
@@ -183,8 +186,12 @@ def run(
     limits: Limits | None = None,
     progress: Progress | None = None,
     statements: bool = False,
+    reminders: bool = False,
+    delai_relance: int | None = None,
 ) -> Outcome:
-    """The monthly job. Holds the reports folder's lock for its whole duration."""
+    """The monthly job. Holds the reports folder's lock for its whole duration.
+    ``reminders``: also write the reminder letters; ``delai_relance``: the option, see
+    ``reminders.reminder_delay``."""
     limits = limits or Limits()
     say = progress or (lambda stage, text: None)
     period = period_of(month)
@@ -192,7 +199,9 @@ def run(
     outcome = Outcome(EXIT_OK, month)
     with exclusive(reports):
         try:
-            return _run_locked(inputs, folder, period, limits, say, statements, outcome)
+            options = receivables_view.Options(reminders, delai_relance)
+            return _run_locked(inputs, folder, period, limits, say, statements, outcome,
+                               options)
         except Exception as error:
             record(folder, month, "fin", statut=EXIT_FAILURE, resultat="erreur inattendue",
                    erreur=f"{type(error).__name__}: {error}")
@@ -200,7 +209,8 @@ def run(
 
 
 def _run_locked(inputs: Path, folder: Path, period: Period, limits: Limits, say: Progress,
-                statements: bool, outcome: Outcome) -> Outcome:
+                statements: bool, outcome: Outcome,
+                options: receivables_view.Options) -> Outcome:
     clock = _Clock(outcome.stages)
     remove_stale_temporaries(folder)
     remove_stale_temporaries(folder / "entrees")
@@ -213,24 +223,33 @@ def _run_locked(inputs: Path, folder: Path, period: Period, limits: Limits, say:
     outcome.anomalies = sorted(anomalies, key=sort_key)
     if has_errors(anomalies) or due is None:
         return _stop_on_errors(outcome, folder)
-    return _write_report(outcome, loaded, due, folder, period, say, statements, clock)
+    return _write_report(outcome, loaded, due, folder, period, say, statements, clock,
+                         options)
 
 
 def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, period: Period,
-                  say: Progress, statements: bool, clock: _Clock) -> Outcome:
+                  say: Progress, statements: bool, clock: _Clock,
+                  options: receivables_view.Options) -> Outcome:
     month = outcome.month
     say("rapprochement", f"{len(due.charges)} charges")
     titres = loaded.tables["titres"].frame if "titres" in loaded.tables else None
     members = loaded.tables["membres"].frame
+    titres, as_of = titres_as_of(titres, period.as_of)
+    delay = reminder_delay(options.delai_relance)
     rows = reconcile(due.charges, titres, members, period.year)
+    receivables = receivables_view.build(folder.parent, period, titres, members, as_of)
+    outcome.anomalies = sorted(outcome.anomalies + receivables.past.anomalies, key=sort_key)
     clock.lap("rapprochement", len(rows))
     say("écriture", f"{len(rows)} lignes de rapprochement")
     control = Control(month, period, loaded.files, loaded.counts, loaded.tables["bareme"].frame,
                       due.charges["bareme_ligne"].dropna().astype(int).value_counts())
-    changes, problems = _evolutions(folder, month, due, rows)
+    control.final_reports = receivables_view.final_reports(receivables)
+    changes, problems = _evolutions(folder, month, due, rows,
+                                    (titres, receivables.outstanding, delay))
     # One final list: every count shown (screen, journal, Synthèse, Anomalies) comes from it.
     outcome.anomalies = sorted([*outcome.anomalies, *problems], key=sort_key)
-    report = Report(month, period, due, rows, outcome.warnings, control, len(members), changes)
+    report = Report(month, period, due, rows, outcome.warnings, control, len(members),
+                    changes, receivables)
     target = folder / f"rapprochement_{month}.xlsx"
     temporary = write_new(target, lambda path: render_report(path, report))
     try:
@@ -246,24 +265,31 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
 
         say("relevés", "un relevé par membre")
         outcome.statements = write_statements(folder, month, period, due.charges, rows, titres)
+    if options.reminders:
+        say("relances", f"titres en retard de plus de {delay} jours")
+        outcome.reminders = write_reminders(folder, period, receivables.outstanding, members,
+                                            delay)
     clock.lap("écriture", len(due.charges) + len(rows))
     outcome.dissolution = dissolution_notice(due, period)
     outcome.totals = {k: int(rows[k].sum()) for k in ("du", "titre", "encaisse")}
     record(folder, month, "fin", statut=EXIT_OK, resultat="rapport", rapport=str(target),
            ecriture=outcome.report_outcome, version_precedente=str(outcome.kept_previous or ""),
            copie_des_entrees=str(snapshot), avertissements=len(outcome.warnings),
+           rapports_finals={name: digest for _, name, digest in control.final_reports},
            etapes={s.name: round(s.seconds, 3) for s in outcome.stages})
     return outcome
 
 
-def _evolutions(folder: Path, month: str, due: Due, rows: pd.DataFrame
+def _evolutions(folder: Path, month: str, due: Due, rows: pd.DataFrame,
+                receivables: tuple = (None, None, 60)
                 ) -> tuple[tuple[str, pd.DataFrame] | None, list[Anomaly]]:
     """Changes since last month's report of the exercise; a warning if it is unreadable."""
     previous = evolutions.previous_report(folder, month)
     if previous is None:
         return None, []
     try:
-        return (previous.parent.name, evolutions.compare(previous, due.charges, rows)), []
+        return (previous.parent.name, evolutions.compare(previous, due.charges, rows,
+                                                          *receivables)), []
     except Exception as error:  # an old or hand-edited report must not stop the month
         return None, [Anomaly(previous.name, "", None, "", "", "avertissement",
                               "evolutions-illisibles",

@@ -16,7 +16,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from schemas import TYPES_FRAIS
 
-from . import evolutions
+from . import evolutions, receivables_view
 from .anomalies import Anomaly, prominent, sort_key
 from .audit import Control
 from .charges import Due, Period, bareme_reference
@@ -61,6 +61,7 @@ class Report:
     control: Control
     members_count: int
     evolutions: tuple[str, pd.DataFrame] | None = None  # (previous month, changes)
+    receivables: receivables_view.Receivables | None = None
 
 
 def month_label(month: str) -> str:
@@ -97,6 +98,10 @@ def render_report(path: str, report: Report) -> None:
                shade=(10, STATUS_COLOURS))
     write_anomalies_sheet(book, report.warnings)
     report.control.render(book)
+    if report.receivables is not None:
+        receivables_view.render_past(book, report.receivables.past, RECONCILIATION,
+                                     STATUS_COLOURS)
+        receivables_view.render_outstanding(book, report.receivables.outstanding)
     if report.evolutions is not None:
         evolutions.render(book, report.evolutions[1], report.evolutions[0])
     book.close()
@@ -172,6 +177,8 @@ def _summary(book: Book, report: Report) -> None:
     ]
     for warning in prominent(report.warnings):
         facts.append(("Attention", f"{warning.file} › {warning.sheet} : {warning.message}"))
+    if report.receivables is not None:
+        facts += receivables_view.summary_facts(report.receivables)
     row += 1
     for label, value in facts:
         book.text(sheet, row, 0, label, "bold")
@@ -213,6 +220,9 @@ def _summary(book: Book, report: Report) -> None:
             book.value(sheet, row, 3, int(counts.loc[name, ("titre", "sum")]), "euro")
         else:
             sheet.write_number(row, 1, 0)
+    if report.receivables is not None:  # below the chart (17 rows from header_row + 13)
+        receivables_view.render_summary(book, sheet, max(row + 2, header_row + 31),
+                                        report.receivables)
 
 
 def _chart(book: Book, sheet: Worksheet, header_row: int) -> None:

@@ -1,0 +1,157 @@
+"""Earlier exercises reconciled again against today's titres (sheet `Exercices antérieurs`).
+
+What a past exercise owed is taken from that exercise's final report — the latest
+``rapprochement_AAAA-MM.xlsx`` of that year in the reports folder, normally December's
+— read back from its Charges sheet, never recomputed from today's member data
+(populations, memberships and the barème have changed since). An exercise is reopened
+until its dues prescribe (31 December of the fourth year after it, loi 68-1250), and
+also while one of its titres is not prescribed. An exercise without a report shows only
+its titres, with the status « dû non connu ».
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import python_calamine as calamine
+
+from .anomalies import Anomaly
+from .receivables import due_prescription, titre_prescription
+from .reconciliation import reconcile
+
+UNKNOWN_DUE = "dû non connu"
+DUE_COLUMNS = ("SIREN", "Membre", "Exercice", "Type de frais", "Consultation", "Montant dû")
+
+
+@dataclass(frozen=True)
+class FinalReport:
+    exercise: int
+    path: Path
+    sha256: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.path.parent.name}/{self.path.name}"
+
+    @property
+    def is_december(self) -> bool:
+        return self.path.parent.name.endswith("-12")
+
+
+@dataclass
+class PastExercises:
+    rows: pd.DataFrame  # reconciliation rows of every reopened exercise (+ prescription)
+    exercises: list[int] = field(default_factory=list)
+    reports: dict[int, FinalReport] = field(default_factory=dict)
+    anomalies: list[Anomaly] = field(default_factory=list)
+    unreadable: dict[int, str] = field(default_factory=dict)  # exercise → report's name
+
+    @property
+    def without_report(self) -> list[int]:
+        return [e for e in self.exercises if e not in self.reports]
+
+    def notices(self) -> list[str]:
+        """One line per reopened exercise, for the Synthèse."""
+        lines = []
+        for exercise in self.exercises:
+            report = self.reports.get(exercise)
+            if exercise in self.unreadable:
+                lines.append(f"{exercise} : rapport {self.unreadable[exercise]} illisible, "
+                             "dû non connu (voir Anomalies)")
+            elif report is None:
+                lines.append(f"{exercise} : aucun rapport de l'exercice, dû non connu")
+            else:
+                late = "" if report.is_december else " (pas de rapport de décembre)"
+                lines.append(f"{exercise} : dû repris du rapport {report.name}{late}")
+        return lines
+
+
+def reopened(year: int, as_of: pd.Timestamp, titres: pd.DataFrame | None) -> list[int]:
+    """Earlier exercises whose dues, or one of whose titres, are not prescribed."""
+    exercises = {e for e in range(year - 4, year) if due_prescription(e) >= as_of}
+    if titres is not None and not titres.empty:
+        earlier = titres[titres["exercice"] < year]
+        alive = titre_prescription(earlier["date_emission"])
+        alive = alive.isna() | (alive >= as_of)
+        exercises |= {int(e) for e in earlier.loc[alive, "exercice"].dropna()}
+    return sorted(exercises)
+
+
+def final_report(reports: Path, exercise: int) -> Path | None:
+    """The latest report of ``exercise`` in the reports folder (by month)."""
+    found = sorted(p for p in reports.glob(f"{exercise}-[01][0-9]/rapprochement_*.xlsx")
+                   if p.name == f"rapprochement_{p.parent.name}.xlsx")
+    return found[-1] if found else None
+
+
+def read_dues(data: bytes, exercise: int) -> pd.DataFrame:
+    """The Charges sheet of a report, as charges (integer cents); raises if it is not one."""
+    grid = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(
+        "Charges").to_python()
+    if not grid or not set(DUE_COLUMNS) <= set(grid[0]):
+        raise ValueError("feuille Charges sans les colonnes attendues")
+    frame = pd.DataFrame(grid[1:], columns=grid[0], dtype=object)
+    text = {c: frame[c].map(lambda v: "" if v in (None, "") else str(v))
+            for c in ("SIREN", "Membre", "Consultation")}
+    charges = pd.DataFrame({
+        "siren": text["SIREN"], "nom": text["Membre"],
+        "exercice": frame["Exercice"].astype("int64"),
+        "type_frais": frame["Type de frais"].astype("int64"),
+        "consultation": text["Consultation"],
+        "montant": frame["Montant dû"].map(lambda v: round(float(v or 0) * 100)).astype("int64"),
+    })
+    if (charges["exercice"] != exercise).any():
+        raise ValueError(f"des charges n'appartiennent pas à l'exercice {exercise}")
+    return charges
+
+
+def reconcile_past(reports: Path, year: int, as_of: pd.Timestamp,
+                   titres: pd.DataFrame | None, members: pd.DataFrame) -> PastExercises:
+    """Every reopened exercise reconciled: its final report's dues against today's titres."""
+    result = PastExercises(pd.DataFrame(), reopened(year, as_of, titres))
+    parts = []
+    for exercise in result.exercises:
+        dues = _dues(reports, exercise, result)
+        names = pd.concat([members[["siren", "nom"]], dues[["siren", "nom"]]])
+        rows = reconcile(dues, titres, names, exercise)
+        if exercise not in result.reports:
+            rows = rows.assign(statut=UNKNOWN_DUE, du=pd.NA, ecart=pd.NA)
+            rows["prescription"] = pd.NaT
+        else:
+            uninvoiced = rows["du"] > rows["titre"]
+            rows["prescription"] = pd.Series(
+                due_prescription(exercise), index=rows.index).where(uninvoiced, pd.NaT)
+        parts.append(rows)
+    if parts:
+        result.rows = pd.concat(parts, ignore_index=True)
+    else:
+        result.rows = pd.DataFrame(columns=["siren", "membre", "exercice", "type_frais",
+                                            "consultation", "du", "titre", "ecart", "encaisse",
+                                            "reste", "statut", "titres", "prescription"])
+    return result
+
+
+def _dues(reports: Path, exercise: int, result: PastExercises) -> pd.DataFrame:
+    empty = pd.DataFrame({"siren": pd.Series(dtype=object), "nom": pd.Series(dtype=object),
+                          "exercice": pd.Series(dtype="int64"),
+                          "type_frais": pd.Series(dtype="int64"),
+                          "consultation": pd.Series(dtype=object),
+                          "montant": pd.Series(dtype="int64")})
+    path = final_report(reports, exercise)
+    if path is None:
+        return empty
+    data = path.read_bytes()
+    try:
+        dues = read_dues(data, exercise)
+    except Exception as error:  # a damaged or hand-edited report must not stop the month
+        result.unreadable[exercise] = f"{path.parent.name}/{path.name}"
+        result.anomalies.append(Anomaly(
+            path.name, "Charges", None, "", "", "avertissement", "rapport-final-illisible",
+            f"rapport final de l'exercice {exercise} illisible ({error}) : dû non connu"))
+        return empty
+    result.reports[exercise] = FinalReport(exercise, path, hashlib.sha256(data).hexdigest())
+    return dues

@@ -1,0 +1,156 @@
+"""Restes à recouvrer: every titre, of every exercise, with something left to collect.
+
+Finance officers and the accountant follow receivables by age (balance âgée) and by
+prescription date: what is not collected within four years is lost. Ages count days
+since emission at the as-of date; a partial collection ages on what remains (the reste
+is what sits in a bucket, not the titre's full amount).
+
+Prescription (see docs/choix.md):
+* a titre: 31 December of the fourth year after its date of emission (four years from
+  prise en charge, CGCT L1617-5; a demand for payment restarts the period, which the
+  export does not show, so this is the earliest date — the one to watch);
+* a due never invoiced: 31 December of the fourth year after its exercise (loi 68-1250,
+  four years from 1 January after the year the right arose).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+DEFAULT_DELAY = 60  # days after emission before a reminder (delai_relance)
+BUCKETS = ("0–30", "31–90", "91–180", "181–365", "plus d'un an")
+UNDATED = "date inconnue"
+PRESCRIBED = "prescrit"
+SOON = "prescrit dans moins de six mois"
+# Optional columns of titres read from the accountant's PES Retour (another reader).
+STEP, WRITE_OFF, COUNTS = "etape_recouvrement", "admission_non_valeur", "counts_as_invoiced"
+
+COLUMNS = ["siren", "membre", "exercice", "numero", "type_frais", "consultation",
+           "date_emission", "montant", "encaisse", "annule", "reste", "age", "tranche",
+           "prescription", "alerte"]
+
+
+def titre_prescription(emitted: pd.Series) -> pd.Series:
+    """31 December of the fourth year after the date of emission (NaT when undated)."""
+    years = emitted.dt.year + 4
+    return pd.to_datetime(years.astype("Int64").astype(str) + "-12-31", errors="coerce")
+
+
+def due_prescription(exercise: int) -> pd.Timestamp:
+    """31 December of the fourth year after the exercise (loi 68-1250)."""
+    return pd.Timestamp(year=exercise + 4, month=12, day=31)
+
+
+def soon_limit(as_of: pd.Timestamp) -> pd.Timestamp:
+    """The end of the six months the Synthèse warns about (a month's end, from a
+    month's end: 30/11 → 31/05)."""
+    limit = as_of + pd.DateOffset(months=6)
+    return limit + pd.offsets.MonthEnd(0) if as_of.is_month_end else limit
+
+
+def bucket(age: pd.Series) -> pd.Series:
+    """0–30, 31–90, 91–180, 181–365, plus d'un an; « date inconnue » without a date."""
+    cut = pd.cut(age.astype("float64"), [-float("inf"), 30, 90, 180, 365, float("inf")],
+                 labels=list(BUCKETS))
+    return cut.astype(object).where(age.notna(), UNDATED)
+
+
+def alert(prescription: pd.Series, as_of: pd.Timestamp) -> pd.Series:
+    """« prescrit » once the date has passed; a warning in the six months before."""
+    passed = prescription.notna() & (prescription < as_of)
+    soon = prescription.notna() & ~passed & (prescription <= soon_limit(as_of))
+    return pd.Series(np.select([passed, soon], [PRESCRIBED, SOON], default=""),
+                     index=prescription.index, dtype=object)
+
+
+def outstanding(titres: pd.DataFrame | None, members: pd.DataFrame,
+                as_of: pd.Timestamp) -> pd.DataFrame:
+    """One row per titre with reste > 0 at ``as_of`` (titres already taken as of that
+    date, see ``asof``), oldest first. Titres the accountant does not count as invoiced
+    (PES Retour: rejected, cancelled…) are left out. PES columns are kept when present."""
+    extra = [c for c in (STEP, WRITE_OFF) if titres is not None and c in titres]
+    if titres is None or titres.empty:
+        return pd.DataFrame(columns=COLUMNS + extra)
+    frame = with_restes(titres)
+    frame = frame[frame["reste"] > 0]
+    names = members.drop_duplicates("siren").set_index("siren")["nom"]
+    age = (as_of - frame["date_emission"]).dt.days.astype("Int64")
+    prescription = titre_prescription(frame["date_emission"])
+    frame = frame.assign(
+        membre=frame["siren"].map(names).astype(object).fillna(""),
+        numero=frame["numero"].astype(str),
+        consultation=frame["consultation"].fillna(""),
+        exercice=frame["exercice"].astype("int64"),
+        type_frais=frame["type_frais"].astype("int64"),
+        age=age,
+        tranche=bucket(age),
+        prescription=prescription,
+        alerte=alert(prescription, as_of),
+    )
+    for column in extra:
+        frame[column] = frame[column].fillna("").astype(str)
+    frame = frame.assign(_age=frame["age"].fillna(-1))
+    frame = frame.sort_values(["_age", "numero"], ascending=[False, True], kind="stable")
+    return frame[COLUMNS + extra].reset_index(drop=True)
+
+
+def with_restes(titres: pd.DataFrame) -> pd.DataFrame:
+    """Each counted titre with ``montant``, ``encaisse``, ``annule`` and ``reste`` (cents).
+
+    A negative titre (annulation, réduction) or an over-collected one is a credit on the
+    same charge (SIREN, exercise, type, consultation): the export does not say which titre
+    it reduces, so it is imputed on that charge's titres, oldest first (as a payment is,
+    Code civil art. 1342-10), never on another charge. What a titre gets is in ``annule``.
+    """
+    frame = titres
+    if COUNTS in frame:
+        frame = frame[frame[COUNTS].fillna(True).astype(bool)]
+    montant = frame["montant"].fillna(0).astype("int64")
+    encaisse = frame["montant_encaisse"].fillna(0).astype("int64")
+    frame = frame.assign(montant=montant, encaisse=encaisse, _raw=montant - encaisse,
+                         _key=frame["consultation"].fillna("").astype(str),
+                         _numero=frame["numero"].astype(str))
+    frame = frame.sort_values(["date_emission", "_numero"], kind="stable", na_position="last")
+    keys = [frame["siren"], frame["exercice"], frame["type_frais"], frame["_key"]]
+    positive = frame["_raw"].clip(lower=0)
+    credit = (-frame["_raw"].clip(upper=0)).groupby(keys, sort=False).transform("sum")
+    before = positive.groupby(keys, sort=False).cumsum()
+    reste = (before - credit).clip(lower=0).where(lambda r: r < positive, positive)
+    frame = frame.assign(reste=reste.astype("int64"),
+                         annule=(positive - reste).astype("int64"))
+    return frame.drop(columns=["_raw", "_key", "_numero"]).sort_index()
+
+
+def overdue(outstanding: pd.DataFrame, delay: int) -> pd.DataFrame:
+    """Titres left to collect more than ``delay`` days after emission, still claimable."""
+    late = outstanding["age"].notna() & (outstanding["age"].fillna(0) > delay)
+    if WRITE_OFF in outstanding:
+        late &= outstanding[WRITE_OFF] != "prononcée"
+    return outstanding[late]
+
+
+def by_bucket(rows: pd.DataFrame) -> list[tuple[str, int, int]]:
+    """(bucket, titres, reste in cents) for each bucket, in order, undated last if any."""
+    labels = [*BUCKETS, *([UNDATED] if (rows["tranche"] == UNDATED).any() else [])]
+    grouped = rows.groupby("tranche")["reste"].agg(["size", "sum"])
+    return [(label, int(grouped.loc[label, "size"]) if label in grouped.index else 0,
+             int(grouped.loc[label, "sum"]) if label in grouped.index else 0)
+            for label in labels]
+
+
+def by_exercise(rows: pd.DataFrame) -> list[tuple[int, list[int], int]]:
+    """(exercise, reste per bucket, total) for each exercise with something to collect."""
+    labels = [*BUCKETS, *([UNDATED] if (rows["tranche"] == UNDATED).any() else [])]
+    table = rows.pivot_table(index="exercice", columns="tranche", values="reste",
+                             aggfunc="sum", fill_value=0, observed=False)
+    result = []
+    for exercise in sorted(table.index):
+        amounts = [int(table.loc[exercise, b]) if b in table.columns else 0 for b in labels]
+        result.append((int(exercise), amounts, sum(amounts)))
+    return result
+
+
+def prescribing_soon(rows: pd.DataFrame) -> int:
+    """Reste of the titres whose prescription falls within the next six months."""
+    return int(rows.loc[rows["alerte"] == SOON, "reste"].sum())
