@@ -61,6 +61,9 @@ def render(book: Book, changes: pd.DataFrame, previous_month: str) -> None:
     sheet = book.sheet("Évolutions")
     rows = zip(*(cells(changes[c.header], c.kind) for c in COLUMNS), strict=True)
     book.table(sheet, COLUMNS, rows)
+    if changes.empty:  # an empty table would look like a failure
+        book.text(sheet, 1, 0, f"Aucun changement depuis le rapport du mois précédent "
+                               f"({previous_month}).", "bold")
     sheet.set_header(f"&LÉvolutions depuis le rapport de {previous_month}")
 
 

@@ -227,8 +227,8 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
     say("écriture", f"{len(rows)} lignes de rapprochement")
     control = Control(month, period, loaded.files, loaded.counts, loaded.tables["bareme"].frame,
                       due.charges["bareme_ligne"].dropna().astype(int).value_counts())
-    report = Report(month, period, due, rows, outcome.warnings, control, len(members),
-                    _evolutions(folder, month, due, rows, outcome))
+    changes = _evolutions(folder, month, due, rows, outcome)  # may add a warning: first
+    report = Report(month, period, due, rows, outcome.warnings, control, len(members), changes)
     target = folder / f"rapprochement_{month}.xlsx"
     temporary = write_new(target, lambda path: render_report(path, report))
     try:
@@ -264,8 +264,9 @@ def _evolutions(folder: Path, month: str, due: Due, rows: pd.DataFrame, outcome:
     except Exception as error:  # an old or hand-edited report must not stop the month
         outcome.anomalies.append(Anomaly(previous.name, "", None, "", "", "avertissement",
                                          "evolutions-illisibles",
-                                         f"rapport du mois précédent illisible ({error}) : "
-                                         "feuille Évolutions non produite"))
+                                         f"Le rapport du mois précédent est illisible "
+                                         f"({error}) : la feuille Évolutions n'est pas "
+                                         "produite."))
         return None
 
 

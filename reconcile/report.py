@@ -29,7 +29,7 @@ CHARGES = [
     Col("Exercice", "int", 9), Col("Type de frais", "int", 7), Col("Consultation", width=13),
     Col("Prestation", width=15), Col("Ligne du barème", width=15),
     Col("Montant dû", "euro", 13), Col("Motif", width=30), Col("Règle appliquée", width=34),
-    Col("Libellé du barème", width=30),
+    Col("Libellé du barème", width=30), Col("Délibération", width=30),
 ]
 STATUS_COLOURS = {"à émettre": "#FFE699", "sous-titré": "#F8CBAD", "sur-titré": "#F4B183",
                   "indu": "#FF9999", "membre inconnu": "#D9B3FF"}
@@ -122,7 +122,8 @@ def _charge_rows(charges: pd.DataFrame) -> Iterable[tuple]:
         ("siren", "text"), ("membre", "text"), ("categorie", "text"), ("exercice", "int"),
         ("type_frais", "int"), ("consultation", "text"), ("prestation", "text"))),
         cells(lines), cells(charges["montant"], "euro"), cells(charges["motif"]),
-        cells(charges["regle"]), cells(charges["bareme_libelle"]), strict=True)
+        cells(charges["regle"]), cells(charges["bareme_libelle"]),
+        cells(charges["deliberation"]), strict=True)
 
 
 def _reconciliation_rows(rows: pd.DataFrame) -> Iterable[tuple]:
