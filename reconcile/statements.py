@@ -14,7 +14,6 @@ moved to ``historique/``.
 
 from __future__ import annotations
 
-import math
 import re
 from functools import partial
 from pathlib import Path
@@ -24,19 +23,20 @@ import pandas as pd
 
 from schemas import CATEGORIES, TYPES_FRAIS
 
+from . import layout
 from .charges import Period
 from .reconciliation import STATUSES
 from .report import STATUS_COLOURS, created_at, month_label
 from .safeio import publish, remove_stale_temporaries, retire, write_new
 from .wording import basis, service
-from .xlsx import DATE, EURO, Book
+from .xlsx import EURO, Book
 
 UNKNOWN_MEMBER = STATUSES[0]
 FOLDER = "releves"
 GROUPEMENT = "Groupement de commandes – dématérialisation des procédures"
 COORDONNATEUR = "Coordonnateur : CIG Grande Couronne (centre interdépartemental de gestion)"
 # Nine columns, A4 landscape once scaled; a text spanning several columns is merged.
-WIDTHS = (6, 14, 17, 17, 17, 17, 14, 14, 30)
+WIDTHS = (6, 13, 16, 18, 16, 24, 14, 14, 30)
 LAST = len(WIDTHS) - 1
 
 
@@ -107,16 +107,14 @@ def _put(book: Book, sheet, row: int, column: int, value, style: str | None = No
 
 def _fit(sheet, row: int, texts: dict[int | tuple[int, int], object]) -> None:
     """Row height for wrapped text (column, or merged (first, last) columns → text), as
-    the writer cannot measure it: about one character per unit of column width."""
-    lines = 1
+    the writer cannot measure it."""
+    count = 1
     for where, text in texts.items():
         if isinstance(text, str) and text:
             first, last = where if isinstance(where, tuple) else (where, where)
-            width = sum(WIDTHS[first:last + 1]) - 1
-            lines = max(lines, sum(math.ceil(len(part) / width) or 1
-                                   for part in text.split("\n")))
-    if lines > 1:
-        sheet.set_row(row, 15 * lines)
+            count = max(count, layout.lines(text, sum(WIDTHS[first:last + 1])))
+    if count > 1:
+        sheet.set_row(row, layout.LINE_HEIGHT * count)
 
 
 def _cents(value) -> int:
@@ -137,8 +135,6 @@ class Statement:
                                       "title": f"Relevé {self.siren} – exercice "
                                                f"{self.period.year}"})
         book.add_format("label", {"bold": True, "font_color": "#1F4E78"})
-        book.add_format("left", {"align": "left"})
-        book.add_format("date_left", {"num_format": DATE, "align": "left"})
         book.add_format("wrap", {"text_wrap": True, "valign": "top"})
         book.add_format("center", {"align": "center", "valign": "top"})
         book.add_format("total", {"bold": True, "top": 1})
@@ -243,11 +239,11 @@ class Statement:
             row += 1
             _fit(sheet, row, {8: line.titres})
             sheet.write_number(row, 0, int(line.type_frais), book.formats["center"])
-            _put(book, sheet, row, 1, line.consultation)
+            _put(book, sheet, row, 1, line.consultation, "wrap")
             to_invoice = max(int(line.du) - int(line.titre), 0)
             for column, cents in enumerate((line.du, line.titre, to_invoice, line.encaisse,
                                             line.reste), start=2):
-                book.value(sheet, row, column, int(cents), "euro")
+                book.value(sheet, row, column, int(cents), "euro", "cell:euro")
             book.text(sheet, row, 7, line.statut, self.shades.get(line.statut))
             _put(book, sheet, row, 8, line.titres, "wrap")
         row += 1
@@ -282,7 +278,7 @@ class Statement:
             book.text(sheet, row, 3, paid_for, "wrap")
             _put(book, sheet, row, 4, charge.bareme_libelle, "wrap")
             _put(book, sheet, row, 5, charge.deliberation, "wrap")
-            book.value(sheet, row, 6, int(charge.montant), "euro")
+            book.value(sheet, row, 6, int(charge.montant), "euro", "cell:euro")
             if isinstance(charge.motif, str) and charge.motif:
                 sheet.merge_range(row, 7, row, LAST, "", book.formats["wrap"])
                 book.text(sheet, row, 7, charge.motif, "wrap")

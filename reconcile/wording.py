@@ -52,12 +52,13 @@ def _plain(texts: pd.Series) -> pd.Series:
 
 def deliberations(tariff: pd.Series, consultation: pd.Series, exemption: pd.Series,
                   exempt: pd.Series) -> pd.Series:
-    """The votes behind each charge: « tarif : délibération n° … ; consultation : … »,
-    or for a waived charge the exemption's; "" when the barème names none."""
+    """The votes behind each charge, for a column headed « Délibération »: « Tarif :
+    n° … ; consultation : n° … », or for a waived charge the exemption's; "" when the
+    barème names none."""
     parts = [("tarif", _plain(tariff).where(~exempt)),
              ("consultation", _plain(consultation).where(~exempt)),
              ("exonération", _plain(exemption).where(exempt))]
-    said = [(f"{what} : délibération " + text).fillna("") for what, text in parts]
+    said = [(f"{what} : " + text).fillna("") for what, text in parts]
     joined = said[0].str.cat(said[1:], sep=" ; ")
     joined = joined.str.replace(r"^( ; )+|( ; )+$", "", regex=True)
     joined = joined.str.replace(r"( ; )+", " ; ", regex=True)

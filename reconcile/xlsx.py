@@ -66,6 +66,15 @@ class Book:
             "title": add({"bold": True, "font_size": 14}),
             "alert": add({"bold": True, "font_size": 12, "font_color": "#C00000"}),
             "bold": add({"bold": True}),
+            "left": add({"align": "left"}),
+            "date_left": add({"num_format": DATE, "align": "left"}),
+            # Table cells: texts wrap within their column, everything sits at the top.
+            "cell:text": add({"text_wrap": True, "valign": "top"}),
+            "cell:quoted": add({"text_wrap": True, "valign": "top", "quote_prefix": True}),
+            "cell:euro": add({"num_format": EURO, "valign": "top"}),
+            "cell:date": add({"num_format": DATE, "valign": "top"}),
+            "cell:int": add({"valign": "top", "align": "center"}),
+            "cell:number": add({"valign": "top"}),
         }
 
     def add_format(self, name: str, properties: dict) -> None:
@@ -100,7 +109,8 @@ class Book:
             worksheet.write_number(row, column, int(value) / 100,
                                    self.formats[style or "euro"])
         elif kind == "date":
-            worksheet.write_datetime(row, column, _as_datetime(value), self.formats["date"])
+            worksheet.write_datetime(row, column, _as_datetime(value),
+                                     self.formats[style or "date"])
         else:
             worksheet.write_number(row, column, value, self.formats.get(style or ""))
 
@@ -111,12 +121,14 @@ class Book:
             name = f"shade:{value}"
             if name not in self.formats:
                 self.formats[name] = self.workbook.add_format({"bg_color": colour,
-                                                               "bold": True})
+                                                               "bold": True, "valign": "top",
+                                                               "text_wrap": True})
             names[value] = name
         return names
 
     def table(self, worksheet, columns: Sequence[Col], rows: Iterable[Sequence[Any]],
-              first_row: int = 0, shade: tuple[int, dict[str, str]] | None = None) -> int:
+              first_row: int = 0, shade: tuple[int, dict[str, str]] | None = None,
+              heights: dict[int, float] | None = None) -> int:
         """Header, then rows; frozen header, autofilter, widths, repeated on print.
 
         Rows hold clean values (see ``cells``): ``str`` for text, ``int`` cents for
@@ -126,6 +138,7 @@ class Book:
 
         ``shade``: (column index, value → colour): that column's cell is shaded by its
         value (statuses, severities), so what needs attention stands out.
+        ``heights``: data row index (0 = first data row) → height, for wrapped texts.
         Returns the number of data rows written.
         """
         header = self.formats["header"]
@@ -135,13 +148,17 @@ class Book:
             worksheet.write_string(first_row, index, col.header, header)
         worksheet.freeze_panes(first_row + 1, 0)
         worksheet.repeat_rows(first_row)
-        plan = [(c.kind, self.formats.get(c.kind)) for c in columns]
+        plan = [(c.kind, self.formats[f"cell:{c.kind}"]) for c in columns]
+        text_format = self.formats["cell:text"]
         shaded, colours = shade if shade else (-1, {})
         shades = {value: self.formats[name] for value, name in self.colours(colours).items()}
-        quoted, date_format = self.formats["quoted"], self.formats["date"]
+        quoted, date_format = self.formats["cell:quoted"], self.formats["cell:date"]
         write_string, write_number = worksheet.write_string, worksheet.write_number
         row = first_row
+        heights = heights or {}
         for row, values in enumerate(rows, start=first_row + 1):
+            if heights and row - first_row - 1 in heights:
+                worksheet.set_row(row, heights[row - first_row - 1])
             for column, value in enumerate(values):
                 if value is None or value == "":
                     continue
@@ -149,7 +166,7 @@ class Book:
                 if column == shaded:
                     fmt = shades.get(value, fmt)
                 if kind == "text":
-                    if value[0] in DANGEROUS_START and fmt is None:
+                    if value[0] in DANGEROUS_START and fmt is text_format:
                         fmt = quoted
                     write_string(row, column, value, fmt)
                 elif kind == "euro":

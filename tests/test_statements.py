@@ -182,10 +182,10 @@ def test_statement_speaks_plain_french(tmp_path, capsys):
     type2 = next(r for r in charges if r[0] == 2)
     assert type2[7] == ("Exonéré par délibération n° 2026-12 du 10/02/2026 : Budget inférieur "
                         "à 10 000 €")
-    assert type2[5] == "Exonération : délibération n° 2026-12 du 10/02/2026"
+    assert type2[5] == "Exonération : n° 2026-12 du 10/02/2026"
     type1 = next(r for r in charges if r[0] == 1)
-    assert type1[5] == ("Tarif : délibération n° 2025-42 du 12/12/2025 ; consultation : "
-                        "délibération n° 2025-38 du 14/10/2025")
+    assert type1[5] == ("Tarif : n° 2025-42 du 12/12/2025 ; consultation : n° 2025-38 du "
+                        "14/10/2025")
     # The auditor's Charges sheet keeps the barème row, and shows the délibération.
     charges = result.charges()
     assert list(charges.columns[:10]) == [
@@ -193,7 +193,7 @@ def test_statement_speaks_plain_french(tmp_path, capsys):
         "Prestation", "Ligne du barème", "Montant dû", "Motif"]
     assert "Délibération" in list(charges.columns[10:])
     row = charges[(charges["SIREN"] == SYNDICAT) & (charges["Type de frais"] == 2)]
-    assert row["Délibération"].tolist() == ["Exonération : délibération n° 2026-12 du 10/02/2026"]
+    assert row["Délibération"].tolist() == ["Exonération : n° 2026-12 du 10/02/2026"]
     assert charges["Ligne du barème"].dropna().str.startswith("Bareme, ligne").all()
     # The CCAS's « Parapheurs électroniques » (a label, not a code) was accepted: the run
     # succeeded. Its statement names its category by the label.
