@@ -44,7 +44,7 @@ RECONCILIATION = [
 ANOMALIES = [
     Col("Fichier", width=20), Col("Feuille", width=15), Col("Ligne", "int", 8),
     Col("Colonne", width=22), Col("Valeur", width=22), Col("Gravité", width=13),
-    Col("Message", width=80),
+    Col("Message", width=60),
 ]
 
 

@@ -36,7 +36,7 @@ FOLDER = "releves"
 GROUPEMENT = "Groupement de commandes – dématérialisation des procédures"
 COORDONNATEUR = "Coordonnateur : CIG Grande Couronne (centre interdépartemental de gestion)"
 # Nine columns, A4 landscape once scaled; a text spanning several columns is merged.
-WIDTHS = (6, 13, 16, 18, 16, 24, 14, 14, 30)
+WIDTHS = (6, 15, 16, 18, 16, 24, 18, 14, 30)
 LAST = len(WIDTHS) - 1
 
 

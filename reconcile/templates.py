@@ -38,6 +38,7 @@ from schemas.codes import NEED_COMMUNE, NEED_POPULATION
 
 from .cells import FIRST_DATE, LAST_DATE
 from .reader import EXTENSIONS
+from .wording import category
 from .xlsx import DATE, EURO, Book
 
 ROWS = 2_000  # data rows given formats, dropdowns and validations
@@ -90,11 +91,11 @@ RULES: dict[tuple[str, str], tuple[str | None, str, str]] = {
                          f"Commune de {EXAMPLE_COMMUNE}"),
     ("Membres", "categorie"): (None, f"Une valeur de la liste : {_listed(CATEGORIES)}.",
                                CATEGORIES["commune"]),
-    ("Membres", "population"): (f"pour {' et '.join(NEED_POPULATION)}",
+    ("Membres", "population"): (f"pour {' et '.join(map(category, NEED_POPULATION))}",
                                 "Entier positif ou nul ; sert aux tranches de population "
                                 "du barème.", EXAMPLE_POPULATION),
     ("Membres", "commune_rattachement"): (
-        f"pour {' et '.join(NEED_COMMUNE)}",
+        f"pour {' et '.join(map(category, NEED_COMMUNE))}",
         "SIREN de la commune dont dépend l'organisme ; si elle figure dans ce fichier, "
         "elle doit être de catégorie commune (exonération R1).", EXAMPLE_SIREN),
     ("Membres", "date_adhesion"): (None, "Date d'adhésion au groupement.", "15/01/2020"),
