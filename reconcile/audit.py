@@ -13,7 +13,7 @@ from importlib import metadata
 import pandas as pd
 
 from .charges import Period, bareme_reference
-from .layout import fit, row_heights
+from .layout import PADDING, fit, row_heights
 from .reader import InputFile
 from .rules import WITHDRAWAL_DEADLINE
 from .xlsx import Book, Col
@@ -127,11 +127,13 @@ def _plain_table(book: Book, sheet, first_row: int, columns: list[Col], rows: li
             for values in zip(*rows, strict=True)] or [[]] * len(columns)
     placed = [replace(col, width=widths[i]) for i, col in enumerate(columns)]
     heights = row_heights(placed, data)
+    room = [col.width - PADDING for col in placed]
     for offset, values in enumerate(rows, start=1):
         if offset - 1 in heights:
             sheet.set_row(first_row + offset, heights[offset - 1])
         for index, (value, col) in enumerate(zip(values, columns, strict=True)):
-            book.value(sheet, first_row + offset, index, value, col.kind, f"cell:{col.kind}")
+            style = "wrapped" if isinstance(value, str) and len(value) > room[index] else None
+            book.value(sheet, first_row + offset, index, value, col.kind, style)
 
 
 def _version(name: str) -> str:

@@ -12,14 +12,13 @@ an explicit height, one line per 15 points.
 from __future__ import annotations
 
 import math
-import textwrap
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from .xlsx import Col
+from .xlsx import CELL_MARGIN, Col
 
-PADDING = 1.5  # cell margins
+PADDING = CELL_MARGIN
 FILTER_BUTTON = 2.5  # the autofilter arrow drawn over a header's right end
 BOLD = 1.1
 DATE_TEXT = len("31/12/2026")
@@ -68,9 +67,11 @@ def content_width(kind: str, values: Sequence[Any]) -> float:
     return max(len(str(min(present))), len(str(max(present)))) + PADDING
 
 
-def word_width(values: Sequence[Any]) -> float:
-    present = [v for v in values if isinstance(v, str) and v]
-    return max(map(longest_word, present), default=0) + PADDING
+def word_width(values: Sequence[Any], beyond: float = 0) -> float:
+    """Width the longest word needs; only texts longer than ``beyond`` are searched (a
+    shorter text cannot hold a longer word), all at once in C."""
+    long = {v for v in values if v and len(v) > beyond}  # texts repeat: each once
+    return max(map(len, " ".join(long).split()), default=0) + PADDING
 
 
 def fit(columns: Sequence[Col], data: Sequence[Sequence[Any]]) -> list[Col]:
@@ -79,8 +80,8 @@ def fit(columns: Sequence[Col], data: Sequence[Sequence[Any]]) -> list[Col]:
     fitted = []
     for col, values in zip(columns, data, strict=True):
         need = content_width(col.kind, values)
-        if col.kind == "text":
-            need = max(min(need, col.width), word_width(values))
+        if col.kind == "text" and need > col.width:
+            need = max(col.width, word_width(values, beyond=col.width - PADDING))
         fitted.append(replace(col, width=math.ceil(max(need, header_width(col.header)))))
     return fitted
 
@@ -92,21 +93,41 @@ CHARACTERS_PER_UNIT = 1.1
 
 
 def lines(text: str, width: float) -> int:
-    """How many lines ``text`` takes once wrapped at ``width``."""
+    """How many lines ``text`` takes once wrapped at ``width``, breaking at spaces (a
+    word too long for a line is cut): greedy, as spreadsheets wrap; hyphens, where they
+    may also break, only make it prudent."""
     room = max(int((width - PADDING) * CHARACTERS_PER_UNIT), 1)
-    return sum(len(textwrap.wrap(part, room, break_long_words=True)) or 1
-               for part in text.split("\n"))
+    count = 0
+    for part in text.split("\n"):
+        count += 1
+        used = 0
+        for word in part.split():
+            size = len(word)
+            if used and used + 1 + size <= room:
+                used += 1 + size
+                continue
+            if used:
+                count += 1
+            count += (size - 1) // room
+            used = size - (size - 1) // room * room
+    return count
 
 
 def row_heights(columns: Sequence[Col], data: Sequence[Sequence[Any]]) -> dict[int, float]:
-    """Data row index → height, for the rows whose text wraps. Lengths are measured in
-    one pass per column; only the few longer texts are wrapped to count their lines."""
+    """Data row index → height, for the rows holding a text longer than its column
+    (they are written wrapped; most rows are not). Only those texts are wrapped to
+    count their lines, each distinct text once."""
     needed: dict[int, int] = {}
     for col, values in zip(columns, data, strict=True):
         if col.kind != "text":
             continue
-        room = (col.width - PADDING) * CHARACTERS_PER_UNIT
+        room = col.width - PADDING
+        counted: dict[str, int] = {}  # names and rules repeat over many rows
         for index, text in enumerate(values):
             if text and len(text) > room:
-                needed[index] = max(needed.get(index, 1), lines(text, col.width))
-    return {index: count * LINE_HEIGHT for index, count in needed.items() if count > 1}
+                count = counted.get(text)
+                if count is None:
+                    count = counted[text] = lines(text, col.width)
+                if count > needed.get(index, 0):
+                    needed[index] = count
+    return {index: count * LINE_HEIGHT for index, count in needed.items()}

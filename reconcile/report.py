@@ -29,7 +29,7 @@ CHARGES = [
     Col("SIREN", width=11), Col("Membre", width=30), Col("Catégorie", width=14),
     Col("Exercice", "int", 9), Col("Type de frais", "int", 7), Col("Consultation", width=13),
     Col("Prestation", width=15), Col("Ligne du barème", width=15),
-    Col("Montant dû", "euro", 13), Col("Motif", width=30), Col("Règle appliquée", width=34),
+    Col("Montant dû", "euro", 13), Col("Motif", width=30), Col("Règle appliquée", width=42),
     Col("Libellé du barème", width=30), Col("Délibération", width=30),
 ]
 STATUS_COLOURS = {"à émettre": "#FFE699", "sous-titré": "#F8CBAD", "sur-titré": "#F4B183",
@@ -190,8 +190,8 @@ def _summary(book: Book, report: Report) -> None:
             sheet.write_number(row, 1, value, book.formats["left"])
         elif len(value) > SUMMARY_WIDTH - PADDING:  # a long text: over the free columns
             sheet.set_row(row, 15 * math.ceil(len(value) / text_room))
-            sheet.merge_range(row, 1, row, SUMMARY_LAST, "", book.formats["cell:text"])
-            book.text(sheet, row, 1, value, "cell:text")
+            sheet.merge_range(row, 1, row, SUMMARY_LAST, "", book.formats["wrapped"])
+            book.text(sheet, row, 1, value, "wrapped")
         else:
             book.text(sheet, row, 1, value)
         row += 1

@@ -137,6 +137,7 @@ class Statement:
         book.add_format("label", {"bold": True, "font_color": "#1F4E78"})
         book.add_format("wrap", {"text_wrap": True, "valign": "top"})
         book.add_format("center", {"align": "center", "valign": "top"})
+        book.add_format("top_euro", {"num_format": EURO, "valign": "top"})
         book.add_format("total", {"bold": True, "top": 1})
         book.add_format("total_euro", {"bold": True, "top": 1, "num_format": EURO})
         book.add_format("grand_euro", {"bold": True, "num_format": EURO, "font_size": 12})
@@ -243,7 +244,7 @@ class Statement:
             to_invoice = max(int(line.du) - int(line.titre), 0)
             for column, cents in enumerate((line.du, line.titre, to_invoice, line.encaisse,
                                             line.reste), start=2):
-                book.value(sheet, row, column, int(cents), "euro", "cell:euro")
+                book.value(sheet, row, column, int(cents), "euro", "top_euro")
             book.text(sheet, row, 7, line.statut, self.shades.get(line.statut))
             _put(book, sheet, row, 8, line.titres, "wrap")
         row += 1
@@ -278,7 +279,7 @@ class Statement:
             book.text(sheet, row, 3, paid_for, "wrap")
             _put(book, sheet, row, 4, charge.bareme_libelle, "wrap")
             _put(book, sheet, row, 5, charge.deliberation, "wrap")
-            book.value(sheet, row, 6, int(charge.montant), "euro", "cell:euro")
+            book.value(sheet, row, 6, int(charge.montant), "euro", "top_euro")
             if isinstance(charge.motif, str) and charge.motif:
                 sheet.merge_range(row, 7, row, LAST, "", book.formats["wrap"])
                 book.text(sheet, row, 7, charge.motif, "wrap")

@@ -20,6 +20,7 @@ import xlsxwriter
 EURO = '#,##0.00 "€";-#,##0.00 "€";0.00 "€"'
 DATE = "dd/mm/yyyy"
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+CELL_MARGIN = 1.5  # width units a cell's margins take (see reconcile.layout)
 MAX_TEXT = 32_767
 
 
@@ -68,13 +69,9 @@ class Book:
             "bold": add({"bold": True}),
             "left": add({"align": "left"}),
             "date_left": add({"num_format": DATE, "align": "left"}),
-            # Table cells: texts wrap within their column, everything sits at the top.
-            "cell:text": add({"text_wrap": True, "valign": "top"}),
-            "cell:quoted": add({"text_wrap": True, "valign": "top", "quote_prefix": True}),
-            "cell:euro": add({"num_format": EURO, "valign": "top"}),
-            "cell:date": add({"num_format": DATE, "valign": "top"}),
-            "cell:int": add({"valign": "top", "align": "center"}),
-            "cell:number": add({"valign": "top"}),
+            # A text longer than its column wraps (its row is given the height).
+            "wrapped": add({"text_wrap": True}),
+            "wrapped_quoted": add({"text_wrap": True, "quote_prefix": True}),
         }
 
     def add_format(self, name: str, properties: dict) -> None:
@@ -93,7 +90,7 @@ class Book:
         text = _text(value)
         style = style or "text"
         if text.startswith(DANGEROUS_START):
-            style = "quoted" if style == "text" else style
+            style = {"text": "quoted", "wrapped": "wrapped_quoted"}.get(style, style)
         worksheet.write_string(row, column, text, self.formats[style])
 
     def value(self, worksheet, row: int, column: int, value: Any, kind: str,
@@ -148,17 +145,25 @@ class Book:
             worksheet.write_string(first_row, index, col.header, header)
         worksheet.freeze_panes(first_row + 1, 0)
         worksheet.repeat_rows(first_row)
-        plan = [(c.kind, self.formats[f"cell:{c.kind}"]) for c in columns]
-        text_format = self.formats["cell:text"]
+        # A text cell carries no format (one per cell costs xlsxwriter 40 % more),
+        # except a text longer than its column, which wraps: only in the rows that
+        # ``heights`` makes taller, and there everything stays bottom-aligned.
+        plan = [(c.kind, self.formats.get(c.kind)) for c in columns]
+        room = [c.width - CELL_MARGIN for c in columns]
+        wrapped, wrapped_quoted = self.formats["wrapped"], self.formats["wrapped_quoted"]
         shaded, colours = shade if shade else (-1, {})
         shades = {value: self.formats[name] for value, name in self.colours(colours).items()}
-        quoted, date_format = self.formats["cell:quoted"], self.formats["cell:date"]
+        quoted, date_format = self.formats["quoted"], self.formats["date"]
         write_string, write_number = worksheet.write_string, worksheet.write_number
         row = first_row
         heights = heights or {}
+        tall = False
         for row, values in enumerate(rows, start=first_row + 1):
-            if heights and row - first_row - 1 in heights:
-                worksheet.set_row(row, heights[row - first_row - 1])
+            if heights:
+                height = heights.get(row - first_row - 1)
+                if height:
+                    worksheet.set_row(row, height)
+                tall = bool(height)
             for column, value in enumerate(values):
                 if value is None or value == "":
                     continue
@@ -166,8 +171,11 @@ class Book:
                 if column == shaded:
                     fmt = shades.get(value, fmt)
                 if kind == "text":
-                    if value[0] in DANGEROUS_START and fmt is text_format:
-                        fmt = quoted
+                    long = tall and fmt is None and len(value) > room[column]
+                    if value[0] in DANGEROUS_START and fmt is None:
+                        fmt = wrapped_quoted if long else quoted
+                    elif long:
+                        fmt = wrapped
                     write_string(row, column, value, fmt)
                 elif kind == "euro":
                     write_number(row, column, value / 100, fmt)
