@@ -199,7 +199,7 @@ def test_the_check_catches_a_narrow_column(outputs, tmp_path):
 def test_long_names_and_motifs_wrap(outputs):
     workbook = openpyxl.load_workbook(outputs["rapport"])
     for title, header in (("Charges", "Membre"), ("Charges", "Motif"),
-                          ("Charges", "Règle appliquée"), ("Rapprochement", "Membre"),
+                          ("Charges", "Délibération"), ("Rapprochement", "Membre"),
                           ("Anomalies", "Message")):
         sheet = workbook[title]
         column = next(c.column for c in sheet[1] if c.value == header)
