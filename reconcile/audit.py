@@ -7,13 +7,15 @@ barème rows used, the run's parameters and the versions of the tool and its lib
 from __future__ import annotations
 
 import platform
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
+from typing import Any
 
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from .charges import Period, bareme_reference
+from .layout import PADDING, fit, row_heights
 from .reader import InputFile
 from .rules import WITHDRAWAL_DEADLINE
 from .xlsx import Book, Col
@@ -56,70 +58,92 @@ class Control:
 
     def render(self, book: Book) -> None:
         sheet = book.sheet("Contrôle")
-        sheet.set_column(0, 0, 44)
-        sheet.set_column(1, 1, 66)
-        bold = "bold"
-        row = 0
-        sheet.write_string(row, 0, "Contrôle : de quoi reproduire ce rapport",
-                           book.formats["title"])
-        row += 2
-        sheet.write_string(row, 0, "Paramètres", book.formats["header"])
-        sheet.write_string(row, 1, "Valeur", book.formats["header"])
-        for label, value in self.parameters():
-            row += 1
-            book.text(sheet, row, 0, label, bold)
-            book.text(sheet, row, 1, value)
-        row += 2
-        columns = [Col("Fichier d'entrée", width=34), Col("SHA-256", width=66),
-                   Col("Taille (octets)", "int", 14), Col("Feuille", width=16),
-                   Col("Ligne d'en-tête", "int", 10), Col("Lignes lues", "int", 10)]
+        files = [Col("Fichier d'entrée", width=40), Col("SHA-256", width=66),
+                 Col("Taille (octets)", "int"), Col("Feuille", width=20),
+                 Col("Ligne d'en-tête", "int"), Col("Lignes lues", "int")]
         sizes = {f.name: (f.sha256, len(f.data)) for f in self.files}
-        rows = [
+        file_rows = [
             (c.file, sizes[c.file][0], sizes[c.file][1], c.sheet, c.header_row, c.records)
             for c in self.sheets
         ]
-        _plain_table(book, sheet, row, columns, rows)
-        row += len(rows) + 2
-        if self.final_reports:
-            columns = [Col("Rapport final (exercice antérieur)", width=34),
-                       Col("SHA-256", width=66), Col("Exercice", width=14)]
-            reports = [(name, digest, exercise)
-                       for exercise, name, digest in self.final_reports]
-            _plain_table(book, sheet, row, columns, reports)
-            row += len(reports) + 2
-        columns = [Col("Bibliothèque", width=34), Col("Version", width=66)]
+        libraries = [Col("Bibliothèque", width=40), Col("Version", width=66)]
         versions = [("python", platform.python_version())] + [
             (name, _version(name)) for name in LIBRARIES
         ]
-        _plain_table(book, sheet, row, columns, versions)
-        row += len(versions) + 2
-        columns = [Col("Ligne du barème", width=34), Col("Libellé", width=66),
-                   Col("Type de frais", "int", 14), Col("Catégorie", width=16),
-                   Col("Population min", "int", 10), Col("Population max", "int", 10),
-                   Col("Prestation", width=16), Col("Montant", "euro", 12),
-                   Col("Valable du", "date", 12), Col("Valable au", "date", 12),
-                   Col("Charges qui l'appliquent", "int", 12)]
+        used = [Col("Ligne du barème", width=40), Col("Libellé", width=66),
+                Col("Type de frais", "int"), Col("Catégorie", width=20),
+                Col("Population minimale", "int"), Col("Population maximale", "int"),
+                Col("Prestation", width=20), Col("Montant", "euro"),
+                Col("Valable du", "date"), Col("Valable au", "date"),
+                Col("Délibération", width=30), Col("Charges qui l'appliquent", "int")]
         tariffs = self.tariffs.loc[self.tariffs.index.isin(self.used.index)]
         used_rows = [
             (bareme_reference(line), t.libelle, t.type_frais, t.categorie, t.population_min,
              t.population_max, t.prestation, t.montant, t.valable_du, t.valable_au,
-             int(self.used[line]))
+             getattr(t, "deliberation", None), int(self.used[line]))
             for line, t in zip(tariffs.index, tariffs.itertuples(), strict=True)
         ]
-        book.text(sheet, row, 0, "Lignes du barème utilisées", bold)
-        _plain_table(book, sheet, row + 1, columns, used_rows)
+        parameters = [Col("Paramètres", width=48), Col("Valeur", width=66)]
+        tables: list[tuple[list[Col], list[tuple]]] = [
+            (parameters, list(self.parameters())), (files, file_rows)]
+        if self.final_reports:  # the past exercises' dues come from these reports
+            finals = [Col("Rapport final (exercice antérieur)", width=34),
+                      Col("SHA-256", width=66), Col("Exercice", "int")]
+            tables.append((finals, [(name, digest, exercise)
+                                    for exercise, name, digest in self.final_reports]))
+        tables += [(libraries, versions), (used, used_rows)]
+        widths = _set_widths(sheet, tables)
+        row = 0
+        sheet.write_string(row, 0, "Contrôle : de quoi reproduire ce rapport",
+                           book.formats["title"])
+        row += 2
+        for columns, rows in tables[:-1]:
+            _plain_table(book, sheet, row, columns, rows, widths)
+            row += len(rows) + 2
+        book.text(sheet, row, 0, "Lignes du barème utilisées", "bold")
+        _plain_table(book, sheet, row + 1, used, used_rows, widths)
+
+
+def _set_widths(sheet: Worksheet, tables: list[tuple[list[Col], list]]) -> dict[int, float]:
+    """One width per column, wide enough for every table stacked in it."""
+    widths: dict[int, float] = {}
+    for columns, rows in tables:
+        data = [[_clean(v) for v in values] for values in zip(*rows, strict=True)] or [
+            []] * len(columns)
+        for index, col in enumerate(fit(columns, data)):
+            widths[index] = max(widths.get(index, 0), col.width)
+    for index, width in widths.items():
+        sheet.set_column(index, index, width)
+    return widths
+
+
+def _clean(value: Any) -> Any:
+    """A table value as ``fit`` measures it: blanks as None, numbers as Python ints."""
+    if value is None or value is pd.NA or value is pd.NaT or (
+            isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return int(value) if hasattr(value, "item") and not isinstance(value, str) else value
 
 
 def _plain_table(book: Book, sheet: Worksheet, first_row: int, columns: list[Col],
-                 rows: list[tuple]) -> None:
+                 rows: list[tuple], widths: dict[int, float]) -> None:
     header = book.formats["header"]
+    sheet.set_row(first_row, 30)
     for index, col in enumerate(columns):
-        if index > 1:
-            sheet.set_column(index, index, col.width)
         sheet.write_string(first_row, index, col.header, header)
+    data = [[v if isinstance(v, str) else None for v in values]
+            for values in zip(*rows, strict=True)] or [[]] * len(columns)
+    placed = [replace(col, width=widths[i]) for i, col in enumerate(columns)]
+    heights = row_heights(placed, data)
+    room = [col.width - PADDING for col in placed]
     for offset, values in enumerate(rows, start=1):
+        if offset - 1 in heights:
+            sheet.set_row(first_row + offset, heights[offset - 1])
         for index, (value, col) in enumerate(zip(values, columns, strict=True)):
-            book.value(sheet, first_row + offset, index, value, col.kind)
+            style = "wrapped" if isinstance(value, str) and len(value) > room[index] else None
+            book.value(sheet, first_row + offset, index, value, col.kind, style)
 
 
 def _version(name: str) -> str:

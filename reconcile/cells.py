@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from stdnum import luhn
 
+from schemas.codes import CATEGORIES, PRESTATIONS, ROLES
+
 
 class CellError(ValueError):
     """A value that cannot be read; the message is French and says what to do."""
@@ -76,11 +78,23 @@ def plain_name(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", without_accents(text)).strip("_")
 
 
+def _code_form(value: Any) -> str:
+    return re.sub(r"[\s\-]+", "_", without_accents(clean_text(value)))
+
+
+# The label of each code (as the templates' dropdowns show it) → the code.
+CODE_OF_LABEL = {_code_form(label): code for codes in (CATEGORIES, PRESTATIONS, ROLES)
+                 for code, label in codes.items()}
+
+
 def parse_code(value: Any) -> str:
     """A coded value (catégorie, prestation, rôle), without case or accents, spaces and
-    hyphens as ``_`` (« Caisse des écoles » → ``caisse_des_ecoles``); anything else is
-    kept, so that a stray sign (``-actes``) is still an unknown code."""
-    return re.sub(r"[\s\-]+", "_", without_accents(clean_text(value)))
+    hyphens as ``_`` (« Caisse des écoles » → ``caisse_des_ecoles``); its label, as the
+    templates' dropdowns offer it, means the code (« Parapheurs électroniques » →
+    ``parapheur``); anything else is kept, so that a stray sign (``-actes``) is still
+    an unknown code."""
+    form = _code_form(value)
+    return CODE_OF_LABEL.get(form, form)
 
 
 FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)

@@ -27,10 +27,11 @@ from .rules import (
     r1_exemption,
 )
 from .validate import TARIFF_KEY, Checked, split_codes
+from .wording import deliberations, voted_exemption
 
 CHARGE_COLUMNS = [
     "siren", "membre", "categorie", "exercice", "type_frais", "consultation", "prestation",
-    "bareme_ligne", "bareme_libelle", "montant", "motif", "regle",
+    "bareme_ligne", "bareme_libelle", "montant", "motif", "regle", "deliberation",
 ]
 RULES = {
     (2, False): "Type 2, forfait annuel par membre (R7)",
@@ -167,8 +168,9 @@ def _type2(members: pd.DataFrame, active: pd.Series, subscriptions: pd.DataFrame
     exempt (R1 or a voted exemption) — then listed at 0 with the motif."""
     eligible = members[active & ~is_coordinator(members)].copy()
     motif = r1_exemption(members, active)[eligible.index]
-    voted = _voted_exemptions(exemptions, 2, period.year)
+    voted, voted_by = _voted_exemptions(exemptions, 2, period.year)
     eligible["motif"] = motif.astype(object).fillna(eligible["siren"].map(voted).astype(object))
+    eligible["exoneration_deliberation"] = eligible["siren"].map(voted_by)
     valid = _valid_on(tariffs, 2, period.first_day)
     in_year = subscriptions[
         (subscriptions["date_debut"] <= period.last_day)
@@ -177,7 +179,7 @@ def _type2(members: pd.DataFrame, active: pd.Series, subscriptions: pd.DataFrame
     # spécification §3.4: one per-service charge for each subscription overlapping the year.
     services = in_year[["siren", "prestation"]].merge(eligible, on="siren")
     charges, missing = _price(eligible, services, valid, context=period.first_day)
-    charges = charges.assign(type_frais=2, consultation="")
+    charges = charges.assign(type_frais=2, consultation="", consultation_deliberation=None)
     return charges, missing
 
 
@@ -201,13 +203,16 @@ def _type1(members: pd.DataFrame, subscriptions: pd.DataFrame, tariffs: pd.DataF
     ]
     services = taking_part[["siren", "prestation"]].drop_duplicates()
     eligible = eligible[eligible["siren"].isin(services["siren"])]
-    voted = _voted_exemptions(exemptions, 1, period.year)
+    voted, voted_by = _voted_exemptions(exemptions, 1, period.year)
     eligible["motif"] = eligible["siren"].map(voted)
+    eligible["exoneration_deliberation"] = eligible["siren"].map(voted_by)
     services = services.merge(eligible, on="siren")
     valid = _valid_on(tariffs, 1, launch)
     charges, missing = _price(eligible, services, valid, context=launch,
                               consultation=consultation.code)
-    return charges.assign(type_frais=1, consultation=consultation.code), missing
+    return charges.assign(type_frais=1, consultation=consultation.code,
+                          consultation_deliberation=getattr(consultation, "deliberation",
+                                                            None)), missing
 
 
 def _price(eligible: pd.DataFrame, services: pd.DataFrame, valid: pd.DataFrame,
@@ -257,7 +262,8 @@ def _price(eligible: pd.DataFrame, services: pd.DataFrame, valid: pd.DataFrame,
 
 
 def _match(left: pd.DataFrame, tariffs: pd.DataFrame, on: list[str]) -> pd.DataFrame:
-    keep = ["bareme_ligne", "population_min", "population_max", "montant", "libelle", *on]
+    keep = ["bareme_ligne", "population_min", "population_max", "montant", "libelle",
+            "deliberation", *on]
     pairs = left.merge(tariffs[keep], on=on, how="inner")
     population = pairs["population"]
     bracket = has_bracket(pairs["population_min"], pairs["population_max"])
@@ -275,15 +281,26 @@ def _valid_on(tariffs: pd.DataFrame, type_frais: int, day: pd.Timestamp) -> pd.D
     ]
 
 
-def _voted_exemptions(exemptions: pd.DataFrame | None, type_frais: int, year: int) -> pd.Series:
+def _voted_exemptions(exemptions: pd.DataFrame | None, type_frais: int, year: int
+                      ) -> tuple[pd.Series, pd.Series]:
+    """SIREN → the motif a member reads, and SIREN → the exemption's délibération."""
     if exemptions is None or exemptions.empty:
-        return pd.Series(dtype=object)
+        return pd.Series(dtype=object), pd.Series(dtype=object)
     rows = exemptions[
         (exemptions["type_frais"] == type_frais)
         & (exemptions["exercice"].isna() | (exemptions["exercice"] == year))
     ]
     rows = rows.drop_duplicates("siren")
-    return ("Exonéré (délibération) : " + rows["motif"].astype(str)).set_axis(rows["siren"])
+    voted_by = _column(rows, "deliberation")
+    return (voted_exemption(rows["motif"], voted_by).set_axis(rows["siren"]),
+            voted_by.set_axis(rows["siren"]))
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """An optional column, blank when the sheet does not have it."""
+    if name in frame:
+        return frame[name].astype(object)
+    return pd.Series(None, index=frame.index, dtype=object)
 
 
 def _consultations_of(frame: pd.DataFrame, period: Period,
@@ -334,6 +351,9 @@ def _finish(charges: pd.DataFrame, period: Period) -> pd.DataFrame:
         bareme_ligne=charges["bareme_ligne"].astype("Int64"),
         regle=[RULES[(t, p != "")] for t, p in zip(charges["type_frais"], charges["prestation"],
                                                   strict=True)],
+        deliberation=deliberations(_column(charges, "deliberation"),
+                                   _column(charges, "consultation_deliberation"),
+                                   _column(charges, "exoneration_deliberation"), exempt),
     )
     charges = charges[CHARGE_COLUMNS].sort_values(
         ["siren", "type_frais", "consultation", "prestation", "bareme_ligne"],

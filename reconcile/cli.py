@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from .pipeline import Outcome
     from .reader import Limits
 
+from .french_argparse import FrenchArgumentParser, whole_number
+
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_BUSY = 0, 1, 2, 3
 SHOWN_ERRORS = 15
 
@@ -41,15 +43,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = FrenchArgumentParser(
         prog="reconcile",
         description="Refacturation et rapprochement du groupement de commandes.",
+        epilog="Aide d'une commande : reconcile COMMANDE --help. Statuts de sortie : 0 "
+               "réussi, 1 erreur inattendue, 2 entrées invalides, 3 verrou occupé, "
+               "64 commande mal écrite.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="commande")
+    commands = parser.add_subparsers(dest="command", metavar="commande", required=True)
 
     run = commands.add_parser("run", help="calculer les charges et écrire le rapprochement")
     _common(run)
-    run.add_argument("--reports", type=Path, default=Path("reports"),
+    run.add_argument("--reports", type=Path, default=Path("reports"), metavar="DOSSIER",
                      help="dossier des rapports (défaut : reports/)")
     run.add_argument("--releves", action="store_true",
                      help="écrire aussi un relevé par membre (reports/AAAA-MM/releves/)")
@@ -65,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="valider les fichiers d'entrée, sans rien écrire")
     _common(check)
-    check.add_argument("--reports", type=Path, default=None,
+    check.add_argument("--reports", type=Path, default=None, metavar="DOSSIER",
                        help="écrire aussi anomalies_AAAA-MM.xlsx dans ce dossier")
     check.set_defaults(handler=_check)
 
@@ -78,15 +83,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def _common(command: argparse.ArgumentParser) -> None:
     command.add_argument("--mois", type=_month, default=dt.date.today().strftime("%Y-%m"),
+                         metavar="AAAA-MM",
                          help="mois traité, AAAA-MM, ou « precedent » pour le mois écoulé "
                          "(exécution planifiée le 1er) ; défaut : le mois en cours")
-    command.add_argument("--inputs", type=Path, default=Path("inputs"),
+    command.add_argument("--inputs", type=Path, default=Path("inputs"), metavar="DOSSIER",
                          help="dossier des fichiers d'entrée (défaut : inputs/)")
-    command.add_argument("--max-fichier-mo", type=int, default=100,
+    command.add_argument("--max-fichier-mo", type=whole_number, default=100, metavar="MO",
                          help="taille maximale d'un fichier d'entrée, en Mo (défaut : 100)")
-    command.add_argument("--max-decompresse-mo", type=int, default=1024,
+    command.add_argument("--max-decompresse-mo", type=whole_number, default=1024,
+                         metavar="MO",
                          help="taille décompressée maximale d'un classeur, en Mo (défaut : 1024)")
-    command.add_argument("--max-lignes", type=int, default=1_000_000,
+    command.add_argument("--max-lignes", type=whole_number, default=1_000_000, metavar="N",
                          help="nombre maximal de lignes d'une feuille (défaut : 1 000 000)")
 
 

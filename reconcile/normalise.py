@@ -170,7 +170,7 @@ def to_table(raw: RawSheet, spec: SheetSpec) -> tuple[Table | None, list[Anomaly
         else:
             unknown[written] = position
             sheet_problem(
-                "colonne-inconnue", f"colonne « {written} » inconnue : ignorée",
+                "colonne-inconnue", f"La colonne « {written} » est inconnue : elle est ignorée.",
                 row=header_row, column=written, value=written, severity=WARNING,
             )
     missing = [c for c in spec.required if c not in positions]

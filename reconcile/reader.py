@@ -361,5 +361,5 @@ def hidden_sheet_warning(sheet: RawSheet) -> Anomaly:
         "",
         WARNING,
         "feuille-masquee",
-        "feuille masquée dans le classeur : elle est lue quand même",
+        "Cette feuille est masquée dans le classeur : elle est lue quand même.",
     )

@@ -7,7 +7,7 @@ lay it out. Sheets and headers are those of spécification §4.2 to §4.9, in Fr
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from . import evolutions, receivables_view
 from .anomalies import Anomaly, prominent, sort_key
 from .audit import Control
 from .charges import Due, Period, bareme_reference
+from .layout import PADDING, fit, row_heights, text_width
 from .reconciliation import STATUSES
 from .xlsx import Book, Col, cells
 
@@ -30,8 +31,8 @@ CHARGES = [
     Col("SIREN", width=11), Col("Membre", width=30), Col("Catégorie", width=14),
     Col("Exercice", "int", 9), Col("Type de frais", "int", 7), Col("Consultation", width=13),
     Col("Prestation", width=15), Col("Ligne du barème", width=15),
-    Col("Montant dû", "euro", 13), Col("Motif", width=30), Col("Règle appliquée", width=34),
-    Col("Libellé du barème", width=30),
+    Col("Montant dû", "euro", 13), Col("Motif", width=30), Col("Règle appliquée", width=42),
+    Col("Libellé du barème", width=30), Col("Délibération", width=30),
 ]
 STATUS_COLOURS = {"à émettre": "#FFE699", "sous-titré": "#F8CBAD", "sur-titré": "#F4B183",
                   "indu": "#FF9999", "membre inconnu": "#D9B3FF"}
@@ -40,12 +41,12 @@ RECONCILIATION = [
     Col("Type de frais", "int", 8), Col("Consultation", width=14),
     Col("Montant dû", "euro", 13), Col("Montant titré", "euro", 13), Col("Écart", "euro", 13),
     Col("Encaissé", "euro", 13), Col("Reste à recouvrer", "euro", 13),
-    Col("Statut", width=15), Col("Titres", width=30),
+    Col("Statut", width=17), Col("Titres", width=30),
 ]
 ANOMALIES = [
     Col("Fichier", width=20), Col("Feuille", width=15), Col("Ligne", "int", 8),
     Col("Colonne", width=22), Col("Valeur", width=22), Col("Gravité", width=13),
-    Col("Message", width=80),
+    Col("Message", width=60),
 ]
 
 
@@ -92,10 +93,14 @@ def render_report(path: str, report: Report) -> None:
                                   "author": "reconcile"})
     _summary(book, report)
     sheet = book.sheet("Charges")
-    book.table(sheet, CHARGES, _charge_rows(report.due.charges))
+    data = _charge_columns(report.due.charges)
+    columns = fit(CHARGES, data)
+    book.table(sheet, columns, zip(*data, strict=True), heights=row_heights(columns, data))
     sheet = book.sheet("Rapprochement")
-    book.table(sheet, RECONCILIATION, _reconciliation_rows(report.rows),
-               shade=(10, STATUS_COLOURS))
+    data = _reconciliation_columns(report.rows)
+    columns = fit(RECONCILIATION, data)
+    book.table(sheet, columns, zip(*data, strict=True), shade=(10, STATUS_COLOURS),
+               heights=row_heights(columns, data))
     write_anomalies_sheet(book, report.warnings)
     report.control.render(book)
     if report.receivables is not None:
@@ -115,29 +120,31 @@ def render_anomalies(path: str, anomalies: list[Anomaly], created: dt.datetime) 
 
 def write_anomalies_sheet(book: Book, anomalies: list[Anomaly]) -> None:
     sheet = book.sheet("Anomalies")
-    rows = (
+    rows = [
         (a.file, a.sheet, a.row, a.column, a.value, a.severity, a.message)
         for a in sorted(anomalies, key=sort_key)
-    )  # text fields are str by construction (Anomaly)
-    book.table(sheet, ANOMALIES, rows,
-               shade=(5, {"erreur": "#F8CBAD", "avertissement": "#FFE699"}))
+    ]  # text fields are str by construction (Anomaly)
+    data = list(zip(*rows, strict=True)) or [()] * len(ANOMALIES)
+    columns = fit(ANOMALIES, data)
+    book.table(sheet, columns, rows, shade=(5, {"erreur": "#F8CBAD", "avertissement": "#FFE699"}),
+               heights=row_heights(columns, data))
 
 
-def _charge_rows(charges: pd.DataFrame) -> Iterable[tuple]:
+def _charge_columns(charges: pd.DataFrame) -> list[list]:
     lines = charges["bareme_ligne"].map(bareme_reference, na_action="ignore")
-    return zip(*(cells(charges[c], kind) for c, kind in (
+    return [*(cells(charges[c], kind) for c, kind in (
         ("siren", "text"), ("membre", "text"), ("categorie", "text"), ("exercice", "int"),
         ("type_frais", "int"), ("consultation", "text"), ("prestation", "text"))),
         cells(lines), cells(charges["montant"], "euro"), cells(charges["motif"]),
-        cells(charges["regle"]), cells(charges["bareme_libelle"]), strict=True)
+        cells(charges["regle"]), cells(charges["bareme_libelle"]),
+        cells(charges["deliberation"])]
 
 
-def _reconciliation_rows(rows: pd.DataFrame) -> Iterable[tuple]:
-    return zip(*(cells(rows[c], kind) for c, kind in (
+def _reconciliation_columns(rows: pd.DataFrame) -> list[list]:
+    return [cells(rows[c], kind) for c, kind in (
         ("siren", "text"), ("membre", "text"), ("exercice", "int"), ("type_frais", "int"),
         ("consultation", "text"), ("du", "euro"), ("titre", "euro"), ("ecart", "euro"),
-        ("encaisse", "euro"), ("reste", "euro"), ("statut", "text"), ("titres", "text"))),
-        strict=True)
+        ("encaisse", "euro"), ("reste", "euro"), ("statut", "text"), ("titres", "text"))]
 
 
 def totals(rows: pd.DataFrame, charges: pd.DataFrame) -> list[tuple]:
@@ -153,14 +160,16 @@ def totals(rows: pd.DataFrame, charges: pd.DataFrame) -> list[tuple]:
 
 def _summary(book: Book, report: Report) -> None:
     sheet = book.sheet("Synthèse")
-    sheet.set_column(0, 0, 46)
-    sheet.set_column(1, 6, 17)
+    sheet.fit_to_pages(1, 1)  # the month at a glance: one page, chart included
+    book.add_format("alert_wrap", {"bold": True, "font_size": 12, "font_color": "#C00000",
+                                   "text_wrap": True, "valign": "top"})
     sheet.write_string(0, 0, f"Rapprochement de la refacturation – {month_label(report.month)}",
                        book.formats["title"])
     row = 1
     notice = dissolution_notice(report.due, report.period)
-    if notice:
-        sheet.write_string(row, 0, notice, book.formats["alert"])
+    if notice:  # over the whole width, wrapped: it must be read, not cut
+        sheet.set_row(row, 2 * 17)
+        sheet.merge_range(row, 0, row, SUMMARY_LAST, notice, book.formats["alert_wrap"])
         row += 1
     period, due, rows = report.period, report.due, report.rows
     facts = [
@@ -179,20 +188,31 @@ def _summary(book: Book, report: Report) -> None:
         facts.append(("Attention", f"{warning.file} › {warning.sheet} : {warning.message}"))
     if report.receivables is not None:
         facts += receivables_view.summary_facts(report.receivables)
+    labels = [label for label, _ in facts] + [t[0] for t in totals(rows, due.charges)]
+    sheet.set_column(0, 0, min(max(text_width(t, bold=True) for t in labels), 64))
+    sheet.set_column(1, SUMMARY_LAST, SUMMARY_WIDTH)
+    text_room = SUMMARY_WIDTH * SUMMARY_LAST - PADDING
     row += 1
     for label, value in facts:
         book.text(sheet, row, 0, label, "bold")
-        if label == "Attention":
-            book.text(sheet, row, 1, str(value), "alert")
+        if label == "Attention":  # in red, over the free columns
+            sheet.set_row(row, 15 * math.ceil(len(str(value)) / text_room))
+            sheet.merge_range(row, 1, row, SUMMARY_LAST, "", book.formats["alert_wrapped"])
+            book.text(sheet, row, 1, str(value), "alert_wrapped")
         elif isinstance(value, dt.datetime):
-            sheet.write_datetime(row, 1, value, book.formats["date"])
+            sheet.write_datetime(row, 1, value, book.formats["date_left"])
         elif isinstance(value, int):
-            sheet.write_number(row, 1, value)
+            sheet.write_number(row, 1, value, book.formats["left"])
+        elif len(value) > SUMMARY_WIDTH - PADDING:  # a long text: over the free columns
+            sheet.set_row(row, 15 * math.ceil(len(value) / text_room))
+            sheet.merge_range(row, 1, row, SUMMARY_LAST, "", book.formats["wrapped"])
+            book.text(sheet, row, 1, value, "wrapped")
         else:
             book.text(sheet, row, 1, value)
         row += 1
     row += 1
     header = book.formats["header"]
+    sheet.set_row(row, 30)
     for column, title in enumerate(("Montants par type de frais", "Montant dû", "Montant titré",
                                     "Écart", "Encaissé", "Reste à recouvrer")):
         sheet.write_string(row, column, title, header)
@@ -205,6 +225,7 @@ def _summary(book: Book, report: Report) -> None:
             book.value(sheet, row, column, cents, "euro", style)
     _chart(book, sheet, header_row)
     row += 2
+    sheet.set_row(row, 30)
     sheet.write_string(row, 0, "Statut", header)
     sheet.write_string(row, 1, "Lignes", header)
     sheet.write_string(row, 2, "Montant dû", header)
@@ -223,6 +244,9 @@ def _summary(book: Book, report: Report) -> None:
     if report.receivables is not None:  # below the chart (17 rows from header_row + 13)
         receivables_view.render_summary(book, sheet, max(row + 2, header_row + 31),
                                         report.receivables)
+
+
+SUMMARY_WIDTH, SUMMARY_LAST = 17, 5  # amounts in columns B to F
 
 
 def _chart(book: Book, sheet: Worksheet, header_row: int) -> None:

@@ -10,6 +10,8 @@ import pandas as pd
 
 from schemas.codes import EXEMPT_WITH_THEIR_COMMUNE
 
+from .wording import commune_exemption
+
 WITHDRAWAL_DEADLINE = (10, 30)  # R2: notice received on or before 30 October
 
 
@@ -56,14 +58,14 @@ def r1_exemption(members: pd.DataFrame, active: pd.Series) -> pd.Series:
     """R1 — « The caisses des écoles and the CCAS of member communes are exempt from
     type-2 charges. » Their commune must be an active member commune that year.
 
-    Returns the motif for exempt members, ``None`` elsewhere.
+    Returns the motif for exempt members (in the member's words), ``None`` elsewhere.
     """
     communes = members[active & (members["categorie"] == "commune")]
     name_of = communes.set_index("siren")["nom"]
     parent = members["commune_rattachement"]
     exempt = members["categorie"].isin(EXEMPT_WITH_THEIR_COMMUNE) & parent.isin(name_of.index)
     commune = parent.map(name_of).astype(object).fillna("")
-    motif = "Exonéré (R1) : rattaché à la commune membre " + commune
+    motif = commune_exemption(members["categorie"], commune)
     return motif.astype(object).where(exempt, None)
 
 

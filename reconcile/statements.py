@@ -1,18 +1,20 @@
 """Per-member statements (`reconcile run --releves`): one printable xlsx per member.
 
-Every SIREN of the reconciliation (something due, or titres in the exercise) gets
-``releves/releve_<SIREN>.xlsx``: who it is for, its charges with the rule and barème
-line applied, its titres of the exercise, and per (type, consultation) line what is
-due, invoiced, collected and still to recover, with the status. The data are those of
-the month's report; nothing is recomputed. Money stays integer cents until a cell is
-written. Files are written atomically and an identical rerun leaves them untouched; a
-statement of a member that no longer has anything to show is moved to ``historique/``.
+Every member of the reconciliation (something due, or titres in the exercise) gets
+``releves/releve_<SIREN>.xlsx``, written for the member to read: who it is for, what
+is still to be invoiced apart from what remains to be paid on the titres issued, its
+charges with what each pays for and the délibération behind it (never a rule code or
+a barème row reference), and its titres of the exercise. A SIREN that is not in the
+membres file gets no statement (the report's Anomalies sheet lists its titres).
+The data are those of the month's report; nothing is recomputed. Money stays integer
+cents until a cell is written. Files are written atomically and an identical rerun
+leaves them untouched; a statement of a member that no longer has anything to show is
+moved to ``historique/``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from functools import partial
 from pathlib import Path
@@ -21,17 +23,23 @@ from typing import Any
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
-from schemas import CATEGORIES, PRESTATIONS, TYPES_FRAIS
+from schemas import CATEGORIES, TYPES_FRAIS
 
-from .charges import Period, bareme_reference
+from . import layout
+from .charges import Period
+from .reconciliation import STATUSES
 from .report import STATUS_COLOURS, created_at, month_label
 from .safeio import publish, remove_stale_temporaries, retire, write_new
-from .xlsx import DATE, EURO, Book
+from .wording import basis, service
+from .xlsx import EURO, Book
 
+UNKNOWN_MEMBER = STATUSES[0]
 FOLDER = "releves"
 GROUPEMENT = "Groupement de commandes – dématérialisation des procédures"
 COORDONNATEUR = "Coordonnateur : CIG Grande Couronne (centre interdépartemental de gestion)"
-WIDTHS = (7, 13, 20, 34, 14, 20, 14, 24)  # eight columns, A4 portrait once scaled
+# Nine columns, A4 landscape once scaled; a text spanning several columns is merged.
+WIDTHS = (6, 15, 16, 18, 16, 24, 18, 14, 30)
+LAST = len(WIDTHS) - 1
 
 
 def write_statements(folder: Path, month: str, period: Period, charges: pd.DataFrame,
@@ -43,7 +51,8 @@ def write_statements(folder: Path, month: str, period: Period, charges: pd.DataF
     charges_of = _by_siren(charges.sort_values(["type_frais", "consultation", "prestation"],
                                                kind="stable"), CHARGE_FIELDS)
     titres_of = _by_siren(_titres_of_year(titres, period.year), TITRE_FIELDS)
-    lines_of = _by_siren(rows.sort_values("siren", kind="stable"), LINE_FIELDS)
+    members = rows[rows["statut"] != UNKNOWN_MEMBER]
+    lines_of = _by_siren(members.sort_values("siren", kind="stable"), LINE_FIELDS)
     written: list[Path] = []
     for siren, lines in lines_of.items():
         statement = Statement(siren, month, period, lines, charges_of.get(siren, []),
@@ -59,8 +68,8 @@ def write_statements(folder: Path, month: str, period: Period, charges: pd.DataF
 
 LINE_FIELDS = ["type_frais", "consultation", "du", "titre", "encaisse", "reste", "statut",
                "titres", "membre"]
-CHARGE_FIELDS = ["type_frais", "consultation", "prestation", "regle", "bareme_ligne",
-                 "bareme_libelle", "montant", "motif", "categorie"]
+CHARGE_FIELDS = ["type_frais", "consultation", "prestation", "bareme_libelle", "montant",
+                 "motif", "categorie", "deliberation"]
 TITRE_FIELDS = ["type_frais", "consultation", "numero", "date_emission", "montant",
                 "montant_encaisse", "date_encaissement"]
 
@@ -99,12 +108,16 @@ def _put(book: Book, sheet: Worksheet, row: int, column: int, value: object,
         book.text(sheet, row, column, value, style)
 
 
-def _fit(sheet: Worksheet, row: int, texts: dict[int, object]) -> None:
-    """Row height for wrapped text (column → text), as the writer cannot measure it."""
-    lines = max((math.ceil(len(t) / (WIDTHS[c] * 1.2)) for c, t in texts.items()
-                 if isinstance(t, str) and t), default=1)
-    if lines > 1:
-        sheet.set_row(row, 15 * lines)
+def _fit(sheet: Worksheet, row: int, texts: dict[int | tuple[int, int], object]) -> None:
+    """Row height for wrapped text (column, or merged (first, last) columns → text), as
+    the writer cannot measure it."""
+    count = 1
+    for where, text in texts.items():
+        if isinstance(text, str) and text:
+            first, last = where if isinstance(where, tuple) else (where, where)
+            count = max(count, layout.lines(text, sum(WIDTHS[first:last + 1])))
+    if count > 1:
+        sheet.set_row(row, layout.LINE_HEIGHT * count)
 
 
 def _cents(value: Any) -> int:
@@ -125,17 +138,16 @@ class Statement:
                                       "title": f"Relevé {self.siren} – exercice "
                                                f"{self.period.year}"})
         book.add_format("label", {"bold": True, "font_color": "#1F4E78"})
-        book.add_format("left", {"align": "left"})
-        book.add_format("date_left", {"num_format": DATE, "align": "left"})
-        book.add_format("wrap", {"text_wrap": True})
-        book.add_format("center", {"align": "center"})
+        book.add_format("wrap", {"text_wrap": True, "valign": "top"})
+        book.add_format("center", {"align": "center", "valign": "top"})
+        book.add_format("top_euro", {"num_format": EURO, "valign": "top"})
         book.add_format("total", {"bold": True, "top": 1})
         book.add_format("total_euro", {"bold": True, "top": 1, "num_format": EURO})
         book.add_format("grand_euro", {"bold": True, "num_format": EURO, "font_size": 12})
         book.add_format("subtitle", {"bold": True, "font_size": 12, "font_color": "#1F4E78",
                                      "bottom": 1})
         sheet = book.workbook.add_worksheet("Relevé")
-        sheet.set_portrait()
+        sheet.set_landscape()
         sheet.set_paper(9)  # A4
         sheet.fit_to_pages(1, 0)
         sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
@@ -152,12 +164,14 @@ class Statement:
         row = self._charges(book, sheet, row + 1)
         row = self._titres(book, sheet, row + 1)
         types = " ; ".join(f"type {code} : {label}" for code, label in TYPES_FRAIS.items())
-        legend = (f"Montants en euros. Types de frais – {types}. Statut : conforme (titré = "
-                  "dû), à émettre (rien de titré), sous-titré, sur-titré, indu (titré sans "
-                  "montant dû).")
-        sheet.set_row(row + 1, 45)
-        sheet.merge_range(row + 1, 0, row + 1, len(WIDTHS) - 1, legend, book.formats["wrap"])
-        sheet.print_area(0, 0, row + 1, len(WIDTHS) - 1)
+        legend = (f"Montants en euros. Types de frais – {types}. Reste à titrer : montant dû "
+                  "qui fera l'objet d'un prochain titre de recettes. Reste à payer : montant "
+                  "des titres déjà émis qui n'a pas encore été encaissé. Statut : conforme "
+                  "(titré = dû), à émettre (rien de titré), sous-titré (titré inférieur au "
+                  "dû), sur-titré (titré supérieur au dû), indu (titré sans montant dû).")
+        _fit(sheet, row + 1, {(0, LAST): legend})
+        sheet.merge_range(row + 1, 0, row + 1, LAST, legend, book.formats["wrap"])
+        sheet.print_area(0, 0, row + 1, LAST)
         book.close()
 
     def _header(self, book: Book, sheet: Worksheet) -> int:
@@ -188,46 +202,64 @@ class Statement:
         return row + 1
 
     def _totals(self, book: Book, sheet: Worksheet, row: int) -> int:
+        """What is due, what is still to be invoiced, and — apart — what remains to be
+        paid on the titres already issued."""
         book.text(sheet, row, 0, "Totaux de l'exercice", "subtitle")
         du, titre, encaisse = (sum(int(getattr(line, c)) for line in self.lines)
                                for c in ("du", "titre", "encaisse"))
-        amounts = [("Montant dû", du), ("Montant titré", titre),
-                   ("Écart (titré – dû)", titre - du), ("Encaissé", encaisse),
-                   ("Reste à recouvrer (titré – encaissé)", titre - encaisse)]
-        for label, cents in amounts:
+        to_invoice = sum(max(int(line.du) - int(line.titre), 0) for line in self.lines)
+        over = sum(max(int(line.titre) - int(line.du), 0) for line in self.lines)
+        amounts = [("Montant dû pour l'exercice", du, None),
+                   ("Montant déjà titré", titre, None),
+                   ("Reste à titrer (sera facturé par un prochain titre de recettes)",
+                    to_invoice, "grand_euro")]
+        if over:
+            amounts.append(("Titré au-delà du dû (à régulariser par le coordonnateur)", over,
+                            None))
+        amounts += [("Montant encaissé", encaisse, None),
+                    ("Reste à payer sur les titres déjà émis (titré – encaissé)",
+                     titre - encaisse, "grand_euro")]
+        for label, cents, style in amounts:
             row += 1
-            grand = label.startswith("Reste")
-            book.text(sheet, row, 0, label, "bold" if grand else None)
-            book.value(sheet, row, 4, cents, "euro", "grand_euro" if grand else "euro")
+            book.text(sheet, row, 0, label, "bold" if style else None)
+            book.value(sheet, row, 6, cents, "euro", style or "euro")
         return row + 1
 
-    def _table_header(self, book: Book, sheet: Worksheet, row: int, titles: list[str]) -> None:
+    def _table_header(self, book: Book, sheet: Worksheet, row: int, titles: list[str],
+                      merged: tuple[int, int] | None = None) -> None:
         sheet.set_row(row, 30)
         for column, title in enumerate(titles):
-            sheet.write_string(row, column, title, book.formats["header"])
+            if merged and column == merged[0]:
+                sheet.merge_range(row, merged[0], row, merged[1], title, book.formats["header"])
+            elif not merged or column < merged[0]:
+                sheet.write_string(row, column, title, book.formats["header"])
 
     def _lines(self, book: Book, sheet: Worksheet, row: int) -> int:
         book.text(sheet, row, 0, "Situation par type de frais et consultation", "subtitle")
         row += 1
         self._table_header(book, sheet, row, ["Type", "Consultation", "Montant dû",
-                                              "Montant titré", "Encaissé",
-                                              "Reste à recouvrer", "Statut", "Titres"])
+                                              "Montant titré", "Reste à titrer", "Encaissé",
+                                              "Reste à payer", "Statut", "Titres"])
         for line in self.lines:
             row += 1
-            _fit(sheet, row, {7: line.titres})
+            _fit(sheet, row, {8: line.titres})
             sheet.write_number(row, 0, int(line.type_frais), book.formats["center"])
-            _put(book, sheet, row, 1, line.consultation)
-            for column, cents in enumerate((line.du, line.titre, line.encaisse, line.reste),
-                                           start=2):
-                book.value(sheet, row, column, int(cents), "euro")
-            book.text(sheet, row, 6, line.statut, self.shades.get(line.statut))
-            _put(book, sheet, row, 7, line.titres, "wrap")
+            _put(book, sheet, row, 1, line.consultation, "wrap")
+            to_invoice = max(int(line.du) - int(line.titre), 0)
+            for column, cents in enumerate((line.du, line.titre, to_invoice, line.encaisse,
+                                            line.reste), start=2):
+                book.value(sheet, row, column, int(cents), "euro", "top_euro")
+            book.text(sheet, row, 7, line.statut, self.shades.get(line.statut))
+            _put(book, sheet, row, 8, line.titres, "wrap")
         row += 1
         book.text(sheet, row, 0, "Total", "total")
-        for column, field in enumerate(("du", "titre", "encaisse", "reste"), start=2):
-            total = sum(int(getattr(line, field)) for line in self.lines)
+        totals = [sum(int(getattr(line, f)) for line in self.lines) for f in ("du", "titre")]
+        totals.append(sum(max(int(line.du) - int(line.titre), 0) for line in self.lines))
+        totals += [sum(int(getattr(line, f)) for line in self.lines)
+                   for f in ("encaisse", "reste")]
+        for column, total in enumerate(totals, start=2):
             book.value(sheet, row, column, total, "euro", "total_euro")
-        for column in (1, 6, 7):
+        for column in (1, 7, 8):
             sheet.write_blank(row, column, None, book.formats["total"])
         return row + 1
 
@@ -235,30 +267,33 @@ class Statement:
         book.text(sheet, row, 0, "Charges de l'exercice (barème voté)", "subtitle")
         row += 1
         self._table_header(book, sheet, row, ["Type", "Consultation", "Prestation",
-                                              "Règle appliquée", "Ligne du barème",
-                                              "Libellé du barème", "Montant dû", "Motif"])
+                                              "Ce que paie ce montant", "Tarif du barème",
+                                              "Délibération", "Montant dû", "Motif"],
+                           merged=(7, LAST))
         total = 0
         for charge in self.charges:
             row += 1
-            prestation = PRESTATIONS.get(charge.prestation, charge.prestation) or "par membre"
-            _fit(sheet, row, {2: prestation, 3: charge.regle, 5: charge.bareme_libelle,
-                              7: charge.motif})
+            prestation = service(charge.prestation) if charge.prestation else "par membre"
+            paid_for = basis(charge.type_frais, charge.prestation)
+            _fit(sheet, row, {2: prestation, 3: paid_for, 4: charge.bareme_libelle,
+                              5: charge.deliberation, (7, LAST): charge.motif})
             sheet.write_number(row, 0, int(charge.type_frais), book.formats["center"])
-            _put(book, sheet, row, 1, charge.consultation)
+            _put(book, sheet, row, 1, charge.consultation, "wrap")
             book.text(sheet, row, 2, prestation, "wrap")
-            _put(book, sheet, row, 3, charge.regle, "wrap")
-            if not pd.isna(charge.bareme_ligne):
-                book.text(sheet, row, 4, bareme_reference(charge.bareme_ligne))
-            _put(book, sheet, row, 5, charge.bareme_libelle, "wrap")
-            book.value(sheet, row, 6, int(charge.montant), "euro")
-            _put(book, sheet, row, 7, charge.motif, "wrap")
+            book.text(sheet, row, 3, paid_for, "wrap")
+            _put(book, sheet, row, 4, charge.bareme_libelle, "wrap")
+            _put(book, sheet, row, 5, charge.deliberation, "wrap")
+            book.value(sheet, row, 6, int(charge.montant), "euro", "top_euro")
+            if isinstance(charge.motif, str) and charge.motif:
+                sheet.merge_range(row, 7, row, LAST, "", book.formats["wrap"])
+                book.text(sheet, row, 7, charge.motif, "wrap")
             total += int(charge.montant)
         if not self.charges:
             row += 1
             book.text(sheet, row, 0, "Aucune charge due sur l'exercice.")
         row += 1
         book.text(sheet, row, 0, "Total", "total")
-        for column in (1, 2, 3, 4, 5, 7):
+        for column in (1, 2, 3, 4, 5, 7, 8):
             sheet.write_blank(row, column, None, book.formats["total"])
         book.value(sheet, row, 6, total, "euro", "total_euro")
         return row + 1
@@ -294,4 +329,3 @@ class Statement:
         book.value(sheet, row, 4, montant, "euro", "total_euro")
         book.value(sheet, row, 5, encaisse, "euro", "total_euro")
         return row + 1
-

@@ -41,6 +41,7 @@ from schemas.headers import HEADERS
 
 from .cells import FIRST_DATE, LAST_DATE
 from .reader import EXTENSIONS
+from .wording import category
 from .xlsx import DATE, EURO, Book
 
 ROWS = 2_000  # data rows given formats, dropdowns and validations
@@ -58,11 +59,14 @@ KIND_LABELS = {
     "siren": "SIREN (9 chiffres)", "text": "texte", "code": "code (liste déroulante)",
     "date": "date jj/mm/aaaa", "amount": "montant en euros", "integer": "nombre entier",
 }
-EXAMPLE_SIREN = "217800887"
+# The example member is a real commune, with its real SIREN (data/communes.csv).
+EXAMPLE_COMMUNE, EXAMPLE_SIREN, EXAMPLE_POPULATION = "Versailles", "217806462", "84095"
+EXAMPLE_DELIBERATION = "n° 2025-42 du 12/12/2025"
+LABELLED = ("categorie", "prestation", "role")  # dropdowns show labels, not codes
 
 
 def _listed(codes: dict) -> str:
-    return ", ".join(str(code) for code in codes)
+    return ", ".join(str(label) for label in codes.values())
 
 
 # (sheet, column) → (required, rule, example) for the Notice; the required text
@@ -72,14 +76,14 @@ RULES: dict[tuple[str, str], tuple[str | None, str, str]] = {
                            "de contrôle valide. Un SIRET (14 chiffres) est refusé : n'en garder "
                            "que les 9 premiers.", EXAMPLE_SIREN),
     ("Membres", "nom"): (None, "Nom de l'organisme, tel qu'il figurera sur les relevés.",
-                         "Commune de Versailles"),
+                         f"Commune de {EXAMPLE_COMMUNE}"),
     ("Membres", "categorie"): (None, f"Une valeur de la liste : {_listed(CATEGORIES)}.",
-                               "commune"),
-    ("Membres", "population"): (f"pour {' et '.join(NEED_POPULATION)}",
+                               CATEGORIES["commune"]),
+    ("Membres", "population"): (f"pour {' et '.join(map(category, NEED_POPULATION))}",
                                 "Entier positif ou nul ; sert aux tranches de population "
-                                "du barème.", "12500"),
+                                "du barème.", EXAMPLE_POPULATION),
     ("Membres", "commune_rattachement"): (
-        f"pour {' et '.join(NEED_COMMUNE)}",
+        f"pour {' et '.join(map(category, NEED_COMMUNE))}",
         "SIREN de la commune dont dépend l'organisme ; si elle figure dans ce fichier, "
         "elle doit être de catégorie commune (exonération R1).", EXAMPLE_SIREN),
     ("Membres", "date_adhesion"): (None, "Date d'adhésion au groupement.", "15/01/2020"),
@@ -88,12 +92,12 @@ RULES: dict[tuple[str, str], tuple[str | None, str, str]] = {
         "tard le 30 octobre, le retrait prend effet le 1er janvier suivant, sinon un an "
         "plus tard (R2). Vide : pas de retrait.", "12/10/2026"),
     ("Membres", "role"): ("non (défaut : membre)",
-                          f"{_listed(ROLES)} ; un seul coordonnateur, jamais facturé (R4).",
-                          "membre"),
+                          f"{_listed(ROLES)} ; un seul coordonnateur, jamais facturé.",
+                          ROLES["membre"]),
     ("Souscriptions", "siren"): (None, "Une ligne par membre et par prestation ; le SIREN "
                                  "doit figurer dans membres.", EXAMPLE_SIREN),
     ("Souscriptions", "prestation"): (None, f"Une valeur de la liste : {_listed(PRESTATIONS)}.",
-                                      "marches_publics"),
+                                      PRESTATIONS["parapheur"]),
     ("Souscriptions", "date_debut"): ("non (défaut : date d'adhésion)",
                                       "Début de la souscription.", "01/01/2024"),
     ("Souscriptions", "date_fin"): (None, "Fin de la souscription, postérieure au début ; "
@@ -104,7 +108,7 @@ RULES: dict[tuple[str, str], tuple[str | None, str, str]] = {
     ("Bareme", "libelle"): (None, "Libellé du tarif, repris sur les relevés.",
                             "Fonctionnement – commune de moins de 1 000 habitants"),
     ("Bareme", "categorie"): (None, "Catégorie de membre tarifée ; pas de joker : lister "
-                              "chaque catégorie facturable.", "commune"),
+                              "chaque catégorie facturable.", CATEGORIES["commune"]),
     ("Bareme", "population_min"): ("non (vide = 0)", "Borne basse incluse de la tranche.",
                                    "0"),
     ("Bareme", "population_max"): ("non (vide = sans limite)",
@@ -118,6 +122,8 @@ RULES: dict[tuple[str, str], tuple[str | None, str, str]] = {
                                "de la consultation.", "01/01/2024"),
     ("Bareme", "valable_au"): (None, "Fin de validité ; vide : sans fin. Deux tarifs "
                                "identiques ne doivent pas se chevaucher.", ""),
+    ("Bareme", "deliberation"): (None, "Délibération qui a voté ce tarif (numéro et date), "
+                                 "citée sur les relevés des membres.", EXAMPLE_DELIBERATION),
     ("Consultations", "code"): (None, "Code unique de la remise en concurrence.", "C2026"),
     ("Consultations", "libelle"): (None, "Intitulé de la consultation.",
                                    "Parapheurs électroniques 2026"),
@@ -129,14 +135,22 @@ RULES: dict[tuple[str, str], tuple[str | None, str, str]] = {
     ("Consultations", "date_lancement"): (None, "Lancement, après la fin d'adhésion ; fixe "
                                           "l'exercice et le tarif des frais de type 1.",
                                           "02/03/2026"),
-    ("Consultations", "prestations"): (None, "Codes des prestations couvertes, séparés par "
-                                       f"des virgules ({_listed(PRESTATIONS)}) ; vide : "
-                                       "toutes.", "actes, parapheur"),
+    ("Consultations", "prestations"): (None, "Prestations couvertes, séparées par des "
+                                       f"virgules ({_listed(PRESTATIONS)}) ; vide : "
+                                       "toutes.", f"{PRESTATIONS['parapheur']}, "
+                                       f"{PRESTATIONS['convocations']}"),
+    ("Consultations", "deliberation"): (None, "Délibération qui a lancé la consultation "
+                                        "(numéro et date), citée sur les relevés.",
+                                        "n° 2025-38 du 14/10/2025"),
     ("Exonerations", "siren"): (None, "Membre exonéré par délibération.", EXAMPLE_SIREN),
     ("Exonerations", "type_frais"): (None, "Type de frais exonéré (1 ou 2).", "2"),
     ("Exonerations", "exercice"): ("non (vide = tous)", "Année exonérée.", "2026"),
-    ("Exonerations", "motif"): (None, "Motif de l'exonération (délibération), repris sur "
-                                "les relevés.", "Délibération n° 2026-12 du 10/02/2026"),
+    ("Exonerations", "motif"): (None, "Motif de l'exonération, repris sur les relevés "
+                                "(il s'adresse au membre).", "Budget de fonctionnement "
+                                "inférieur à 10 000 €"),
+    ("Exonerations", "deliberation"): (None, "Délibération qui a voté l'exonération "
+                                       "(numéro et date), citée sur les relevés.",
+                                       "n° 2026-12 du 10/02/2026"),
     ("Titres", "numero"): (None, "Numéro unique du titre de recettes.", "T-2026-0042"),
     ("Titres", "siren"): (None, "Membre débiteur.", EXAMPLE_SIREN),
     ("Titres", "exercice"): (None, "Exercice facturé (année).", "2026"),
@@ -255,8 +269,10 @@ def _data_sheet(book: Book, styles: dict, spec: SheetSpec) -> None:
         header = HEADERS[name]
         if name in ("nom", "libelle", "motif"):
             width = 34
+        elif name == "deliberation":
+            width = len(EXAMPLE_DELIBERATION) + 4
         elif name in CODES:
-            width = max(len(str(code)) for code in CODES[name]) + 4
+            width = min(max(len(str(choice)) for choice in _choices(name)) + 4, 60)
         else:
             width = WIDTHS[kind]
         width = max(width, len(header) + 3)
@@ -273,7 +289,7 @@ def _validate(sheet: Worksheet, column: int, sheet_name: str, name: str, kind: s
                               "ignore_blank": True}
     options: dict[str, Any]
     if name in CODES:
-        codes = [str(code) for code in CODES[name]]
+        codes = _choices(name)
         if name == "type_frais":
             message = "; ".join(f"{k} = {v}" for k, v in CODES[name].items())
         else:
@@ -301,6 +317,11 @@ def _validate(sheet: Worksheet, column: int, sheet_name: str, name: str, kind: s
     if options["validate"] == "any":
         del options["error_title"]
     sheet.data_validation(1, column, ROWS, column, options)
+
+
+def _choices(name: str) -> list[str]:
+    """What a dropdown offers: the labels (read back as their codes), or the type number."""
+    return [str(v) for v in (CODES[name].values() if name in LABELLED else CODES[name])]
 
 
 NOTICE_WIDTHS = (16, 26, 22, 30, 70, 30)

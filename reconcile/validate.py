@@ -101,6 +101,8 @@ def validate(tables: dict[str, Table], reported: list[Anomaly]
     if "titres" in checked and "consultations" in checked:
         problems += titre_problems(checked["titres"].rows("type_frais", "consultation"),
                                    checked["consultations"].readable("code"))
+    if "titres" in checked and members is not None and members_known:
+        problems += titres_of_non_members(checked["titres"].rows("siren"), members.table)
     known = [*reported, *problems]
     return problems, {name: Checked(t, failed_cells(t, known)) for name, t in tables.items()}
 
@@ -227,7 +229,7 @@ def subscription_problems(checked: Checked, members: Checked,
     for row in mframe.index[mframe["siren"].notna() & ~mframe["siren"].isin(subscribed)
                             & (mframe["role"] != "coordonnateur")]:
         problems.append(members.table.anomaly(row, "siren", "sans-souscription",
-                                              "membre sans aucune souscription", WARNING))
+                                              "Ce membre n'a aucune souscription.", WARNING))
     return problems
 
 
@@ -284,8 +286,9 @@ def adhesion_window_warnings(members: Table, consultations: Table) -> list[Anoma
     outside = adhesion.notna() & (adhesion > first_start) & ~inside
     return [
         members.anomaly(row, "date_adhesion", "adhesion-hors-periode",
-                        "adhésion hors de toute période d'adhésion : le membre participera "
-                        "à la prochaine consultation dont la période se termine après", WARNING)
+                        "Adhésion hors de toute période d'adhésion : le membre participera "
+                        "à la prochaine consultation dont la période se termine après.",
+                        WARNING)
         for row in members.frame.index[outside & (members.frame["role"] != "coordonnateur")]
     ]
 
@@ -296,8 +299,22 @@ def unknown_sirens(table: Table, members: Checked) -> list[Anomaly]:
     frame = table.frame
     return [
         table.anomaly(row, "siren", "siren-inconnu",
-                      "SIREN absent du fichier membres : cette exonération ne s'applique à "
-                      "personne (faute de frappe ?)", WARNING)
+                      "Ce SIREN est absent du fichier membres : cette exonération ne "
+                      "s'applique à personne (faute de frappe ?).", WARNING)
+        for row in frame.index[frame["siren"].notna() & ~frame["siren"].isin(known)]
+    ]
+
+
+def titres_of_non_members(titres: Table, members: Table) -> list[Anomaly]:
+    """A titre for a SIREN that is not a member is reconciled (« membre inconnu ») but no
+    statement is addressed to it: the officer is told here, one warning per titre."""
+    known = set(members.frame["siren"].dropna())
+    frame = titres.frame
+    return [
+        titres.anomaly(row, "siren", "titre-hors-membres",
+                       "Ce SIREN ne figure pas dans le fichier membres : le titre est rapproché "
+                       "avec le statut « membre inconnu » et aucun relevé n'est produit pour "
+                       "ce SIREN.", WARNING)
         for row in frame.index[frame["siren"].notna() & ~frame["siren"].isin(known)]
     ]
 

@@ -21,6 +21,7 @@ from xlsxwriter.worksheet import Worksheet
 EURO = '#,##0.00 "€";-#,##0.00 "€";0.00 "€"'
 DATE = "dd/mm/yyyy"
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+CELL_MARGIN = 1.5  # width units a cell's margins take (see reconcile.layout)
 MAX_TEXT = 32_767
 
 
@@ -66,7 +67,13 @@ class Book:
             "number": None,
             "title": add({"bold": True, "font_size": 14}),
             "alert": add({"bold": True, "font_size": 12, "font_color": "#C00000"}),
+            "alert_wrapped": add({"bold": True, "font_color": "#C00000", "text_wrap": True}),
             "bold": add({"bold": True}),
+            "left": add({"align": "left"}),
+            "date_left": add({"num_format": DATE, "align": "left"}),
+            # A text longer than its column wraps (its row is given the height).
+            "wrapped": add({"text_wrap": True}),
+            "wrapped_quoted": add({"text_wrap": True, "quote_prefix": True}),
         }
 
     def add_format(self, name: str, properties: dict) -> None:
@@ -86,7 +93,7 @@ class Book:
         text = _text(value)
         style = style or "text"
         if text.startswith(DANGEROUS_START):
-            style = "quoted" if style == "text" else style
+            style = {"text": "quoted", "wrapped": "wrapped_quoted"}.get(style, style)
         worksheet.write_string(row, column, text, self.formats[style])
 
     def value(self, worksheet: Worksheet, row: int, column: int, value: Any, kind: str,
@@ -102,7 +109,8 @@ class Book:
             worksheet.write_number(row, column, int(value) / 100,
                                    self.formats[style or "euro"])
         elif kind == "date":
-            worksheet.write_datetime(row, column, _as_datetime(value), self.formats["date"])
+            worksheet.write_datetime(row, column, _as_datetime(value),
+                                     self.formats[style or "date"])
         else:
             worksheet.write_number(row, column, value, self.formats.get(style or ""))
 
@@ -113,12 +121,14 @@ class Book:
             name = f"shade:{value}"
             if name not in self.formats:
                 self.formats[name] = self.workbook.add_format({"bg_color": colour,
-                                                               "bold": True})
+                                                               "bold": True, "valign": "top",
+                                                               "text_wrap": True})
             names[value] = name
         return names
 
     def table(self, worksheet: Worksheet, columns: Sequence[Col], rows: Iterable[Sequence[Any]],
-              first_row: int = 0, shade: tuple[int, dict[str, str]] | None = None) -> int:
+              first_row: int = 0, shade: tuple[int, dict[str, str]] | None = None,
+              heights: dict[int, float] | None = None) -> int:
         """Header, then rows; frozen header, autofilter, widths, repeated on print.
 
         Rows hold clean values (see ``cells``): ``str`` for text, ``int`` cents for
@@ -128,6 +138,7 @@ class Book:
 
         ``shade``: (column index, value → colour): that column's cell is shaded by its
         value (statuses, severities), so what needs attention stands out.
+        ``heights``: data row index (0 = first data row) → height, for wrapped texts.
         Returns the number of data rows written.
         """
         header = self.formats["header"]
@@ -137,13 +148,25 @@ class Book:
             worksheet.write_string(first_row, index, col.header, header)
         worksheet.freeze_panes(first_row + 1, 0)
         worksheet.repeat_rows(first_row)
+        # A text cell carries no format (one per cell costs xlsxwriter 40 % more),
+        # except a text longer than its column, which wraps: only in the rows that
+        # ``heights`` makes taller, and there everything stays bottom-aligned.
         plan = [(c.kind, self.formats.get(c.kind)) for c in columns]
+        room = [c.width - CELL_MARGIN for c in columns]
+        wrapped, wrapped_quoted = self.formats["wrapped"], self.formats["wrapped_quoted"]
         shaded, colours = shade if shade else (-1, {})
         shades = {value: self.formats[name] for value, name in self.colours(colours).items()}
         quoted, date_format = self.formats["quoted"], self.formats["date"]
         write_string, write_number = worksheet.write_string, worksheet.write_number
         row = first_row
+        heights = heights or {}
+        tall = False
         for row, values in enumerate(rows, start=first_row + 1):
+            if heights:
+                height = heights.get(row - first_row - 1)
+                if height:
+                    worksheet.set_row(row, height)
+                tall = bool(height)
             for column, value in enumerate(values):
                 if value is None or value == "":
                     continue
@@ -151,8 +174,11 @@ class Book:
                 if column == shaded:
                     fmt = shades.get(value, fmt)
                 if kind == "text":
+                    long = tall and fmt is None and len(value) > room[column]
                     if value[0] in DANGEROUS_START and fmt is None:
-                        fmt = quoted
+                        fmt = wrapped_quoted if long else quoted
+                    elif long:
+                        fmt = wrapped
                     write_string(row, column, value, fmt)
                 elif kind == "euro":
                     write_number(row, column, value / 100, fmt)

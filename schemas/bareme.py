@@ -1,4 +1,7 @@
-"""`bareme` — sheets `Bareme`, `Consultations` and optional `Exonerations` (spécification §2.3)."""
+"""`bareme` — sheets `Bareme`, `Consultations` and optional `Exonerations` (spécification §2.3).
+
+Each sheet may also carry a ``deliberation`` (free text, « n° 2025-42 du 12/12/2025 »):
+the vote behind a tariff, a consultation or an exemption, quoted to the members."""
 
 import pandera.pandas as pa
 from pandera.pandas import Column
@@ -20,6 +23,7 @@ BAREME = SheetSpec(
         "montant": "amount",
         "valable_du": "date",
         "valable_au": "date",
+        "deliberation": "text",
     },
     required=("type_frais", "categorie", "montant", "valable_du"),
     defaults={"population_min": 0},
@@ -40,6 +44,7 @@ BAREME = SheetSpec(
             "montant": Column("Int64", not_negative("montant")),
             "valable_du": Column("datetime64[ns]"),
             "valable_au": Column("datetime64[ns]", nullable=True),
+            "deliberation": Column(object, nullable=True),
         },
         checks=[
             not_before(
@@ -60,6 +65,7 @@ CONSULTATIONS = SheetSpec(
         "fin_adhesion": "date",
         "date_lancement": "date",
         "prestations": "text",
+        "deliberation": "text",
     },
     required=("code", "debut_adhesion", "fin_adhesion", "date_lancement"),
     guarded={"prestations": "chaque consultation couvre les six prestations"},
@@ -72,6 +78,7 @@ CONSULTATIONS = SheetSpec(
             "fin_adhesion": Column("datetime64[ns]"),
             "date_lancement": Column("datetime64[ns]"),
             "prestations": Column(object, nullable=True),
+            "deliberation": Column(object, nullable=True),
         },
         checks=[
             not_before(
@@ -87,7 +94,8 @@ CONSULTATIONS = SheetSpec(
 EXONERATIONS = SheetSpec(
     stem="bareme",
     sheet="Exonerations",
-    columns={"siren": "siren", "type_frais": "integer", "exercice": "integer", "motif": "text"},
+    columns={"siren": "siren", "type_frais": "integer", "exercice": "integer", "motif": "text",
+             "deliberation": "text"},
     required=("siren", "type_frais", "motif"),
     guarded={"exercice": "chaque exonération vaut pour tous les exercices"},
     optional_sheet=True,
@@ -102,6 +110,7 @@ EXONERATIONS = SheetSpec(
                 nullable=True,
             ),
             "motif": Column(object),
+            "deliberation": Column(object, nullable=True),
         }
     ),
 )

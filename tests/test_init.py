@@ -15,6 +15,7 @@ from reconcile.cli import main
 from reconcile.normalise import column_name
 from reconcile.xlsx import EURO
 
+ROOT = Path(__file__).resolve().parent.parent
 STEMS = ("membres", "souscriptions", "bareme", "titres")
 SPECS = {spec.sheet: spec for spec in schemas.SHEETS}
 
@@ -79,7 +80,10 @@ def test_coded_columns_have_dropdowns_and_formats(tmp_path, capsys):
                     seen.add(name)
                     assert validation.type == "list", (sheet.title, name)
                     listed = validation.formula1.strip('"').split(",")
-                    assert listed == [str(code) for code in codes[name]]
+                    # Labels, as officers say them; type numbers are explained in the
+                    # input message.
+                    expected = codes[name] if name == "type_frais" else codes[name].values()
+                    assert listed == [str(choice) for choice in expected]
                 elif kind == "date":
                     assert validation.type == "date"
                     assert number_format == "dd/mm/yyyy"
@@ -111,8 +115,12 @@ def test_notice_explains_every_column(tmp_path, capsys):
     assert all(r[4] for r in rows[header + 1:])  # every column has its rule
 
 
+LABELS = {**schemas.CATEGORIES, **schemas.PRESTATIONS, **schemas.ROLES}
+
+
 def _fill(folder: Path, inputs) -> None:
-    """Type base()'s rows into the templates, as an officer would, with openpyxl."""
+    """Type base()'s rows into the templates, as an officer would, with openpyxl: coded
+    values as the dropdowns offer them, by their labels."""
     data = {"Membres": inputs.membres, "Souscriptions": inputs.souscriptions,
             "Bareme": inputs.bareme, "Consultations": inputs.consultations,
             "Titres": inputs.titres, "Exonerations": inputs.exonerations or []}
@@ -130,6 +138,8 @@ def _fill(folder: Path, inputs) -> None:
                         continue
                     if isinstance(value, dt.date):
                         value = dt.datetime(value.year, value.month, value.day)
+                    if column_name(key, spec.columns) in templates.LABELLED:
+                        value = LABELS[value]
                     sheet.cell(row, columns[column_name(key, spec.columns)], value)
         workbook.save(path)
 
@@ -194,3 +204,25 @@ def test_init_on_a_file_path_refuses_in_french(tmp_path, capsys):
     assert main(["init", str(target)]) == 2
     assert "n'est pas un dossier" in capsys.readouterr().err
     assert target.read_bytes() == b"x"
+
+
+def test_notice_example_siren_is_the_commune_it_names(tmp_path, capsys):
+    """The example member is a real commune, with its own SIREN (data/communes.csv)."""
+    import csv
+
+    from stdnum import luhn
+
+    _init(tmp_path, capsys)
+    with open(ROOT / "data" / "communes.csv", encoding="utf-8") as stream:
+        communes = {row["siren"]: row for row in csv.DictReader(stream)}
+    rows = list(openpyxl.load_workbook(tmp_path / "membres.xlsx")["Notice"].iter_rows(
+        values_only=True))
+    examples = {r[1]: r[5] for r in rows if r[0] == "Membres"}
+    commune = communes[examples["SIREN"]]
+    assert luhn.checksum(examples["SIREN"]) == 0
+    assert examples["Nom"] == f"Commune de {commune['nom']}"
+    assert examples["Population"] == commune["population"]
+    for stem in ("souscriptions", "bareme", "titres"):
+        sheet = openpyxl.load_workbook(tmp_path / f"{stem}.xlsx")["Notice"]
+        sirens = {r[5] for r in sheet.iter_rows(values_only=True) if r[1] == "SIREN"}
+        assert sirens <= {examples["SIREN"]}, stem

@@ -159,7 +159,7 @@ def test_voted_exemption_zeroes_the_charge_with_its_motif(tmp_path, capsys):
     result = go(tmp_path, capsys, inputs)
     rows = type1(result, SYNDICAT)
     assert [euros(v) for v in rows["Montant dû"]] == [0]
-    assert rows["Motif"].iloc[0] == "Exonéré (délibération) : Délibération du 3 mars"
+    assert rows["Motif"].iloc[0] == "Exonéré par délibération : Délibération du 3 mars"
     assert [euros(v) for v in type2(result, SYNDICAT)["Montant dû"]] == [20000]
 
 

@@ -63,26 +63,28 @@ def test_statement_amounts_to_the_cent(tmp_path, capsys):
     assert facts["Membre"] == "Commune A" and facts["SIREN"] == COMMUNE_A
     assert facts["Exercice"] == 2026 and facts["Arrêté au"] == dt.datetime(2026, 11, 30)
 
-    totals = {r[0]: euros(r[4]) for r in rows if isinstance(r[4], int | float) and r[0]
-              and r[0] != "Total" and r[1] is None}
-    assert totals["Montant dû"] == 13000  # type 2 100 € + type 1 30 €
-    assert totals["Montant titré"] == 13050
-    assert totals["Encaissé"] == 5025
-    assert totals["Reste à recouvrer (titré – encaissé)"] == 8025
-    assert totals["Écart (titré – dû)"] == 50
+    totals = _totals(rows)
+    assert totals == {
+        "Montant dû pour l'exercice": 13000,  # type 2 100 € + type 1 30 €
+        "Montant déjà titré": 13050,
+        "Reste à titrer (sera facturé par un prochain titre de recettes)": 0,
+        "Titré au-delà du dû (à régulariser par le coordonnateur)": 50,
+        "Montant encaissé": 5025,
+        "Reste à payer sur les titres déjà émis (titré – encaissé)": 8025}
 
     lines, total = _section(rows, "Situation par type de frais et consultation")
-    got = {(r[0], r[1]): (euros(r[2]), euros(r[3]), euros(r[4]), euros(r[5]), r[6], r[7])
-           for r in lines}
-    assert got == {(1, "C2026"): (3000, 3000, 0, 3000, "conforme", "T2"),
-                   (2, None): (10000, 10050, 5025, 5025, "sur-titré", "T1")}
-    assert [euros(v) for v in total[2:6]] == [13000, 13050, 5025, 8025]
+    got = {(r[0], r[1]): (*(euros(v) for v in r[2:7]), r[7], r[8]) for r in lines}
+    assert got == {(1, "C2026"): (3000, 3000, 0, 0, 3000, "conforme", "T2"),
+                   (2, None): (10000, 10050, 0, 5025, 5025, "sur-titré", "T1")}
+    assert [euros(v) for v in total[2:7]] == [13000, 13050, 0, 5025, 8025]
 
     charges, total = _section(rows, "Charges de l'exercice (barème voté)")
-    assert [(r[0], r[1], r[4], r[5], euros(r[6])) for r in charges] == [
-        (1, "C2026", "Bareme, ligne 8", "T1 commune", 3000),
-        (2, None, "Bareme, ligne 2", "T2 commune", 10000)]
-    assert all(r[3] for r in charges)  # the rule applied
+    assert [(r[0], r[1], r[2], r[4], euros(r[6])) for r in charges] == [
+        (1, "C2026", "par membre", "T1 commune", 3000),
+        (2, None, "par membre", "T2 commune", 10000)]
+    assert [r[3] for r in charges] == [
+        "Frais de procédure de la consultation, par membre participant",
+        "Forfait annuel de fonctionnement, par membre"]
     assert euros(total[6]) == 13000
 
     titres, total = _section(rows, "Titres de recettes de l'exercice 2026")
@@ -90,7 +92,7 @@ def test_statement_amounts_to_the_cent(tmp_path, capsys):
         ("T2", dt.datetime(2026, 4, 1), 3000, 0), ("T1", dt.datetime(2026, 4, 1), 10050, 5025)]
     assert (euros(total[4]), euros(total[5])) == (13050, 5025)
 
-    assert sheet.page_setup.orientation == "portrait" and sheet.page_setup.paperSize == 9
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet.page_setup.fitToWidth in (None, 1) and sheet.page_setup.fitToHeight == 0
     formats = {c.number_format for r in sheet.iter_rows() for c in r
@@ -105,8 +107,16 @@ def test_exempt_charge_shows_its_motif(tmp_path, capsys):
     _, rows = _rows(folder / f"releve_{CCAS_A}.xlsx")
     charges, total = _section(rows, "Charges de l'exercice (barème voté)")
     exempt = [r for r in charges if r[0] == 2]
-    assert euros(exempt[0][6]) == 0 and exempt[0][7].startswith("Exonéré")
+    assert euros(exempt[0][6]) == 0
+    assert exempt[0][7] == ("Exonéré : CCAS d'une commune membre du groupement (Commune A), "
+                            "selon la convention constitutive du groupement.")
     assert euros(total[6]) == 500
+
+
+def _totals(rows) -> dict[str, int]:
+    section = rows[rows.index(next(r for r in rows if r[0] == "Totaux de l'exercice")) + 1:]
+    end = next(i for i, r in enumerate(section) if r[0] is None)
+    return {r[0]: euros(r[6]) for r in section[:end]}
 
 
 def test_no_statement_without_anything_due_or_invoiced(tmp_path, capsys):
@@ -116,6 +126,81 @@ def test_no_statement_without_anything_due_or_invoiced(tmp_path, capsys):
     assert {p.stem.removeprefix("releve_") for p in folder.glob("*.xlsx")} == reconciled
 
 
+def test_no_statement_for_a_siren_that_is_not_a_member(tmp_path, capsys):
+    """Its titre is reconciled (« membre inconnu ») and listed as a warning, but no
+    document is addressed to a body outside the groupement."""
+    stranger = siren(77)
+    inputs = base()
+    inputs.titres = [titre("T1", stranger, 40)]
+    result, folder = _statements(tmp_path, inputs, capsys)
+    lines = result.reconciliation()
+    assert lines.loc[lines["SIREN"] == stranger, "Statut"].tolist() == ["membre inconnu"]
+    assert not (folder / f"releve_{stranger}.xlsx").exists()
+    anomalies = result.sheet("Anomalies")
+    warning = anomalies[anomalies["Valeur"] == stranger]
+    assert warning[["Fichier", "Feuille", "Ligne", "Colonne", "Gravité"]].values.tolist() == [
+        ["titres.xlsx", "Titres", 2, "SIREN", "avertissement"]]
+    assert "aucun relevé n'est produit" in warning["Message"].iloc[0]
+
+
+def test_what_is_to_invoice_is_apart_from_what_is_to_collect(tmp_path, capsys):
+    """Type 2 half invoiced and partly paid, type 1 not invoiced at all."""
+    inputs = base()
+    inputs.titres = [titre("T1", COMMUNE_A, 60, encaisse=25)]
+    _, folder = _statements(tmp_path, inputs, capsys)
+    _, rows = _rows(folder / f"releve_{COMMUNE_A}.xlsx")
+    totals = _totals(rows)
+    assert totals["Reste à titrer (sera facturé par un prochain titre de recettes)"] == 7000
+    assert totals["Reste à payer sur les titres déjà émis (titré – encaissé)"] == 3500
+    assert "Titré au-delà du dû (à régulariser par le coordonnateur)" not in totals
+    lines, _ = _section(rows, "Situation par type de frais et consultation")
+    assert {r[0]: (euros(r[4]), euros(r[6])) for r in lines} == {1: (3000, 0), 2: (4000, 3500)}
+
+
+def test_statement_speaks_plain_french(tmp_path, capsys):
+    """No rule code, no barème row reference, no internal code; the délibérations."""
+    inputs = base()
+    for row in inputs.bareme:
+        row["Délibération"] = "n° 2025-42 du 12/12/2025"
+    inputs.consultations[0]["Délibération"] = "Délibération n° 2025-38 du 14/10/2025"
+    inputs.exonerations = [{"SIREN": SYNDICAT, "Type frais": 2, "Exercice": 2026,
+                            "Motif": "Budget inférieur à 10 000 €",
+                            "Délibération": "n° 2026-12 du 10/02/2026"}]
+    inputs.souscriptions.append({"SIREN": CCAS_A, "Prestation": "Parapheurs électroniques",
+                                 "Date début": None, "Date fin": None})
+    result, folder = _statements(tmp_path, inputs, capsys)
+    texts = []
+    for path in folder.glob("*.xlsx"):
+        _, rows = _rows(path)
+        texts += [v for r in rows for v in r if isinstance(v, str)]
+    joined = "\n".join(texts)
+    for jargon in ("R1", "R5", "R6", "R7", "Bareme", "ligne ", "caisse_des_ecoles",
+                   "marches_publics", "parapheur\n", "Ligne du barème", "Règle"):
+        assert jargon not in joined, jargon
+    _, rows = _rows(folder / f"releve_{SYNDICAT}.xlsx")
+    charges, _ = _section(rows, "Charges de l'exercice (barème voté)")
+    type2 = next(r for r in charges if r[0] == 2)
+    assert type2[7] == ("Exonéré par délibération n° 2026-12 du 10/02/2026 : Budget inférieur "
+                        "à 10 000 €")
+    assert type2[5] == "Exonération : n° 2026-12 du 10/02/2026"
+    type1 = next(r for r in charges if r[0] == 1)
+    assert type1[5] == ("Tarif : n° 2025-42 du 12/12/2025 ; consultation : n° 2025-38 du "
+                        "14/10/2025")
+    # The auditor's Charges sheet keeps the barème row, and shows the délibération.
+    charges = result.charges()
+    assert list(charges.columns[:10]) == [
+        "SIREN", "Membre", "Catégorie", "Exercice", "Type de frais", "Consultation",
+        "Prestation", "Ligne du barème", "Montant dû", "Motif"]
+    assert "Délibération" in list(charges.columns[10:])
+    row = charges[(charges["SIREN"] == SYNDICAT) & (charges["Type de frais"] == 2)]
+    assert row["Délibération"].tolist() == ["Exonération : n° 2026-12 du 10/02/2026"]
+    assert charges["Ligne du barème"].dropna().str.startswith("Bareme, ligne").all()
+    # The CCAS's « Parapheurs électroniques » (a label, not a code) was accepted: the run
+    # succeeded. Its statement names its category by the label.
+    _, rows = _rows(folder / f"releve_{CCAS_A}.xlsx")
+    assert {r[0]: r[2] for r in rows[:12] if r[0]}["Catégorie"] == "CCAS"
+
+
 def test_without_the_option_no_statement(tmp_path, capsys):
     result = run(base().write(tmp_path / "in"), tmp_path / "out", capsys=capsys)
     assert result.status == 0
@@ -123,13 +208,13 @@ def test_without_the_option_no_statement(tmp_path, capsys):
 
 
 def test_rerun_leaves_statements_untouched_and_retires_stale_ones(tmp_path, capsys):
-    stranger = siren(77)
+    stranger = COORD  # never charged: a statement only while it has a titre
     inputs = base()
     inputs.titres = [titre("T1", stranger, 40)]
     _, folder = _statements(tmp_path, inputs, capsys)
-    _, rows = _rows(folder / f"releve_{stranger}.xlsx")  # membre inconnu: indu shown
+    _, rows = _rows(folder / f"releve_{stranger}.xlsx")
     lines, _ = _section(rows, "Situation par type de frais et consultation")
-    assert [r[6] for r in lines] == ["membre inconnu"]
+    assert [r[7] for r in lines] == ["indu"]
     stats = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.glob("*.xlsx")}
     _statements(tmp_path, inputs, capsys)
     assert {p.name: (p.stat().st_ino, p.stat().st_mtime_ns)
@@ -161,7 +246,7 @@ def test_statements_are_fast(tmp_path):
         "categorie": "commune", "exercice": 2026, "type_frais": 2, "consultation": "",
         "prestation": "", "bareme_ligne": pd.array([2] * count, dtype="Int64"),
         "bareme_libelle": "T2 commune", "montant": 10000, "motif": "",
-        "regle": "Type 2, forfait annuel par membre (R7)"})
+        "regle": "Type 2, forfait annuel par membre (R7)", "deliberation": ""})
     rows = pd.DataFrame({
         "siren": sirens, "exercice": 2026, "type_frais": 2, "consultation": "", "du": 10000,
         "titre": 0, "encaisse": 0, "titres": "", "nb_titres": 0,

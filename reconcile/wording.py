@@ -1,0 +1,80 @@
+"""Words a member reads: what a charge is for and why it is waived, without rule codes
+(« R1 »), sheet references (« Bareme, ligne 15 ») or internal codes
+(``caisse_des_ecoles``). Auditors keep those in the report's Charges sheet."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from schemas import CATEGORIES, PRESTATIONS
+
+BASES = {
+    (2, False): "Forfait annuel de fonctionnement, par membre",
+    (2, True): "Forfait annuel de fonctionnement, par prestation souscrite",
+    (1, False): "Frais de procédure de la consultation, par membre participant",
+    (1, True): "Frais de procédure de la consultation, par prestation couverte souscrite",
+}
+CONVENTION = "convention constitutive du groupement"
+
+
+def basis(type_frais: int, prestation: str) -> str:
+    """What the amount pays for, in the member's words."""
+    return BASES[(int(type_frais), bool(prestation))]
+
+
+def category(code: object) -> str:
+    """« caisse_des_ecoles » → « caisse des écoles » (lower case inside a sentence;
+    acronyms such as CCAS or EPCI keep their capitals)."""
+    label = CATEGORIES.get(str(code), str(code))
+    return label if label.isupper() else label[0].lower() + label[1:]
+
+
+def service(code: object) -> str:
+    return PRESTATIONS.get(str(code), str(code))
+
+
+def deliberation(text: object) -> str:
+    """« n° 2025-42 du 12/12/2025 » → « délibération n° 2025-42 du 12/12/2025 »; blank → ""."""
+    if text is None or pd.isna(text) or not str(text).strip():
+        return ""
+    words = re.sub(r"^\s*d[ée]lib[ée]ration\s*", "", str(text).strip(), flags=re.IGNORECASE)
+    return f"délibération {words}"
+
+
+def _plain(texts: pd.Series) -> pd.Series:
+    """Délibération texts without a leading « délibération » word; blank → NA."""
+    text = texts.astype("string").str.strip()
+    text = text.str.replace(r"^d[ée]lib[ée]ration\s*", "", case=False, regex=True)
+    return text.where(text.str.len() > 0)
+
+
+def deliberations(tariff: pd.Series, consultation: pd.Series, exemption: pd.Series,
+                  exempt: pd.Series) -> pd.Series:
+    """The votes behind each charge, for a column headed « Délibération »: « Tarif :
+    n° … ; consultation : n° … », or for a waived charge the exemption's; "" when the
+    barème names none."""
+    parts = [("tarif", _plain(tariff).where(~exempt)),
+             ("consultation", _plain(consultation).where(~exempt)),
+             ("exonération", _plain(exemption).where(exempt))]
+    said = [(f"{what} : " + text).fillna("") for what, text in parts]
+    joined = said[0].str.cat(said[1:], sep=" ; ")
+    joined = joined.str.replace(r"^( ; )+|( ; )+$", "", regex=True)
+    joined = joined.str.replace(r"( ; )+", " ; ", regex=True)
+    return (joined.str[:1].str.upper() + joined.str[1:]).astype(object)
+
+
+def commune_exemption(categories: pd.Series, communes: pd.Series) -> pd.Series:
+    """R1, said to the member: « Exonéré : CCAS d'une commune membre du groupement
+    (Commune A), selon la convention constitutive du groupement. »"""
+    what = categories.map(category)
+    named = communes.map(lambda name: f" ({name})" if name else "")
+    return ("Exonéré : " + what + " d'une commune membre du groupement" + named
+            + f", selon la {CONVENTION}.")
+
+
+def voted_exemption(motifs: pd.Series, deliberations: pd.Series) -> pd.Series:
+    """An exemption voted case by case: « Exonéré par délibération n° … : <motif> »."""
+    by = deliberations.map(deliberation).map(lambda d: f" par {d}" if d else " par délibération")
+    return "Exonéré" + by + " : " + motifs.astype(str).str.strip()
