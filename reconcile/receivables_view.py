@@ -116,7 +116,7 @@ def render_summary(book: Book, sheet: Worksheet, row: int, receivables: Receivab
     book.add_format("red_euro", {"num_format": EURO, "bold": True, "font_color": "#C00000"})
     book.add_format("red", {"bold": True, "font_color": "#C00000"})
     book.add_format("bold_left", {"bold": True, "align": "left"})
-    sheet.set_column(7, 8, 17)  # the by-exercise table is wider than the totals above
+    sheet.set_column(6, 2 + len(BUCKETS), 17)  # the by-exercise table is wider than above
     past, rows = receivables.past, receivables.outstanding
     sheet.write_string(row, 0, "Exercices antérieurs non prescrits", header)
     for line in past.notices() or ["aucun"]:
