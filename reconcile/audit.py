@@ -88,7 +88,7 @@ class Control:
             (parameters, list(self.parameters())), (files, file_rows)]
         if self.final_reports:  # the past exercises' dues come from these reports
             finals = [Col("Rapport final (exercice antérieur)", width=34),
-                      Col("SHA-256", width=66), Col("Exercice", "int")]
+                      Col("SHA-256", width=66), Col("Exercice", width=14)]
             tables.append((finals, [(name, digest, exercise)
                                     for exercise, name, digest in self.final_reports]))
         tables += [(libraries, versions), (used, used_rows)]

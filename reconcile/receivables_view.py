@@ -16,6 +16,7 @@ from xlsxwriter.worksheet import Worksheet
 from . import receivables
 from .asof import AsOf
 from .charges import Period
+from .layout import fit, row_heights
 from .past_exercises import UNKNOWN_DUE, PastExercises, reconcile_past
 from .receivables import (
     BUCKETS,
@@ -80,13 +81,15 @@ def render_past(book: Book, past: PastExercises, columns: list[Col],
     what was due and never invoiced."""
     sheet = book.sheet("Exercices antérieurs")
     rows = past.rows
-    values = zip(*(cells(rows[c], kind) for c, kind in (
+    data = [list(cells(rows[c], kind)) for c, kind in (
         ("siren", "text"), ("membre", "text"), ("exercice", "int"), ("type_frais", "int"),
         ("consultation", "text"), ("du", "euro"), ("titre", "euro"), ("ecart", "euro"),
         ("encaisse", "euro"), ("reste", "euro"), ("statut", "text"), ("titres", "text"),
-        ("prescription", "date"))), strict=True)
-    book.table(sheet, [*columns, PRESCRIPTION], values,
-               shade=(10, {**colours, UNKNOWN_DUE: "#D9D9D9"}))
+        ("prescription", "date"))]
+    fitted = fit([*columns, PRESCRIPTION], data)
+    book.table(sheet, fitted, zip(*data, strict=True),
+               shade=(10, {**colours, UNKNOWN_DUE: "#D9D9D9"}),
+               heights=row_heights(fitted, data))
 
 
 def render_outstanding(book: Book, outstanding: pd.DataFrame) -> None:
@@ -101,8 +104,10 @@ def render_outstanding(book: Book, outstanding: pd.DataFrame) -> None:
               ("type_frais", "int"), ("consultation", "text"), ("annule", "euro"),
               ("alerte", "text")]
     shown = outstanding.assign(annule=outstanding["annule"].where(outstanding["annule"] != 0))
-    values = zip(*(cells(shown[c], kind) for c, kind in fields), strict=True)
-    book.table(sheet, columns, values, shade=(len(columns) - 1, ALERT_COLOURS))
+    data = [list(cells(shown[c], kind)) for c, kind in fields]
+    fitted = fit(columns, data)
+    book.table(sheet, fitted, zip(*data, strict=True), shade=(len(columns) - 1, ALERT_COLOURS),
+               heights=row_heights(fitted, data))
 
 
 def summary_facts(receivables: Receivables) -> list[tuple[str, str]]:

@@ -180,7 +180,7 @@ def test_no_column_is_narrower_than_what_it_holds(outputs):
     problems = []
     for where, sheet in _sheets(outputs):
         problems += [f"{where} {p}" for p in _problems(sheet)]
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def test_the_check_catches_a_narrow_column(outputs, tmp_path):
