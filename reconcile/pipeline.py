@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -25,9 +26,17 @@ from . import evolutions
 from .anomalies import Anomaly, InputError, has_errors, sort_key
 from .audit import Control, SheetCount
 from .charges import Due, Period, compute
-from .journal import record
+from .faults import DiskFull, disk_full, ending, space_needed
+from .journal import RESERVE, record
 from .normalise import Table, pick_sheet, to_table
-from .reader import InputFile, Limits, hidden_sheet_warning, locate, read_workbook
+from .reader import (
+    InputFile,
+    Limits,
+    folder_problem,
+    hidden_sheet_warning,
+    locate,
+    read_workbook,
+)
 from .reconciliation import reconcile
 from .report import Report, created_at, dissolution_notice, render_anomalies, render_report
 from .safeio import (
@@ -35,6 +44,7 @@ from .safeio import (
     publish,
     remove_stale_temporaries,
     retire,
+    sweep,
     temporary_path,
     write_bytes_atomically,
     write_new,
@@ -66,6 +76,7 @@ class Outcome:
     dissolution: str = ""
     totals: dict[str, int] = field(default_factory=dict)
     statements: list[Path] = field(default_factory=list)
+    inputs: dict[str, str] = field(default_factory=dict)  # name → SHA-256, once read
 
     @property
     def errors(self) -> list[Anomaly]:
@@ -101,9 +112,10 @@ def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Load
     files: list[InputFile] = []
     tables: dict[str, Table] = {}
     counts: list[SheetCount] = []
-    if not inputs.is_dir():
+    problem = folder_problem(inputs)
+    if problem is not None:
         anomalies.append(Anomaly(str(inputs), "", None, "", "", "erreur", "dossier-absent",
-                                 f"dossier des entrées introuvable : {inputs}"))
+                                 problem))
         return Loaded(files, tables, counts, anomalies)
     stems = dict.fromkeys(spec.stem for spec in SHEETS)
     for stem in stems:
@@ -163,7 +175,8 @@ def check(month: str, inputs: Path, limits: Limits, reports: Path | None = None
     anomalies = sorted(assess(load(inputs, limits), period_of(month))[1], key=sort_key)
     if reports is None or not anomalies:
         return anomalies, None
-    return anomalies, write_anomalies(reports / month, month, anomalies)[0]
+    with exclusive(reports / month):  # a run of the month sweeps its temporaries
+        return anomalies, write_anomalies(reports / month, month, anomalies)[0]
 
 
 def write_anomalies(folder: Path, month: str, anomalies: list[Anomaly]
@@ -184,19 +197,37 @@ def run(
     progress: Progress | None = None,
     statements: bool = False,
 ) -> Outcome:
-    """The monthly job. Holds the reports folder's lock for its whole duration."""
+    """The monthly job. Journals its start, then holds its month folder's lock to the
+    end; whatever ends it (refusal, interruption, full disk, failure) is journaled with
+    its exit status, and what it created but did not publish is removed."""
     limits = limits or Limits()
     say = progress or (lambda stage, text: None)
     period = period_of(month)
     folder = reports / month
     outcome = Outcome(EXIT_OK, month)
-    with exclusive(reports):
-        try:
-            return _run_locked(inputs, folder, period, limits, say, statements, outcome)
-        except Exception as error:
-            record(folder, month, "fin", statut=EXIT_FAILURE, resultat="erreur inattendue",
-                   erreur=f"{type(error).__name__}: {error}")
-            raise
+    record(folder, month, "debut", reserve=RESERVE, commande="run",
+           dossier_entrees=str(inputs), dossier_rapports=str(reports), releves=statements)
+    try:
+        with exclusive(folder):
+            try:
+                return _run_locked(inputs, folder, period, limits, say, statements, outcome)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    sweep(folder)
+                raise
+    except BaseException as error:
+        status, details = ending(error)
+        written: dict[str, Any] = ({"ecriture": outcome.report_outcome}
+                                   if outcome.report_outcome else {})
+        with contextlib.suppress(OSError):  # whole line or nothing; never hide ``error``
+            record(folder, month, "fin", statut=status, entrees=outcome.inputs, **written,
+                   **details)
+        if disk_full(error) is not None:
+            rows = {s.name: s.rows for s in outcome.stages}
+            raise DiskFull(folder, space_needed(inputs, folder, rows.get("lecture", 0),
+                                                rows.get("rapprochement", 0), statements)
+                           ) from error
+        raise
 
 
 def _run_locked(inputs: Path, folder: Path, period: Period, limits: Limits, say: Progress,
@@ -206,8 +237,7 @@ def _run_locked(inputs: Path, folder: Path, period: Period, limits: Limits, say:
     remove_stale_temporaries(folder / "entrees")
     loaded = load(inputs, limits, say)
     clock.lap("lecture", sum(c.records for c in loaded.counts))
-    record(folder, outcome.month, "debut", entrees={f.name: f.sha256 for f in loaded.files},
-           dossier_entrees=str(inputs))
+    outcome.inputs = {f.name: f.sha256 for f in loaded.files}
     say("validation", f"{sum(c.records for c in loaded.counts)} lignes")
     due, anomalies = assess(loaded, period, clock)
     outcome.anomalies = sorted(anomalies, key=sort_key)
@@ -247,7 +277,8 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
     clock.lap("écriture", len(due.charges) + len(rows))
     outcome.dissolution = dissolution_notice(due, period)
     outcome.totals = {k: int(rows[k].sum()) for k in ("du", "titre", "encaisse")}
-    record(folder, month, "fin", statut=EXIT_OK, resultat="rapport", rapport=str(target),
+    record(folder, month, "fin", statut=EXIT_OK, resultat="rapport", entrees=outcome.inputs,
+           rapport=str(target),
            ecriture=outcome.report_outcome, version_precedente=str(outcome.kept_previous or ""),
            copie_des_entrees=str(snapshot), avertissements=len(outcome.warnings),
            etapes={s.name: round(s.seconds, 3) for s in outcome.stages})
@@ -276,7 +307,7 @@ def _stop_on_errors(outcome: Outcome, folder: Path) -> Outcome:
     outcome.anomalies_file = target
     outcome.status = EXIT_INVALID
     record(folder, outcome.month, "fin", statut=EXIT_INVALID, resultat="entrees invalides",
-           anomalies=str(target), erreurs=len(outcome.errors),
+           entrees=outcome.inputs, anomalies=str(target), erreurs=len(outcome.errors),
            avertissements=len(outcome.warnings), ecriture=outcome.report_outcome)
     return outcome
 
