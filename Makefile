@@ -10,11 +10,13 @@ MOIS ?= 2026-11
 
 install: $(VENV)/.installed
 
+# The package is installed editable in "compat" mode: a plain path in a .pth file rather
+# than an import hook run at every start-up, before the program can handle Ctrl-C.
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps -e . --config-settings editable_mode=compat
 	touch $@
 
 run: install

@@ -1,10 +1,19 @@
-"""``python -m reconcile``. Signals are noted from the first line, before the CLI's
-imports, so a Ctrl-C or SIGTERM during start-up ends as quietly as one during a run."""
+"""``python -m reconcile`` and the ``reconcile`` command (``program``).
+
+Signals are noted from this module's first lines, before the CLI and its libraries are
+imported, so a Ctrl-C or a SIGTERM during start-up ends as quietly as one during a run.
+"""
 
 from .interrupts import install
 
 install(defer=True)
 
-from .cli import main  # noqa: E402  (after the handlers, on purpose)
 
-raise SystemExit(main())
+def program() -> int:
+    from .cli import main
+
+    return main()
+
+
+if __name__ == "__main__":
+    raise SystemExit(program())

@@ -48,6 +48,7 @@ def _main(argv: list[str] | None) -> int:
     try:
         return args.handler(args)
     except Exception as error:  # the one place that turns a failure into one readable line
+        interrupts.ignore()  # the journal has this end: no signal may change it now
         from .faults import message
 
         line = message(error)
@@ -141,7 +142,9 @@ def _run(args) -> int:
         outcome = run(args.mois, args.inputs, args.reports, _limits(args), progress,
                       statements=args.releves)
     except Busy as busy:
+        interrupts.ignore()
         return _busy(Path(str(busy)))
+    interrupts.ignore()  # done and journaled: a late signal must not contradict the journal
     if args.mesures:
         _write_measures(args.mesures, outcome)
     _print_outcome(outcome)

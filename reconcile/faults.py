@@ -68,7 +68,7 @@ def disk_full(error: BaseException) -> OSError | None:
     return found if found is not None and found.errno in FULL else None
 
 
-def space_needed(inputs: Path, folder: Path, input_rows: int = 0, result_rows: int = 0,
+def space_needed(inputs: Path, input_rows: int = 0, result_rows: int = 0,
                  statements: bool = False) -> int:
     """About how many bytes a run writes at its peak: the copy of the inputs, the report
     and its scratch files, the statements (see the measures above)."""

@@ -12,29 +12,38 @@ Only this module and ``cli`` know about signals; the library sees a ``KeyboardIn
 
 from __future__ import annotations
 
+import _signal  # not ``signal``: it imports ``enum``, slow enough to widen start-up
 import os
-import signal
 import sys
-from typing import Any, ClassVar
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
+
+SIGNALS = (_signal.SIGINT, _signal.SIGTERM)
 
 
 class Interrupted(KeyboardInterrupt):
     """The run was asked to stop by ``signum``."""
 
     def __init__(self, signum: int):
-        super().__init__(signal.Signals(signum).name)
+        super().__init__(_name(signum))
         self.signum = signum
 
     @property
     def name(self) -> str:
-        return signal.Signals(self.signum).name
+        return _name(self.signum)
+
+
+def _name(signum: int) -> str:
+    import signal
+
+    return signal.Signals(signum).name
 
 
 def status_of(stop: KeyboardInterrupt) -> int:
     """128 + the signal: 143 for SIGTERM, 130 for SIGINT (and a bare KeyboardInterrupt)."""
-    return 128 + (stop.signum if isinstance(stop, Interrupted) else signal.SIGINT)
+    return 128 + (stop.signum if isinstance(stop, Interrupted) else _signal.SIGINT)
 
 
 def signal_name(stop: KeyboardInterrupt) -> str:
@@ -58,12 +67,13 @@ def install(defer: bool = False) -> None:
     if _State.owner == os.getpid():
         return
     _State.received, _State.swallowed = None, False
-    _State.previous = {number: signal.getsignal(number) for number in SIGNALS}
+    _State.previous = {number: _signal.getsignal(number) for number in SIGNALS}
     _State.hook = sys.unraisablehook
     _State.owner = os.getpid()
     sys.unraisablehook = _unraisable
     for number in SIGNALS:
-        signal.signal(number, _handler)
+        if _State.previous[number] != _signal.SIG_IGN:  # ignored by whoever started us
+            _signal.signal(number, _handler)  # (``nohup``, ``cmd &`` in a script): keep so
 
 
 def restore() -> None:
@@ -71,7 +81,7 @@ def restore() -> None:
     if _State.owner != os.getpid():
         return
     for number, previous in _State.previous.items():
-        signal.signal(number, previous if previous is not None else signal.SIG_DFL)
+        _signal.signal(number, previous if previous is not None else _signal.SIG_DFL)
     sys.unraisablehook = _State.hook
     _State.owner = 0
 
@@ -79,7 +89,7 @@ def restore() -> None:
 def ignore() -> None:
     """The run is over (its status decided): let the interpreter shut down in peace."""
     for number in SIGNALS:
-        signal.signal(number, signal.SIG_IGN)
+        _signal.signal(number, _signal.SIG_IGN)
 
 
 def checkpoint() -> None:

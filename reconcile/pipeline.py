@@ -77,6 +77,7 @@ class Outcome:
     totals: dict[str, int] = field(default_factory=dict)
     statements: list[Path] = field(default_factory=list)
     inputs: dict[str, str] = field(default_factory=dict)  # name → SHA-256, once read
+    ended: bool = False  # its ``fin`` is in the journal
 
     @property
     def errors(self) -> list[Anomaly]:
@@ -205,8 +206,14 @@ def run(
     period = period_of(month)
     folder = reports / month
     outcome = Outcome(EXIT_OK, month)
-    record(folder, month, "debut", reserve=RESERVE, commande="run",
-           dossier_entrees=str(inputs), dossier_rapports=str(reports), releves=statements)
+    try:
+        record(folder, month, "debut", reserve=RESERVE, commande="run",
+               dossier_entrees=str(inputs), dossier_rapports=str(reports), releves=statements)
+    except OSError as error:  # not started: nothing to journal, nothing written
+        if disk_full(error) is not None:
+            raise DiskFull(folder, space_needed(inputs, statements=statements)
+                           ) from error
+        raise
     try:
         with exclusive(folder):
             try:
@@ -220,11 +227,12 @@ def run(
         written: dict[str, Any] = ({"ecriture": outcome.report_outcome}
                                    if outcome.report_outcome else {})
         with contextlib.suppress(OSError):  # whole line or nothing; never hide ``error``
-            record(folder, month, "fin", statut=status, entrees=outcome.inputs, **written,
-                   **details)
+            if not outcome.ended:
+                record(folder, month, "fin", statut=status, entrees=outcome.inputs,
+                       **written, **details)
         if disk_full(error) is not None:
             rows = {s.name: s.rows for s in outcome.stages}
-            raise DiskFull(folder, space_needed(inputs, folder, rows.get("lecture", 0),
+            raise DiskFull(folder, space_needed(inputs, rows.get("lecture", 0),
                                                 rows.get("rapprochement", 0), statements)
                            ) from error
         raise
@@ -282,6 +290,7 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
            ecriture=outcome.report_outcome, version_precedente=str(outcome.kept_previous or ""),
            copie_des_entrees=str(snapshot), avertissements=len(outcome.warnings),
            etapes={s.name: round(s.seconds, 3) for s in outcome.stages})
+    outcome.ended = True
     return outcome
 
 
@@ -309,6 +318,7 @@ def _stop_on_errors(outcome: Outcome, folder: Path) -> Outcome:
     record(folder, outcome.month, "fin", statut=EXIT_INVALID, resultat="entrees invalides",
            entrees=outcome.inputs, anomalies=str(target), erreurs=len(outcome.errors),
            avertissements=len(outcome.warnings), ecriture=outcome.report_outcome)
+    outcome.ended = True
     return outcome
 
 
