@@ -14,7 +14,9 @@ Every event is a whole line or nothing, even on a full disk or after a crash:
   says so, so the next line is never glued to it;
 * ``os.write``'s count is checked: a short write is cut back to the previous end;
 * ``debut`` reserves room on disk (``fallocate`` keeping the size) for the lines that
-  follow it, so a run that could record its start can record its end.
+  follow it, so a run that could record its start can record its end;
+* a run that could not (killed by SIGKILL, machine stopped) gets its ``fin`` from the
+  next run of the month that finds its process gone (``close_abandoned``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import errno
 import fcntl
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,19 +48,68 @@ def record(month_folder: Path, month: str, event: str, reserve: int = 0,
 
     ``reserve``: bytes to keep allocated past the line for the events that follow.
     """
+    _append(month_folder, month, lambda handle, end: [_line(event, details)], reserve)
+
+
+def close_abandoned(month_folder: Path, month: str) -> list[int]:
+    """Record the ``fin`` of every run whose ``debut`` has none and whose process is
+    gone (SIGKILL, a machine stopped): its exit status is unknown (``null``).
+    Returns their pids."""
+    closed: list[int] = []
+
+    def ends(handle: int, end: int) -> list[bytes]:
+        started: dict[int, str] = {}
+        for raw in os.pread(handle, end, 0).splitlines():
+            try:
+                entry = json.loads(raw)
+            except ValueError:  # a damaged line: not ours to judge
+                continue
+            if not isinstance(entry, dict) or not isinstance(entry.get("pid"), int):
+                continue
+            if entry.get("evenement") == "debut":
+                started[entry["pid"]] = str(entry.get("horodatage", ""))
+            elif entry.get("evenement") == "fin":
+                started.pop(entry["pid"], None)
+        closed.extend(pid for pid in started if pid != os.getpid() and not _alive(pid))
+        return [_line("fin", {"pid": pid, "statut": None, "debut": started[pid],
+                              "resultat": "arrêt brutal : processus disparu sans finir "
+                                          "(SIGKILL, machine arrêtée)",
+                              "constate_par": os.getpid()}) for pid in closed]
+
+    if journal_path(month_folder, month).exists():
+        _append(month_folder, month, ends)
+    return closed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _append(month_folder: Path, month: str, lines: Callable[[int, int], list[bytes]],
+            reserve: int = 0) -> None:
+    """Under the journal's ``flock``: close a torn tail, then append ``lines(handle,
+    end)`` whole, or nothing."""
     month_folder.mkdir(parents=True, exist_ok=True)
-    line = _line(event, details)
     handle = os.open(journal_path(month_folder, month),
                      os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
         end = os.fstat(handle).st_size
+        data = b"".join(lines(handle, end))
+        if not data:
+            return
         if end and os.pread(handle, 1, end - 1) != b"\n":
-            line = b"\n" + _line("journal_repare", {
+            data = b"\n" + _line("journal_repare", {
                 "detail": "la ligne précédente était incomplète : fermée par un saut de "
-                          "ligne"}) + line
-        _reserve(handle, end, len(line) + reserve)
-        _write_whole(handle, line, end)
+                          "ligne"}) + data
+        _reserve(handle, end, len(data) + reserve)
+        _write_whole(handle, data, end)
         os.fsync(handle)
     finally:
         os.close(handle)

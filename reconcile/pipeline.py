@@ -27,7 +27,7 @@ from .anomalies import Anomaly, InputError, has_errors, sort_key
 from .audit import Control, SheetCount
 from .charges import Due, Period, compute
 from .faults import DiskFull, disk_full, ending, space_needed
-from .journal import RESERVE, record
+from .journal import RESERVE, close_abandoned, record
 from .normalise import Table, pick_sheet, to_table
 from .reader import (
     InputFile,
@@ -42,7 +42,6 @@ from .report import Report, created_at, dissolution_notice, render_anomalies, re
 from .safeio import (
     exclusive,
     publish,
-    remove_stale_temporaries,
     retire,
     sweep,
     temporary_path,
@@ -241,8 +240,8 @@ def run(
 def _run_locked(inputs: Path, folder: Path, period: Period, limits: Limits, say: Progress,
                 statements: bool, outcome: Outcome) -> Outcome:
     clock = _Clock(outcome.stages)
-    remove_stale_temporaries(folder)
-    remove_stale_temporaries(folder / "entrees")
+    sweep(folder)  # what a killed run left: temporaries of the report, snapshot, history…
+    close_abandoned(folder, outcome.month)  # … and its journal without a ``fin``
     loaded = load(inputs, limits, say)
     clock.lap("lecture", sum(c.records for c in loaded.counts))
     outcome.inputs = {f.name: f.sha256 for f in loaded.files}

@@ -126,24 +126,23 @@ def keep_previous(target: Path) -> Path:
 
 
 def _link_or_copy(source: Path, kept: Path) -> None:
+    """A hard link; where there are none (another filesystem, a FAT key), a copy made
+    beside it then renamed (we hold the month's lock: nobody else names files here)."""
     try:
         os.link(source, kept)
         return
     except FileExistsError:
         raise
     except OSError:
-        pass  # no hard links here (another filesystem, a FAT key): copy
-    handle = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        with os.fdopen(handle, "wb", closefd=False) as out:
-            out.write(source.read_bytes())
-            out.flush()
-            os.fsync(out.fileno())
-    except BaseException:
-        kept.unlink(missing_ok=True)  # never a partial copy in the history
-        raise
-    finally:
-        os.close(handle)
+        pass
+    def copy_into(path: str) -> None:
+        shutil.copyfile(source, path)
+
+    copy = write_new(kept, copy_into)
+    if kept.exists():
+        copy.unlink()
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(kept))
+    os.rename(copy, kept)
 
 
 def retire(target: Path) -> Path | None:

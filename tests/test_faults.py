@@ -117,43 +117,56 @@ def stop_at(process: subprocess.Popen, moment: str, rng: random.Random) -> None:
         time.sleep(rng.uniform(0, 0.12))
 
 
-MOMENTS = ("démarrage", "lecture", "validation", "rapprochement", "écriture")
+STORM = (("démarrage", signal.SIGINT), ("lecture", signal.SIGTERM),
+         ("validation", signal.SIGKILL), ("écriture", signal.SIGINT),
+         ("écriture", signal.SIGTERM), ("écriture", signal.SIGKILL))
 
 
-def test_sigterm_and_sigint_stop_cleanly_at_any_moment(references, tmp_path):
+def test_signals_at_random_moments_leave_a_clean_trail(references, tmp_path):
+    """SIGTERM and SIGINT: a clean stop, at once. SIGKILL: nothing can run, but the
+    previous report is intact, no temporary is outside the month folder, and the next
+    run removes what was left and journals the killed run's end."""
     previous_folder, previous, inputs, new = references
     reports, scratch = tmp_path / "reports", tmp_path / "tmp"
     folder = reports / MONTH
     shutil.copytree(previous_folder, folder)
     rng = random.Random(SEED)
-    interrupted = 0
-    for number, moment in enumerate(MOMENTS):
-        sent = (signal.SIGTERM, signal.SIGINT)[number % 2]
+    stopped, killed = 0, set()
+    for moment, sent in STORM:
         process = spawn(inputs, reports, scratch)
         stop_at(process, moment, rng)
         process.send_signal(sent)
         out, err = process.communicate()
         where = f"seed {SEED}, {moment}, {sent.name}: {err}"
-        assert process.returncode in (0, 128 + sent), where
         assert "Traceback" not in err + out, where
-        if process.returncode:
-            interrupted += 1
-            assert [line for line in err.splitlines() if line.startswith("Interrompu")] == [
-                f"Interrompu ({sent.name}) : arrêt propre, aucun fichier partiel n'a été "
-                "laissé ; le rapport précédent est intact."], where
-        runs = runs_in(folder)
-        if process.pid in runs:  # started: its end says how it ended
-            assert runs[process.pid][1]["statut"] == process.returncode, where
         assert (folder / REPORT).read_bytes() in (previous, new), where
         for kept in (folder / "historique").glob("*"):
             assert kept.read_bytes() == previous, where
-        assert not temporaries(folder, scratch), where
-    assert interrupted >= len(MOMENTS) - 1, f"seed {SEED}: the runs ended before the signal"
+        assert not temporaries(scratch), where  # never in the system's temporary folder
+        if sent == signal.SIGKILL:
+            killed.add(process.pid)
+            continue
+        assert process.returncode in (0, 128 + sent), where
+        if process.returncode:
+            stopped += 1
+            assert [line for line in err.splitlines() if line.startswith("Interrompu")] == [
+                f"Interrompu ({sent.name}) : arrêt propre, aucun fichier partiel n'a été "
+                "laissé ; le rapport précédent est intact."], where
+        if not killed:  # (a killed run's leftovers wait for the next run that gets going)
+            assert not temporaries(folder), where
+            runs = runs_in(folder)
+            if process.pid in runs:  # started: its end says how it ended
+                assert runs[process.pid][1]["statut"] == process.returncode, where
+    assert stopped >= 3, f"seed {SEED}: the runs ended before the signal"
     again = spawn(inputs, reports, scratch)
     assert again.wait() == 0
     assert (folder / REPORT).read_bytes() == new
     assert not temporaries(folder, scratch)
-    runs_in(folder)
+    runs = runs_in(folder)  # now complete: the killed runs' ends were journaled
+    for pid in killed & set(runs):
+        end = runs[pid][1]  # journaled by the next run that got going
+        assert end["statut"] is None and end["constate_par"] != pid, end
+        assert end["resultat"].startswith("arrêt brutal"), end
 
 
 # -- disk full --------------------------------------------------------------------------
