@@ -74,19 +74,28 @@ def temporaries(*folders: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def references(tmp_path_factory):
-    """A month folder after a complete run on the sample (A), and the report the same
-    month gets once ``titres`` is withdrawn (B), both from real processes."""
+def side_by_side(tmp_path_factory):
+    """Three real processes at once: October and November of the sample in one reports
+    folder (A), and November without ``titres`` in another (B)."""
     base = tmp_path_factory.mktemp("references")
     inputs_a, inputs_b = sample(base / "in_a"), sample(base / "in_b", without=("titres",))
-    first = spawn(inputs_a, base / "a", base / "tmp")
-    second = spawn(inputs_b, base / "b", base / "tmp")
-    for process in (first, second):
+    processes = {"2026-10": spawn(inputs_a, base / "a", base / "tmp", "2026-10"),
+                 MONTH: spawn(inputs_a, base / "a", base / "tmp"),
+                 "b": spawn(inputs_b, base / "b", base / "tmp")}
+    for process in processes.values():
         _, err = process.communicate()
         assert process.returncode == 0, err
+    return base, processes
+
+
+@pytest.fixture(scope="module")
+def references(side_by_side):
+    """The month folder after a complete run on the sample (A), and the report the same
+    month gets once ``titres`` is withdrawn (B)."""
+    base, _ = side_by_side
     a, b = base / "a" / MONTH, base / "b" / MONTH
     assert (a / REPORT).read_bytes() != (b / REPORT).read_bytes()
-    return a, (a / REPORT).read_bytes(), inputs_b, (b / REPORT).read_bytes()
+    return a, (a / REPORT).read_bytes(), base / "in_b", (b / REPORT).read_bytes()
 
 
 # -- SIGTERM and SIGINT --------------------------------------------------------------------
@@ -254,30 +263,26 @@ def test_full_disk_at_every_level_is_one_french_line(references, small_disks, tm
 # -- two months at once, one run per month ----------------------------------------------
 
 
-def test_months_run_side_by_side_while_a_busy_month_is_refused(tmp_path, capsys):
-    inputs, reports, scratch = sample(tmp_path / "in"), tmp_path / "reports", tmp_path / "tmp"
-    busy = reports / "2026-12"
+def test_months_run_side_by_side_while_a_busy_month_is_refused(side_by_side, tmp_path,
+                                                                capsys):
+    base, processes = side_by_side  # October and November ran at once in one folder
+    reports = base / "a"
+    for month in ("2026-10", MONTH):
+        assert (reports / month / f"rapprochement_{month}.xlsx").is_file()
+        assert runs_in(reports / month, month)[processes[month].pid][1]["statut"] == 0
+    assert not temporaries(reports, base / "tmp")
+    busy = tmp_path / "reports" / "2026-12"
     busy.mkdir(parents=True)
     handle = os.open(busy / ".reconcile.lock", os.O_RDWR | os.O_CREAT)
     fcntl.flock(handle, fcntl.LOCK_EX)  # as a run of December would
     try:
-        processes = {month: spawn(inputs, reports, scratch, month)
-                     for month in ("2026-10", "2026-11")}
-        refused = run(inputs, reports, "2026-12", capsys)  # meanwhile, December again
-        results = {month: (p.communicate(), p.returncode) for month, p in processes.items()}
+        refused = run(base / "in_a", tmp_path / "reports", "2026-12", capsys)
     finally:
         os.close(handle)
-    for month in ("2026-10", "2026-11"):
-        (_, err), status = results[month]
-        assert status == 0, err
-        assert (reports / month / f"rapprochement_{month}.xlsx").is_file()
-        assert runs_in(reports / month, month)[processes[month].pid][1]["statut"] == 0
     assert refused.status == 3 and "Une autre exécution est en cours" in refused.err
-    assert [e["statut"] for e in runs_in(busy, "2026-12")[os.getpid()]
-            if e["evenement"] == "fin"] == [3]
+    assert runs_in(busy, "2026-12")[os.getpid()][1]["statut"] == 3
     assert sorted(p.name for p in busy.iterdir()) == [".reconcile.lock",
                                                       "journal_2026-12.jsonl"]
-    assert not temporaries(reports, scratch)
 
 
 # -- the journal ------------------------------------------------------------------------
