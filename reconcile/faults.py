@@ -89,7 +89,8 @@ def message(error: BaseException, where: Path | None = None) -> str | None:
     found = os_error(error)
     if found is None:
         return None
-    path = found.filename or where or ""
+    # The folder where it failed: a temporary's own name would only puzzle the officer.
+    path = Path(found.filename).parent if found.filename else (where or Path("."))
     reason = {
         errno.EACCES: "permission refusée",
         errno.EPERM: "opération non permise",
@@ -102,11 +103,11 @@ def message(error: BaseException, where: Path | None = None) -> str | None:
         errno.EIO: "erreur d'entrée-sortie du disque",
     }.get(found.errno or 0)
     if found.errno in FULL:
-        return DiskFull(Path(path).parent if path else Path("."), 256 * 1024).message
+        return DiskFull(path, 256 * 1024).message
     if reason is None:
         return None
-    return (f"Arrêt : écriture impossible ({path}) : {reason}. Aucun fichier partiel n'a "
-            "été laissé ; le rapport précédent est intact.")
+    return (f"Arrêt : écriture impossible dans {path} : {reason}. Aucun fichier partiel "
+            "n'a été laissé ; le rapport précédent est intact.")
 
 
 def ending(error: BaseException) -> tuple[int, dict[str, Any]]:

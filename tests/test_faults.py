@@ -377,14 +377,18 @@ def as_nobody():
         os.setegid(0)
 
 
+def warm_up(folder: Path) -> None:
+    """As root: ``nobody`` may be unable to import what a run needs (the interpreter can
+    live in root's home; zip needs the cp437 codec, xlsxwriter utf-16)."""
+    warm = sample(folder / "warm", without=("membres", "souscriptions"))
+    assert main(["check", "--mois", MONTH, "--inputs", str(warm), "--reports",
+                 str(folder / "warm_reports")]) == 2
+
+
 def test_an_unreadable_input_is_named_in_the_anomalies(capsys):
     with shared_folder() as folder:
         inputs = sample(folder / "in")
-        # Warm-up as root: ``nobody`` may be unable to import what a run needs (the
-        # interpreter can live in root's home; zip needs cp437, xlsxwriter utf-16).
-        warm = sample(folder / "warm", without=("membres", "souscriptions"))
-        assert main(["check", "--mois", MONTH, "--inputs", str(warm), "--reports",
-                     str(folder / "warm_reports")]) == 2
+        warm_up(folder)
         (inputs / "membres.xlsx").chmod(0)
         with as_nobody():
             result = run(inputs, folder / "reports", capsys=capsys)
@@ -393,6 +397,30 @@ def test_an_unreadable_input_is_named_in_the_anomalies(capsys):
         assert "membres.xlsx" in result.err
         assert "fichier illisible : lecture refusée" in result.err
         assert result.anomalies_path.is_file()
+
+
+def test_a_read_only_month_folder_is_one_line_and_journaled(capsys):
+    with shared_folder() as folder:
+        inputs = sample(folder / "in")
+        warm_up(folder)
+        month = folder / "reports" / MONTH
+        month.mkdir(parents=True)
+        for name in (f"journal_{MONTH}.jsonl", ".reconcile.lock"):  # from earlier runs
+            (month / name).touch(mode=0o666)
+            (month / name).chmod(0o666)
+        month.chmod(0o555)
+        with as_nobody():
+            result = run(inputs, folder / "reports", capsys=capsys)
+        assert result.status == 1
+        assert "Traceback" not in result.err
+        assert [line for line in result.err.splitlines() if line.startswith("Arrêt")] == [
+            f"Arrêt : écriture impossible dans {month} : permission refusée. Aucun "
+            "fichier partiel n'a été laissé ; le rapport précédent est intact."], result.err
+        end = runs_in(month)[os.getpid()][1]
+        assert (end["statut"], end["resultat"]) == (1, "ecriture impossible")
+        assert sorted(p.name for p in month.iterdir()) == [".reconcile.lock",
+                                                           f"journal_{MONTH}.jsonl"]
+        assert not list(folder.rglob("erreur_*.log"))
 
 
 def test_symbolic_link_loops_are_called_so(tmp_path, capsys):
@@ -416,7 +444,7 @@ def test_a_reports_path_that_is_a_file_is_one_line(tmp_path, capsys):
     result = run(sample(tmp_path / "in"), reports, capsys=capsys)
     assert result.status == 1
     assert result.err.strip().splitlines() == [
-        f"Arrêt : écriture impossible ({reports / MONTH}) : un élément du chemin est un "
+        f"Arrêt : écriture impossible dans {reports} : un élément du chemin est un "
         "fichier, pas un dossier. Aucun fichier partiel n'a été laissé ; le rapport "
         "précédent est intact."]
     assert reports.read_text() == "pas un dossier"
