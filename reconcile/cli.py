@@ -29,8 +29,10 @@ def main(argv: list[str] | None = None) -> int:
         interrupts.checkpoint()  # a signal noted during start-up
         return _main(argv)
     except KeyboardInterrupt as stop:
+        from .faults import aftermath
+
         print(f"Interrompu ({interrupts.signal_name(stop)}) : arrêt propre, aucun fichier "
-              "partiel n'a été laissé ; le rapport précédent est intact.", file=sys.stderr)
+              f"partiel n'a été laissé ; {aftermath(stop)}.", file=sys.stderr)
         return interrupts.status_of(stop)
     finally:
         if argv is None:

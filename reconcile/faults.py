@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from .interrupts import signal_name, status_of
-from .reader import EXTENSIONS
-from .safeio import Busy
 
 EXIT_FAILURE, EXIT_BUSY = 1, 3
 FULL = (errno.ENOSPC, errno.EDQUOT)
@@ -32,16 +30,29 @@ MARGIN = 1.25
 class DiskFull(Exception):
     """No room left in ``folder``; ``needed`` bytes would let the run through."""
 
-    def __init__(self, folder: Path, needed: int):
+    def __init__(self, folder: Path, needed: int, published: Path | None = None):
         super().__init__(f"espace disque insuffisant dans {folder}")
-        self.folder, self.needed = folder, needed
+        self.folder, self.needed, self.published_report = folder, needed, published
 
     @property
     def message(self) -> str:
         kib = f"{math.ceil(self.needed / 1024):,}".replace(",", "\u202f")
         return (f"Arrêt : espace disque insuffisant dans {self.folder} : il faut environ "
-                f"{kib} Ko libres. Aucun fichier partiel n'a été laissé ; le rapport "
-                "précédent est intact.")
+                f"{kib} Ko libres. Aucun fichier partiel n'a été laissé ; "
+                f"{aftermath(self)}.")
+
+
+def mark_published(error: BaseException, report: Path) -> None:
+    """``error`` ended a run after its new report was in place (during the statements)."""
+    error.published_report = report  # type: ignore[attr-defined]
+
+
+def aftermath(error: BaseException) -> str:
+    """What became of the report, for the one line that tells the failure."""
+    report = getattr(error, "published_report", None)
+    if report is None:
+        return "le rapport précédent est intact"
+    return f"le nouveau rapport, complet, était déjà en place ({report})"
 
 
 def chain(error: BaseException) -> list[BaseException]:
@@ -72,13 +83,17 @@ def space_needed(inputs: Path, input_rows: int = 0, result_rows: int = 0,
                  statements: bool = False) -> int:
     """About how many bytes a run writes at its peak: the copy of the inputs, the report
     and its scratch files, the statements (see the measures above)."""
+    from .reader import EXTENSIONS
+
     try:
         input_bytes = sum(p.stat().st_size for p in inputs.iterdir()
                           if p.suffix.lower() in EXTENSIONS and p.is_file())
     except OSError:
         input_bytes = 0
     report = max(REPORT_PER_INPUT_BYTE * input_bytes, REPORT_PER_INPUT_ROW * input_rows)
-    pages = STATEMENT_BYTES * max(result_rows // 2, 1) if statements else 0
+    # One statement per member; before reckoning, ~256 input bytes per member (sample).
+    members = result_rows // 2 or input_bytes // 256
+    pages = STATEMENT_BYTES * members if statements else 0
     return int(MARGIN * (input_bytes + report + pages)) + 64 * 1024
 
 
@@ -103,15 +118,17 @@ def message(error: BaseException, where: Path | None = None) -> str | None:
         errno.EIO: "erreur d'entrée-sortie du disque",
     }.get(found.errno or 0)
     if found.errno in FULL:
-        return DiskFull(path, 256 * 1024).message
+        return DiskFull(path, 256 * 1024, getattr(error, "published_report", None)).message
     if reason is None:
         return None
     return (f"Arrêt : écriture impossible dans {path} : {reason}. Aucun fichier partiel "
-            "n'a été laissé ; le rapport précédent est intact.")
+            f"n'a été laissé ; {aftermath(error)}.")
 
 
 def ending(error: BaseException) -> tuple[int, dict[str, Any]]:
     """The exit status and journal details of a run that ``error`` ended."""
+    from .safeio import Busy
+
     if isinstance(error, Busy):
         return EXIT_BUSY, {"resultat": "refus : une autre exécution tient le verrou"}
     if isinstance(error, KeyboardInterrupt):

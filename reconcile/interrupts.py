@@ -13,6 +13,7 @@ Only this module and ``cli`` know about signals; the library sees a ``KeyboardIn
 from __future__ import annotations
 
 import _signal  # not ``signal``: it imports ``enum``, slow enough to widen start-up
+import errno
 import os
 import sys
 
@@ -115,4 +116,9 @@ def _unraisable(info: Any) -> None:
     if isinstance(info.exc_value, KeyboardInterrupt):
         _State.swallowed = True  # no traceback; ``checkpoint`` raises it again
         return
+    if isinstance(info.exc_value, OSError) and info.exc_value.errno in (errno.ENOSPC,
+                                                                         errno.EDQUOT):
+        return  # a file left open, flushed by the collector on a full disk: the run's
+        # own failure already said so, in one line
     _State.hook(info)
+

@@ -26,7 +26,7 @@ from . import evolutions
 from .anomalies import Anomaly, InputError, has_errors, sort_key
 from .audit import Control, SheetCount
 from .charges import Due, Period, compute
-from .faults import DiskFull, disk_full, ending, space_needed
+from .faults import DiskFull, disk_full, ending, mark_published, space_needed
 from .journal import RESERVE, close_abandoned, record
 from .normalise import Table, pick_sheet, to_table
 from .reader import (
@@ -222,6 +222,8 @@ def run(
                     sweep(folder)
                 raise
     except BaseException as error:
+        if outcome.report is not None:
+            mark_published(error, outcome.report)
         status, details = ending(error)
         written: dict[str, Any] = ({"ecriture": outcome.report_outcome}
                                    if outcome.report_outcome else {})
@@ -232,8 +234,8 @@ def run(
         if disk_full(error) is not None:
             rows = {s.name: s.rows for s in outcome.stages}
             raise DiskFull(folder, space_needed(inputs, rows.get("lecture", 0),
-                                                rows.get("rapprochement", 0), statements)
-                           ) from error
+                                                rows.get("rapprochement", 0), statements),
+                           outcome.report) from error
         raise
 
 
