@@ -1,3 +1,19 @@
-from .cli import main
+"""``python -m reconcile`` and the ``reconcile`` command (``program``).
 
-raise SystemExit(main())
+Signals are noted from this module's first lines, before the CLI and its libraries are
+imported, so a Ctrl-C or a SIGTERM during start-up ends as quietly as one during a run.
+"""
+
+from .interrupts import install
+
+install(defer=True)
+
+
+def program() -> int:
+    from .cli import main
+
+    return main()
+
+
+if __name__ == "__main__":
+    raise SystemExit(program())

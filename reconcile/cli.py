@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import re
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -18,6 +17,7 @@ if TYPE_CHECKING:
     from .pipeline import Outcome
     from .reader import Limits
 
+from . import interrupts
 from .french_argparse import FrenchArgumentParser, whole_number
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_BUSY = 0, 1, 2, 3
@@ -25,6 +25,30 @@ SHOWN_ERRORS = 15
 
 
 def main(argv: list[str] | None = None) -> int:
+    """SIGTERM and SIGINT stop the command cleanly, with status 143 or 130.
+
+    ``argv`` ``None`` is the program itself (console script, ``python -m``): signals
+    stay handled (then ignored) until the process ends. Given ``argv`` (tests, other
+    Python code), the caller's handlers are restored on return.
+    """
+    try:
+        interrupts.install()
+        interrupts.checkpoint()  # a signal noted during start-up
+        return _main(argv)
+    except KeyboardInterrupt as stop:
+        from .faults import aftermath
+
+        print(f"Interrompu ({interrupts.signal_name(stop)}) : arrêt propre, aucun fichier "
+              f"partiel n'a été laissé ; {aftermath(stop)}.", file=sys.stderr)
+        return interrupts.status_of(stop)
+    finally:
+        if argv is None:
+            interrupts.ignore()
+        else:
+            interrupts.restore()
+
+
+def _main(argv: list[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -32,10 +56,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID
     try:
         return args.handler(args)
-    except KeyboardInterrupt:
-        print("Interrompu : aucun rapport partiel n'a été laissé.", file=sys.stderr)
-        return EXIT_FAILURE
-    except Exception as error:  # the one place that turns a bug into one readable line
+    except Exception as error:  # the one place that turns a failure into one readable line
+        interrupts.ignore()  # the journal has this end: no signal may change it now
+        from .faults import message
+
+        line = message(error)
+        if line is not None:  # disk full, permissions…: the machine, not a bug
+            print(line, file=sys.stderr)
+            return EXIT_FAILURE
         log = _write_crash_log(getattr(args, "reports", None), error)
         print(f"Erreur inattendue ({type(error).__name__} : {error}). Aucun rapport partiel "
               f"n'a été écrit. Détails : {log}", file=sys.stderr)
@@ -131,12 +159,20 @@ def _run(args: argparse.Namespace) -> int:
     from .progress import reporter
     from .safeio import Busy
 
+    report = reporter()
+
+    def progress(stage: str, text: str) -> None:
+        interrupts.checkpoint()
+        report(stage, text)
+
     try:
-        outcome = run(args.mois, args.inputs, args.reports, _limits(args), reporter(),
+        outcome = run(args.mois, args.inputs, args.reports, _limits(args), progress,
                       statements=args.releves, reminders=args.relances,
                       delai_relance=args.delai_relance)
-    except Busy:
-        return _busy(args.reports)
+    except Busy as busy:
+        interrupts.ignore()
+        return _busy(Path(str(busy)))
+    interrupts.ignore()  # done and journaled: a late signal must not contradict the journal
     if args.mesures:
         _write_measures(args.mesures, outcome)
     _print_outcome(outcome)
@@ -146,8 +182,12 @@ def _run(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from .anomalies import has_errors
     from .pipeline import check
+    from .safeio import Busy
 
-    anomalies, written = check(args.mois, args.inputs, _limits(args), args.reports)
+    try:
+        anomalies, written = check(args.mois, args.inputs, _limits(args), args.reports)
+    except Busy as busy:
+        return _busy(Path(str(busy)))
     _print_anomalies(anomalies)
     if written is not None:
         print(f"Anomalies écrites dans {written}")
@@ -158,8 +198,8 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _busy(reports: Path) -> int:
-    print(f"Une autre exécution est en cours sur le dossier {reports} : rien n'a été "
+def _busy(folder: Path) -> int:
+    print(f"Une autre exécution est en cours sur le dossier {folder} : rien n'a été "
           "fait. Réessayer quand elle sera terminée.", file=sys.stderr)
     return EXIT_BUSY
 
@@ -241,16 +281,38 @@ def _write_measures(path: Path, outcome: Outcome) -> None:
 
 
 def _write_crash_log(reports: Path | None, error: Exception) -> Path:
-    stamp = dt.datetime.now().strftime("%Y-%m-%d_%H%M%S")
-    text = "".join(traceback.format_exception(error))
+    """``erreur_<UTC time>Z_<pid>.log``, complete or absent: never an empty log, never one
+    run's log over another's."""
+    import tempfile
+    import traceback
+
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d_%H%M%S")
+    text = "".join(traceback.format_exception(error)).encode("utf-8")
     for folder in (reports, Path(tempfile.gettempdir())):
         if folder is None:
             continue
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            log = folder / f"erreur_{stamp}.log"
-            log.write_text(text, encoding="utf-8")
-            return log
+            return _write_unique(folder, f"erreur_{stamp}Z_{os.getpid()}", text)
         except OSError:
             continue
     return Path("(journal impossible à écrire)")
+
+
+def _write_unique(folder: Path, stem: str, data: bytes) -> Path:
+    for counter in range(1, 1000):
+        path = folder / f"{stem}{f'-{counter}' if counter > 1 else ''}.log"
+        try:
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            continue
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return path
+    raise FileExistsError(folder)

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -26,17 +27,25 @@ from .anomalies import Anomaly, InputError, has_errors, sort_key
 from .asof import titres_as_of
 from .audit import Control, SheetCount
 from .charges import Due, Period, compute, sound_rows
-from .journal import record
+from .faults import DiskFull, disk_full, ending, mark_published, space_needed
+from .journal import RESERVE, close_abandoned, record
 from .normalise import Table, pick_sheet, to_table
-from .reader import InputFile, Limits, hidden_sheet_warning, locate, read_workbook
+from .reader import (
+    InputFile,
+    Limits,
+    folder_problem,
+    hidden_sheet_warning,
+    locate,
+    read_workbook,
+)
 from .reconciliation import reconcile
 from .reminders import reminder_delay, write_reminders
 from .report import Report, created_at, dissolution_notice, render_anomalies, render_report
 from .safeio import (
     exclusive,
     publish,
-    remove_stale_temporaries,
     retire,
+    sweep,
     temporary_path,
     write_bytes_atomically,
     write_new,
@@ -69,6 +78,8 @@ class Outcome:
     totals: dict[str, int] = field(default_factory=dict)
     statements: list[Path] = field(default_factory=list)
     reminders: list[Path] = field(default_factory=list)
+    inputs: dict[str, str] = field(default_factory=dict)  # name → SHA-256, once read
+    ended: bool = False  # its ``fin`` is in the journal
 
     @property
     def errors(self) -> list[Anomaly]:
@@ -104,9 +115,10 @@ def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Load
     files: list[InputFile] = []
     tables: dict[str, Table] = {}
     counts: list[SheetCount] = []
-    if not inputs.is_dir():
+    problem = folder_problem(inputs)
+    if problem is not None:
         anomalies.append(Anomaly(str(inputs), "", None, "", "", "erreur", "dossier-absent",
-                                 f"dossier des entrées introuvable : {inputs}"))
+                                 problem))
         return Loaded(files, tables, counts, anomalies)
     stems = dict.fromkeys(spec.stem for spec in SHEETS)
     for stem in stems:
@@ -166,7 +178,8 @@ def check(month: str, inputs: Path, limits: Limits, reports: Path | None = None
     anomalies = sorted(assess(load(inputs, limits), period_of(month))[1], key=sort_key)
     if reports is None or not anomalies:
         return anomalies, None
-    return anomalies, write_anomalies(reports / month, month, anomalies)[0]
+    with exclusive(reports / month):  # a run of the month sweeps its temporaries
+        return anomalies, write_anomalies(reports / month, month, anomalies)[0]
 
 
 def write_anomalies(folder: Path, month: str, anomalies: list[Anomaly]
@@ -189,7 +202,9 @@ def run(
     reminders: bool = False,
     delai_relance: int | None = None,
 ) -> Outcome:
-    """The monthly job. Holds the reports folder's lock for its whole duration.
+    """The monthly job. Journals its start, then holds its month folder's lock to the
+    end; whatever ends it (refusal, interruption, full disk, failure) is journaled with
+    its exit status, and what it created but did not publish is removed.
     ``reminders``: also write the reminder letters; ``delai_relance``: the option, see
     ``reminders.reminder_delay``."""
     limits = limits or Limits()
@@ -197,27 +212,51 @@ def run(
     period = period_of(month)
     folder = reports / month
     outcome = Outcome(EXIT_OK, month)
-    with exclusive(reports):
-        try:
-            options = receivables_view.Options(reminders, delai_relance)
-            return _run_locked(inputs, folder, period, limits, say, statements, outcome,
-                               options)
-        except Exception as error:
-            record(folder, month, "fin", statut=EXIT_FAILURE, resultat="erreur inattendue",
-                   erreur=f"{type(error).__name__}: {error}")
-            raise
+    try:
+        record(folder, month, "debut", reserve=RESERVE, commande="run",
+               dossier_entrees=str(inputs), dossier_rapports=str(reports), releves=statements)
+    except OSError as error:  # not started: nothing to journal, nothing written
+        if disk_full(error) is not None:
+            raise DiskFull(folder, space_needed(inputs, statements=statements)
+                           ) from error
+        raise
+    options = receivables_view.Options(reminders, delai_relance)
+    try:
+        with exclusive(folder):
+            try:
+                return _run_locked(inputs, folder, period, limits, say, statements, outcome,
+                                   options)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    sweep(folder)
+                raise
+    except BaseException as error:
+        if outcome.report is not None:
+            mark_published(error, outcome.report)
+        status, details = ending(error)
+        written: dict[str, Any] = ({"ecriture": outcome.report_outcome}
+                                   if outcome.report_outcome else {})
+        with contextlib.suppress(OSError):  # whole line or nothing; never hide ``error``
+            if not outcome.ended:
+                record(folder, month, "fin", statut=status, entrees=outcome.inputs,
+                       **written, **details)
+        if disk_full(error) is not None:
+            rows = {s.name: s.rows for s in outcome.stages}
+            raise DiskFull(folder, space_needed(inputs, rows.get("lecture", 0),
+                                                rows.get("rapprochement", 0), statements),
+                           outcome.report) from error
+        raise
 
 
 def _run_locked(inputs: Path, folder: Path, period: Period, limits: Limits, say: Progress,
                 statements: bool, outcome: Outcome,
                 options: receivables_view.Options) -> Outcome:
     clock = _Clock(outcome.stages)
-    remove_stale_temporaries(folder)
-    remove_stale_temporaries(folder / "entrees")
+    sweep(folder)  # what a killed run left: temporaries of the report, snapshot, history…
+    close_abandoned(folder, outcome.month)  # … and its journal without a ``fin``
     loaded = load(inputs, limits, say)
     clock.lap("lecture", sum(c.records for c in loaded.counts))
-    record(folder, outcome.month, "debut", entrees={f.name: f.sha256 for f in loaded.files},
-           dossier_entrees=str(inputs))
+    outcome.inputs = {f.name: f.sha256 for f in loaded.files}
     say("validation", f"{sum(c.records for c in loaded.counts)} lignes")
     due, anomalies = assess(loaded, period, clock)
     outcome.anomalies = sorted(anomalies, key=sort_key)
@@ -272,11 +311,13 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
     clock.lap("écriture", len(due.charges) + len(rows))
     outcome.dissolution = dissolution_notice(due, period)
     outcome.totals = {k: int(rows[k].sum()) for k in ("du", "titre", "encaisse")}
-    record(folder, month, "fin", statut=EXIT_OK, resultat="rapport", rapport=str(target),
+    record(folder, month, "fin", statut=EXIT_OK, resultat="rapport", entrees=outcome.inputs,
+           rapport=str(target),
            ecriture=outcome.report_outcome, version_precedente=str(outcome.kept_previous or ""),
            copie_des_entrees=str(snapshot), avertissements=len(outcome.warnings),
            rapports_finals={name: digest for _, name, digest in control.final_reports},
            etapes={s.name: round(s.seconds, 3) for s in outcome.stages})
+    outcome.ended = True
     return outcome
 
 
@@ -304,8 +345,9 @@ def _stop_on_errors(outcome: Outcome, folder: Path) -> Outcome:
     outcome.anomalies_file = target
     outcome.status = EXIT_INVALID
     record(folder, outcome.month, "fin", statut=EXIT_INVALID, resultat="entrees invalides",
-           anomalies=str(target), erreurs=len(outcome.errors),
+           entrees=outcome.inputs, anomalies=str(target), erreurs=len(outcome.errors),
            avertissements=len(outcome.warnings), ecriture=outcome.report_outcome)
+    outcome.ended = True
     return outcome
 
 

@@ -13,9 +13,11 @@ memory cap, whose death we report instead of dying with it.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import multiprocessing
+import os
 import resource
 import zipfile
 from collections.abc import Callable
@@ -106,11 +108,19 @@ def locate(
     A file larger than the size limit (``limits``; without them, ``READ_CEILING``) is
     not read: ``read_workbook`` refuses it by its size.
     """
-    candidates = sorted(p for p in folder.iterdir()
-                        if p.is_file() and not p.name.startswith(("~$", ".~lock")))
-    matches = [p for p in candidates if p.suffix.lower() in EXTENSIONS
-               and p.stem.lower() == stem]
-    alikes = [p.name for p in candidates if p not in matches and _looks_like(p, stem)]
+    try:
+        candidates = sorted(p for p in folder.iterdir()
+                            if not p.name.startswith(("~$", ".~lock")))
+    except OSError as error:
+        return None, [_file_error(str(folder), "dossier-illisible",
+                                  f"dossier des entrées illisible : {_why(error)}")]
+    named = [p for p in candidates if p.suffix.lower() in EXTENSIONS and p.stem.lower() == stem]
+    broken = [p for p in named if not p.is_file() and p.is_symlink()]
+    if broken:
+        return None, [_file_error(p.name, "lien-casse", _broken_link(p)) for p in broken]
+    matches = [p for p in named if p.is_file()]
+    alikes = [p.name for p in candidates
+              if p not in named and p.is_file() and _looks_like(p, stem)]
     if not matches:
         return None, _absent(folder, stem, alikes, required)
     problems = [
@@ -125,11 +135,15 @@ def locate(
             value=names)]
     path = matches[0]
     ceiling = min(READ_CEILING, limits.max_file_bytes) if limits else READ_CEILING
-    size = path.stat().st_size
-    if size > ceiling:
-        return InputFile(stem, path, b"", size), problems
-    with path.open("rb") as handle:
-        data = handle.read(ceiling + 1)  # the file may have grown since stat()
+    try:
+        size = path.stat().st_size
+        if size > ceiling:
+            return InputFile(stem, path, b"", size), problems
+        with path.open("rb") as handle:
+            data = handle.read(ceiling + 1)  # the file may have grown since stat()
+    except OSError as error:  # no read permission, a disk error: this file's problem
+        return None, [*problems, _file_error(path.name, "fichier-illisible",
+                                             f"fichier illisible : {_why(error)}")]
     if len(data) > ceiling:
         return InputFile(stem, path, b"", len(data)), problems
     return InputFile(stem, path, data), problems
@@ -338,6 +352,40 @@ def _looks_like_text(data: bytes) -> bool:
         return True
     except UnicodeDecodeError:
         return all(b >= 9 for b in head[:512])
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why the inputs folder cannot be used, in French; ``None`` if it can."""
+    try:
+        if folder.is_dir():
+            return None
+        if folder.is_symlink():
+            return _broken_link(folder)
+        if folder.exists():
+            return f"{folder} n'est pas un dossier"
+    except OSError as error:
+        return f"dossier des entrées inaccessible ({folder}) : {_why(error)}"
+    return f"dossier des entrées introuvable : {folder}"
+
+
+def _broken_link(path: Path) -> str:
+    try:
+        path.stat()
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return (f"{path.name} est un lien symbolique qui boucle (il renvoie, directement "
+                    "ou non, vers lui-même) : le remplacer par ce qu'il devait désigner")
+    return f"{path.name} est un lien symbolique vers un fichier absent : {os.readlink(path)}"
+
+
+def _why(error: OSError) -> str:
+    return {
+        errno.EACCES: "lecture refusée (droits insuffisants pour le compte qui lance "
+                      "reconcile)",
+        errno.EPERM: "lecture refusée (opération non permise)",
+        errno.ELOOP: "boucle de liens symboliques",
+        errno.EIO: "erreur d'entrée-sortie du disque",
+    }.get(error.errno or 0, error.strerror or str(error))
 
 
 def _file_error(name: str, code: str, message: str, value: str = "") -> Anomaly:

@@ -3,10 +3,13 @@
 * every file is written to a temporary file in its destination folder, flushed, then
   renamed into place (``os.replace`` is atomic on one filesystem);
 * a report that already exists and differs is kept, hard-linked into ``historique/``
-  under a name saying when it was made, before the new one takes the canonical name;
-  an identical one is left untouched;
-* one run at a time per reports folder: ``flock`` on a lock file, which the kernel
-  releases if the holder dies (no stale lock to clean by hand).
+  under a name saying when it was made (UTC, so names sort in time order wherever the
+  machine is), made unique without ever overwriting, before the new one takes the
+  canonical name; an identical one is left untouched;
+* one run at a time per month folder: ``flock`` on ``reports/AAAA-MM/.reconcile.lock``,
+  which the kernel releases if the holder dies (no stale lock to clean by hand). Every
+  file a run writes — report, history, snapshot ``entrees/``, statements, and the
+  writer's own scratch files — lives in its month folder, so months run side by side.
 """
 
 from __future__ import annotations
@@ -25,22 +28,24 @@ HISTORY = "historique"
 
 
 class Busy(Exception):
-    """Another run holds the reports folder."""
+    """Another run holds the month folder."""
 
 
 @contextlib.contextmanager
-def exclusive(reports: Path) -> Iterator[None]:
-    reports.mkdir(parents=True, exist_ok=True)
-    handle = os.open(reports / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+def exclusive(folder: Path) -> Iterator[None]:
+    """Hold ``folder``'s lock (a month folder) or raise ``Busy`` at once."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as error:
             if error.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                raise Busy(str(reports)) from None
+                raise Busy(str(folder)) from None
             raise
-        os.ftruncate(handle, 0)
-        os.write(handle, f"{os.getpid()}\n".encode())
+        with contextlib.suppress(OSError):  # who holds it: a courtesy, even on a full disk
+            os.ftruncate(handle, 0)
+            os.write(handle, f"{os.getpid()}\n".encode())
         yield
     finally:
         os.close(handle)
@@ -91,21 +96,53 @@ def publish(temporary: Path, target: Path) -> tuple[str, Path | None]:
     return "nouveau", None
 
 
+def sweep(folder: Path) -> None:
+    """Remove every temporary of a month folder (its lock held): what a failed or
+    interrupted run created and did not publish."""
+    for place in (folder, folder / "entrees", folder / "releves", folder / HISTORY):
+        remove_stale_temporaries(place)
+
+
 def keep_previous(target: Path) -> Path:
-    """Hard-link ``target`` into ``historique/`` as ``<stem>_<made at><suffix>``."""
+    """Hard-link ``target`` into ``historique/`` as ``<stem>_<made at, UTC><suffix>``.
+
+    The time is the file's modification time to the microsecond, in UTC
+    (``2026-11-29_101503_123456Z``): names sort in time order. An existing name is
+    never overwritten (``os.link`` and ``O_EXCL`` refuse it): a counter is added.
+    """
     history = target.parent / HISTORY
     history.mkdir(exist_ok=True)
-    made = dt.datetime.fromtimestamp(target.stat().st_mtime).strftime("%Y-%m-%d_%H%M%S")
-    kept = history / f"{target.stem}_{made}{target.suffix}"
-    counter = 1
-    while kept.exists():
-        counter += 1
-        kept = history / f"{target.stem}_{made}_{counter}{target.suffix}"
+    made = dt.datetime.fromtimestamp(target.stat().st_mtime_ns / 1e9, dt.UTC)
+    stamp = made.strftime("%Y-%m-%d_%H%M%S_%fZ")
+    for counter in range(1, 10_000):
+        kept = history / f"{target.stem}_{stamp}{f'-{counter}' if counter > 1 else ''}" \
+                         f"{target.suffix}"
+        try:
+            _link_or_copy(target, kept)
+            return kept
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "historique : aucun nom libre", str(history))
+
+
+def _link_or_copy(source: Path, kept: Path) -> None:
+    """A hard link; where there are none (another filesystem, a FAT key), a copy made
+    beside it then renamed (we hold the month's lock: nobody else names files here)."""
     try:
-        os.link(target, kept)
+        os.link(source, kept)
+        return
+    except FileExistsError:
+        raise
     except OSError:
-        kept.write_bytes(target.read_bytes())
-    return kept
+        pass
+    def copy_into(path: str) -> None:
+        shutil.copyfile(source, path)
+
+    copy = write_new(kept, copy_into)
+    if kept.exists():
+        copy.unlink()
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(kept))
+    os.rename(copy, kept)
 
 
 def retire(target: Path) -> Path | None:
@@ -119,8 +156,12 @@ def retire(target: Path) -> Path | None:
 
 def write_bytes_atomically(target: Path, data: bytes) -> None:
     temporary = temporary_path(target)
-    temporary.write_bytes(data)
-    _fsync(temporary)
+    try:
+        temporary.write_bytes(data)
+        _fsync(temporary)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     os.replace(temporary, target)
 
 

@@ -5,11 +5,19 @@
   conversions off and text goes through ``write_string`` — with a quote prefix when it
   starts with ``= + - @``, tab or CR, so editing the cell cannot revive a formula.
 * The workbook's creation date is pinned, so the same data give the same bytes.
+* xlsxwriter's scratch files (one per sheet while streaming, one per part when
+  packaging) go to a ``.*.tmp`` folder beside the output — the month folder — never to
+  the system's temporary folder: the run removes it however it ends, and the next run
+  of the month removes what a killed one left (``safeio.remove_stale_temporaries``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import tempfile
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,11 +48,20 @@ class Book:
     def __init__(self, path: str, created: dt.datetime, in_memory: bool = False):
         """``in_memory``: for small workbooks (statements), faster than streaming rows
         through temporary files; reports stream (constant memory at national scale)."""
+        scratch = None
+        if not in_memory:
+            scratch = tempfile.mkdtemp(prefix=f".xlsxwriter.{os.getpid()}.", suffix=".tmp",
+                                       dir=os.path.dirname(os.path.abspath(path)))
+        # Removed by ``close``, or when the book is dropped (an exception, an interruption).
+        self._scratch = weakref.finalize(self, shutil.rmtree, scratch or "", True)
+        if scratch is None:
+            self._scratch.detach()
         self.workbook = xlsxwriter.Workbook(
             path,
             {
                 "constant_memory": not in_memory,
                 "in_memory": in_memory,
+                "tmpdir": scratch,
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
@@ -190,7 +207,10 @@ class Book:
         return row - first_row
 
     def close(self) -> None:
-        self.workbook.close()
+        try:
+            self.workbook.close()
+        finally:
+            self._scratch()
 
 
 def cells(values: pd.Series, kind: str = "text") -> list[Any]:

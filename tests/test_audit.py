@@ -60,7 +60,7 @@ def test_rerun_changes_nothing_and_is_journaled(inputs, tmp_path, capsys):
     events = [json.loads(line) for line in after[journal].decode().splitlines()]
     assert [e["evenement"] for e in events] == ["debut", "fin", "debut", "fin"]
     assert events[3]["ecriture"] == "identique"
-    assert events[0]["entrees"]["membres.xlsx"] == sha(inputs / "membres.xlsx")
+    assert events[1]["entrees"]["membres.xlsx"] == sha(inputs / "membres.xlsx")
 
 
 def test_changed_inputs_keep_the_previous_report(inputs, tmp_path, capsys):
@@ -106,8 +106,8 @@ def test_snapshot_holds_the_exact_bytes_read(inputs, tmp_path, capsys):
 def test_second_run_while_one_holds_the_lock_exits_3_and_touches_nothing(inputs, tmp_path,
                                                                          capsys):
     reports = tmp_path / "out"
-    reports.mkdir()
-    handle = os.open(reports / ".reconcile.lock", os.O_RDWR | os.O_CREAT)
+    (reports / "2026-11").mkdir(parents=True)
+    handle = os.open(reports / "2026-11" / ".reconcile.lock", os.O_RDWR | os.O_CREAT)
     fcntl.flock(handle, fcntl.LOCK_EX)
     try:
         result = run(inputs, reports, capsys=capsys)
@@ -115,7 +115,11 @@ def test_second_run_while_one_holds_the_lock_exits_3_and_touches_nothing(inputs,
         os.close(handle)
     assert result.status == 3
     assert "Une autre exécution est en cours" in result.err
-    assert sorted(p.name for p in reports.iterdir()) == [".reconcile.lock"]
+    journal = reports / "2026-11" / "journal_2026-11.jsonl"
+    assert sorted(p.name for p in (reports / "2026-11").iterdir()) == [
+        ".reconcile.lock", journal.name]  # only the refusal, journaled
+    events = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert [(e["evenement"], e.get("statut")) for e in events] == [("debut", None), ("fin", 3)]
     assert run(inputs, reports, capsys=capsys).status == 0  # released when its holder ends
 
 

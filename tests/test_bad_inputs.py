@@ -73,7 +73,7 @@ def test_bad_input(case: Case, tmp_path, capsys):
             assert any(all(row.get(k) == v for k, v in wanted.items()) for row in charges), (
                 wanted, charges)
         return
-    written = {p.name for p in month.iterdir()}
+    written = {p.name for p in month.iterdir()} - {".reconcile.lock"}  # the month's lock
     assert written == {f"anomalies_{MONTH}.xlsx", f"journal_{MONTH}.jsonl"}, written
     assert not list(reports.rglob("rapprochement_*"))
     rows = anomaly_rows(result.anomalies_path)
@@ -100,6 +100,14 @@ def test_the_corpus_is_large_enough():
 def crash_line(err: str) -> str:
     lines = [line for line in err.splitlines() if line.startswith("Erreur inattendue")]
     assert len(lines) == 1, err
+    return lines[0]
+
+
+def disk_full_line(err: str, reports: Path) -> str:
+    """A full disk is not a defect: one French line that says how much room, no log."""
+    lines = [line for line in err.splitlines() if "espace disque insuffisant dans" in line]
+    assert len(lines) == 1 and "il faut environ" in lines[0], err
+    assert not list(reports.rglob("erreur_*.log"))
     return lines[0]
 
 
@@ -148,7 +156,7 @@ def test_failure_while_writing_leaves_no_partial_report(tmp_path, capsys, monkey
     result = run(base().write(tmp_path / "in"), tmp_path / "out", MONTH, capsys)
     assert result.status == 1
     assert "Traceback" not in result.err
-    crash_line(result.err)
+    disk_full_line(result.err, tmp_path / "out")
     assert_nothing_partial(tmp_path / "out")
 
 
@@ -210,7 +218,7 @@ def test_failure_after_the_report_is_rendered_leaves_no_report(tmp_path, capsys,
     monkeypatch.setattr(reconcile.pipeline, "_snapshot", full_disk)
     result = run(base().write(tmp_path / "in"), tmp_path / "out", MONTH, capsys)
     assert result.status == 1
-    crash_line(result.err)
+    disk_full_line(result.err, tmp_path / "out")
     assert_nothing_partial(tmp_path / "out")
 
 

@@ -73,7 +73,8 @@ def test_reports_option_writes_the_anomalies_workbook(tmp_path, monkeypatch, cap
     assert "mairie" in set(anomalies["Valeur"])
     assert openpyxl.load_workbook(target).sheetnames == ["Anomalies"]
     new = set(_tree(tmp_path)) - set(before)
-    assert {Path(p).name for p in new if (tmp_path / p).is_file()} == {target.name}
+    assert {Path(p).name for p in new if (tmp_path / p).is_file()} == {
+        target.name, ".reconcile.lock"}  # the month's lock: a run and a check never mix
     assert not (tmp_path / "reports" / MONTH / f"rapprochement_{MONTH}.xlsx").exists()
 
 
