@@ -334,8 +334,8 @@ def _evolutions(folder: Path, month: str, due: Due, rows: pd.DataFrame,
     except Exception as error:  # an old or hand-edited report must not stop the month
         return None, [Anomaly(previous.name, "", None, "", "", "avertissement",
                               "evolutions-illisibles",
-                              f"Rapport du mois précédent illisible ({error}) : feuille "
-                              "Évolutions non produite.")]
+                              f"Le rapport du mois précédent est illisible ({error}) : "
+                              "la feuille Évolutions n'est pas produite.")]
 
 
 def _stop_on_errors(outcome: Outcome, folder: Path) -> Outcome:
