@@ -170,6 +170,10 @@ def _print_outcome(outcome) -> None:
           f"{_euros(totals['titre'] - totals['encaisse'])}.")
     if outcome.warnings:
         print(f"{len(outcome.warnings)} avertissement(s) : voir la feuille Anomalies.")
+    for notice in outcome.notices:
+        print(notice)
+    if outcome.issued:
+        print(f"Titres à émettre : {', '.join(str(p) for p in outcome.issued)}")
     if outcome.statements:
         print(f"{len(outcome.statements)} relevé(s) par membre dans "
               f"{outcome.statements[0].parent}")

@@ -21,12 +21,13 @@ import pandas as pd
 
 from schemas import SHEETS
 
-from . import evolutions
+from . import evolutions, helios, issuance, pes_retour, titres_out
 from .anomalies import Anomaly, InputError, has_errors, sort_key
 from .audit import Control, SheetCount
 from .charges import Due, Period, compute
 from .journal import record
 from .normalise import Table, pick_sheet, to_table
+from .parameters import Parameters
 from .reader import InputFile, Limits, hidden_sheet_warning, locate, read_workbook
 from .reconciliation import reconcile
 from .report import Report, created_at, dissolution_notice, render_anomalies, render_report
@@ -66,6 +67,8 @@ class Outcome:
     dissolution: str = ""
     totals: dict[str, int] = field(default_factory=dict)
     statements: list[Path] = field(default_factory=list)
+    issued: list[Path] = field(default_factory=list)  # titres to issue (xlsx, PES Aller)
+    notices: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Anomaly]:
@@ -91,6 +94,10 @@ class Loaded:
     tables: dict[str, Table]
     counts: list[SheetCount]
     anomalies: list[Anomaly]
+    pes: list[pes_retour.RetourFile] = field(default_factory=list)
+    # Set by ``assess``, which knows the as-of date: parameters and PES Retour titres.
+    parameters: Parameters | None = None
+    pes_titres: pd.DataFrame | None = None
 
 
 def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Loaded:
@@ -136,7 +143,13 @@ def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Load
                 tables[spec.sheet.lower()] = table  # "membres", "consultations"…
                 counts.append(SheetCount(found.name, raw.name, table.header_row,
                                          len(table.frame)))
-    return Loaded(files, tables, counts, anomalies)
+    retour, problems = pes_retour.find(inputs, limits)
+    anomalies += problems
+    for pes in retour:
+        say("lecture", f"{pes.source.name} ({pes.source.bytes_on_disk / 1024:.0f} Ko)")
+        files.append(pes.source)
+        counts.append(SheetCount(pes.source.name, pes_retour.LINE_PATH, 0, len(pes.lines)))
+    return Loaded(files, tables, counts, anomalies, retour)
 
 
 def assess(loaded: Loaded, period: Period, clock: _Clock | None = None):
@@ -145,6 +158,9 @@ def assess(loaded: Loaded, period: Period, clock: _Clock | None = None):
     rows = sum(c.records for c in loaded.counts)
     # Every problem at once, even after unreadable cells (but not twice for one cell).
     anomalies = without_repeats(anomalies + validate(loaded.tables))
+    loaded.parameters, loaded.pes_titres, problems = helios.prepare(loaded.tables, loaded.pes,
+                                                                    period)
+    anomalies += problems
     if clock:
         clock.lap("validation", rows)
     due = None
@@ -220,15 +236,24 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
                   say: Progress, statements: bool, clock: _Clock) -> Outcome:
     month = outcome.month
     say("rapprochement", f"{len(due.charges)} charges")
-    titres = loaded.tables["titres"].frame if "titres" in loaded.tables else None
+    xlsx = loaded.tables.get("titres")
+    titres = helios.titres_of(xlsx.frame if xlsx else None, loaded.pes_titres,
+                              xlsx.file if xlsx else "")
     members = loaded.tables["membres"].frame
     rows = reconcile(due.charges, titres, members, period.year)
+    if loaded.pes_titres is not None and titres is not None:
+        rows["etat_helios"] = helios.states(rows, titres)
+    assert loaded.parameters is not None  # set by assess
+    planned = titres_out.plan(issuance.propose(rows, due.charges, members, titres,
+                                               loaded.parameters), loaded.parameters, period,
+                              month)
+    outcome.anomalies = sorted(outcome.anomalies + planned.warnings, key=sort_key)
     clock.lap("rapprochement", len(rows))
     say("écriture", f"{len(rows)} lignes de rapprochement")
     control = Control(month, period, loaded.files, loaded.counts, loaded.tables["bareme"].frame,
                       due.charges["bareme_ligne"].dropna().astype(int).value_counts())
     report = Report(month, period, due, rows, outcome.warnings, control, len(members),
-                    _evolutions(folder, month, due, rows, outcome))
+                    _evolutions(folder, month, due, rows, outcome), planned.summary)
     target = folder / f"rapprochement_{month}.xlsx"
     temporary = write_new(target, lambda path: render_report(path, report))
     try:
@@ -239,6 +264,8 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
     outcome.report_outcome, outcome.kept_previous = publish(temporary, target)
     outcome.report = target
     retire(folder / f"anomalies_{month}.xlsx")
+    outcome.issued = titres_out.write(folder, period, planned)
+    outcome.notices = planned.notices
     if statements:
         from .statements import write_statements
 

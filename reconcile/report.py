@@ -59,6 +59,7 @@ class Report:
     control: Control
     members_count: int
     evolutions: tuple[str, pd.DataFrame] | None = None  # (previous month, changes)
+    pes_aller: str = ""  # what became of the PES Aller (titres to issue)
 
 
 def month_label(month: str) -> str:
@@ -91,8 +92,13 @@ def render_report(path: str, report: Report) -> None:
     sheet = book.sheet("Charges")
     book.table(sheet, CHARGES, _charge_rows(report.due.charges))
     sheet = book.sheet("Rapprochement")
-    book.table(sheet, RECONCILIATION, _reconciliation_rows(report.rows),
-               shade=(10, STATUS_COLOURS))
+    columns, rows = RECONCILIATION, _reconciliation_rows(report.rows)
+    if "etat_helios" in report.rows:  # PES Retour files were read
+        columns = [*RECONCILIATION, Col("État Hélios", width=40)]
+        rows = (  # type: ignore[assignment]
+            (*row, state) for row, state in zip(rows, cells(report.rows["etat_helios"]),
+                                                strict=True))
+    book.table(sheet, columns, rows, shade=(10, STATUS_COLOURS))
     write_anomalies_sheet(book, report.warnings)
     report.control.render(book)
     if report.evolutions is not None:
@@ -168,6 +174,8 @@ def _summary(book: Book, report: Report) -> None:
         ("Avertissements (feuille Anomalies)", len(report.warnings)),
         ("Dissolution", notice or "aucune"),
     ]
+    if report.pes_aller:
+        facts.append(("PES Aller (titres à émettre)", report.pes_aller))
     row += 1
     for label, value in facts:
         book.text(sheet, row, 0, label, "bold")
