@@ -154,8 +154,26 @@ class Statement:
                   "montant dû).")
         sheet.set_row(row + 1, 45)
         sheet.merge_range(row + 1, 0, row + 1, len(WIDTHS) - 1, legend, book.formats["wrap"])
-        sheet.print_area(0, 0, row + 1, len(WIDTHS) - 1)
+        for offset, text in enumerate(self.notices(), start=2):
+            sheet.set_row(row + offset, 48)
+            sheet.merge_range(row + offset, 0, row + offset, len(WIDTHS) - 1, text,
+                              book.formats["wrap"])
+        sheet.print_area(0, 0, row + offset, len(WIDTHS) - 1)
         book.close()
+
+    def notices(self) -> tuple[str, str]:
+        """The statement is the titres' supporting document (bases de liquidation),
+        and tells the member how to contest them (CGCT L1617-5)."""
+        return (
+            f"Pièce justificative : ce relevé donne les bases de liquidation des titres de "
+            f"recettes de l'exercice {self.period.year} émis à votre nom (charges ci-dessus : "
+            "barème voté, ligne appliquée et règle de calcul). L'objet de chaque titre "
+            "renvoie à ce relevé.",
+            "Voies et délais de recours : vous pouvez contester un titre de recettes devant "
+            "la juridiction compétente dans un délai de deux mois à compter de sa "
+            "notification (article L1617-5 du code général des collectivités "
+            "territoriales). Passé ce délai, la somme ne peut plus être contestée.",
+        )
 
     def _header(self, book: Book, sheet) -> int:
         member = self.lines[0].membre or "(membre absent du fichier membres)"

@@ -54,8 +54,9 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str)
         result.summary = "non écrit : aucun titre à émettre"
     elif missing:
         result.summary = f"non écrit : paramètre(s) manquant(s) : {', '.join(missing)}"
-        result.warnings.append(parameters.missing_anomaly(missing, "PES Aller non écrit",
-                                                          WARNING))
+        if parameters.sheet_present:  # without the sheet: the Synthèse and screen say it
+            result.warnings.append(parameters.missing_anomaly(missing, "PES Aller non écrit",
+                                                              WARNING))
     else:
         aller = build(proposal.lines, parameters, period, month)
         invalid = problems(aller.data)

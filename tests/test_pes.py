@@ -12,6 +12,7 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from lxml import etree
@@ -183,6 +184,12 @@ def test_without_parameters_no_pes_aller_and_it_is_said(tmp_path, capsys):
     assert "PES Aller non écrit" in result.out and "siret_coordonnateur" in result.out
     summary = result.sheet("Synthèse").astype(str)
     assert summary.apply(lambda c: c.str.contains("paramètre\\(s\\) manquant")).any().any()
+    assert result.sheet("Anomalies").empty  # no Parametres sheet: not set up, no warning
+    incomplete = run(write_inputs(tmp_path / "in2", parameters={"seuil_recouvrement": 20}),
+                     tmp_path / "out2", capsys=capsys)
+    warning = incomplete.sheet("Anomalies").iloc[0]
+    assert (warning["Feuille"], warning["Gravité"]) == ("Parametres", "avertissement")
+    assert "PES Aller non écrit" in warning["Message"] and "id_poste" in warning["Message"]
 
 
 def line(code="GC2", mt="100.00", tiers=("02", COMMUNE_A), objet="", **extra) -> dict:
@@ -331,3 +338,16 @@ def test_reconciliation_ignores_rejected_titres_but_lists_them(tmp_path, capsys)
     assert euros(rows.loc[(COMMUNE_B, 2), "Montant titré"]) == 0
     assert pd.isna(rows.loc[(COMMUNE_A, 2), "Titres"]) or rows.loc[
         (COMMUNE_A, 2), "Titres"] in ("", None)
+
+
+def test_the_statement_is_the_supporting_document(tmp_path, capsys):
+    result = run(write_inputs(tmp_path / "in"), tmp_path / "out", capsys=capsys,
+                 extra=["--releves"])
+    assert result.status == 0, result.err
+    statement = openpyxl.load_workbook(result.folder / "releves" / f"releve_{COMMUNE_A}.xlsx")
+    text = " ".join(str(c) for row in statement["Relevé"].iter_rows(values_only=True)
+                    for c in row if c)
+    assert "bases de liquidation" in text and "Bareme, ligne" in text
+    assert "deux mois" in text and "L1617-5" in text
+    aller = (result.folder / "PESALR2_2026-11.xml").read_bytes()
+    assert f"relevé releve_{COMMUNE_A}.xlsx".encode("latin-1") in aller
