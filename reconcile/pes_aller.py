@@ -19,7 +19,7 @@ import pandas as pd
 from lxml import etree
 
 from .charges import Period
-from .issuance import cut, euros
+from .issuance import OBJECT_SIZE, euros
 from .parameters import Parameters
 
 NAMESPACE = "http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller"
@@ -87,9 +87,9 @@ def build(lines: pd.DataFrame, parameters: Parameters, period: Period, month: st
             _v(bp, "IdPce", str(titre))
             _v(bp, "TypPce", "01")
             _v(bp, "NatPce", "01" if kind == "01" else "06")
-            _v(bp, "ObjPce", _text(cut(
+            _v(bp, "ObjPce", _text(
                 f"Groupement dématérialisation {period.year} - {of_member['membre'].iloc[0]}"
-                f" - bases de liquidation : relevé releve_{siren}.xlsx")))
+                f" - bases de liquidation : relevé releve_{siren}.xlsx"))
             for number, line in enumerate(of_member.itertuples(), start=1):
                 _line(piece, line, number, parameters, period.year)
             titre += 1
@@ -128,7 +128,7 @@ def _line(piece: etree._Element, line, number: int, parameters: Parameters, year
     _v(tiers, "CatTiers", CAT_TIERS.get(line.categorie, "29"))
     _v(tiers, "NatJur", "09")
     _v(tiers, "TypTiers", "01")
-    _v(tiers, "Nom", _text(line.membre or line.siren)[:38])
+    _v(tiers, "Nom", _text(line.membre or line.siren, 38))
 
 
 def _v(parent: etree._Element, name: str, value: str) -> None:
@@ -139,10 +139,12 @@ def _amount(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
 
-def _text(text: str) -> str:
-    """Latin-1 text (the encoding of the file), without control characters."""
+def _text(text: str, size: int = OBJECT_SIZE) -> str:
+    """Latin-1 text (the encoding of the file), without control characters, cut to
+    ``size`` once transliterated (« € » becomes three characters)."""
     plain = unicodedata.normalize("NFC", str(text)).translate(LATIN1)
     kept = "".join(c if c.isprintable() else " " for c in plain)
+    kept = kept if len(kept) <= size else kept[: size - 3] + "..."
     return kept.encode("latin-1", "replace").decode("latin-1")
 
 
