@@ -25,7 +25,7 @@ LIBRARIES = ("reconcile", "pandas", "pandera", "python-calamine", "xlsxwriter", 
 class SheetCount:
     file: str
     sheet: str
-    header_row: int
+    header_row: int | None  # None: not a sheet (a PES Retour XML file)
     records: int
 
 

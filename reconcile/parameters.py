@@ -146,6 +146,7 @@ def read_parameters(table: Table | None) -> tuple[Parameters, list[Anomaly]]:
     for row, name in table.frame["parametre"].items():
         if name is None:
             continue
+        name = name.lower()
         key = BY_NAME.get(name)
         if key is None:
             problems.append(table.anomaly(

@@ -148,7 +148,7 @@ def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Load
     for pes in retour:
         say("lecture", f"{pes.source.name} ({pes.source.bytes_on_disk / 1024:.0f} Ko)")
         files.append(pes.source)
-        counts.append(SheetCount(pes.source.name, pes_retour.LINE_PATH, 0, len(pes.lines)))
+        counts.append(SheetCount(pes.source.name, pes_retour.LINE_PATH, None, len(pes.lines)))
     return Loaded(files, tables, counts, anomalies, retour)
 
 

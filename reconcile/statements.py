@@ -81,6 +81,8 @@ def _titres_of_year(titres: pd.DataFrame | None, year: int) -> pd.DataFrame | No
     if titres is None or titres.empty:
         return None
     of_year = titres[titres["exercice"] == year]
+    if "counts_as_invoiced" in of_year:  # rejected or cancelled by Hélios: not invoiced
+        of_year = of_year[of_year["counts_as_invoiced"].astype(bool)]
     order = of_year.assign(_numero=of_year["numero"].astype(str))
     return order.sort_values(["type_frais", "_numero"], kind="stable")
 

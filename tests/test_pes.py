@@ -7,6 +7,7 @@ dropped in the inputs, and the rerun must find every line conforme but the rejec
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from collections import defaultdict
@@ -33,6 +34,7 @@ from workbooks import (
 )
 
 from reconcile import pes_aller
+from reconcile.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMETERS = {
@@ -332,7 +334,7 @@ def test_reconciliation_ignores_rejected_titres_but_lists_them(tmp_path, capsys)
         {"pce": "7", "etat": "04", "rej": "12", "lines": [line()]},
         {"pce": "8", "etat": "06", "lines": [line(tiers=("02", COMMUNE_B), mt="500.00")]},
     ]))
-    result = run(folder, tmp_path / "out", capsys=capsys)
+    result = run(folder, tmp_path / "out", capsys=capsys, extra=["--releves"])
     rows = result.reconciliation().set_index(["SIREN", "Type de frais"])
     assert rows.loc[(COMMUNE_A, 2), "Statut"] == "à émettre"
     assert rows.loc[(COMMUNE_A, 2), "État Hélios"] == "7 : 04 rejeté (motif 12)"
@@ -340,6 +342,12 @@ def test_reconciliation_ignores_rejected_titres_but_lists_them(tmp_path, capsys)
     assert euros(rows.loc[(COMMUNE_B, 2), "Montant titré"]) == 0
     assert pd.isna(rows.loc[(COMMUNE_A, 2), "Titres"]) or rows.loc[
         (COMMUNE_A, 2), "Titres"] in ("", None)
+    statement = openpyxl.load_workbook(result.folder / "releves" / f"releve_{COMMUNE_A}.xlsx")
+    text = [c for row in statement["Relevé"].iter_rows(values_only=True) for c in row]
+    assert "Aucun titre émis sur l'exercice." in text  # the rejected titre is not one
+    digest = hashlib.sha256((folder / "retour.xml").read_bytes()).hexdigest()
+    control = result.sheet("Contrôle").astype(str)
+    assert control.apply(lambda c: c.str.fullmatch(digest)).any().any()
 
 
 def test_the_statement_is_the_supporting_document(tmp_path, capsys):
@@ -401,3 +409,21 @@ def test_round_trip_on_the_bundled_sample(tmp_path, capsys):
     left = {(r.SIREN, int(r._4)) for r in rows.itertuples() if r.Statut != "conforme"}
     assert left == {(r.SIREN, int(r._5)) for f in (held, by_hand) for r in f.itertuples()} | {
         (r.SIREN, int(r._4)) for r in rows.itertuples() if r.Statut == "membre inconnu"}
+
+
+def test_check_reports_pes_errors_without_writing(tmp_path, capsys):
+    folder = write_inputs(tmp_path / "in")
+    (folder / "retour.xml").write_bytes(retour([{"pce": "7", "lines": [line(code="XX")]}]))
+    status = main(["check", "--mois", "2026-11", "--inputs", str(folder)])
+    assert status == 2
+    assert "code produit « XX » inconnu" in capsys.readouterr().out
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "bareme.xlsx", "membres.xlsx", "retour.xml", "souscriptions.xlsx", "titres.xlsx"]
+
+
+def test_parameter_keys_ignore_case_and_spaces(tmp_path, capsys):
+    renamed = {k.upper().replace("_", " "): v for k, v in PARAMETERS.items()}
+    result = run(write_inputs(tmp_path / "in", parameters=renamed), tmp_path / "out",
+                 capsys=capsys)
+    assert result.status == 0, result.err
+    assert (result.folder / "PESALR2_2026-11.xml").exists()
