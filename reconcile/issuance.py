@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from schemas import TYPES_FRAIS
-
-from .charges import bareme_reference
 from .parameters import Parameters
+from .reconciliation import KEY
 
 OBJECT_SIZE = 160  # ObjLignePce / ObjPce (PES V2)
 COLUMNS = ["siren", "membre", "categorie", "exercice", "type_frais", "consultation",
@@ -35,36 +34,40 @@ class Proposal:
 
 def propose(rows: pd.DataFrame, charges: pd.DataFrame, members: pd.DataFrame,
             titres: pd.DataFrame | None, parameters: Parameters) -> Proposal:
+    """Vectorised for the titres to issue (most lines); réductions, rare, in a loop."""
     threshold = int(parameters["seuil_recouvrement"])
     category = members.drop_duplicates("siren").set_index("siren")["categorie"]
-    bases = _bases(charges)
+    gaps = rows[~rows["statut"].isin(("conforme", "membre inconnu")) & (rows["ecart"] != 0)]
+    gaps = gaps.assign(consultation=gaps["consultation"].fillna(""),
+                       exercice=gaps["exercice"].astype("int64"),
+                       type_frais=gaps["type_frais"].astype("int64"))
+    gaps = gaps.merge(_bases(charges), on=KEY, how="left")
+    gaps = gaps.assign(basis=gaps["basis"].fillna(""),
+                       categorie=gaps["siren"].map(category).fillna(""))
+    debits = gaps[gaps["ecart"] < 0]
+    issued = debits[["siren", "membre", "categorie", *KEY[1:]]].assign(
+        montant=-debits["ecart"],
+        nature=np.where(debits["titre"] == 0, "à émettre", "complément"),
+        origine="", origine_ligne="")
+    issued["objet"] = _objects(issued, issued["nature"], debits["basis"], parameters)
     origins = _origins(titres)
     records: list[dict] = []
-    for row in rows.itertuples(index=False):
-        if row.statut in ("conforme", "membre inconnu") or row.ecart == 0:
-            continue
-        key = (row.siren, int(row.exercice), int(row.type_frais), row.consultation or "")
-        common = {"siren": row.siren, "membre": row.membre,
-                  "categorie": category.get(row.siren, ""), "exercice": int(row.exercice),
-                  "type_frais": int(row.type_frais), "consultation": row.consultation or ""}
-        basis = bases.get(key, "")
-        if row.ecart < 0:
-            nature = "à émettre" if row.titre == 0 else "complément"
-            records.append({**common, "montant": int(-row.ecart), "nature": nature,
-                            "objet": _object(common, nature, basis, parameters),
-                            "origine": "", "origine_ligne": ""})
-            continue
+    for row in gaps[gaps["ecart"] > 0].itertuples(index=False):
+        common = {"siren": row.siren, "membre": row.membre, "categorie": row.categorie,
+                  "exercice": row.exercice, "type_frais": row.type_frais,
+                  "consultation": row.consultation}
+        key = (row.siren, row.exercice, row.type_frais, row.consultation)
         for numero, line, amount, whole in _allocate(int(row.ecart), origins.get(key, [])):
             nature = "annulation" if whole else "réduction"
             records.append({**common, "montant": -amount, "nature": nature,
-                            "objet": _object(common, f"{nature} du titre {numero}", basis,
-                                             parameters),
+                            "objet": _object(common, f"{nature} du titre {numero}",
+                                             row.basis, parameters),
                             "origine": numero, "origine_ligne": line})
-    lines = pd.DataFrame(records, columns=COLUMNS)
-    if lines.empty:
-        return Proposal(lines, lines.copy(), threshold)
-    lines = lines.sort_values(["siren", "type_frais", "consultation", "origine"],
-                              kind="stable").reset_index(drop=True)
+    lines = pd.concat([issued[COLUMNS], pd.DataFrame(records, columns=COLUMNS)],
+                      ignore_index=True) if records else issued[COLUMNS]
+    lines = lines.astype({"montant": "int64"}).sort_values(
+        ["siren", "type_frais", "consultation", "origine"], kind="stable").reset_index(
+        drop=True)
     positive = lines["montant"] > 0
     claimed = lines["montant"].where(positive, 0).groupby(lines["siren"]).transform("sum")
     held = positive & (claimed < threshold)
@@ -72,20 +75,37 @@ def propose(rows: pd.DataFrame, charges: pd.DataFrame, members: pd.DataFrame,
                     threshold)
 
 
-def _bases(charges: pd.DataFrame) -> dict[tuple, str]:
+def _bases(charges: pd.DataFrame) -> pd.DataFrame:
     """Per (SIREN, exercise, type, consultation): the barème lines applied, in words."""
-    if charges.empty:
-        return {}
     applied = charges[charges["montant"] > 0]
-    found: dict[tuple, list[str]] = {}
-    for c in applied.itertuples(index=False):
-        key = (c.siren, int(c.exercice), int(c.type_frais), c.consultation or "")
-        label = c.bareme_libelle or c.regle
-        where = bareme_reference(c.bareme_ligne) if not pd.isna(c.bareme_ligne) else ""
-        words = f"{label} ({where}) {euros(int(c.montant))}" if where else label
-        if words not in found.setdefault(key, []):
-            found[key].append(words)
-    return {key: " + ".join(parts) for key, parts in found.items()}
+    label = applied["bareme_libelle"].where(applied["bareme_libelle"].fillna("") != "",
+                                            applied["regle"])
+    line = applied["bareme_ligne"].astype("Int64")
+    words = (label + " (Bareme, ligne " + line.astype(str) + ") "
+             + applied["montant"].map(euros)).where(line.notna(), label)
+    frame = applied[KEY].assign(consultation=applied["consultation"].fillna(""),
+                                exercice=applied["exercice"].astype("int64"),
+                                type_frais=applied["type_frais"].astype("int64"),
+                                basis=words).drop_duplicates()
+    joined: dict[tuple, list[str]] = {}  # a dict, not groupby().agg: 20× faster here
+    for *key, text in zip(*(frame[c].tolist() for c in (*KEY, "basis")), strict=True):
+        joined.setdefault(tuple(key), []).append(text)
+    return pd.DataFrame([(*key, " + ".join(texts)) for key, texts in joined.items()],
+                        columns=[*KEY, "basis"]).astype({"exercice": "int64",
+                                                         "type_frais": "int64"})
+
+
+def _objects(lines: pd.DataFrame, what: pd.Series, basis: pd.Series,
+             parameters: Parameters) -> pd.Series:
+    """``_object`` for a whole frame (same text, built column-wise)."""
+    head = ("[" + lines["consultation"] + "] ").where(lines["type_frais"] == 1, "")
+    text = (head + lines["type_frais"].map(SHORT_TYPES) + " " + lines["exercice"].astype(str)
+            + " – " + what.to_numpy())
+    basis = pd.Series(basis.to_numpy(), index=lines.index)
+    text = text.where(basis == "", text + " – barème : " + basis)
+    if parameters.get("deliberation"):
+        text = text + " – " + str(parameters["deliberation"])
+    return text.where(text.str.len() <= OBJECT_SIZE, text.str[: OBJECT_SIZE - 1] + "…")
 
 
 def _object(common: dict, what: str, basis: str, parameters: Parameters) -> str:
@@ -145,7 +165,3 @@ def euros(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     units, rest = divmod(abs(cents), 100)
     return f"{sign}{units:,}".replace(",", " ") + f",{rest:02d} €"
-
-
-def type_label(type_frais: int) -> str:
-    return TYPES_FRAIS.get(type_frais, str(type_frais))

@@ -11,6 +11,8 @@ PES V2 2.1.a schema before it is written; the same proposal gives the same bytes
 from __future__ import annotations
 
 import functools
+import itertools
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,34 +65,38 @@ def build(lines: pd.DataFrame, parameters: Parameters, period: Period, month: st
     recette = etree.SubElement(root, "PES_RecetteAller")
     _v(etree.SubElement(recette, "EnTeteRecette"), "IdVer", "2")
     bordereau, titre = int(parameters["prochain_bordereau"]), int(parameters["prochain_titre"])
-    credits = lines[lines["montant"] < 0]
-    linkable = credits["origine"].astype(str).str.fullmatch(r"[0-9]{1,13}")
-    skipped = [f"{r.siren} : {r.nature} de {euros(-int(r.montant))} (titre d'origine "
-               f"« {r.origine or 'aucun'} » non numérique)"
-               for r in credits[~linkable].itertuples()]
+    records = list(lines.sort_values("siren", kind="stable").itertuples(index=False))
+    linkable, skipped = [], []
+    for r in (r for r in records if r.montant < 0):
+        if re.fullmatch(r"[0-9]{1,13}", str(r.origine)):
+            linkable.append(r)
+        else:
+            skipped.append(f"{r.siren} : {r.nature} de {euros(-int(r.montant))} (titre "
+                           f"d'origine « {r.origine or 'aucun'} » non numérique)")
     pieces = count = 0
-    for kind, part in (("01", lines[lines["montant"] > 0]), ("02", credits[linkable])):
-        if part.empty:
+    for kind, part in (("01", [r for r in records if r.montant > 0]), ("02", linkable)):
+        if not part:
             continue
+        members = [list(group) for _, group in itertools.groupby(part, lambda r: r.siren)]
         block = etree.SubElement(recette, "Bordereau")
         bloc = etree.SubElement(block, "BlocBordereau")
         _v(bloc, "Exer", str(period.year))
         _v(bloc, "IdBord", str(bordereau))
         _v(bloc, "DteBordEm", day)
         _v(bloc, "TypBord", kind)
-        members = list(part.groupby("siren", sort=True))
         _v(bloc, "NbrPce", str(len(members)))
-        _v(bloc, "MtBordHt", _amount(int(part["montant"].abs().sum())))
-        for siren, of_member in members:
+        _v(bloc, "MtBordHt", _amount(sum(abs(int(r.montant)) for r in part)))
+        for of_member in members:
+            first = of_member[0]
             piece = etree.SubElement(block, "Piece")
             bp = etree.SubElement(piece, "BlocPiece")
             _v(bp, "IdPce", str(titre))
             _v(bp, "TypPce", "01")
             _v(bp, "NatPce", "01" if kind == "01" else "06")
             _v(bp, "ObjPce", _text(
-                f"Groupement dématérialisation {period.year} - {of_member['membre'].iloc[0]}"
-                f" - bases de liquidation : relevé releve_{siren}.xlsx"))
-            for number, line in enumerate(of_member.itertuples(), start=1):
+                f"Groupement dématérialisation {period.year} - {first.membre} - bases de "
+                f"liquidation : relevé releve_{first.siren}.xlsx"))
+            for number, line in enumerate(of_member, start=1):
                 _line(piece, line, number, parameters, period.year)
             titre += 1
             pieces += 1
@@ -142,8 +148,9 @@ def _amount(cents: int) -> str:
 def _text(text: str, size: int = OBJECT_SIZE) -> str:
     """Latin-1 text (the encoding of the file), without control characters, cut to
     ``size`` once transliterated (« € » becomes three characters)."""
-    plain = unicodedata.normalize("NFC", str(text)).translate(LATIN1)
-    kept = "".join(c if c.isprintable() else " " for c in plain)
+    kept = unicodedata.normalize("NFC", str(text)).translate(LATIN1)
+    if not kept.isprintable():
+        kept = "".join(c if c.isprintable() else " " for c in kept)
     kept = kept if len(kept) <= size else kept[: size - 3] + "..."
     return kept.encode("latin-1", "replace").decode("latin-1")
 
