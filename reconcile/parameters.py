@@ -115,7 +115,6 @@ class Parameters:
 
     values: dict[str, Any] = field(default_factory=dict)
     file: str = "bareme.xlsx"
-    sheet_present: bool = False  # the officer has started setting up the exchange
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
@@ -141,7 +140,7 @@ def read_parameters(table: Table | None) -> tuple[Parameters, list[Anomaly]]:
     parameters = Parameters({k.name: k.default for k in KEYS})
     if table is None:
         return parameters, []
-    parameters.file, parameters.sheet_present = table.file, True
+    parameters.file = table.file
     problems: list[Anomaly] = []
     for row, name in table.frame["parametre"].items():
         if name is None:

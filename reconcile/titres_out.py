@@ -54,7 +54,7 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str)
         result.summary = "non écrit : aucun titre à émettre"
     elif missing:
         result.summary = f"non écrit : paramètre(s) manquant(s) : {', '.join(missing)}"
-        if parameters.sheet_present:  # without the sheet: the Synthèse and screen say it
+        if len(missing) < len(PES_ALLER):  # set up in part: a warning; not at all: no
             result.warnings.append(parameters.missing_anomaly(missing, "PES Aller non écrit",
                                                               WARNING))
     else:

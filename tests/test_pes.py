@@ -189,7 +189,11 @@ def test_without_parameters_no_pes_aller_and_it_is_said(tmp_path, capsys):
     summary = result.sheet("Synthèse").astype(str)
     assert summary.apply(lambda c: c.str.contains("paramètre\\(s\\) manquant")).any().any()
     assert result.sheet("Anomalies").empty  # no Parametres sheet: not set up, no warning
-    incomplete = run(write_inputs(tmp_path / "in2", parameters={"seuil_recouvrement": 20}),
+    unused = run(write_inputs(tmp_path / "in3", parameters={"seuil_recouvrement": 20}),
+                 tmp_path / "out3", capsys=capsys)
+    assert unused.sheet("Anomalies").empty  # no PES key at all: not set up either
+    incomplete = run(write_inputs(tmp_path / "in2", parameters={"siret_coordonnateur":
+                                                                "20004000000012"}),
                      tmp_path / "out2", capsys=capsys)
     warning = incomplete.sheet("Anomalies").iloc[0]
     assert (warning["Feuille"], warning["Gravité"]) == ("Parametres", "avertissement")
