@@ -258,8 +258,12 @@ def _map(line: Line, codes: dict[str, int], consultations: set[str], as_of: dt.d
     if problems or exercice is None or numero is None or montant is None:
         return None, problems
     credit = line.typ_bord == "02"  # a réduction/annulation bordereau lowers the titre
+    issued = _date(Field(line.date_emission, line.line, "DteAsp"), fail) \
+        if line.date_emission else None
     dated = [(_date(d, fail), _cents(m, fail, "montant encaissé (MtReco)"))
              for d, m in line.collections]
+    total = 0 if line.collected_total is None else _cents(
+        line.collected_total, fail, "montant encaissé (MtRecoTot)")
     if problems:
         return None, problems
     in_time = [(d, m) for d, m in dated if d is not None and m is not None and d <= as_of]
@@ -267,11 +271,8 @@ def _map(line: Line, codes: dict[str, int], consultations: set[str], as_of: dt.d
         collected = sum(m for _, m in in_time)
         collected_on = max((d for d, _ in in_time), default=None)
     else:
-        collected = 0 if line.collected_total is None else (
-            _cents(line.collected_total, fail, "montant encaissé (MtRecoTot)") or 0)
+        collected = total or 0
         collected_on = None
-    issued = _date(Field(line.date_emission, line.line, "DteAsp"), fail) \
-        if line.date_emission else None
     state = f"{line.etat} {STATES.get(line.etat, 'état inconnu')}" if line.etat else ""
     return {
         "numero": str(numero), "siren": siren, "exercice": exercice,

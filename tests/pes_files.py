@@ -8,6 +8,7 @@ each line {"ligne", "objet", "code", "mt", "tiers": (nature, id), "recos": [(dat
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from lxml import etree
@@ -52,7 +53,8 @@ def retour(pieces: list[dict], day: str = "2026-11-30", encoding: str = "UTF-8")
         _v(bloc, "DteBordEm", piece_date(of_bord))
         _v(bloc, "TypBord", typbord)
         _v(bloc, "NbrPce", len(of_bord))
-        total = sum(float(line["mt"]) for p in of_bord for line in p["lines"])
+        total = sum(Decimal(line["mt"].replace(",", ".")) for p in of_bord
+                    for line in p["lines"])
         _v(bloc, "MtBordHt", f"{total:.2f}")
         for piece in of_bord:
             element = etree.SubElement(block, "Piece")

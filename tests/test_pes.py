@@ -251,12 +251,17 @@ def test_unmappable_lines_are_errors_never_dropped(tmp_path, capsys):
         {"pce": "8", "lines": [line(code="GC1", objet="sans consultation")]},
         {"pce": "9", "lines": [line(code="GC1", objet="[C1999] inconnue")]},
         {"pce": "10", "lines": [line(tiers=("01", "123"))]},
+        {"pce": "11", "lines": [line(mt="12,50", tiers=("02", COMMUNE_B))]},
+        {"pce": "12", "lines": [line(tiers=("02", EPCI), tot="1.234",
+                                     recos=[("30/11/2026", "1.00")])]},
     ]))
     result = run(folder, tmp_path / "out", capsys=capsys)
     assert result.status == 2
     messages = " | ".join(result.anomalies()["Message"])
     for text in ("sans identifiant du débiteur", "sans code de consultation",
-                 "consultation « C1999 » absente", "SIRET (14 chiffres) valide attendu"):
+                 "consultation « C1999 » absente", "SIRET (14 chiffres) valide attendu",
+                 "montant (MtHT) : montant attendu", "montant encaissé (MtRecoTot)",
+                 "date attendue au format AAAA-MM-JJ"):
         assert text in messages
 
 
