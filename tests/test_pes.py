@@ -33,8 +33,10 @@ from workbooks import (
     write_book,
 )
 
-from reconcile import pes_aller
+from reconcile import pes_aller, pes_retour
 from reconcile.cli import main
+from reconcile.parameters import read_parameters
+from reconcile.reader import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMETERS = {
@@ -436,3 +438,67 @@ def test_parameter_keys_ignore_case_and_spaces(tmp_path, capsys):
                  capsys=capsys)
     assert result.status == 0, result.err
     assert (result.folder / "PESALR2_2026-11.xml").exists()
+
+
+HAND_WRITTEN = """<?xml version="1.0" encoding="ISO-8859-1"?>
+<PES_Retour xmlns="http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/retour">
+ <Enveloppe><Parametres><Version V="2"/><TypFic V="PERET2"/><NomFic V="x"/></Parametres>
+ </Enveloppe>
+ <EnTetePES><DteStr V="2026-11-28"/><IdPost V="078000"/><CodCol V="123"/></EnTetePES>
+ <PES_RecetteRetour>
+  <EnTeteRecette><IdVer V="2"/><NatInf V="2"/></EnTeteRecette>
+  <Bordereau>
+   <BlocBordereau><Exer V="2026"/><IdBord V="0000031"/><DteBordEm V="2026-06-01"/>
+    <TypBord V="01"/><NbrPce V="1"/><MtBordHt V="130.00"/></BlocBordereau>
+   <Piece>
+    <BlocPiece><IdPce V="0000512"/><TypPce V="01"/><NatPce V="01"/>
+     <ObjPce V="Frais du groupement \xe9t\xe9 2026"/><EtatPce V="03"/></BlocPiece>
+    <LigneDePiece>
+     <BlocLignePiece>
+      <InfoLignePiece><IdLigne V="1"/><ObjLignePce V="Proc\xe9dure [C2026]"/>
+       <CodProdLoc V="GC1"/><MtHT V="30"/></InfoLignePiece>
+      <InfoAmiableContentieux><EtPce V="00"/><DteEtPce V="2026-07-01"/></InfoAmiableContentieux>
+      <InfoAmiableContentieux><EtPce V="01"/><DteEtPce V="2026-09-01"/></InfoAmiableContentieux>
+     </BlocLignePiece>
+     <Tiers><InfoTiers><IdTiers V="{siret}"/><NatIdTiers V="01"/><CatTiers V="23"/>
+      <NatJur V="09"/><TypTiers V="01"/><Nom V="Commune A"/></InfoTiers></Tiers>
+    </LigneDePiece>
+    <LigneDePiece>
+     <BlocLignePiece>
+      <InfoLignePiece><IdLigne V="2"/><CodProdLoc V="GC2"/><MtHT V="100.00"/></InfoLignePiece>
+      <InfoSuspPour><CodSuspPour V="12"/><DteSuspPour V="2026-10-01"/></InfoSuspPour>
+     </BlocLignePiece>
+     <Tiers><InfoTiers><IdTiers V="{siren}"/><NatIdTiers V="02"/><CatTiers V="23"/>
+      <NatJur V="09"/><TypTiers V="01"/><Nom V="Commune A"/></InfoTiers></Tiers>
+    </LigneDePiece>
+   </Piece>
+  </Bordereau>
+ </PES_RecetteRetour>
+</PES_Retour>
+"""
+
+
+def test_a_hand_written_latin1_file_with_qualified_children(tmp_path):
+    """Every element in the default namespace, zero-padded numbers, amounts without
+    decimals, two recovery steps, a write-off request: read as Hélios means it."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = HAND_WRITTEN.format(siret=COMMUNE_A + "00017", siren=COMMUNE_A)
+    (folder / "PERET2_main.xml").write_bytes(text.encode("latin-1"))
+    files, problems = pes_retour.find(folder, Limits())
+    assert problems == [] and len(files[0].lines) == 2
+    parameters = read_parameters(None)[0]
+    parameters.values.update(code_produit_type_1="GC1", code_produit_type_2="GC2")
+    frame, problems = pes_retour.to_titres(files, parameters, {"C2026"},
+                                           pd.Timestamp("2026-11-30"))
+    assert problems == []
+    first, second = frame.to_dict("records")
+    assert (first["numero"], first["id_bord"], first["siren"], first["type_frais"],
+            first["consultation"], first["montant"]) == ("512", "0000031", COMMUNE_A, 1,
+                                                          "C2026", 3000)
+    assert first["etape_recouvrement"] == "01 lettre de rappel"
+    assert first["etat_helios"] == "03 prise en charge partielle" and first[
+        "counts_as_invoiced"]
+    assert (second["type_frais"], second["montant"], second["admission_non_valeur"]) == (
+        2, 10000, "demandée")
+    assert str(first["date_emission"].date()) == "2026-06-01"
