@@ -30,7 +30,7 @@ LIBRARIES = ("reconcile", "pandas", "numpy", "pandera", "python-calamine", "xlrd
 class SheetCount:
     file: str
     sheet: str
-    header_row: int
+    header_row: int | None  # None: not a sheet (a PES Retour XML file)
     records: int
 
 

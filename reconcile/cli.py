@@ -239,6 +239,10 @@ def _print_outcome(outcome: Outcome) -> None:
     if outcome.warnings:
         print(f"{len(outcome.warnings)} avertissement(s) : voir la feuille Anomalies.")
     _print_prominent(outcome.warnings)
+    for notice in outcome.notices:
+        print(notice)
+    if outcome.issued:
+        print(f"Titres à émettre : {', '.join(str(p) for p in outcome.issued)}")
     if outcome.statements:
         print(f"{len(outcome.statements)} relevé(s) par membre dans "
               f"{outcome.statements[0].parent}")

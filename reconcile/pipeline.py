@@ -22,7 +22,7 @@ import pandas as pd
 
 from schemas import SHEETS
 
-from . import evolutions, receivables_view
+from . import evolutions, helios, issuance, pes_retour, receivables_view, titres_out
 from .anomalies import Anomaly, InputError, has_errors, sort_key
 from .asof import titres_as_of
 from .audit import Control, SheetCount
@@ -30,6 +30,7 @@ from .charges import Due, Period, compute, sound_rows
 from .faults import DiskFull, disk_full, ending, mark_published, space_needed
 from .journal import RESERVE, close_abandoned, record
 from .normalise import Table, pick_sheet, to_table
+from .parameters import Parameters
 from .reader import (
     InputFile,
     Limits,
@@ -80,6 +81,8 @@ class Outcome:
     reminders: list[Path] = field(default_factory=list)
     inputs: dict[str, str] = field(default_factory=dict)  # name → SHA-256, once read
     ended: bool = False  # its ``fin`` is in the journal
+    issued: list[Path] = field(default_factory=list)  # titres to issue (xlsx, PES Aller)
+    notices: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Anomaly]:
@@ -105,6 +108,10 @@ class Loaded:
     tables: dict[str, Table]
     counts: list[SheetCount]
     anomalies: list[Anomaly]
+    pes: list[pes_retour.RetourFile] = field(default_factory=list)
+    # Set by ``assess``, which knows the as-of date: parameters and PES Retour titres.
+    parameters: Parameters | None = None
+    pes_titres: pd.DataFrame | None = None
 
 
 def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Loaded:
@@ -146,7 +153,13 @@ def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Load
                 tables[spec.sheet.lower()] = table  # "membres", "consultations"…
                 counts.append(SheetCount(found.name, raw.name, table.header_row,
                                          len(table.frame)))
-    return Loaded(files, tables, counts, anomalies)
+    retour, problems = pes_retour.find(inputs, limits)
+    anomalies += problems
+    for pes in retour:
+        say("lecture", f"{pes.source.name} ({pes.source.bytes_on_disk / 1024:.0f} Ko)")
+        files.append(pes.source)
+        counts.append(SheetCount(pes.source.name, pes_retour.LINE_PATH, None, len(pes.lines)))
+    return Loaded(files, tables, counts, anomalies, retour)
 
 
 def assess(loaded: Loaded, period: Period, clock: _Clock | None = None
@@ -159,6 +172,9 @@ def assess(loaded: Loaded, period: Period, clock: _Clock | None = None
     rows = sum(c.records for c in loaded.counts)
     problems, checked = validate(loaded.tables, loaded.anomalies)
     anomalies = without_repeats([*loaded.anomalies, *problems])
+    loaded.parameters, loaded.pes_titres, problems = helios.prepare(loaded.tables, loaded.pes,
+                                                                    period)
+    anomalies = without_repeats([*anomalies, *problems])
     if clock:
         clock.lap("validation", rows)
     tables, doubt = sound_rows(checked)
@@ -271,13 +287,22 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
                   options: receivables_view.Options) -> Outcome:
     month = outcome.month
     say("rapprochement", f"{len(due.charges)} charges")
-    titres = loaded.tables["titres"].frame if "titres" in loaded.tables else None
+    xlsx = loaded.tables.get("titres")
+    titres = helios.titres_of(xlsx.frame if xlsx else None, loaded.pes_titres,
+                              xlsx.file if xlsx else "")
     members = loaded.tables["membres"].frame
     titres, as_of = titres_as_of(titres, period.as_of)
     delay = reminder_delay(options.delai_relance)
     rows = reconcile(due.charges, titres, members, period.year)
     receivables = receivables_view.build(folder.parent, period, titres, members, as_of)
     outcome.anomalies = sorted(outcome.anomalies + receivables.past.anomalies, key=sort_key)
+    if loaded.pes_titres is not None and titres is not None:
+        rows["etat_helios"] = helios.states(rows, titres)
+    assert loaded.parameters is not None  # set by assess
+    planned = titres_out.plan(issuance.propose(rows, due.charges, members, titres,
+                                               loaded.parameters), loaded.parameters, period,
+                              month)
+    outcome.anomalies = sorted(outcome.anomalies + planned.warnings, key=sort_key)
     clock.lap("rapprochement", len(rows))
     say("écriture", f"{len(rows)} lignes de rapprochement")
     control = Control(month, period, loaded.files, loaded.counts, loaded.tables["bareme"].frame,
@@ -288,7 +313,7 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
     # One final list: every count shown (screen, journal, Synthèse, Anomalies) comes from it.
     outcome.anomalies = sorted([*outcome.anomalies, *problems], key=sort_key)
     report = Report(month, period, due, rows, outcome.warnings, control, len(members),
-                    changes, receivables)
+                    changes, receivables, planned.summary)
     target = folder / f"rapprochement_{month}.xlsx"
     temporary = write_new(target, lambda path: render_report(path, report))
     try:
@@ -299,6 +324,8 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
     outcome.report_outcome, outcome.kept_previous = publish(temporary, target)
     outcome.report = target
     retire(folder / f"anomalies_{month}.xlsx")
+    outcome.issued = titres_out.write(folder, period, planned)
+    outcome.notices = planned.notices
     if statements:
         from .statements import write_statements
 

@@ -18,7 +18,10 @@ def reconcile(
     if titres is None or titres.empty:
         invoiced = pd.DataFrame(columns=[*KEY, "titre", "encaisse", "titres", "nb_titres"])
     else:
-        of_year = titres[titres["exercice"] == year].assign(
+        counted = titres["exercice"] == year
+        if "counts_as_invoiced" in titres:  # a titre rejected or cancelled by Hélios
+            counted &= titres["counts_as_invoiced"].astype(bool)
+        of_year = titres[counted].assign(
             consultation=lambda f: f["consultation"].fillna(""),
             numero=lambda f: f["numero"].astype(str),
         )

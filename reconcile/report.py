@@ -63,6 +63,7 @@ class Report:
     members_count: int
     evolutions: tuple[str, pd.DataFrame] | None = None  # (previous month, changes)
     receivables: receivables_view.Receivables | None = None
+    pes_aller: str = ""  # what became of the PES Aller (titres to issue)
 
 
 def month_label(month: str) -> str:
@@ -98,7 +99,11 @@ def render_report(path: str, report: Report) -> None:
     book.table(sheet, columns, zip(*data, strict=True), heights=row_heights(columns, data))
     sheet = book.sheet("Rapprochement")
     data = _reconciliation_columns(report.rows)
-    columns = fit(RECONCILIATION, data)
+    columns = RECONCILIATION
+    if "etat_helios" in report.rows:  # PES Retour files were read
+        columns = [*RECONCILIATION, Col("État Hélios", width=40)]
+        data.append(list(cells(report.rows["etat_helios"])))
+    columns = fit(columns, data)
     book.table(sheet, columns, zip(*data, strict=True), shade=(10, STATUS_COLOURS),
                heights=row_heights(columns, data))
     write_anomalies_sheet(book, report.warnings)
@@ -184,6 +189,8 @@ def _summary(book: Book, report: Report) -> None:
         ("Avertissements (feuille Anomalies)", len(report.warnings)),
         ("Dissolution", notice or "aucune"),
     ]
+    if report.pes_aller:
+        facts.append(("PES Aller (titres à émettre)", report.pes_aller))
     for warning in prominent(report.warnings):
         facts.append(("Attention", f"{warning.file} › {warning.sheet} : {warning.message}"))
     if report.receivables is not None:

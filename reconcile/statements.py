@@ -92,6 +92,8 @@ def _titres_of_year(titres: pd.DataFrame | None, year: int) -> pd.DataFrame | No
     if titres is None or titres.empty:
         return None
     of_year = titres[titres["exercice"] == year]
+    if "counts_as_invoiced" in of_year:  # rejected or cancelled by Hélios: not invoiced
+        of_year = of_year[of_year["counts_as_invoiced"].astype(bool)]
     order = of_year.assign(_numero=of_year["numero"].astype(str))
     return order.sort_values(["type_frais", "_numero"], kind="stable")
 
@@ -171,8 +173,26 @@ class Statement:
                   "dû), sur-titré (titré supérieur au dû), indu (titré sans montant dû).")
         _fit(sheet, row + 1, {(0, LAST): legend})
         sheet.merge_range(row + 1, 0, row + 1, LAST, legend, book.formats["wrap"])
-        sheet.print_area(0, 0, row + 1, LAST)
+        offset = 1
+        for offset, text in enumerate(self.notices(), start=2):
+            _fit(sheet, row + offset, {(0, LAST): text})
+            sheet.merge_range(row + offset, 0, row + offset, LAST, text, book.formats["wrap"])
+        sheet.print_area(0, 0, row + offset, LAST)
         book.close()
+
+    def notices(self) -> tuple[str, str]:
+        """The statement is the titres' supporting document (bases de liquidation),
+        and tells the member how to contest them (CGCT L1617-5)."""
+        return (
+            f"Pièce justificative : ce relevé donne les bases de liquidation des titres de "
+            f"recettes de l'exercice {self.period.year} émis à votre nom (charges ci-dessus : "
+            "barème voté, ligne appliquée et règle de calcul). L'objet de chaque titre "
+            "renvoie à ce relevé.",
+            "Voies et délais de recours : vous pouvez contester un titre de recettes devant "
+            "la juridiction compétente dans un délai de deux mois à compter de sa "
+            "notification (article L1617-5 du code général des collectivités "
+            "territoriales). Passé ce délai, la somme ne peut plus être contestée.",
+        )
 
     def _header(self, book: Book, sheet: Worksheet) -> int:
         member = self.lines[0].membre or "(membre absent du fichier membres)"

@@ -29,6 +29,7 @@ from schemas import (
     CONSULTATIONS,
     EXONERATIONS,
     MEMBRES,
+    PARAMETRES,
     PRESTATIONS,
     ROLES,
     SOUSCRIPTIONS,
@@ -40,6 +41,7 @@ from schemas.codes import NEED_COMMUNE, NEED_POPULATION
 from schemas.headers import HEADERS
 
 from .cells import FIRST_DATE, LAST_DATE
+from .parameters import KEYS
 from .reader import EXTENSIONS
 from .wording import category
 from .xlsx import DATE, EURO, Book
@@ -163,6 +165,12 @@ RULES: dict[tuple[str, str], tuple[str | None, str, str]] = {
     ("Titres", "montant_encaisse"): ("non (défaut 0)", "Montant encaissé, positif ou nul.",
                                      "150,00"),
     ("Titres", "date_encaissement"): (None, "Date de l'encaissement.", "15/05/2026"),
+    ("Parametres", "parametre"): (None, "Nom du paramètre (une ligne par paramètre, voir "
+                                  "ci-dessous) ; un paramètre n'est exigé que par la "
+                                  "fonction qui s'en sert (PES Retour, PES Aller).",
+                                  "seuil_recouvrement"),
+    ("Parametres", "valeur"): ("non (vide = défaut ou absent)", "Valeur du paramètre ; "
+                               "saisir les codes comme du texte.", "15,00"),
 }
 
 
@@ -176,8 +184,8 @@ class Template:
 TEMPLATES = (
     Template("membres", (MEMBRES,), "Membres du groupement"),
     Template("souscriptions", (SOUSCRIPTIONS,), "Prestations souscrites par chaque membre"),
-    Template("bareme", (BAREME, CONSULTATIONS, EXONERATIONS),
-             "Barème voté, consultations et exonérations"),
+    Template("bareme", (BAREME, CONSULTATIONS, EXONERATIONS, PARAMETRES),
+             "Barème voté, consultations, exonérations et paramètres Hélios"),
     Template("titres", (TITRES,), "Titres de recettes émis et encaissements (facultatif)"),
 )
 
@@ -280,6 +288,12 @@ def _data_sheet(book: Book, styles: dict, spec: SheetSpec) -> None:
         style = styles["required" if name in spec.required else "optional"]
         sheet.write_string(0, column, header, style)
         _validate(sheet, column, spec.sheet, name, kind)
+    if spec is PARAMETRES:  # one row per key, defaults filled in
+        for row, key in enumerate(KEYS, start=1):
+            sheet.write_string(row, 0, key.name)
+            if key.default is not None:
+                default = key.default / 100 if key.name == "seuil_recouvrement" else key.default
+                sheet.write_number(row, 1, default)
 
 
 def _validate(sheet: Worksheet, column: int, sheet_name: str, name: str, kind: str) -> None:
@@ -373,3 +387,12 @@ def _notice(book: Book, styles: dict, template: Template) -> None:
             for column, text in enumerate(texts):
                 if text:
                     book.text(sheet, row, column, text, "wrap")
+    if PARAMETRES in template.specs:
+        for key in KEYS:
+            row += 1
+            default = key.default / 100 if key.name == "seuil_recouvrement" else key.default
+            required = "non" if default is None else f"non (défaut : {default})"
+            sheet.set_row(row, 30)
+            for column, text in enumerate((f"{PARAMETRES.sheet} (clé)", key.name, "valeur",
+                                           required, key.label, key.example)):
+                book.text(sheet, row, column, text, "wrap")

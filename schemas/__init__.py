@@ -9,6 +9,7 @@ the per-row constraints, each with the French message the officer will read.
 from .bareme import BAREME, CONSULTATIONS, EXONERATIONS
 from .codes import CATEGORIES, PRESTATIONS, ROLES, TYPES_FRAIS
 from .membres import MEMBRES
+from .parametres import PARAMETRES
 from .souscriptions import SOUSCRIPTIONS
 from .spec import SheetSpec
 from .titres import TITRES
@@ -19,6 +20,7 @@ SHEETS: tuple[SheetSpec, ...] = (
     BAREME,
     CONSULTATIONS,
     EXONERATIONS,
+    PARAMETRES,
     TITRES,
 )
 
@@ -28,6 +30,7 @@ __all__ = [
     "CONSULTATIONS",
     "EXONERATIONS",
     "MEMBRES",
+    "PARAMETRES",
     "PRESTATIONS",
     "ROLES",
     "SHEETS",

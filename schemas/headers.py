@@ -18,7 +18,7 @@ HEADERS: dict[str, str] = {
     "prestations": "Prestations", "exercice": "Exercice", "motif": "Motif",
     "numero": "Numéro", "consultation": "Consultation", "date_emission": "Date émission",
     "montant_encaisse": "Montant encaissé", "date_encaissement": "Date encaissement",
-    "deliberation": "Délibération",
+    "deliberation": "Délibération", "parametre": "Paramètre", "valeur": "Valeur",
 }
 
 # Sheet → declared column → other headers meaning it (exports of finance suites, Hélios

@@ -73,7 +73,7 @@ def test_changed_inputs_keep_the_previous_report(inputs, tmp_path, capsys):
     second = run(inputs, reports, capsys=capsys)
     assert second.status == 0
     assert second.report_path.read_bytes() != old
-    history = list((reports / "2026-11" / "historique").iterdir())
+    history = list((reports / "2026-11" / "historique").glob("rapprochement_*"))
     assert [p.read_bytes() for p in history] == [old]
     assert history[0].name.startswith("rapprochement_2026-11_20")
 
@@ -161,8 +161,8 @@ def test_killed_run_leaves_no_partial_report_and_keeps_the_previous(inputs, tmp_
     again = run(inputs, reports, capsys=capsys)  # the lock died with the killed run
     assert again.status == 0
     assert not list((reports / "2026-11").glob(".*.tmp"))
-    assert [p.read_bytes() for p in (reports / "2026-11" / "historique").iterdir()] == [
-        previous]
+    assert [p.read_bytes() for p in (reports / "2026-11" / "historique").glob(
+        "rapprochement_*")] == [previous]
 
 
 def test_scheduling_files_run_the_previous_month():

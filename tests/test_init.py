@@ -13,6 +13,7 @@ import schemas
 from reconcile import templates
 from reconcile.cli import main
 from reconcile.normalise import column_name
+from reconcile.parameters import KEYS
 from reconcile.xlsx import EURO
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +37,8 @@ def test_init_writes_the_four_templates(tmp_path, capsys):
               for stem in STEMS}
     assert sheets == {"membres": ["Membres", "Notice"],
                       "souscriptions": ["Souscriptions", "Notice"],
-                      "bareme": ["Bareme", "Consultations", "Exonerations", "Notice"],
+                      "bareme": ["Bareme", "Consultations", "Exonerations", "Parametres",
+                                 "Notice"],
                       "titres": ["Titres", "Notice"]}
 
 
@@ -109,8 +111,10 @@ def test_notice_explains_every_column(tmp_path, capsys):
     header = rows.index(("Feuille", "Colonne", "Type", "Obligatoire", "Règle", "Exemple"))
     described = {(r[0].split(" ")[0], r[1]) for r in rows[header + 1:]}
     expected = {(spec.sheet, templates.HEADERS[name])
-                for spec in (schemas.BAREME, schemas.CONSULTATIONS, schemas.EXONERATIONS)
+                for spec in (schemas.BAREME, schemas.CONSULTATIONS, schemas.EXONERATIONS,
+                             schemas.PARAMETRES)
                 for name in spec.columns}
+    expected |= {("Parametres", key.name) for key in KEYS}  # a Notice line per key
     assert described == expected
     assert all(r[4] for r in rows[header + 1:])  # every column has its rule
 
@@ -123,7 +127,8 @@ def _fill(folder: Path, inputs) -> None:
     values as the dropdowns offer them, by their labels."""
     data = {"Membres": inputs.membres, "Souscriptions": inputs.souscriptions,
             "Bareme": inputs.bareme, "Consultations": inputs.consultations,
-            "Titres": inputs.titres, "Exonerations": inputs.exonerations or []}
+            "Titres": inputs.titres, "Exonerations": inputs.exonerations or [],
+            "Parametres": []}  # the keys are there already, values left as written
     for stem in STEMS:
         path = folder / f"{stem}.xlsx"
         workbook = openpyxl.load_workbook(path)

@@ -1,0 +1,164 @@
+"""The `Parametres` sheet of the barème workbook: settings of the exchange with Hélios.
+
+Each key has its own kind and limits (those of the PES V2 field it fills), read from
+the raw cell so that a code typed as a number keeps its digits. A key is only required
+by the feature that uses it: ``missing`` says which ones a feature lacks, and the caller
+decides whether that is an error (PES Retour mapping) or a warning (PES Aller not written).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .anomalies import ERROR, WARNING, Anomaly
+from .cells import CellError, is_blank, parse_cents, parse_integer, parse_text
+from .normalise import Table
+
+SHEET = "Parametres"
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    label: str  # what the officer reads in the Notice
+    parse: Callable[[Any], Any]
+    default: Any = None
+    example: str = ""
+
+
+def _code(pattern: str, size: int, what: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = parse_text(value)
+        if not re.fullmatch(pattern, text) or not 0 < len(text) <= size:
+            raise CellError(f"{what} : {size} caractères au plus ({_rule(pattern)})")
+        return text
+    return parse
+
+
+def _rule(pattern: str) -> str:
+    return {"[0-9]+": "chiffres", "[0-9A-Za-z]+": "lettres et chiffres"}.get(
+        pattern, "texte")
+
+
+def _integer(low: int, high: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        number = parse_integer(value)
+        if not low <= number <= high:
+            raise CellError(f"nombre entier de {low} à {high} attendu")
+        return number
+    return parse
+
+
+def _siret(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = re.sub(r"\s", "", str(value))
+    if not re.fullmatch(r"[0-9]{14}", text):
+        raise CellError("SIRET attendu : 14 chiffres")
+    return text
+
+
+def _amount(value: Any) -> int:
+    cents = parse_cents(value)
+    if cents < 0:
+        raise CellError("montant positif ou nul attendu")
+    return cents
+
+
+KEYS: tuple[Key, ...] = (
+    Key("siret_coordonnateur", "SIRET du coordonnateur, ordonnateur des titres (IdColl du "
+        "PES).", _siret, example="20004000000012"),
+    Key("id_poste", "Code du poste comptable (IdPost, 7 caractères au plus).",
+        _code(r".+", 7, "code du poste comptable"), example="078000"),
+    Key("code_collectivite", "Code collectivité attribué par la DGFiP (CodCol).",
+        _code(r"[0-9A-Za-z]+", 3, "code collectivité"), example="123"),
+    Key("code_budget", "Code du budget (CodBud).",
+        _code(r"[0-9A-Za-z]+", 2, "code budget"), example="01"),
+    Key("nature_type_1", "Compte d'imputation des frais de type 1 (Nature), à fixer avec "
+        "le comptable.", _code(r".+", 12, "compte"), example="70878"),
+    Key("nature_type_2", "Compte d'imputation des frais de type 2 (Nature).",
+        _code(r".+", 12, "compte"), example="70878"),
+    Key("code_produit_type_1", "Code produit local des frais de type 1 (CodProdLoc) : "
+        "reconnaît le type dans les PES Retour.",
+        _code(r"[0-9A-Za-z]+", 4, "code produit"), example="GC1"),
+    Key("code_produit_type_2", "Code produit local des frais de type 2 (CodProdLoc).",
+        _code(r"[0-9A-Za-z]+", 4, "code produit"), example="GC2"),
+    Key("prochain_bordereau", "Numéro du prochain bordereau de titres (IdBord) ; à "
+        "mettre à jour après l'intégration du PES Aller.", _integer(1, 9_999_999),
+        example="12"),
+    Key("prochain_titre", "Numéro du prochain titre (IdPce) ; à mettre à jour après "
+        "l'intégration du PES Aller.", _integer(1, 9_999_999_999_999), example="345"),
+    Key("seuil_recouvrement", "Montant en euros sous lequel les sommes dues par un membre "
+        "ne sont pas mises en recouvrement mais reportées (CGCT D1611-1).", _amount,
+        default=1500, example="15,00"),
+    Key("delai_relance", "Nombre de jours après l'émission au-delà duquel un titre non "
+        "encaissé est à relancer.", _integer(1, 3650), default=60, example="60"),
+    Key("deliberation", "Délibération qui fixe le barème, citée dans l'objet des titres "
+        "(facultatif).", _code(r".+", 60, "référence de délibération"),
+        example="délibération n° 2025-40 du 12/12/2025"),
+)
+BY_NAME = {key.name: key for key in KEYS}
+PES_ALLER = ("siret_coordonnateur", "id_poste", "code_collectivite", "code_budget",
+             "nature_type_1", "nature_type_2", "code_produit_type_1", "code_produit_type_2",
+             "prochain_bordereau", "prochain_titre")
+PES_RETOUR = ("code_produit_type_1", "code_produit_type_2")
+
+
+@dataclass
+class Parameters:
+    """Typed values by key (defaults filled in) and where each was read."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    file: str = "bareme.xlsx"
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    def get(self, name: str) -> Any:
+        return self.values.get(name)
+
+    def missing(self, names: tuple[str, ...]) -> list[str]:
+        return [n for n in names if self.values.get(n) is None]
+
+    def missing_anomaly(self, names: list[str], feature: str, severity: str = ERROR
+                        ) -> Anomaly:
+        listed = ", ".join(names)
+        return Anomaly(self.file, SHEET, None, "parametre", listed, severity,
+                       "parametre-manquant",
+                       f"{feature} : paramètre(s) manquant(s) dans la feuille {SHEET} du "
+                       f"barème : {listed}")
+
+
+def read_parameters(table: Table | None) -> tuple[Parameters, list[Anomaly]]:
+    """The sheet's values, typed; bad values are errors at their cell, unknown keys
+    warnings. Without the sheet: the defaults only."""
+    parameters = Parameters({k.name: k.default for k in KEYS})
+    if table is None:
+        return parameters, []
+    parameters.file = table.file
+    problems: list[Anomaly] = []
+    for row, name in table.frame["parametre"].items():
+        if name is None:
+            continue
+        name = name.lower()
+        key = BY_NAME.get(name)
+        if key is None:
+            problems.append(table.anomaly(
+                row, "parametre", "parametre-inconnu",
+                f"paramètre inconnu, ignoré ; paramètres admis : {', '.join(BY_NAME)}",
+                WARNING))
+            continue
+        raw = table.raw.at[row, "valeur"]
+        if is_blank(raw):
+            continue  # blank: the default, or missing when the feature needs it
+        try:
+            parameters.values[name] = key.parse(raw)
+        except CellError as error:
+            problems.append(table.anomaly(row, "valeur", "parametre-invalide",
+                                          f"{name} : {error}"))
+    return parameters, problems

@@ -1,0 +1,133 @@
+"""Write the month's titres to issue: ``titres_a_emettre_AAAA-MM.xlsx`` always, and
+``PESALR2_AAAA-MM.xml`` when the parameters allow it and the file passes the schema.
+
+Both are written like the report (temporary file, then rename; an identical rerun
+leaves them untouched; a different previous version goes to ``historique/``). What
+could not be written is said as a warning, never as a failure of the month's run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from schemas import CATEGORIES
+
+from .anomalies import WARNING, Anomaly
+from .charges import Period
+from .issuance import Proposal, euros
+from .parameters import PES_ALLER, SHEET, Parameters
+from .pes_aller import XSD_VERSION, Aller, build, problems
+from .report import created_at
+from .safeio import publish, retire, write_new
+from .xlsx import Book, Col, cells
+
+COLUMNS = [
+    Col("SIREN", width=11), Col("Membre", width=30), Col("Catégorie", width=14),
+    Col("Exercice", "int", 9), Col("Type de frais", "int", 8), Col("Consultation", width=13),
+    Col("Montant", "euro", 13), Col("Objet", width=70), Col("Nature", width=12),
+    Col("Titres d'origine", width=14),
+]
+NATURE_COLOURS = {"à émettre": "#FFE699", "complément": "#F8CBAD", "réduction": "#C6E0B4",
+                  "annulation": "#9BC2E6"}
+
+
+@dataclass
+class Plan:
+    """What will be written, computed before the report (which states it)."""
+
+    month: str
+    proposal: Proposal
+    aller: Aller | None = None
+    summary: str = ""  # the Synthèse line about the PES Aller
+    notices: list[str] = field(default_factory=list)  # for the screen
+    warnings: list[Anomaly] = field(default_factory=list)
+
+
+def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str) -> Plan:
+    result = Plan(month, proposal)
+    name = f"PESALR2_{month}.xml"
+    missing = parameters.missing(PES_ALLER)
+    if proposal.lines.empty:
+        result.summary = "non écrit : aucun titre à émettre"
+    elif missing:
+        result.summary = f"non écrit : paramètre(s) manquant(s) : {', '.join(missing)}"
+        if len(missing) < len(PES_ALLER):  # set up in part: a warning; not at all: no
+            result.warnings.append(parameters.missing_anomaly(missing, "PES Aller non écrit",
+                                                              WARNING))
+    else:
+        aller = build(proposal.lines, parameters, period, month)
+        invalid = problems(aller.data)
+        if invalid:  # a bug of ours: say it, never hand the accountant a rejected file
+            result.summary = "non écrit : non conforme au schéma"
+            result.warnings.append(Anomaly(name, "", None, "", "", WARNING, "pes-invalide",
+                                           f"PES Aller non écrit : non conforme au schéma "
+                                           f"{XSD_VERSION} ({'; '.join(invalid[:3])})"))
+        else:
+            result.aller = aller
+            result.summary = (f"{name} : {aller.pieces} titre(s), {aller.lines} ligne(s), "
+                              f"prochain_bordereau = {aller.next_bordereau}, "
+                              f"prochain_titre = {aller.next_titre} après intégration")
+            result.notices.append(
+                f"PES Aller : {aller.pieces} titre(s), {aller.lines} ligne(s) ; après son "
+                f"intégration, mettre dans la feuille {SHEET} du barème prochain_bordereau "
+                f"= {aller.next_bordereau} et prochain_titre = {aller.next_titre}")
+            for line in aller.skipped:
+                result.warnings.append(Anomaly(name, "", None, "", "", WARNING,
+                                               "reduction-hors-pes",
+                                               f"hors du PES Aller, à saisir à la main : "
+                                               f"{line}"))
+    if result.aller is None and not proposal.lines.empty:
+        result.notices.append(f"PES Aller {result.summary}")
+    if len(proposal.held):
+        result.notices.append(f"{len(proposal.held)} ligne(s) retenue(s) sous le seuil de "
+                              f"recouvrement ({euros(proposal.threshold)})")
+    return result
+
+
+def write(folder: Path, period: Period, planned: Plan) -> list[Path]:
+    """Both files, atomically (after the report); returns what was written."""
+    month = planned.month
+    target = folder / f"titres_a_emettre_{month}.xlsx"
+    created = created_at(period)
+    publish(write_new(target, lambda path: _render(path, planned.proposal, created, month)),
+            target)
+    written = [target]
+    xml = folder / f"PESALR2_{month}.xml"
+    if planned.aller is None:
+        retire(xml)  # an earlier one no longer matches this month's gaps
+        return written
+    data = planned.aller.data
+
+    def render(path: str) -> None:
+        Path(path).write_bytes(data)
+
+    publish(write_new(xml, render), xml)
+    written.append(xml)
+    return written
+
+
+def _render(path: str, proposal: Proposal, created, month: str) -> None:
+    book = Book(path, created)
+    book.workbook.set_properties({"created": created, "author": "reconcile",
+                                  "title": f"Titres à émettre {month}"})
+    book.table(book.sheet("Titres à émettre"), COLUMNS, _rows(proposal.lines),
+               shade=(8, NATURE_COLOURS))
+    sheet = book.sheet("Sous le seuil")
+    sheet.write_string(0, 0, f"Sommes retenues : total dû par le membre inférieur au seuil "
+                             f"de recouvrement de {euros(proposal.threshold)} (CGCT D1611-1) ; "
+                             "reportées sur un prochain titre.", book.formats["bold"])
+    book.table(sheet, COLUMNS, _rows(proposal.held), first_row=2)
+    book.close()
+
+
+def _rows(lines: pd.DataFrame):
+    categories = lines["categorie"].map(lambda c: CATEGORIES.get(c, c))
+    return zip(*(cells(lines[c], kind) for c, kind in (
+        ("siren", "text"), ("membre", "text"))), cells(categories),
+        *(cells(lines[c], kind) for c, kind in (
+            ("exercice", "int"), ("type_frais", "int"), ("consultation", "text"),
+            ("montant", "euro"), ("objet", "text"), ("nature", "text"),
+            ("origine", "text"))), strict=True)

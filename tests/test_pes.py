@@ -1,0 +1,504 @@
+"""Connected to Hélios: PES Retour read as titres, titres to issue as a PES Aller.
+
+The round trip is held out: the PES Aller we write is validated against the vendored
+DGFiP schema (2.1.a), answered by a PES Retour built from it (validated against 2.0),
+dropped in the inputs, and the rerun must find every line conforme but the rejected one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from lxml import etree
+from pes_files import SAFE, XSD, from_aller, retour, schema_errors
+from workbooks import (
+    CCAS_A,
+    COMMUNE_A,
+    COMMUNE_B,
+    EPCI,
+    SYNDICAT,
+    base,
+    euros,
+    read_sheet,
+    run,
+    titre,
+    write_book,
+)
+
+from reconcile import pes_aller, pes_retour
+from reconcile.cli import main
+from reconcile.parameters import read_parameters
+from reconcile.reader import Limits
+
+ROOT = Path(__file__).resolve().parent.parent
+PARAMETERS = {
+    "siret_coordonnateur": "20004000000012", "id_poste": "078000",
+    "code_collectivite": "123", "code_budget": "01", "nature_type_1": "70878",
+    "nature_type_2": "70878", "code_produit_type_1": "GC1", "code_produit_type_2": "GC2",
+    "prochain_bordereau": 41, "prochain_titre": 1201, "seuil_recouvrement": 15,
+    "deliberation": "délibération n° 2025-40 du 12/12/2025",
+}
+
+
+def write_inputs(folder: Path, inputs=None, parameters: dict | None = PARAMETERS) -> Path:
+    inputs = inputs or base()
+    inputs.write(folder)
+    sheets = {"Bareme": inputs.bareme, "Consultations": inputs.consultations}
+    if parameters is not None:
+        sheets["Parametres"] = [{"Paramètre": k, "Valeur": v} for k, v in parameters.items()]
+    write_book(folder / "bareme.xlsx", sheets)
+    return folder
+
+
+def aller_totals(data: bytes) -> dict[tuple[str, int], int]:
+    """(SIREN, type) → signed cents, read back from a PES Aller."""
+    root = etree.fromstring(data, SAFE)
+    types = {"GC1": 1, "GC2": 2}
+    totals: dict[tuple[str, int], int] = defaultdict(int)
+    for bordereau in root.iter("Bordereau"):
+        sign = -1 if bordereau.find("BlocBordereau/TypBord").get("V") == "02" else 1
+        for ligne in bordereau.iter("LigneDePiece"):
+            siren = ligne.find("Tiers/InfoTiers/IdTiers").get("V")
+            kind = types[ligne.find("BlocLignePiece/InfoLignePiece/CodProdLoc").get("V")]
+            amount = Decimal(ligne.find("BlocLignePiece/InfoLignePiece/MtHT").get("V"))
+            totals[(siren, kind)] += sign * int(amount * 100)
+    return dict(totals)
+
+
+def line_of(root, siren: str, code: str) -> tuple[str, str]:
+    """(IdPce, IdLigne) of a member's line of one product code in a PES Aller."""
+    for ligne in root.iter("LigneDePiece"):
+        info = ligne.find("BlocLignePiece/InfoLignePiece")
+        if (ligne.find("Tiers/InfoTiers/IdTiers").get("V") == siren
+                and info.find("CodProdLoc").get("V") == code):
+            return (ligne.getparent().find("BlocPiece/IdPce").get("V"),
+                    info.find("IdLigne").get("V"))
+    raise AssertionError((siren, code))
+
+
+def gaps(result) -> dict[tuple[str, int], int]:
+    rows = result.reconciliation()
+    found: dict[tuple[str, int], int] = defaultdict(int)
+    for r in rows.itertuples():
+        if r.Statut not in ("conforme", "membre inconnu"):  # nothing proposed for these
+            found[(r.SIREN, int(r._4))] += euros(r._6) - euros(r._7)
+    return dict(found)
+
+
+def test_round_trip_through_helios(tmp_path, capsys):
+    inputs = write_inputs(tmp_path / "in")
+    first = run(inputs, tmp_path / "out", capsys=capsys)
+    assert first.status == 0, first.err
+    xml = first.folder / "PESALR2_2026-11.xml"
+    data = xml.read_bytes()
+    assert data.startswith(b"<?xml version='1.0' encoding='ISO-8859-1'?>")
+    assert pes_aller.problems(data) == []  # the vendored PES_Aller.xsd, 2.1.a
+    assert "PES Aller : 4 titre(s)" in first.out and "prochain_titre = 1205" in first.out
+
+    # Amounts per member and type = the report's gaps, except what is held back (CCAS A
+    # owes 5 € of type 1 only: below the 15 € threshold, it waits for a later month).
+    due = gaps(first)
+    held = pd.read_excel(first.folder / "titres_a_emettre_2026-11.xlsx",
+                         sheet_name="Sous le seuil", header=2, dtype=object, engine="calamine")
+    assert due.pop((CCAS_A, 1)) == 500
+    assert list(held["SIREN"]) == [CCAS_A] and euros(held["Montant"][0]) == 500
+    assert aller_totals(data) == due
+    issued = read_sheet(first.folder / "titres_a_emettre_2026-11.xlsx", "Titres à émettre")
+    assert set(issued["Nature"]) == {"à émettre"}
+    assert sum(euros(m) for m in issued["Montant"]) == sum(due.values())
+    type1 = issued[issued["Type de frais"] == 1]
+    assert all(o.startswith("[C2026] Frais de procédure 2026") for o in type1["Objet"])
+    assert all("Bareme, ligne" in o for o in issued["Objet"])
+    assert all(len(o) <= 160 for o in issued["Objet"])
+
+    # Hélios answers: all taken in charge but Commune B's titre, rejected; Commune A's
+    # type-2 line partly collected before the as-of date (30 €) and after it (20 €).
+    root = etree.fromstring(data, SAFE)
+    numbers = {p.find("LigneDePiece/Tiers/InfoTiers/IdTiers").get("V"):
+               p.find("BlocPiece/IdPce").get("V") for p in root.iter("Piece")}
+    answer = from_aller(data, rejected={numbers[COMMUNE_B]}, recos={
+        line_of(root, COMMUNE_A, "GC2"): [("2026-11-15", "30.00"), ("2026-12-05", "20.00")],
+        line_of(root, EPCI, "GC2"): [("2026-11-20", "1000.00")]})
+    assert schema_errors(answer, XSD) == []  # the vendored PES Retour 2.0 schema
+    (inputs / "PERET2_2026-11.xml").write_bytes(answer)
+
+    second = run(inputs, tmp_path / "out2", capsys=capsys)
+    assert second.status == 0, second.err
+    rows = second.reconciliation()
+    assert "État Hélios" in rows.columns
+    rejected = rows[rows["SIREN"] == COMMUNE_B]
+    assert set(rejected["Statut"]) == {"à émettre"}
+    assert all("04 rejeté (motif 05)" in s for s in rejected["État Hélios"])
+    others = rows[(rows["SIREN"] != COMMUNE_B) & (rows["SIREN"] != CCAS_A)]
+    assert set(others["Statut"]) == {"conforme"}
+    assert all("02 pris en charge" in s for s in others["État Hélios"])
+    collected = {(r.SIREN, int(r._4)): euros(r.Encaissé) for r in rows.itertuples()}
+    assert collected[(COMMUNE_A, 2)] == 3000  # the 20 € of December are not counted yet
+    assert collected[(EPCI, 2)] == 100000
+    again = read_sheet(second.folder / "titres_a_emettre_2026-11.xlsx", "Titres à émettre")
+    assert set(again["SIREN"]) == {COMMUNE_B}
+    assert set(again["Nature"]) == {"à émettre"}
+    control = read_sheet(second.report_path, "Contrôle")
+    assert control.astype(str).apply(
+        lambda c: c.str.contains("PERET2_2026-11.xml")).any().any()
+
+    # December: the 20 € collected on 5 December now count.
+    december = run(inputs, tmp_path / "out3", month="2026-12", capsys=capsys)
+    rows = december.reconciliation()
+    assert {(r.SIREN, int(r._4)): euros(r.Encaissé)
+            for r in rows.itertuples()}[(COMMUNE_A, 2)] == 5000
+
+
+def test_the_pes_aller_is_reproducible_and_reductions_are_linked(tmp_path, capsys):
+    inputs = base()
+    inputs.titres = [titre("900", COMMUNE_A, 130),  # due 100 €: a réduction of 30 €
+                     titre("901", SYNDICAT, 200), titre("902", SYNDICAT, 50)]  # due 200
+    folder = write_inputs(tmp_path / "in", inputs)
+    one = run(folder, tmp_path / "a", capsys=capsys)
+    two = run(folder, tmp_path / "b", capsys=capsys)
+    data = (one.folder / "PESALR2_2026-11.xml").read_bytes()
+    assert data == (two.folder / "PESALR2_2026-11.xml").read_bytes()
+    assert pes_aller.problems(data) == []
+    root = etree.fromstring(data, SAFE)
+    kinds = [b.find("BlocBordereau/TypBord").get("V") for b in root.iter("Bordereau")]
+    assert kinds == ["01", "02"]
+    links = {(r.getparent().getparent().find("Tiers/InfoTiers/IdTiers").get("V"),
+              r.find("IdPceOrig").get("V")) for r in root.iter("RattachPiece")}
+    assert links == {(COMMUNE_A, "900"), (SYNDICAT, "902")}
+    issued = read_sheet(one.folder / "titres_a_emettre_2026-11.xlsx", "Titres à émettre")
+    credits = issued[issued["Montant"] < 0].set_index("SIREN")
+    assert credits.loc[COMMUNE_A, "Nature"] == "réduction"
+    assert euros(credits.loc[COMMUNE_A, "Montant"]) == -3000
+    assert credits.loc[SYNDICAT, "Nature"] == "annulation"  # the whole of titre 902
+    assert credits.loc[SYNDICAT, "Titres d'origine"] == "902"
+
+
+def test_without_parameters_no_pes_aller_and_it_is_said(tmp_path, capsys):
+    result = run(write_inputs(tmp_path / "in", parameters=None), tmp_path / "out",
+                 capsys=capsys)
+    assert result.status == 0
+    assert not (result.folder / "PESALR2_2026-11.xml").exists()
+    assert (result.folder / "titres_a_emettre_2026-11.xlsx").exists()
+    assert "PES Aller non écrit" in result.out and "siret_coordonnateur" in result.out
+    summary = result.sheet("Synthèse").astype(str)
+    assert summary.apply(lambda c: c.str.contains("paramètre\\(s\\) manquant")).any().any()
+    assert result.sheet("Anomalies").empty  # no Parametres sheet: not set up, no warning
+    unused = run(write_inputs(tmp_path / "in3", parameters={"seuil_recouvrement": 20}),
+                 tmp_path / "out3", capsys=capsys)
+    assert unused.sheet("Anomalies").empty  # no PES key at all: not set up either
+    incomplete = run(write_inputs(tmp_path / "in2", parameters={"siret_coordonnateur":
+                                                                "20004000000012"}),
+                     tmp_path / "out2", capsys=capsys)
+    warning = incomplete.sheet("Anomalies").iloc[0]
+    assert (warning["Feuille"], warning["Gravité"]) == ("Parametres", "avertissement")
+    assert "PES Aller non écrit" in warning["Message"] and "id_poste" in warning["Message"]
+
+
+def line(code="GC2", mt="100.00", tiers=("02", COMMUNE_A), objet="", **extra) -> dict:
+    return {"code": code, "mt": mt, "tiers": tiers, "objet": objet, **extra}
+
+
+def test_hand_written_retour_files(tmp_path, capsys):
+    """SIRET and SIREN debtors, two files (one ISO-8859-1), collections, a type-1 line
+    whose consultation is in the piece's object."""
+    folder = write_inputs(tmp_path / "in")
+    (folder / "flux-octobre.xml").write_bytes(retour([
+        {"pce": "7", "lines": [line(tiers=("01", COMMUNE_A + "00017"), tot="60.00")]},
+        {"pce": "8", "objet": "Frais de procédure été [C2026]", "lines": [
+            line(code="GC1", mt="30.00", tiers=("02", COMMUNE_A))]},
+    ], encoding="ISO-8859-1"))
+    (folder / "flux-novembre.xml").write_bytes(retour([
+        {"pce": "9", "bord": 2, "lines": [line(mt="500.00", tiers=("02", COMMUNE_B),
+                                               recos=[("2026-11-02", "500.00")])]},
+    ]))
+    assert b"\xe9t\xe9" in (folder / "flux-octobre.xml").read_bytes()  # Latin-1 « été »
+    result = run(folder, tmp_path / "out", capsys=capsys)
+    assert result.status == 0, result.err
+    rows = result.reconciliation().set_index(["SIREN", "Type de frais"])
+    assert rows.loc[(COMMUNE_A, 2), "Statut"] == "conforme"
+    assert euros(rows.loc[(COMMUNE_A, 2), "Encaissé"]) == 6000  # MtRecoTot, no detail
+    assert rows.loc[(COMMUNE_A, 1), "Titres"] == "8"
+    assert rows.loc[(COMMUNE_A, 1), "Statut"] == "conforme"
+    assert euros(rows.loc[(COMMUNE_B, 2), "Encaissé"]) == 50000
+
+
+def test_unknown_product_code_is_an_error_at_its_xml_line(tmp_path, capsys):
+    folder = write_inputs(tmp_path / "in")
+    data = retour([{"pce": "7", "lines": [line(), line(code="ZZ9", ligne=2)]}])
+    (folder / "retour.xml").write_bytes(data)
+    expected = next(n for n, text in enumerate(data.decode().splitlines(), start=1)
+                    if 'CodProdLoc V="ZZ9"' in text)
+    result = run(folder, tmp_path / "out", capsys=capsys)
+    assert result.status == 2
+    errors = result.anomalies()
+    error = errors[errors["Valeur"] == "ZZ9"].iloc[0]
+    assert (error["Fichier"], error["Feuille"], int(error["Ligne"])) == (
+        "retour.xml", "PES_RecetteRetour/Bordereau/Piece/LigneDePiece", expected)
+    assert "code produit « ZZ9 » inconnu" in error["Message"]
+    assert not result.report_path.exists()
+
+
+def test_unmappable_lines_are_errors_never_dropped(tmp_path, capsys):
+    folder = write_inputs(tmp_path / "in")
+    (folder / "retour.xml").write_bytes(retour([
+        {"pce": "7", "lines": [line(tiers=None)]},
+        {"pce": "8", "lines": [line(code="GC1", objet="sans consultation")]},
+        {"pce": "9", "lines": [line(code="GC1", objet="[C1999] inconnue")]},
+        {"pce": "10", "lines": [line(tiers=("01", "123"))]},
+        {"pce": "11", "lines": [line(mt="12,50", tiers=("02", COMMUNE_B))]},
+        {"pce": "12", "lines": [line(tiers=("02", EPCI), tot="1.234",
+                                     recos=[("30/11/2026", "1.00")])]},
+    ]))
+    result = run(folder, tmp_path / "out", capsys=capsys)
+    assert result.status == 2
+    messages = " | ".join(result.anomalies()["Message"])
+    for text in ("sans identifiant du débiteur", "sans code de consultation",
+                 "consultation « C1999 » absente", "SIRET (14 chiffres) valide attendu",
+                 "montant (MtHT) : montant attendu", "montant encaissé (MtRecoTot)",
+                 "date attendue au format AAAA-MM-JJ"):
+        assert text in messages
+
+
+def test_a_titre_in_both_sources_is_an_error(tmp_path, capsys):
+    inputs = base()
+    inputs.titres = [titre("7", COMMUNE_A, 100)]
+    folder = write_inputs(tmp_path / "in", inputs)
+    (folder / "retour.xml").write_bytes(retour([{"pce": "7", "lines": [line()]}]))
+    result = run(folder, tmp_path / "out", capsys=capsys)
+    assert result.status == 2
+    errors = result.anomalies()
+    assert errors["Message"].str.contains("présent aussi dans le PES Retour retour.xml").any()
+
+
+def test_pes_retour_needs_the_product_codes(tmp_path, capsys):
+    folder = write_inputs(tmp_path / "in", parameters={"seuil_recouvrement": 15})
+    (folder / "retour.xml").write_bytes(retour([{"pce": "7", "lines": [line()]}]))
+    result = run(folder, tmp_path / "out", capsys=capsys)
+    assert result.status == 2
+    assert "code_produit_type_1, code_produit_type_2" in result.err
+
+
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<n:PES_Retour xmlns:n="http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/retour">&lol2;
+</n:PES_Retour>"""
+EXTERNAL = b"""<?xml version="1.0"?>
+<!DOCTYPE r SYSTEM "http://example.invalid/pes.dtd"><PES_Retour/>"""
+
+
+@pytest.mark.parametrize("data", [BOMB, EXTERNAL, b"<PES_Retour><PES_RecetteRetour>",
+                                  b"\x00\x01binaire"])
+def test_hostile_or_damaged_xml_is_refused_in_french(tmp_path, capsys, data):
+    folder = write_inputs(tmp_path / "in")
+    (folder / "retour.xml").write_bytes(data)
+    before = (folder / "retour.xml").read_bytes()
+    result = run(folder, tmp_path / "out", capsys=capsys)
+    assert result.status == 2
+    error = result.anomalies().iloc[0]
+    assert error["Fichier"] == "retour.xml"
+    assert re.search(r"DTD|endommagé", error["Message"])
+    assert "Traceback" not in result.err
+    assert (folder / "retour.xml").read_bytes() == before
+
+
+def test_other_xml_files_are_ignored_with_a_warning(tmp_path, capsys):
+    folder = write_inputs(tmp_path / "in")
+    (folder / "notes.xml").write_bytes(b"<?xml version='1.0'?><notes/>")
+    result = run(folder, tmp_path / "out", capsys=capsys)
+    assert result.status == 0
+    warnings = result.sheet("Anomalies")
+    assert warnings["Message"].str.contains("fichier XML ignoré").any()
+
+
+def test_an_oversized_xml_is_refused(tmp_path, capsys):
+    folder = write_inputs(tmp_path / "in")
+    (folder / "retour.xml").write_bytes(b"<PES_Retour>" + b" " * (2**20 + 10) + b"</PES_Retour>")
+    result = run(folder, tmp_path / "out", capsys=capsys, extra=["--max-fichier-mo", "1"])
+    assert result.status == 2
+    assert "au-delà de la limite" in " ".join(result.anomalies()["Message"])
+
+
+def test_bad_parameter_values_are_errors_at_their_cell(tmp_path, capsys):
+    folder = write_inputs(tmp_path / "in", parameters={
+        **PARAMETERS, "code_produit_type_1": "TROP-LONG", "prochain_titre": "abc",
+        "inconnu": "x"})
+    result = run(folder, tmp_path / "out", capsys=capsys)
+    assert result.status == 2
+    errors = result.anomalies()
+    located = {(r.Feuille, int(r.Ligne), r.Colonne, r.Gravité) for r in errors.itertuples()}
+    assert ("Parametres", 8, "Valeur", "erreur") in located
+    assert ("Parametres", 11, "Valeur", "erreur") in located
+    assert ("Parametres", 14, "Paramètre", "avertissement") in located
+
+
+def test_reconciliation_ignores_rejected_titres_but_lists_them(tmp_path, capsys):
+    folder = write_inputs(tmp_path / "in")
+    (folder / "retour.xml").write_bytes(retour([
+        {"pce": "7", "etat": "04", "rej": "12", "lines": [line()]},
+        {"pce": "8", "etat": "06", "lines": [line(tiers=("02", COMMUNE_B), mt="500.00")]},
+    ]))
+    result = run(folder, tmp_path / "out", capsys=capsys, extra=["--releves"])
+    rows = result.reconciliation().set_index(["SIREN", "Type de frais"])
+    assert rows.loc[(COMMUNE_A, 2), "Statut"] == "à émettre"
+    assert rows.loc[(COMMUNE_A, 2), "État Hélios"] == "7 : 04 rejeté (motif 12)"
+    assert rows.loc[(COMMUNE_B, 2), "État Hélios"] == "8 : 06 annulé"
+    assert euros(rows.loc[(COMMUNE_B, 2), "Montant titré"]) == 0
+    assert pd.isna(rows.loc[(COMMUNE_A, 2), "Titres"]) or rows.loc[
+        (COMMUNE_A, 2), "Titres"] in ("", None)
+    statement = openpyxl.load_workbook(result.folder / "releves" / f"releve_{COMMUNE_A}.xlsx")
+    text = [c for row in statement["Relevé"].iter_rows(values_only=True) for c in row]
+    assert "Aucun titre émis sur l'exercice." in text  # the rejected titre is not one
+    digest = hashlib.sha256((folder / "retour.xml").read_bytes()).hexdigest()
+    control = result.sheet("Contrôle").astype(str)
+    assert control.apply(lambda c: c.str.fullmatch(digest)).any().any()
+
+
+def test_the_statement_is_the_supporting_document(tmp_path, capsys):
+    result = run(write_inputs(tmp_path / "in"), tmp_path / "out", capsys=capsys,
+                 extra=["--releves"])
+    assert result.status == 0, result.err
+    statement = openpyxl.load_workbook(result.folder / "releves" / f"releve_{COMMUNE_A}.xlsx")
+    text = " ".join(str(c) for row in statement["Relevé"].iter_rows(values_only=True)
+                    for c in row if c)
+    assert "bases de liquidation" in text and "Bareme, ligne" in text
+    assert "deux mois" in text and "L1617-5" in text
+    aller = (result.folder / "PESALR2_2026-11.xml").read_bytes()
+    assert f"relevé releve_{COMMUNE_A}.xlsx".encode("latin-1") in aller
+
+
+def test_long_objects_stay_within_the_schema_once_in_latin1(tmp_path, capsys):
+    inputs = base()
+    for tariff in inputs.bareme:  # « € » and « – » grow when written in ISO-8859-1
+        tariff["Libellé"] = "Tarif – " + "très long libellé € " * 10
+    result = run(write_inputs(tmp_path / "in", inputs), tmp_path / "out", capsys=capsys)
+    data = (result.folder / "PESALR2_2026-11.xml").read_bytes()
+    assert pes_aller.problems(data) == []
+    objects = [e.get("V") for e in etree.fromstring(data, SAFE).iter("ObjLignePce")]
+    assert objects and all(len(o) <= 160 and o.endswith("...") for o in objects)
+    assert all(o.startswith("[C2026]") for o in objects if "procédure" in o)
+
+
+def test_round_trip_on_the_bundled_sample(tmp_path, capsys):
+    """The sample (600 proposed lines, titres typed in titres.xlsx with text numbers):
+    every gap is in the PES Aller but what is held back or must be typed by hand, and
+    Hélios' answer makes every line conforme."""
+    folder = tmp_path / "in"
+    shutil.copytree(ROOT / "inputs", folder)
+    workbook = openpyxl.load_workbook(folder / "bareme.xlsx")
+    sheet = workbook.create_sheet("Parametres")
+    sheet.append(["parametre", "valeur"])
+    for key, value in PARAMETERS.items():
+        sheet.append([key, value])
+    workbook.save(folder / "bareme.xlsx")
+    first = run(folder, tmp_path / "out", capsys=capsys)
+    assert first.status == 0, first.err
+    data = (first.folder / "PESALR2_2026-11.xml").read_bytes()
+    assert pes_aller.problems(data) == []
+    book = first.folder / "titres_a_emettre_2026-11.xlsx"
+    issued = read_sheet(book, "Titres à émettre")
+    held = pd.read_excel(book, sheet_name="Sous le seuil", header=2, dtype=object,
+                         engine="calamine")
+    by_hand = issued[issued["Montant"] < 0]  # their titres have text numbers (T2026-…)
+    assert len(by_hand) and not by_hand["Titres d'origine"].str.fullmatch(r"\d+").any()
+    expected = gaps(first)
+    for frame in (held, by_hand):
+        for r in frame.itertuples():
+            expected[(r.SIREN, int(r._5))] -= euros(r.Montant)
+    assert aller_totals(data) == {k: v for k, v in expected.items() if v}
+    (folder / "PERET2.xml").write_bytes(from_aller(data, rejected=set(), recos={}))
+    second = run(folder, tmp_path / "out2", capsys=capsys)
+    assert second.status == 0, second.err
+    rows = second.reconciliation()
+    left = {(r.SIREN, int(r._4)) for r in rows.itertuples() if r.Statut != "conforme"}
+    assert left == {(r.SIREN, int(r._5)) for f in (held, by_hand) for r in f.itertuples()} | {
+        (r.SIREN, int(r._4)) for r in rows.itertuples() if r.Statut == "membre inconnu"}
+
+
+def test_check_reports_pes_errors_without_writing(tmp_path, capsys):
+    folder = write_inputs(tmp_path / "in")
+    (folder / "retour.xml").write_bytes(retour([{"pce": "7", "lines": [line(code="XX")]}]))
+    status = main(["check", "--mois", "2026-11", "--inputs", str(folder)])
+    assert status == 2
+    assert "code produit « XX » inconnu" in capsys.readouterr().out
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "bareme.xlsx", "membres.xlsx", "retour.xml", "souscriptions.xlsx", "titres.xlsx"]
+
+
+def test_parameter_keys_ignore_case_and_spaces(tmp_path, capsys):
+    renamed = {k.upper().replace("_", " "): v for k, v in PARAMETERS.items()}
+    result = run(write_inputs(tmp_path / "in", parameters=renamed), tmp_path / "out",
+                 capsys=capsys)
+    assert result.status == 0, result.err
+    assert (result.folder / "PESALR2_2026-11.xml").exists()
+
+
+HAND_WRITTEN = """<?xml version="1.0" encoding="ISO-8859-1"?>
+<PES_Retour xmlns="http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/retour">
+ <Enveloppe><Parametres><Version V="2"/><TypFic V="PERET2"/><NomFic V="x"/></Parametres>
+ </Enveloppe>
+ <EnTetePES><DteStr V="2026-11-28"/><IdPost V="078000"/><CodCol V="123"/></EnTetePES>
+ <PES_RecetteRetour>
+  <EnTeteRecette><IdVer V="2"/><NatInf V="2"/></EnTeteRecette>
+  <Bordereau>
+   <BlocBordereau><Exer V="2026"/><IdBord V="0000031"/><DteBordEm V="2026-06-01"/>
+    <TypBord V="01"/><NbrPce V="1"/><MtBordHt V="130.00"/></BlocBordereau>
+   <Piece>
+    <BlocPiece><IdPce V="0000512"/><TypPce V="01"/><NatPce V="01"/>
+     <ObjPce V="Frais du groupement \xe9t\xe9 2026"/><EtatPce V="03"/></BlocPiece>
+    <LigneDePiece>
+     <BlocLignePiece>
+      <InfoLignePiece><IdLigne V="1"/><ObjLignePce V="Proc\xe9dure [C2026]"/>
+       <CodProdLoc V="GC1"/><MtHT V="30"/></InfoLignePiece>
+      <InfoAmiableContentieux><EtPce V="00"/><DteEtPce V="2026-07-01"/></InfoAmiableContentieux>
+      <InfoAmiableContentieux><EtPce V="01"/><DteEtPce V="2026-09-01"/></InfoAmiableContentieux>
+     </BlocLignePiece>
+     <Tiers><InfoTiers><IdTiers V="{siret}"/><NatIdTiers V="01"/><CatTiers V="23"/>
+      <NatJur V="09"/><TypTiers V="01"/><Nom V="Commune A"/></InfoTiers></Tiers>
+    </LigneDePiece>
+    <LigneDePiece>
+     <BlocLignePiece>
+      <InfoLignePiece><IdLigne V="2"/><CodProdLoc V="GC2"/><MtHT V="100.00"/></InfoLignePiece>
+      <InfoSuspPour><CodSuspPour V="12"/><DteSuspPour V="2026-10-01"/></InfoSuspPour>
+     </BlocLignePiece>
+     <Tiers><InfoTiers><IdTiers V="{siren}"/><NatIdTiers V="02"/><CatTiers V="23"/>
+      <NatJur V="09"/><TypTiers V="01"/><Nom V="Commune A"/></InfoTiers></Tiers>
+    </LigneDePiece>
+   </Piece>
+  </Bordereau>
+ </PES_RecetteRetour>
+</PES_Retour>
+"""
+
+
+def test_a_hand_written_latin1_file_with_qualified_children(tmp_path):
+    """Every element in the default namespace, zero-padded numbers, amounts without
+    decimals, two recovery steps, a write-off request: read as Hélios means it."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = HAND_WRITTEN.format(siret=COMMUNE_A + "00017", siren=COMMUNE_A)
+    (folder / "PERET2_main.xml").write_bytes(text.encode("latin-1"))
+    files, problems = pes_retour.find(folder, Limits())
+    assert problems == [] and len(files[0].lines) == 2
+    parameters = read_parameters(None)[0]
+    parameters.values.update(code_produit_type_1="GC1", code_produit_type_2="GC2")
+    frame, problems = pes_retour.to_titres(files, parameters, {"C2026"},
+                                           pd.Timestamp("2026-11-30"))
+    assert problems == []
+    first, second = frame.to_dict("records")
+    assert (first["numero"], first["id_bord"], first["siren"], first["type_frais"],
+            first["consultation"], first["montant"]) == ("512", "0000031", COMMUNE_A, 1,
+                                                          "C2026", 3000)
+    assert first["etape_recouvrement"] == "01 lettre de rappel"
+    assert first["etat_helios"] == "03 prise en charge partielle" and first[
+        "counts_as_invoiced"]
+    assert (second["type_frais"], second["montant"], second["admission_non_valeur"]) == (
+        2, 10000, "demandée")
+    assert str(first["date_emission"].date()) == "2026-06-01"
