@@ -110,9 +110,9 @@ def sound_rows(checked: dict[str, Checked]) -> tuple[dict[str, Table] | None, Do
             left_out = checked[name].table.frame.drop(tables[name].frame.index)
             members |= set(left_out["siren"].dropna())
     bareme = checked["bareme"]
-    left_out = bareme.table.frame.index.difference(tables["bareme"].frame.index)
+    dropped: pd.Index[int] = bareme.table.frame.index.difference(tables["bareme"].frame.index)
     doubt = {(bareme.trusted(row, "type_frais"), bareme.trusted(row, "categorie"))
-             for row in left_out}
+             for row in dropped}
     return tables, Doubt(frozenset(members), frozenset(doubt))
 
 

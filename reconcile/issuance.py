@@ -11,7 +11,9 @@ Amounts are integer cents, signed (negative for a réduction or an annulation).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -52,6 +54,7 @@ def propose(rows: pd.DataFrame, charges: pd.DataFrame, members: pd.DataFrame,
     issued["objet"] = _objects(issued, issued["nature"], debits["basis"], parameters)
     origins = _origins(titres)
     records: list[dict] = []
+    row: Any
     for row in gaps[gaps["ecart"] > 0].itertuples(index=False):
         common = {"siren": row.siren, "membre": row.membre, "categorie": row.categorie,
                   "exercice": row.exercice, "type_frais": row.type_frais,
@@ -149,7 +152,8 @@ def _natural(numero: str) -> tuple:
     return (1, int(numero), "") if numero.isdigit() else (0, 0, numero)
 
 
-def _allocate(excess: int, titres: list[tuple[str, str, int]]):
+def _allocate(excess: int, titres: list[tuple[str, str, int]]
+              ) -> Iterator[tuple[str, str, int, bool]]:
     """Spread ``excess`` over the titres, latest first: (number, line, amount, whole)."""
     for numero, line, amount in titres:
         if excess <= 0:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from .anomalies import ERROR, WARNING, Anomaly
 from .cells import CellError, is_blank, parse_cents, parse_integer, parse_text
@@ -149,7 +149,7 @@ def read_parameters(table: Table | None) -> tuple[Parameters, list[Anomaly]]:
         key = BY_NAME.get(name)
         if key is None:
             problems.append(table.anomaly(
-                row, "parametre", "parametre-inconnu",
+                cast(int, row), "parametre", "parametre-inconnu",
                 f"paramètre inconnu, ignoré ; paramètres admis : {', '.join(BY_NAME)}",
                 WARNING))
             continue
@@ -159,6 +159,6 @@ def read_parameters(table: Table | None) -> tuple[Parameters, list[Anomaly]]:
         try:
             parameters.values[name] = key.parse(raw)
         except CellError as error:
-            problems.append(table.anomaly(row, "valeur", "parametre-invalide",
+            problems.append(table.anomaly(cast(int, row), "valeur", "parametre-invalide",
                                           f"{name} : {error}"))
     return parameters, problems

@@ -119,12 +119,12 @@ def reconcile_past(reports: Path, year: int, as_of: pd.Timestamp,
         names = pd.concat([members[["siren", "nom"]], dues[["siren", "nom"]]])
         rows = reconcile(dues, titres, names, exercise)
         if exercise not in result.reports:
-            rows = rows.assign(statut=UNKNOWN_DUE, du=pd.NA, ecart=pd.NA)
+            rows = rows.assign(statut=UNKNOWN_DUE, du=pd.NA, ecart=pd.NA)  # type: ignore[arg-type]
             rows["prescription"] = pd.NaT
         else:
             uninvoiced = rows["du"] > rows["titre"]
             rows["prescription"] = pd.Series(
-                due_prescription(exercise), index=rows.index).where(uninvoiced, pd.NaT)
+                due_prescription(exercise), index=rows.index).where(uninvoiced, pd.NaT)  # type: ignore[call-overload]
         parts.append(rows)
     if parts:
         result.rows = pd.concat(parts, ignore_index=True)

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from lxml import etree
@@ -65,7 +66,7 @@ def build(lines: pd.DataFrame, parameters: Parameters, period: Period, month: st
     recette = etree.SubElement(root, "PES_RecetteAller")
     _v(etree.SubElement(recette, "EnTeteRecette"), "IdVer", "2")
     bordereau, titre = int(parameters["prochain_bordereau"]), int(parameters["prochain_titre"])
-    records = list(lines.sort_values("siren", kind="stable").itertuples(index=False))
+    records: list[Any] = list(lines.sort_values("siren", kind="stable").itertuples(index=False))
     linkable, skipped = [], []
     for r in (r for r in records if r.montant < 0):
         if re.fullmatch(r"[0-9]{1,13}", str(r.origine)):
@@ -108,7 +109,7 @@ def build(lines: pd.DataFrame, parameters: Parameters, period: Period, month: st
     return Aller(data, pieces, count, skipped, bordereau, titre)
 
 
-def _line(piece: etree._Element, line, number: int, parameters: Parameters, year: int
+def _line(piece: etree._Element, line: Any, number: int, parameters: Parameters, year: int
           ) -> None:
     ligne = etree.SubElement(piece, "LigneDePiece")
     bloc = etree.SubElement(ligne, "BlocLignePiece")

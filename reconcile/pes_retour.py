@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -286,7 +287,11 @@ def _map(line: Line, codes: dict[str, int], consultations: set[str], as_of: dt.d
     }, problems
 
 
-def _siren(line: Line, fail) -> str | None:
+Fail = Callable[[Field | None, str, str], None]
+"""Records a problem found on a line: (field, code, message)."""
+
+
+def _siren(line: Line, fail: Fail) -> str | None:
     nature, ident = line.tiers
     if ident is None:
         fail(None, "debiteur-manquant",
@@ -308,7 +313,7 @@ def _siren(line: Line, fail) -> str | None:
     return digits[:9]
 
 
-def _integer(f: Field | None, fail, what: str) -> int | None:
+def _integer(f: Field | None, fail: Fail, what: str) -> int | None:
     if f is None:
         fail(None, "valeur-manquante", f"{what} manquant")
         return None
@@ -318,7 +323,7 @@ def _integer(f: Field | None, fail, what: str) -> int | None:
     return int(f.value)
 
 
-def _cents(f: Field | None, fail, what: str) -> int | None:
+def _cents(f: Field | None, fail: Fail, what: str) -> int | None:
     if f is None:
         fail(None, "valeur-manquante", f"{what} manquant")
         return None
@@ -333,7 +338,7 @@ def _cents(f: Field | None, fail, what: str) -> int | None:
     return int(amount * 100)
 
 
-def _date(f: Field, fail) -> dt.date | None:
+def _date(f: Field, fail: Fail) -> dt.date | None:
     try:
         return dt.date.fromisoformat(f.value)
     except ValueError:
@@ -351,7 +356,8 @@ def _file_problem(name: str, code: str, message: str, severity: str = ERROR) -> 
     return Anomaly(name, "", None, "", "", severity, code, message)
 
 
-def duplicates(xlsx: pd.DataFrame, pes: pd.DataFrame, table_anomaly) -> list[Anomaly]:
+def duplicates(xlsx: pd.DataFrame, pes: pd.DataFrame,
+               table_anomaly: Callable[[int, str, str, str], Anomaly]) -> list[Anomaly]:
     """A titre (exercise, number) both typed in `titres` and read from a PES Retour."""
     read = {(int(e), str(n)): s for e, n, s in zip(pes["exercice"], pes["numero"],
                                                     pes["source"], strict=True)}

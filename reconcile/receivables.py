@@ -15,6 +15,8 @@ Prescription (see docs/choix.md):
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -134,8 +136,8 @@ def by_bucket(rows: pd.DataFrame) -> list[tuple[str, int, int]]:
     """(bucket, titres, reste in cents) for each bucket, in order, undated last if any."""
     labels = [*BUCKETS, *([UNDATED] if (rows["tranche"] == UNDATED).any() else [])]
     grouped = rows.groupby("tranche")["reste"].agg(["size", "sum"])
-    return [(label, int(grouped.loc[label, "size"]) if label in grouped.index else 0,
-             int(grouped.loc[label, "sum"]) if label in grouped.index else 0)
+    return [(label, int(cast(int, grouped.loc[label, "size"])) if label in grouped.index else 0,
+             int(cast(int, grouped.loc[label, "sum"])) if label in grouped.index else 0)
             for label in labels]
 
 

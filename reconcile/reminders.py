@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
@@ -161,6 +162,7 @@ class Letter:
         sheet.set_row(row, 30)
         for column, title in enumerate(titles):
             sheet.write_string(row, column, title, book.formats["header"])
+        titre: Any
         for titre in self.titres.itertuples(index=False):
             row += 1
             book.text(sheet, row, 0, titre.numero)

@@ -177,7 +177,7 @@ def _summary(book: Book, report: Report) -> None:
         sheet.merge_range(row, 0, row, SUMMARY_LAST, notice, book.formats["alert_wrap"])
         row += 1
     period, due, rows = report.period, report.due, report.rows
-    facts = [
+    facts: list[tuple[str, str | int | dt.datetime]] = [
         ("Période", report.month),
         ("Exercice", period.year),
         ("Date d'arrêté des comptes", period.as_of.to_pydatetime()),

@@ -8,8 +8,11 @@ could not be written is said as a warning, never as a failure of the month's run
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -109,7 +112,7 @@ def write(folder: Path, period: Period, planned: Plan) -> list[Path]:
     return written
 
 
-def _render(path: str, proposal: Proposal, created, month: str) -> None:
+def _render(path: str, proposal: Proposal, created: dt.datetime, month: str) -> None:
     book = Book(path, created)
     book.workbook.set_properties({"created": created, "author": "reconcile",
                                   "title": f"Titres à émettre {month}"})
@@ -123,7 +126,7 @@ def _render(path: str, proposal: Proposal, created, month: str) -> None:
     book.close()
 
 
-def _rows(lines: pd.DataFrame):
+def _rows(lines: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
     categories = lines["categorie"].map(lambda c: CATEGORIES.get(c, c))
     return zip(*(cells(lines[c], kind) for c, kind in (
         ("siren", "text"), ("membre", "text"))), cells(categories),

@@ -56,7 +56,7 @@ class Checked:
     def trusted(self, row: int, column: str) -> object:
         """A cell's value, or ``None`` when an error points at it."""
         value = self.table.frame.at[row, column]
-        return None if (row, column) in self.failed or pd.isna(value) else value
+        return None if (row, column) in self.failed or pd.isna(value) else value  # type: ignore[arg-type]
 
 
 def failed_cells(table: Table, anomalies: list[Anomaly]) -> frozenset[tuple[int, str]]:

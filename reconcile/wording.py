@@ -37,7 +37,7 @@ def service(code: object) -> str:
 
 def deliberation(text: object) -> str:
     """« n° 2025-42 du 12/12/2025 » → « délibération n° 2025-42 du 12/12/2025 »; blank → ""."""
-    if text is None or pd.isna(text) or not str(text).strip():
+    if text is None or pd.isna(text) or not str(text).strip():  # type: ignore[call-overload]
         return ""
     words = re.sub(r"^\s*d[ée]lib[ée]ration\s*", "", str(text).strip(), flags=re.IGNORECASE)
     return f"délibération {words}"
@@ -59,7 +59,7 @@ def deliberations(tariff: pd.Series, consultation: pd.Series, exemption: pd.Seri
              ("consultation", _plain(consultation).where(~exempt)),
              ("exonération", _plain(exemption).where(exempt))]
     said = [(f"{what} : " + text).fillna("") for what, text in parts]
-    joined = said[0].str.cat(said[1:], sep=" ; ")
+    joined = said[0].str.cat(said[1:], sep=" ; ")  # type: ignore[arg-type]
     joined = joined.str.replace(r"^( ; )+|( ; )+$", "", regex=True)
     joined = joined.str.replace(r"( ; )+", " ; ", regex=True)
     return (joined.str[:1].str.upper() + joined.str[1:]).astype(object)
