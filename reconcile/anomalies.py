@@ -6,11 +6,17 @@ renderer writes them, whether the run goes on (warnings only) or stops (any erro
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
-ERROR = "erreur"
-WARNING = "avertissement"
+from .catalogue import ERROR, WARNING, undeclared
+
+# Tests (and anyone who sets RECONCILE_STRICT_CODES) refuse an anomaly whose code the
+# catalogue does not declare; a production run never fails for it.
+STRICT = bool(os.environ.get("RECONCILE_STRICT_CODES"))
+
+__all__ = ["ERROR", "WARNING", "Anomaly"]
 
 
 @dataclass(frozen=True, order=True)
@@ -30,6 +36,12 @@ class Anomaly:
     severity: str
     code: str
     message: str
+
+    def __post_init__(self) -> None:
+        if STRICT:
+            problem = undeclared(self.code, self.severity)
+            if problem:
+                raise ValueError(problem)
 
     @property
     def is_error(self) -> bool:
@@ -54,6 +66,14 @@ PROMINENT = frozenset({"colonne-absente", "fichier-ressemblant"})
 
 def prominent(anomalies: list[Anomaly]) -> list[Anomaly]:
     return [a for a in anomalies if a.code in PROMINENT]
+
+
+def counts_by_code(anomalies: list[Anomaly]) -> dict[str, int]:
+    """How many anomalies of each catalogue code (for the journal), codes sorted."""
+    counts: dict[str, int] = {}
+    for a in anomalies:
+        counts[a.code] = counts.get(a.code, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def has_errors(anomalies: list[Anomaly]) -> bool:

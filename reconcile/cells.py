@@ -122,14 +122,33 @@ def _date(value: Any) -> dt.date:
             match = FRENCH_DATE.match(text)
             if not match:
                 raise CellError(
-                    "date illisible : écrire une date Excel, JJ/MM/AAAA ou AAAA-MM-JJ"
+                    f"le texte « {text} » n'est pas une date : écrire JJ/MM/AAAA, "
+                    "AAAA-MM-JJ ou une date Excel"
                 )
             day, month, year = (int(g) for g in match.groups())
         try:
             return dt.date(year, month, day)
         except ValueError:
             raise CellError("date impossible (ce jour n'existe pas)") from None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise CellError(_serial_message(value))
     raise CellError("date attendue : écrire une date Excel, JJ/MM/AAAA ou AAAA-MM-JJ")
+
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def _serial_message(value: float) -> str:
+    """A number in a date column is an Excel serial number whose cell lost its date
+    format: say so, and which day it would be, rather than guess."""
+    shown = int(value) if float(value).is_integer() else value
+    try:
+        day = (EXCEL_EPOCH + dt.timedelta(days=int(value))).strftime("%d/%m/%Y")
+    except (OverflowError, ValueError):
+        return f"le nombre {shown} n'est pas une date : écrire JJ/MM/AAAA ou une date Excel"
+    return (f"le nombre {shown} est un numéro de série de date Excel sans format de date "
+            f"(il correspondrait au {day}) : appliquer le format Date à la cellule ou "
+            "écrire JJ/MM/AAAA")
 
 
 EXCEL_DIGITS = 15
@@ -167,7 +186,8 @@ def parse_cents(value: Any) -> int:
         raise CellError("montant attendu")
     match = AMOUNT.match(text)
     if not match:
-        raise CellError("montant illisible : écrire par exemple 1234,56 ou 1 234,56 €")
+        raise CellError(f"le texte « {str(value).strip()} » n'est pas un montant : écrire "
+                        "par exemple 1234,56 ou 1 234,56 €")
     sign, units, decimals = match.groups()
     decimals = (decimals or "").rstrip("0")
     if len(decimals) > 2:
@@ -206,6 +226,8 @@ def _integer(value: Any) -> int:
             if len(text) > 16:  # int() refuses past 4,300 digits; nothing real is this long
                 raise CellError("nombre démesuré (plus de 12 chiffres)")
             return int(text)
+        raise CellError(f"le texte « {value.strip()} » n'est pas un nombre entier : écrire "
+                        "seulement des chiffres (par exemple 50000)")
     raise CellError("nombre entier attendu")
 
 
@@ -229,7 +251,8 @@ def parse_siren(value: Any) -> str:
         raise CellError(f"SIREN de {len(text)} chiffres : un SIREN en a 9")
     text = text.zfill(9)
     if not _luhn_valid(text):
-        raise CellError("SIREN invalide (la clé de contrôle de Luhn ne correspond pas)")
+        raise CellError("ce SIREN n'existe pas (faute de frappe ?) : son dernier chiffre ne "
+                        "correspond pas aux autres")
     return text
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from schemas import SheetSpec
 from schemas.headers import ALIASES, HEADERS
 
 from .anomalies import ERROR, WARNING, Anomaly, shown
+from .catalogue import UNREADABLE
 from .cells import (
     CellError,
     convert,
@@ -140,11 +141,11 @@ def to_table(raw: RawSheet, spec: SheetSpec) -> tuple[Table | None, list[Anomaly
 
     header_index = _find_header_row(raw.rows, spec)
     if header_index is None:
-        expected = ", ".join(spec.columns)
+        expected = ", ".join(f"« {header_of(c)} »" for c in spec.columns)
         sheet_problem(
             "feuille-vide",
             f"feuille vide : aucune ligne d'en-tête ; colonnes attendues : {expected}",
-            column=", ".join(spec.required),
+            column=", ".join(header_of(c) for c in spec.required),
         )
         return None, problems
     header_cells = raw.rows[header_index]
@@ -176,10 +177,8 @@ def to_table(raw: RawSheet, spec: SheetSpec) -> tuple[Table | None, list[Anomaly
     missing = [c for c in spec.required if c not in positions]
     if missing:
         sheet_problem(
-            "colonnes-manquantes",
-            f"colonne(s) obligatoire(s) manquante(s) : {', '.join(missing)} ; colonnes "
-            f"attendues : {', '.join(spec.columns)}",
-            row=header_row, column=", ".join(missing),
+            "colonnes-manquantes", _missing_message(missing, headers, unknown, spec),
+            row=header_row, column=", ".join(header_of(c) for c in missing),
         )
     if any(p.is_error for p in problems):
         return None, problems
@@ -215,7 +214,7 @@ def to_table(raw: RawSheet, spec: SheetSpec) -> tuple[Table | None, list[Anomaly
                 unreadable[row] = message
                 typed.at[row] = None
         for row, message in unreadable.items():
-            problems.append(table.anomaly(row, name, f"valeur-{kind}", message))
+            problems.append(table.anomaly(row, name, UNREADABLE[kind], message))
         if name in spec.defaults:
             default = spec.defaults[name]
             missing_value = raw_frame[name].map(is_blank)
@@ -321,3 +320,24 @@ def _absent(raw: RawSheet, header_row: int, column: str, meaning: str,
     return Anomaly(raw.file, raw.name, header_row, header, "", WARNING, "colonne-absente",
                    f"Colonne « {header} » absente : {meaning}. L'ajouter si ce n'est pas "
                    "voulu.")
+
+
+def _missing_message(missing: list[str], known: dict[str, str], unknown: dict[str, int],
+                     spec: SheetSpec) -> str:
+    """Missing columns by their template headers, the headers found, and for each
+    missing column the unrecognised header closest to it (« N° titre » → « Numéro »)."""
+    def quoted(names: Iterable[str]) -> str:
+        return ", ".join(f"« {n} »" for n in names)
+
+    found = [*known.values(), *unknown] or ["aucun"]
+    text = (f"colonne(s) obligatoire(s) manquante(s) : {quoted(header_of(c) for c in missing)}"
+            f" ; en-têtes trouvés : {quoted(found)}")
+    hints = []
+    for column in missing:
+        names = [column, normalise_header(header_of(column)),
+                 *(a for a, c in aliases_of(spec.sheet).items() if c == column)]
+        close = [h for h in unknown if difflib.get_close_matches(
+            without_articles(normalise_header(h)), names, n=1, cutoff=0.6)]
+        if close:
+            hints.append(f"« {close[0]} » est-il « {header_of(column)} » ? renommer l'en-tête")
+    return text + "".join(f" ; {hint}" for hint in hints)

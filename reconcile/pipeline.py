@@ -23,7 +23,7 @@ import pandas as pd
 from schemas import SHEETS
 
 from . import evolutions, helios, issuance, pes_retour, receivables_view, titres_out
-from .anomalies import Anomaly, InputError, has_errors, sort_key
+from .anomalies import Anomaly, InputError, counts_by_code, has_errors, sort_key
 from .asof import titres_as_of
 from .audit import Control, SheetCount
 from .charges import Due, Period, compute, sound_rows
@@ -342,6 +342,7 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
            rapport=str(target),
            ecriture=outcome.report_outcome, version_precedente=str(outcome.kept_previous or ""),
            copie_des_entrees=str(snapshot), avertissements=len(outcome.warnings),
+           anomalies_par_code=counts_by_code(outcome.anomalies),
            rapports_finals={name: digest for _, name, digest in control.final_reports},
            etapes={s.name: round(s.seconds, 3) for s in outcome.stages})
     outcome.ended = True
@@ -373,7 +374,8 @@ def _stop_on_errors(outcome: Outcome, folder: Path) -> Outcome:
     outcome.status = EXIT_INVALID
     record(folder, outcome.month, "fin", statut=EXIT_INVALID, resultat="entrees invalides",
            entrees=outcome.inputs, anomalies=str(target), erreurs=len(outcome.errors),
-           avertissements=len(outcome.warnings), ecriture=outcome.report_outcome)
+           avertissements=len(outcome.warnings), ecriture=outcome.report_outcome,
+           anomalies_par_code=counts_by_code(outcome.anomalies))
     outcome.ended = True
     return outcome
 

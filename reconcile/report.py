@@ -46,7 +46,7 @@ RECONCILIATION = [
 ANOMALIES = [
     Col("Fichier", width=20), Col("Feuille", width=15), Col("Ligne", "int", 8),
     Col("Colonne", width=22), Col("Valeur", width=22), Col("Gravité", width=13),
-    Col("Message", width=60),
+    Col("Message", width=60), Col("Code", width=24),
 ]
 
 
@@ -126,7 +126,7 @@ def render_anomalies(path: str, anomalies: list[Anomaly], created: dt.datetime) 
 def write_anomalies_sheet(book: Book, anomalies: list[Anomaly]) -> None:
     sheet = book.sheet("Anomalies")
     rows = [
-        (a.file, a.sheet, a.row, a.column, a.value, a.severity, a.message)
+        (a.file, a.sheet, a.row, a.column, a.value, a.severity, a.message, a.code)
         for a in sorted(anomalies, key=sort_key)
     ]  # text fields are str by construction (Anomaly)
     data = list(zip(*rows, strict=True)) or [()] * len(ANOMALIES)

@@ -186,7 +186,8 @@ class Statement:
         return (
             f"Pièce justificative : ce relevé donne les bases de liquidation des titres de "
             f"recettes de l'exercice {self.period.year} émis à votre nom (charges ci-dessus : "
-            "barème voté, ligne appliquée et règle de calcul). L'objet de chaque titre "
+            "tarif voté par le conseil d'administration et ce que paie chaque montant). L'objet "
+            "de chaque titre "
             "renvoie à ce relevé.",
             "Voies et délais de recours : vous pouvez contester un titre de recettes devant "
             "la juridiction compétente dans un délai de deux mois à compter de sa "

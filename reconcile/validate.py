@@ -18,11 +18,13 @@ from schemas import CATEGORIES, PRESTATIONS
 from schemas.codes import NEED_COMMUNE, NEED_POPULATION
 
 from .anomalies import ERROR, WARNING, Anomaly
+from .catalogue import UNREADABLE
 from .cells import parse_code
 from .normalise import Table
 from .rules import adhesion_of
 
 FAR_FUTURE = pd.Timestamp("2262-04-01")
+UNREADABLE_CODES = frozenset(UNREADABLE.values())
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,25 @@ BUILTIN_MESSAGES = {
 }
 
 
+# Codes of pandera's own checks, and of ours by the builtin they use (schemas/checks.py).
+BUILTIN_CODES = {"not_nullable": "obligatoire-manquant", "field_uniqueness": "en-double",
+                 "isin": "code-inconnu", "greater_than_or_equal_to": "negatif",
+                 "in_range": "hors-limites"}
+
+
+def code_of(check: str, row_check: bool, table: Table) -> str:
+    """The catalogue code of a pandera failure (its ``check`` is our French message)."""
+    if row_check:
+        return "dates-dans-le-desordre"
+    if check in BUILTIN_CODES:
+        return BUILTIN_CODES[check]
+    for column in table.spec.schema.columns.values():
+        for declared in column.checks:
+            if str(declared.error) == check:
+                return BUILTIN_CODES.get(str(declared.name), "code-inconnu")
+    return "code-inconnu"
+
+
 def schema_problems(table: Table) -> list[Anomaly]:
     try:
         table.spec.schema.validate(table.frame, lazy=True)
@@ -142,7 +163,7 @@ def schema_problems(table: Table) -> list[Anomaly]:
         if check == "field_uniqueness":
             first = table.frame.index[table.frame[column] == table.frame.at[row, column]][0]
             message = f"valeur en double (déjà ligne {first}) : chaque valeur doit être unique"
-        problems.append(table.anomaly(row, column, f"schema-{check}", message))
+        problems.append(table.anomaly(row, column, code_of(check, row_check, table), message))
     return problems
 
 
@@ -298,7 +319,7 @@ def unknown_sirens(table: Table, members: Checked) -> list[Anomaly]:
     known = members.readable("siren")
     frame = table.frame
     return [
-        table.anomaly(row, "siren", "siren-inconnu",
+        table.anomaly(row, "siren", "exoneration-siren-inconnu",
                       "Ce SIREN est absent du fichier membres : cette exonération ne "
                       "s'applique à personne (faute de frappe ?).", WARNING)
         for row in frame.index[frame["siren"].notna() & ~frame["siren"].isin(known)]
@@ -345,12 +366,12 @@ def titre_problems(titres: Table, codes: set) -> list[Anomaly]:
 def without_repeats(problems: list[Anomaly]) -> list[Anomaly]:
     """One anomaly per cell: a value already unreadable is not also « missing »."""
     unreadable = {(a.file, a.sheet, a.row, a.column) for a in problems
-                  if a.code.startswith("valeur-")}
+                  if a.code in UNREADABLE_CODES}
     seen = set()
     kept = []
     for a in problems:
         key = (a.file, a.sheet, a.row, a.column)
-        if a.code == "schema-not_nullable" and key in unreadable:
+        if a.code == "obligatoire-manquant" and key in unreadable:
             continue
         if (key, a.code, a.message) in seen:
             continue

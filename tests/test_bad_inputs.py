@@ -16,7 +16,10 @@ import pytest
 from corpus import CASES, FILES, Case
 from workbooks import MONTH, run
 
-ANOMALY_HEADERS = ["Fichier", "Feuille", "Ligne", "Colonne", "Valeur", "Gravité", "Message"]
+from reconcile.catalogue import CATALOGUE
+
+ANOMALY_HEADERS = ["Fichier", "Feuille", "Ligne", "Colonne", "Valeur", "Gravité", "Message",
+                   "Code"]
 
 
 def fingerprint(folder: Path) -> dict[str, tuple]:
@@ -34,8 +37,11 @@ def anomaly_rows(path: Path, sheet: str = "Anomalies") -> list[dict]:
     workbook = openpyxl.load_workbook(path, read_only=True)
     rows = list(workbook[sheet].iter_rows(values_only=True))
     workbook.close()
-    assert list(rows[0][:7]) == ANOMALY_HEADERS
-    return [dict(zip(ANOMALY_HEADERS, row[:7], strict=True)) for row in rows[1:]]
+    assert list(rows[0][:8]) == ANOMALY_HEADERS
+    found = [dict(zip(ANOMALY_HEADERS, row[:8], strict=True)) for row in rows[1:]]
+    for row in found:  # every anomaly carries a declared code of its severity
+        assert CATALOGUE[row["Code"]].allows(row["Gravité"]), row
+    return found
 
 
 def sheet_rows(path: Path, sheet: str) -> list[dict]:
@@ -79,6 +85,8 @@ def test_bad_input(case: Case, tmp_path, capsys):
     rows = anomaly_rows(result.anomalies_path)
     errors = [r for r in rows if r["Gravité"] == "erreur"]
     assert {where(r) for r in errors} == case.errors
+    if case.codes:
+        assert {(r["Code"], *where(r)) for r in errors} == case.codes
     warnings = {where(r) for r in rows if r["Gravité"] == "avertissement"}
     assert case.warnings <= warnings
     assert all(r["Message"] for r in rows)

@@ -368,7 +368,7 @@ def test_the_statement_is_the_supporting_document(tmp_path, capsys):
     statement = openpyxl.load_workbook(result.folder / "releves" / f"releve_{COMMUNE_A}.xlsx")
     text = " ".join(str(c) for row in statement["Relevé"].iter_rows(values_only=True)
                     for c in row if c)
-    assert "bases de liquidation" in text and "Bareme, ligne" in text
+    assert "bases de liquidation" in text and "Bareme, ligne" not in text
     assert "deux mois" in text and "L1617-5" in text
     aller = (result.folder / "PESALR2_2026-11.xml").read_bytes()
     assert f"relevé releve_{COMMUNE_A}.xlsx".encode("latin-1") in aller

@@ -1,0 +1,40 @@
+"""The anomaly catalogue: one declaration per code, and its documentation current."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from reconcile.catalogue import BOTH, ERROR, KINDS, WARNING, markdown
+
+DOC = Path(__file__).parent.parent / "docs" / "catalogue.md"
+
+
+def test_the_documented_catalogue_is_current():
+    """Regenerate with: .venv/bin/python -m reconcile.catalogue > docs/catalogue.md"""
+    assert DOC.read_text(encoding="utf-8") == markdown()
+
+
+def test_every_kind_is_complete_and_stable():
+    for kind in KINDS:
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", kind.code), kind.code
+        assert kind.severity in (ERROR, WARNING, BOTH)
+        assert kind.title and kind.description.endswith("."), kind.code
+
+
+# The shapes in which the package writes a code: after the severity of an ``Anomaly``,
+# as the third argument of ``Table.anomaly``, or first in the file/sheet helpers.
+CODE_SITES = re.compile(
+    r'(?:ERROR|WARNING|severity),\s*"([a-z0-9-]+)"'
+    r'|\.anomaly\(\s*[\w.]+,\s*"[^"]*",\s*"([a-z0-9-]+)"'
+    r'|(?:_file_error|_file_problem|sheet_problem|_problem)\(\s*(?:[\w.]+,\s*)?"([a-z0-9-]+)"')
+
+
+def test_every_code_written_in_the_package_is_declared():
+    declared = {k.code for k in KINDS}
+    package = Path(__file__).parent.parent / "reconcile"
+    used = {code for path in package.glob("*.py")
+            for match in CODE_SITES.finditer(path.read_text(encoding="utf-8"))
+            for code in match.groups() if code}
+    assert len(used) > 40  # the pattern still finds the codes
+    assert used <= declared, sorted(used - declared)
