@@ -30,6 +30,8 @@ class SheetCount:
     sheet: str
     header_row: int
     records: int
+    hidden_rows: int = 0  # rows holding a value hidden by hand or by a filter (read)
+    format: str = ""  # « classeur .xlsx », « CSV, séparateur « ; », Windows-1252 »
 
 
 @dataclass
@@ -71,10 +73,12 @@ class Control:
         row += 2
         columns = [Col("Fichier d'entrée", width=34), Col("SHA-256", width=66),
                    Col("Taille (octets)", "int", 14), Col("Feuille", width=16),
-                   Col("Ligne d'en-tête", "int", 10), Col("Lignes lues", "int", 10)]
+                   Col("Ligne d'en-tête", "int", 10), Col("Lignes lues", "int", 10),
+                   Col("dont lignes masquées", "int", 12), Col("Format lu", width=40)]
         sizes = {f.name: (f.sha256, len(f.data)) for f in self.files}
         rows = [
-            (c.file, sizes[c.file][0], sizes[c.file][1], c.sheet, c.header_row, c.records)
+            (c.file, sizes[c.file][0], sizes[c.file][1], c.sheet, c.header_row, c.records,
+             c.hidden_rows, c.format)
             for c in self.sheets
         ]
         _plain_table(book, sheet, row, columns, rows)

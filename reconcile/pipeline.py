@@ -25,9 +25,10 @@ from . import evolutions
 from .anomalies import Anomaly, InputError, has_errors, sort_key
 from .audit import Control, SheetCount
 from .charges import Due, Period, compute, sound_rows
+from .csvinput import companions
 from .journal import record
 from .normalise import Table, pick_sheet, to_table
-from .reader import InputFile, Limits, hidden_sheet_warning, locate, read_workbook
+from .reader import InputFile, Limits, RawSheet, hidden_sheet_warning, locate, read_workbook
 from .reconciliation import reconcile
 from .report import Report, created_at, dissolution_notice, render_anomalies, render_report
 from .safeio import (
@@ -39,6 +40,7 @@ from .safeio import (
     write_bytes_atomically,
     write_new,
 )
+from .tablerows import hidden_rows_warning
 from .validate import validate, without_repeats
 
 OPTIONAL_FILES = ("titres",)
@@ -118,20 +120,44 @@ def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Load
         except InputError as error:
             anomalies.append(error.anomaly)
             continue
+        is_csv = any(s.format.startswith("CSV") for s in sheets)
+        sheets += _companions(inputs, stem, found, is_csv, limits, files, anomalies)
         for spec in (s for s in SHEETS if s.stem == stem):
             raw, problems = pick_sheet(sheets, spec, found.name)
-            anomalies += problems
+            anomalies += [] if is_csv else problems  # a CSV's absent sheet: _companions
             if raw is None:
                 continue
             if raw.hidden:
                 anomalies.append(hidden_sheet_warning(raw))
+            if raw.hidden_rows:
+                anomalies.append(hidden_rows_warning(raw))
             table, problems = to_table(raw, spec)
             anomalies += problems
             if table is not None:
                 tables[spec.sheet.lower()] = table  # "membres", "consultations"…
-                counts.append(SheetCount(found.name, raw.name, table.header_row,
-                                         len(table.frame)))
+                counts.append(SheetCount(raw.file, raw.name, table.header_row,
+                                         len(table.frame), raw.hidden_rows, raw.format))
     return Loaded(files, tables, counts, anomalies)
+
+
+def _companions(inputs: Path, stem: str, found: InputFile, is_csv: bool, limits: Limits,
+                files: list[InputFile], anomalies: list[Anomaly]) -> list[RawSheet]:
+    """With ``bareme.csv``, the barème's other sheets: ``consultations.csv``,
+    ``exonerations.csv`` (spécification §2.5); their files join ``files``."""
+    sheets: list[RawSheet] = []
+    paths, problems = companions(inputs, stem, found.name, is_csv)
+    anomalies += problems
+    for path in paths:
+        extra, problems = locate(inputs, path.stem.lower(), limits)
+        anomalies += problems
+        if extra is None:
+            continue
+        files.append(extra)
+        try:
+            sheets += read_workbook(extra, limits)
+        except InputError as error:
+            anomalies.append(error.anomaly)
+    return sheets
 
 
 def assess(loaded: Loaded, period: Period, clock: _Clock | None = None
