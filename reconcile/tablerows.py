@@ -19,11 +19,15 @@ from .reader import RawSheet
 
 def total_label(cells: list[Any]) -> str | None:
     """The label of a total row (« Total général »), ``None`` for any other row."""
-    label_at = next((i for i, c in enumerate(cells) if isinstance(c, str) and c.strip()),
-                    None)
-    if label_at is None:
+    for label_at, cell in enumerate(cells):  # noqa: B007 (used after the loop)
+        if isinstance(cell, str) and cell.strip():
+            break
+    else:
         return None
-    label = str(cells[label_at]).strip()
+    label = cell.strip()
+    # The usual row, cheaply (a national sheet has 170,000; many names start « Saint »).
+    if label[:5].lower() != "total" and label[:4].lower() != "sous":
+        return None
     words = plain_name(label).split("_")
     if words[0] not in ("total", "soustotal") and words[:2] != ["sous", "total"]:
         return None
@@ -40,8 +44,11 @@ def _sum_like(value: Any) -> bool:
     if isinstance(value, int | float):
         return True
     if isinstance(value, str):
-        if value.strip().startswith("="):
+        text = value.strip()
+        if text.startswith("="):
             return True
+        if text[:1].isalpha():  # a word, not a number (and no exception to pay for)
+            return False
         try:
             parse_cents(value)
             return True
