@@ -161,7 +161,7 @@ def _init(args: argparse.Namespace) -> int:
 
 def _print_outcome(outcome: Outcome) -> None:
     if outcome.status == EXIT_INVALID:
-        print("Entrées invalides : aucun rapprochement n'a été écrit. Liste complète : "
+        print("Entrées invalides. Aucun rapprochement n'a été écrit ; liste complète : "
               f"{outcome.anomalies_file}", file=sys.stderr)
         _print_summary(outcome.anomalies, str(outcome.anomalies_file), stream=sys.stderr)
         return
