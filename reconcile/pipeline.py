@@ -25,7 +25,7 @@ from . import evolutions
 from .anomalies import Anomaly, InputError, has_errors, sort_key
 from .audit import Control, SheetCount
 from .charges import Due, Period, compute, sound_rows
-from .csvinput import companions
+from .csvinput import companions, sheet_name
 from .journal import record
 from .normalise import Table, pick_sheet, to_table
 from .reader import InputFile, Limits, RawSheet, hidden_sheet_warning, locate, read_workbook
@@ -121,10 +121,11 @@ def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Load
             anomalies.append(error.anomaly)
             continue
         is_csv = any(s.format.startswith("CSV") for s in sheets)
-        sheets += _companions(inputs, stem, found, is_csv, limits, files, anomalies)
+        extra, reported = _companions(inputs, stem, found, is_csv, limits, files, anomalies)
+        sheets += extra
         for spec in (s for s in SHEETS if s.stem == stem):
             raw, problems = pick_sheet(sheets, spec, found.name)
-            anomalies += [] if is_csv else problems  # a CSV's absent sheet: _companions
+            anomalies += [] if spec.sheet in reported else problems
             if raw is None:
                 continue
             if raw.hidden:
@@ -141,23 +142,29 @@ def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Load
 
 
 def _companions(inputs: Path, stem: str, found: InputFile, is_csv: bool, limits: Limits,
-                files: list[InputFile], anomalies: list[Anomaly]) -> list[RawSheet]:
+                files: list[InputFile], anomalies: list[Anomaly]
+                ) -> tuple[list[RawSheet], set[str]]:
     """With ``bareme.csv``, the barème's other sheets: ``consultations.csv``,
-    ``exonerations.csv`` (spécification §2.5); their files join ``files``."""
+    ``exonerations.csv`` (spécification §2.5); their files join ``files``. Also returns
+    the sheets whose absence is already reported (file absent or unreadable)."""
     sheets: list[RawSheet] = []
     paths, problems = companions(inputs, stem, found.name, is_csv)
     anomalies += problems
+    reported = {a.sheet for a in problems if a.is_error}
     for path in paths:
+        sheet = sheet_name(path.stem.lower())
         extra, problems = locate(inputs, path.stem.lower(), limits)
         anomalies += problems
         if extra is None:
+            reported.add(sheet)
             continue
         files.append(extra)
         try:
             sheets += read_workbook(extra, limits)
         except InputError as error:
             anomalies.append(error.anomaly)
-    return sheets
+            reported.add(sheet)
+    return sheets, reported
 
 
 def assess(loaded: Loaded, period: Period, clock: _Clock | None = None

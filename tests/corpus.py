@@ -864,6 +864,10 @@ TRUST = [
     Case("csv-bareme-sans-consultations-csv", _bareme_csv_without("consultations"),
          errors={("consultations.csv", "Consultations", None, "")},
          message="consultations.csv"),
+    Case("csv-consultations-illisible", then(None, lambda f: (
+        base().write_csv(f), [(f / n).unlink() for n in (M, S, B, T)],
+        (f / "consultations.csv").write_text('Code;Libellé\n"C2026;x\n', encoding="utf-8"))),
+         errors={("consultations.csv", "Consultations", 2, "")}, message="guillemet"),
     Case("csv-consultations-a-cote-d-un-classeur",
          then(None, lambda f: write_csv(f / "consultations.csv", base().consultations)),
          status=0, warnings={("consultations.csv", "", None, "")}),
