@@ -32,6 +32,8 @@ class SheetCount:
     sheet: str
     header_row: int | None  # None: not a sheet (a PES Retour XML file)
     records: int
+    hidden_rows: int = 0  # rows holding a value hidden by hand or by a filter (read)
+    format: str = ""  # « classeur .xlsx », « CSV, séparateur « ; », Windows-1252 »
 
 
 @dataclass
@@ -60,10 +62,12 @@ class Control:
         sheet = book.sheet("Contrôle")
         files = [Col("Fichier d'entrée", width=40), Col("SHA-256", width=66),
                  Col("Taille (octets)", "int"), Col("Feuille", width=20),
-                 Col("Ligne d'en-tête", "int"), Col("Lignes lues", "int")]
+                 Col("Ligne d'en-tête", "int"), Col("Lignes lues", "int"),
+                 Col("dont lignes masquées", "int"), Col("Format lu", width=40)]
         sizes = {f.name: (f.sha256, len(f.data)) for f in self.files}
         file_rows = [
-            (c.file, sizes[c.file][0], sizes[c.file][1], c.sheet, c.header_row, c.records)
+            (c.file, sizes[c.file][0], sizes[c.file][1], c.sheet, c.header_row, c.records,
+             c.hidden_rows, c.format)
             for c in self.sheets
         ]
         libraries = [Col("Bibliothèque", width=40), Col("Version", width=66)]

@@ -67,12 +67,21 @@ KINDS: tuple[Kind, ...] = (
          "La lecture d'un .xls ou .ods a échoué dans son processus séparé."),
     Kind("plage-trop-grande", _E, "Cellules remplies trop loin",
          "Une cellule est remplie au-delà de --max-lignes ou de la colonne 200."),
+    Kind("csv-illisible", _E, "CSV illisible",
+         "Un fichier CSV n'a pas de séparateur, a un guillemet non fermé, contient des "
+         "octets nuls ou un encodage autre que UTF-8 ou Windows-1252."),
     # -- sheets and headers (§2.5, §2.6) ----------------------------------------------
     Kind("feuille-manquante", _E, "Feuille absente",
          "Une feuille attendue manque dans un classeur de plusieurs feuilles."),
     Kind("feuille-masquee", _W, "Feuille masquée",
          "La feuille lue est masquée dans le classeur ; elle est lue quand même."),
     Kind("feuille-vide", _E, "Feuille vide", "La feuille n'a aucune ligne d'en-tête."),
+    Kind("ligne-total", _W, "Ligne de total ignorée",
+         "Une ligne « Total » ou « Sous-total » (sommes, formules ou vide ailleurs) est "
+         "ignorée : ses montants ne sont pas comptés."),
+    Kind("lignes-masquees", _W, "Lignes masquées lues",
+         "Des lignes masquées ou filtrées sont lues quand même ; la feuille Contrôle en "
+         "donne le nombre."),
     Kind("colonne-double", _E, "Colonne en double",
          "Deux en-têtes désignent la même colonne."),
     Kind("colonne-inconnue", _W, "Colonne inconnue",

@@ -21,7 +21,6 @@ from . import interrupts
 from .french_argparse import FrenchArgumentParser, whole_number
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_BUSY = 0, 1, 2, 3
-SHOWN_ERRORS = 15
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,14 +187,16 @@ def _check(args: argparse.Namespace) -> int:
         anomalies, written = check(args.mois, args.inputs, _limits(args), args.reports)
     except Busy as busy:
         return _busy(Path(str(busy)))
-    _print_anomalies(anomalies)
+    valid = not has_errors(anomalies)
+    print(f"Entrées valides pour {args.mois}." if valid else
+          f"Entrées invalides pour {args.mois} : « run » n'écrirait aucun rapprochement.")
     if written is not None:
         print(f"Anomalies écrites dans {written}")
-    if has_errors(anomalies):
-        return EXIT_INVALID
-    print(f"Entrées valides pour {args.mois} ({len(anomalies)} avertissement(s)).")
-    _print_prominent(anomalies)
-    return EXIT_OK
+    month = args.mois
+    _print_summary(anomalies, str(written) if written else None,
+                   "pour la liste complète, relancer avec --reports DOSSIER (elle est écrite "
+                   f"dans DOSSIER/{month}/anomalies_{month}.xlsx)")
+    return EXIT_OK if valid else EXIT_INVALID
 
 
 def _busy(folder: Path) -> int:
@@ -221,11 +222,9 @@ def _init(args: argparse.Namespace) -> int:
 
 def _print_outcome(outcome: Outcome) -> None:
     if outcome.status == EXIT_INVALID:
-        errors = outcome.errors
-        print(f"Entrées invalides : {len(errors)} erreur(s), {len(outcome.warnings)} "
-              f"avertissement(s). Aucun rapprochement n'a été écrit.", file=sys.stderr)
-        _print_anomalies(outcome.anomalies, sys.stderr)
-        print(f"Liste complète : {outcome.anomalies_file}", file=sys.stderr)
+        print("Entrées invalides. Aucun rapprochement n'a été écrit ; liste complète : "
+              f"{outcome.anomalies_file}", file=sys.stderr)
+        _print_summary(outcome.anomalies, str(outcome.anomalies_file), stream=sys.stderr)
         return
     if outcome.dissolution:
         print(f"!!! {outcome.dissolution}")
@@ -236,9 +235,6 @@ def _print_outcome(outcome: Outcome) -> None:
     print(f"Dû {_euros(totals['du'])}, titré {_euros(totals['titre'])}, encaissé "
           f"{_euros(totals['encaisse'])}, reste à recouvrer "
           f"{_euros(totals['titre'] - totals['encaisse'])}.")
-    if outcome.warnings:
-        print(f"{len(outcome.warnings)} avertissement(s) : voir la feuille Anomalies.")
-    _print_prominent(outcome.warnings)
     for notice in outcome.notices:
         print(notice)
     if outcome.issued:
@@ -249,26 +245,18 @@ def _print_outcome(outcome: Outcome) -> None:
     if outcome.reminders:
         print(f"{len(outcome.reminders)} lettre(s) de relance dans "
               f"{outcome.reminders[0].parent}")
+    _print_summary(outcome.anomalies, f"la feuille Anomalies de {outcome.report}")
 
 
-def _print_prominent(anomalies: list[Anomaly], stream: TextIO | None = None) -> None:
-    """The warnings that change what the figures mean, always on screen."""
-    from .anomalies import prominent
+def _print_summary(anomalies: list[Anomaly], full_list: str | None, how_to_get: str = "",
+                   stream: TextIO | None = None) -> None:
+    """The summary ``check`` and ``run`` both print (``reconcile/summary.py``): the
+    errors with the warnings that explain them, where the full list is, the warnings
+    that change what the figures mean, and the count line last."""
+    from .summary import summary_lines
 
-    for a in prominent(anomalies):
-        print(f"  ! {a.file} › {a.sheet} : {a.message}", file=stream or sys.stdout)
-
-
-def _print_anomalies(anomalies: list[Anomaly], stream: TextIO | None = None) -> None:
-    stream = stream or sys.stdout
-    errors = [a for a in anomalies if a.is_error] or anomalies
-    for a in errors[:SHOWN_ERRORS]:
-        where = " › ".join(x for x in (a.file, a.sheet, f"ligne {a.row}" if a.row else "",
-                                        f"colonne « {a.column} »" if a.column else "") if x)
-        value = f" (valeur « {a.value} »)" if a.value else ""
-        print(f"  - {a.severity} : {where}{value} : {a.message}", file=stream)
-    if len(errors) > SHOWN_ERRORS:
-        print(f"  … et {len(errors) - SHOWN_ERRORS} autre(s).", file=stream)
+    for text in summary_lines(anomalies, full_list, how_to_get):
+        print(text, file=stream or sys.stdout)
 
 
 def _euros(cents: int) -> str:

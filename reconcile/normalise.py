@@ -34,6 +34,7 @@ from .cells import (
 )
 from .prescan import column_letters
 from .reader import RawSheet
+from .tablerows import total_label, total_row_warning
 
 PARSERS: dict[str, Callable[[Any], Any]] = {
     "text": parse_text,
@@ -186,6 +187,10 @@ def to_table(raw: RawSheet, spec: SheetSpec) -> tuple[Table | None, list[Anomaly
     body = raw.rows[header_index + 1 :]
     excel_rows = range(header_row + 1, header_row + 1 + len(body))
     keep = [i for i, cells in enumerate(body) if not all(is_blank(c) for c in cells)]
+    totals = {i: label for i in keep if (label := total_label(body[i])) is not None}
+    if totals:  # a Total / Sous-total row: not a record (reconcile/tablerows.py)
+        problems += [total_row_warning(raw, excel_rows[i], label) for i, label in totals.items()]
+        keep = [i for i in keep if i not in totals]
     index = pd.Index([excel_rows[i] for i in keep], name="ligne")
     width = max((len(body[i]) for i in keep), default=0)
     by_column = list(zip(*(_padded(body[i], width) for i in keep), strict=True)) or [()] * width

@@ -27,6 +27,7 @@ from .anomalies import Anomaly, InputError, counts_by_code, has_errors, sort_key
 from .asof import titres_as_of
 from .audit import Control, SheetCount
 from .charges import Due, Period, compute, sound_rows
+from .csvinput import companions, sheet_name
 from .faults import DiskFull, disk_full, ending, mark_published, space_needed
 from .journal import RESERVE, close_abandoned, record
 from .normalise import Table, pick_sheet, to_table
@@ -34,6 +35,7 @@ from .parameters import Parameters
 from .reader import (
     InputFile,
     Limits,
+    RawSheet,
     folder_problem,
     hidden_sheet_warning,
     locate,
@@ -51,6 +53,7 @@ from .safeio import (
     write_bytes_atomically,
     write_new,
 )
+from .tablerows import hidden_rows_warning
 from .validate import validate, without_repeats
 
 OPTIONAL_FILES = ("titres",)
@@ -140,26 +143,58 @@ def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Load
         except InputError as error:
             anomalies.append(error.anomaly)
             continue
+        is_csv = any(s.format.startswith("CSV") for s in sheets)
+        extra, reported = _companions(inputs, stem, found, is_csv, limits, files, anomalies)
+        sheets += extra
         for spec in (s for s in SHEETS if s.stem == stem):
             raw, problems = pick_sheet(sheets, spec, found.name)
-            anomalies += problems
+            anomalies += [] if spec.sheet in reported else problems
             if raw is None:
                 continue
             if raw.hidden:
                 anomalies.append(hidden_sheet_warning(raw))
+            if raw.hidden_rows:
+                anomalies.append(hidden_rows_warning(raw))
             table, problems = to_table(raw, spec)
             anomalies += problems
             if table is not None:
                 tables[spec.sheet.lower()] = table  # "membres", "consultations"…
-                counts.append(SheetCount(found.name, raw.name, table.header_row,
-                                         len(table.frame)))
+                counts.append(SheetCount(raw.file, raw.name, table.header_row,
+                                         len(table.frame), raw.hidden_rows, raw.format))
     retour, problems = pes_retour.find(inputs, limits)
     anomalies += problems
     for pes in retour:
         say("lecture", f"{pes.source.name} ({pes.source.bytes_on_disk / 1024:.0f} Ko)")
         files.append(pes.source)
-        counts.append(SheetCount(pes.source.name, pes_retour.LINE_PATH, None, len(pes.lines)))
+        counts.append(SheetCount(pes.source.name, pes_retour.LINE_PATH, None, len(pes.lines),
+                                 0, "PES Retour (XML)"))
     return Loaded(files, tables, counts, anomalies, retour)
+
+
+def _companions(inputs: Path, stem: str, found: InputFile, is_csv: bool, limits: Limits,
+                files: list[InputFile], anomalies: list[Anomaly]
+                ) -> tuple[list[RawSheet], set[str]]:
+    """With ``bareme.csv``, the barème's other sheets: ``consultations.csv``,
+    ``exonerations.csv`` (spécification §2.5); their files join ``files``. Also returns
+    the sheets whose absence is already reported (file absent or unreadable)."""
+    sheets: list[RawSheet] = []
+    paths, problems = companions(inputs, stem, found.name, is_csv)
+    anomalies += problems
+    reported = {a.sheet for a in problems if a.is_error}
+    for path in paths:
+        sheet = sheet_name(path.stem.lower())
+        extra, problems = locate(inputs, path.stem.lower(), limits)
+        anomalies += problems
+        if extra is None:
+            reported.add(sheet)
+            continue
+        files.append(extra)
+        try:
+            sheets += read_workbook(extra, limits)
+        except InputError as error:
+            anomalies.append(error.anomaly)
+            reported.add(sheet)
+    return sheets, reported
 
 
 def assess(loaded: Loaded, period: Period, clock: _Clock | None = None

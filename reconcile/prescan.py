@@ -15,6 +15,7 @@ import io
 import zipfile
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
 
@@ -29,6 +30,16 @@ ZIP_FAILURES = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, 
 
 BadCells = dict[str, dict[tuple[int, int], str]]
 """Sheet name → (Excel row, column number) → message, for cells read as empty."""
+
+
+@dataclass
+class Findings:
+    """What the pre-scan saw that the parser does not say: the cells read as empty
+    (``bad``) and, per sheet name, how many rows holding a value are hidden or
+    filtered out (calamine reads them; the Contrôle sheet counts them)."""
+
+    bad: BadCells = field(default_factory=dict)
+    hidden: dict[str, int] = field(default_factory=dict)
 
 
 def column_letters(number: int) -> str:
@@ -140,8 +151,10 @@ FORMULA_WITHOUT_VALUE = ("formule sans valeur calculée (fichier produit par un 
 class _XlsxSheet:
     """One worksheet part, parsed as a stream: the used range (valued cells only) and
     the cells calamine would read as empty — error cells and formulas saved without a
-    value. Positions follow the ``r`` attributes, or the order of rows and cells where
-    a producer leaves them out, as the format allows.
+    value —, and the hidden rows that hold a value (``<row hidden="1">``: hidden by
+    hand, by a filter or in a collapsed group). Positions follow the ``r`` attributes,
+    or the order of rows and cells where a producer leaves them out, as the format
+    allows.
 
     Tuned for size (a national sheet has a million cells): one call per element start,
     none per end; a cell is judged when the next one starts, and text is collected
@@ -160,6 +173,8 @@ class _XlsxSheet:
         self.text: list[str] = []
         self.reference = ""
         self.locals: dict[str, str] = {}
+        self.hidden_row = False  # the current row is hidden, and not counted yet
+        self.hidden_rows = 0
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         local = self.locals.get(name)
@@ -184,6 +199,7 @@ class _XlsxSheet:
             number = attrs.get("r", "")
             self.row = int(number) if number.isdigit() else self.row + 1
             self.column = 0
+            self.hidden_row = attrs.get("hidden") in ("1", "true")
 
     def close(self) -> None:
         """Judge the cell just read (if any)."""
@@ -191,6 +207,9 @@ class _XlsxSheet:
         if not self.valued:
             return  # no cell, or a formatted empty one: not part of the used range
         self.valued = False
+        if self.hidden_row:
+            self.hidden_rows += 1
+            self.hidden_row = False
         reference = self.reference
         if reference:  # "AB12": where the cell says it is
             letters = reference.rstrip(DIGITS)
@@ -210,9 +229,11 @@ class _XlsxSheet:
         self.text = []
 
 
-def scan_xlsx(name: str, archive: zipfile.ZipFile, max_rows: int, max_columns: int) -> BadCells:
-    """Used range, error cells and formulas without a cached value, per sheet name."""
-    found: BadCells = {}
+def scan_xlsx(name: str, archive: zipfile.ZipFile, max_rows: int, max_columns: int
+              ) -> Findings:
+    """Used range, error cells, formulas without a cached value and hidden rows, per
+    sheet name."""
+    found = Findings()
     for sheet, part in _sheet_parts(name, archive).items():
         parser = _expat()
         scan = _XlsxSheet(parser)
@@ -227,7 +248,8 @@ def scan_xlsx(name: str, archive: zipfile.ZipFile, max_rows: int, max_columns: i
             raise InputError(corrupt_error(name)) from None
         scan.close()
         refuse_range(name, sheet, scan.max_row, scan.max_column, max_rows, max_columns)
-        found[sheet] = scan.bad
+        found.bad[sheet] = scan.bad
+        found.hidden[sheet] = scan.hidden_rows
     return found
 
 
@@ -253,16 +275,19 @@ def _sheet_parts(name: str, archive: zipfile.ZipFile) -> dict[str, str]:
 # -- ods -------------------------------------------------------------------------------
 
 class _OdsContent:
-    """``content.xml`` of an OpenDocument spreadsheet, parsed as a stream: error cells
-    and formulas saved without a value. Rows and cells may be repeated
+    """``content.xml`` of an OpenDocument spreadsheet, parsed as a stream: error cells,
+    formulas saved without a value and hidden rows holding a value
+    (``table:visibility="collapse"`` or ``"filter"``). Rows and cells may be repeated
     (``number-rows-repeated``…): positions are counted, never expanded."""
 
     VALUES = ("value", "date-value", "time-value", "boolean-value", "string-value")
 
     def __init__(self) -> None:
         self.found: BadCells = {}
+        self.hidden: dict[str, int] = {}
         self.table, self.row, self.column = "", 0, 0
         self.row_repeat = 1
+        self.row_hidden = self.row_valued = False
         self.cell: dict[str, str] | None = None
         self.text_parts: list[str] = []
 
@@ -272,6 +297,8 @@ class _OdsContent:
         elif name == "table-row":
             self.column = 0
             self.row_repeat = int(attrs.get("number-rows-repeated", "1"))
+            self.row_hidden = attrs.get("visibility") in ("collapse", "filter")
+            self.row_valued = False
         elif name in ("table-cell", "covered-table-cell"):
             self.cell, self.text_parts = attrs, []
 
@@ -289,24 +316,29 @@ class _OdsContent:
             elif "formula" in attrs and not shown and not any(
                     k in attrs for k in self.VALUES):
                 self.found.setdefault(self.table, {})[where] = FORMULA_WITHOUT_VALUE
+            if shown or any(k in attrs for k in self.VALUES):
+                self.row_valued = True
             self.column += int(attrs.get("number-columns-repeated", "1"))
             self.cell = None
         elif name == "table-row":
+            if self.row_hidden and self.row_valued:
+                self.hidden[self.table] = self.hidden.get(self.table, 0) + self.row_repeat
             self.row += self.row_repeat
 
 
-def scan_ods(name: str, archive: zipfile.ZipFile) -> BadCells:
-    """Error cells and formulas without a value of an OpenDocument spreadsheet."""
+def scan_ods(name: str, archive: zipfile.ZipFile) -> Findings:
+    """Error cells, formulas without a value and hidden rows of an OpenDocument
+    spreadsheet."""
     scan = _OdsContent()
     try:
         _stream(_local_names(scan.start, scan.end, scan.text), archive, "content.xml")
     except KeyError:
-        return {}
+        return Findings()
     except _Refused:
         raise InputError(entities_error(name, "content.xml")) from None
     except (expat.ExpatError, *ZIP_FAILURES):
         raise InputError(corrupt_error(name)) from None
-    return scan.found
+    return Findings(scan.found, scan.hidden)
 
 
 # -- xls -------------------------------------------------------------------------------
@@ -319,26 +351,38 @@ class _Discard(io.TextIOBase):
         return len(text)
 
 
-def scan_xls(data: bytes, max_rows: int, max_columns: int) -> BadCells:
+def scan_xls(data: bytes, max_rows: int, max_columns: int) -> Findings:
     """Error cells of an Excel 97–2003 workbook, read with xlrd (a maintained BIFF
-    reader): plain error cells and formulas whose cached result is an error.
+    reader): plain error cells and formulas whose cached result is an error; and its
+    hidden rows holding a value (xlrd's ``rowinfo_map``, read with the formatting).
 
     Best effort, never fatal: any xlrd failure gives no finding, and calamine remains
     the judge of whether the file can be read. Only the rows and columns within the
     limits are looked at (calamine refuses the sheet when its range is past them).
     """
-    found: BadCells = {}
-    try:
-        book = xlrd.open_workbook(file_contents=data, on_demand=True, formatting_info=False,
-                                  ragged_rows=True, logfile=_Discard())
-    except Exception:  # a damaged or encrypted file: calamine will say so, or read it
-        return {}
+    found = Findings()
+    book = None
+    for formatting in (True, False):  # the formatting (hidden rows) only if xlrd can
+        try:
+            book = xlrd.open_workbook(file_contents=data, on_demand=True,
+                                      formatting_info=formatting, ragged_rows=True,
+                                      logfile=_Discard())
+            break
+        except Exception:  # a damaged or encrypted file: calamine will say so, or read it
+            continue
+    if book is None:
+        return found
     try:
         for number in range(book.nsheets):
             sheet = book.sheet_by_index(number)
             bad: dict[tuple[int, int], str] = {}
+            hidden = 0
             for row in range(min(sheet.nrows, max_rows)):
                 types = sheet.row_types(row)
+                info = sheet.rowinfo_map.get(row)
+                if info is not None and info.hidden and any(
+                        t != xlrd.XL_CELL_EMPTY and t != xlrd.XL_CELL_BLANK for t in types):
+                    hidden += 1
                 if xlrd.XL_CELL_ERROR not in types:
                     continue
                 for column in range(min(len(types), max_columns)):
@@ -347,10 +391,11 @@ def scan_xls(data: bytes, max_rows: int, max_columns: int) -> BadCells:
                         shown = xlrd.error_text_from_code.get(code, "#ERREUR")
                         bad[(row + 1, column + 1)] = _error_message(shown)
             if bad:
-                found[sheet.name] = bad
+                found.bad[sheet.name] = bad
+            found.hidden[sheet.name] = hidden
             book.unload_sheet(number)
     except Exception:  # a damaged sheet: calamine will say so, or read what it can
-        return {}
+        return Findings()
     finally:
         book.release_resources()
     return found

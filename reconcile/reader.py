@@ -29,9 +29,10 @@ import python_calamine as calamine
 
 from .anomalies import ERROR, WARNING, Anomaly, InputError
 from .cells import plain_name
+from .csvinput import read_csv
 from .prescan import (
     ZIP_FAILURES,
-    BadCells,
+    Findings,
     corrupt_error,
     entities_error,
     refuse_range,
@@ -40,7 +41,7 @@ from .prescan import (
     scan_xlsx,
 )
 
-EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
+EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -93,6 +94,8 @@ class RawSheet:
     bad_cells: dict[tuple[int, int], str] = field(default_factory=dict)
     # Merged ranges, 0-based inclusive (first row, first column, last row, last column).
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    hidden_rows: int = 0  # rows holding a value that are hidden or filtered out (read)
+    format: str = ""  # how the file was read, for the Contrôle sheet
 
 
 def locate(
@@ -101,7 +104,7 @@ def locate(
     """The one workbook of ``folder`` whose stem is ``stem`` (case-insensitive).
 
     Look-alikes (``membres (1).xlsx``, ``membres - Copie.xlsx``, ``Membres 2026.xlsx``,
-    ``membres.csv``) are never silently ignored: a warning names each when the file is
+    ``membres.txt``) are never silently ignored: a warning names each when the file is
     there; when it is not, the « absent » error names them — an error even for an
     optional file, whose silent absence would change every status.
 
@@ -150,7 +153,7 @@ def locate(
 
 
 def _looks_like(path: Path, stem: str) -> bool:
-    """``membres (1).xlsx``, ``Copie de membres.xlsx``, ``membres.csv``,
+    """``membres (1).xlsx``, ``Copie de membres.xlsx``, ``membres.txt``,
     ``membres.xlsx.bak``: the stem is a word of the name. (PES XML files are titres
     sources of their own, not look-alikes.)"""
     if path.suffix.lower() == ".xml":
@@ -159,7 +162,7 @@ def _looks_like(path: Path, stem: str) -> bool:
 
 
 def _absent(folder: Path, stem: str, alikes: list[str], required: bool) -> list[Anomaly]:
-    formats = ".xlsx, .xlsm, .xls ou .ods"
+    formats = ".xlsx, .xlsm, .xls, .ods ou .csv"
     if not alikes:
         return [_file_error(f"{stem}.xlsx", "fichier-manquant",
                             f"fichier « {stem} » absent du dossier {folder} ({formats})")
@@ -191,22 +194,33 @@ def read_workbook(source: InputFile, limits: Limits) -> list[RawSheet]:
     if data.startswith(ZIP_MAGIC):
         archive = _open_zip(source, limits)
         if suffix in (".xlsx", ".xlsm") or "xl/workbook.xml" in archive.namelist():
-            bad_cells = scan_xlsx(source.name, archive, limits.max_rows, limits.max_columns)
-            return _parse(source, limits, bad_cells)
-        return _parse_in_child(source, limits, lambda: scan_ods(source.name, archive))
+            findings = scan_xlsx(source.name, archive, limits.max_rows, limits.max_columns)
+            return _described(_parse(source, limits, findings), "classeur .xlsx")
+        return _described(_parse_in_child(source, limits, lambda: scan_ods(source.name,
+                                                                           archive)),
+                          "classeur .ods")
     if data.startswith(OLE_MAGIC):
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o" in data:
             raise InputError(_password_error(source.name))
-        return _parse_in_child(
+        return _described(_parse_in_child(
             source, limits, lambda: scan_xls(data, limits.max_rows, limits.max_columns)
-        )
-    kind = "texte ou CSV" if _looks_like_text(data) else "d'un format inconnu"
+        ), "classeur .xls")
+    if suffix == ".csv":
+        rows, name, described = read_csv(source.name, source.stem, data, limits.max_rows,
+                                         limits.max_columns)
+        return [RawSheet(source.name, name, rows, format=described)]
+    if _looks_like_text(data):
+        raise InputError(_file_error(
+            source.name, "pas-un-classeur",
+            f"ce fichier n'est pas un classeur Excel ou LibreOffice (contenu texte ou CSV) : "
+            f"si c'est un CSV, le renommer en {source.stem}.csv ; sinon l'ouvrir dans Excel "
+            "ou LibreOffice et l'enregistrer au format .xlsx"))
     raise InputError(
         _file_error(
             source.name,
             "pas-un-classeur",
-            f"ce fichier n'est pas un classeur Excel ou LibreOffice (contenu {kind}) : "
-            "l'ouvrir dans Excel ou LibreOffice et l'enregistrer au format .xlsx",
+            "ce fichier n'est pas un classeur Excel ou LibreOffice (contenu d'un format "
+            "inconnu) : l'ouvrir dans Excel ou LibreOffice et l'enregistrer au format .xlsx",
         )
     )
 
@@ -265,10 +279,16 @@ def _head(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
 # -- parsing ---------------------------------------------------------------------------
 
 
+def _described(sheets: list[RawSheet], described: str) -> list[RawSheet]:
+    for sheet in sheets:
+        sheet.format = described
+    return sheets
+
+
 def _parse(
     source: InputFile,
     limits: Limits,
-    bad_cells: BadCells | None = None,
+    findings: Findings | None = None,
 ) -> list[RawSheet]:
     sheets = []
     try:
@@ -284,10 +304,12 @@ def _parse(
                          start[1] + sheet.width, limits.max_rows, limits.max_columns)
             grid = sheet.to_python(skip_empty_area=False)
             hidden = str(meta.visible).split(".")[-1] != "Visible"
-            bad = (bad_cells or {}).get(meta.name, {})
+            found = findings or Findings()
+            bad = found.bad.get(meta.name, {})
             merged = [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in
                       (sheet.merged_cell_ranges or [])]
-            sheets.append(RawSheet(source.name, meta.name, grid, hidden, bad, merged))
+            sheets.append(RawSheet(source.name, meta.name, grid, hidden, bad, merged,
+                                   found.hidden.get(meta.name, 0)))
         return sheets
     except InputError:
         raise
@@ -299,7 +321,7 @@ def _parse(
         raise InputError(corrupt_error(source.name)) from None
 
 
-def _child_parse(source: InputFile, limits: Limits, scan: Callable[[], BadCells],
+def _child_parse(source: InputFile, limits: Limits, scan: Callable[[], Findings],
                  connection: Any) -> None:
     memory = limits.child_memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -312,7 +334,7 @@ def _child_parse(source: InputFile, limits: Limits, scan: Callable[[], BadCells]
 
 
 def _parse_in_child(
-    source: InputFile, limits: Limits, scan: Callable[[], BadCells]
+    source: InputFile, limits: Limits, scan: Callable[[], Findings]
 ) -> list[RawSheet]:
     """Pre-scan (``scan``) then parse with calamine in a forked child: an abort of
     either reader cannot take us down."""

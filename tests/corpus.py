@@ -50,6 +50,7 @@ from workbooks import (
     titre,
     write_book,
     write_cell,
+    write_csv,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -833,8 +834,21 @@ def _titres_look_alike(folder: Path) -> None:
     (folder / T).rename(folder / "titres (1).xlsx")
 
 
-LOOK_ALIKES = ["membres (1).xlsx", "membres - Copie.xlsx", "Membres 2026.xlsx", "membres.csv",
-               "Copie de membres.xlsx"]
+LOOK_ALIKES = ["membres (1).xlsx", "membres - Copie.xlsx", "Membres 2026.xlsx", "membres.txt",
+               "Copie de membres.csv"]
+
+
+def _membres_csv(folder: Path) -> None:
+    """membres.csv written from base(), next to the membres.xlsx already there."""
+    write_csv(folder / "membres.csv", base().membres)
+
+
+def _bareme_csv_without(sheet: str) -> Callable[[Path], None]:
+    """Every input as CSV, ``sheet``'s own file (``consultations.csv``) left out."""
+    def build(folder: Path) -> None:
+        base().write_csv(folder)
+        (folder / f"{sheet}.csv").unlink()
+    return build
 
 TRUST = [
     *[Case(f"fichier-ressemblant-{name}", _look_alike(name), status=0,
@@ -844,6 +858,42 @@ TRUST = [
     Case("sans-consultations-et-membre-non-couvert-type-2",
          edited(both(_public_body_on(2), lambda i: setattr(i, "consultations", None))),
          errors={(B, "Consultations", None, ""), (M, "Membres", 8, "Catégorie")}),
+    Case("meme-radical-xlsx-csv", then(None, _membres_csv),
+         errors={("membres.csv", "", None, "")}, message="plusieurs fichiers"),
+    Case("controle-membres-csv-seul",
+         then(None, lambda f: ((f / M).unlink(), _membres_csv(f))), status=0),
+    Case("controle-tout-en-csv", lambda f: base().write_csv(f), status=0),
+    Case("csv-bareme-sans-consultations-csv", _bareme_csv_without("consultations"),
+         errors={("consultations.csv", "Consultations", None, "")},
+         message="consultations.csv"),
+    Case("csv-consultations-illisible", then(None, lambda f: (
+        base().write_csv(f), [(f / n).unlink() for n in (M, S, B, T)],
+        (f / "consultations.csv").write_text('Code;Libellé\n"C2026;x\n', encoding="utf-8"))),
+         errors={("consultations.csv", "Consultations", 2, "")}, message="guillemet"),
+    Case("csv-consultations-a-cote-d-un-classeur",
+         then(None, lambda f: write_csv(f / "consultations.csv", base().consultations)),
+         status=0, warnings={("consultations.csv", "", None, "")}),
+    Case("csv-guillemet-non-ferme",
+         then(None, lambda f: ((f / M).unlink(), (f / "membres.csv").write_text(
+             'SIREN;Nom;Catégorie\n"990000010;Commune\n', encoding="utf-8"))),
+         errors={("membres.csv", "Membres", 2, "")}, message="guillemet"),
+    Case("csv-sans-separateur",
+         then(None, lambda f: ((f / M).unlink(), (f / "membres.csv").write_text(
+             "Liste des membres\nrien d'autre\n", encoding="utf-8"))),
+         errors={("membres.csv", "", None, "")}, message="séparateur"),
+    Case("csv-binaire",
+         then(None, lambda f: ((f / M).unlink(), (f / "membres.csv").write_bytes(
+             b"\x00\x01" + random_bytes(3000)))),
+         errors={("membres.csv", "", None, "")}, message="ni un CSV"),
+    Case("csv-trop-de-lignes", lambda f: base().write_csv(f),
+         errors={("membres.csv", "Membres", None, ""),
+                 ("souscriptions.csv", "Souscriptions", None, ""),
+                 ("bareme.csv", "Bareme", None, "")},
+         extra=["--max-lignes", "5"], message="--max-lignes"),
+    Case("csv-trop-gros", then(None, lambda f: ((f / M).unlink(), (f / "membres.csv").write_text(
+        "SIREN;Nom\n" + "990000010;Commune\n" * 70_000, encoding="utf-8"))),
+         errors={("membres.csv", "", None, "")}, extra=["--max-fichier-mo", "1"],
+         message="--max-fichier-mo"),
     Case("titres-sous-un-nom-ressemblant", _titres_look_alike,
          errors={(T, "", None, "")}, message="titres (1).xlsx"),
     Case("xml-cellules-en-erreur", _error_cells_then(), errors=XML_ERRORS),

@@ -3,12 +3,16 @@ unless asked (`--reports`)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import openpyxl
-from workbooks import MONTH, base, read_sheet
+import pytest
+from workbooks import MONTH, base, read_sheet, run
 
+from reconcile.anomalies import Anomaly
 from reconcile.cli import main
+from reconcile.summary import count_line
 
 
 def _main(monkeypatch, argv: list[str]) -> int:
@@ -116,3 +120,112 @@ def test_missing_inputs_folder(tmp_path, monkeypatch, capsys):
     assert status == 2
     assert "dossier des entrées introuvable" in out
     assert list(tmp_path.iterdir()) == []
+
+
+# -- the summary: a count line, every error or where they are, explaining warnings --------
+
+COUNT_LINE = re.compile(r"^(\d+) erreurs?, (\d+) avertissements?\.$")
+
+
+def _count_line(out: str) -> str:
+    return out.rstrip("\n").splitlines()[-1]
+
+
+@pytest.mark.parametrize(("errors", "warnings", "line"), [
+    (0, 0, "0 erreur, 0 avertissement."), (1, 1, "1 erreur, 1 avertissement."),
+    (2, 0, "2 erreurs, 0 avertissement."), (0, 3, "0 erreur, 3 avertissements.")])
+def test_the_count_line_speaks_french_plurals(errors, warnings, line):
+    def anomaly(severity: str, n: int) -> Anomaly:
+        return Anomaly("membres.xlsx", "Membres", n + 2, "", "", severity, "x", "message")
+
+    anomalies = ([anomaly("erreur", n) for n in range(errors)]
+                 + [anomaly("avertissement", n) for n in range(warnings)])
+    assert count_line(anomalies) == line
+
+
+def test_check_ends_with_the_count_line_and_lists_every_error(tmp_path, monkeypatch, capsys):
+    inputs = _broken()
+    for row in inputs.membres:
+        row["Commentaire"] = "à revoir"  # one warning
+    status, out, _ = _check(tmp_path, monkeypatch, capsys, inputs)
+    assert status == 2
+    shown = [line for line in out.splitlines() if line.startswith("  - erreur :")]
+    assert _count_line(out) == f"{len(shown)} erreur{'s' if len(shown) > 1 else ''}, " \
+                               "1 avertissement."
+    assert "  … et" not in out  # all of them are on screen
+
+
+def test_valid_check_ends_with_the_count_line(tmp_path, monkeypatch, capsys):
+    status, out, _ = _check(tmp_path, monkeypatch, capsys, base())
+    assert status == 0
+    assert _count_line(out) == "0 erreur, 0 avertissement."
+
+
+def _many_errors():
+    inputs = base()
+    for row in inputs.membres[1:]:
+        row["Catégorie"] = "mairie"
+    inputs.souscriptions += [{"SIREN": "123456789", "Prestation": "messagerie"}] * 12
+    return inputs
+
+
+def test_past_the_limit_check_says_how_to_get_the_full_list(tmp_path, monkeypatch, capsys):
+    status, out, before = _check(tmp_path, monkeypatch, capsys, _many_errors())
+    assert status == 2
+    total = int(COUNT_LINE.match(_count_line(out)).group(1))
+    shown = [line for line in out.splitlines() if line.startswith("  - erreur :")]
+    assert total > len(shown) == 15
+    assert (f"  … et {total - 15} autres erreurs : pour la liste complète, relancer avec "
+            f"--reports DOSSIER (elle est écrite dans DOSSIER/{MONTH}/anomalies_{MONTH}.xlsx)."
+            ) in out.splitlines()
+    assert _tree(tmp_path) == before
+
+    (tmp_path / "b").mkdir()
+    status, out, _ = _check(tmp_path / "b", monkeypatch, capsys, _many_errors(),
+                            "--reports", str(tmp_path / "b" / "reports"))
+    target = tmp_path / "b" / "reports" / MONTH / f"anomalies_{MONTH}.xlsx"
+    assert f"  … et {total - 15} autres erreurs : liste complète dans {target}." in out
+    assert len(read_sheet(target, "Anomalies")) == total
+
+
+def test_an_unknown_column_is_shown_under_the_missing_one(tmp_path, monkeypatch, capsys):
+    """« Identifiant » is not a header of membres: the missing SIREN error comes with
+    the warning that names it, even when warnings are not listed."""
+    inputs = base()
+    for row in inputs.membres:
+        row["Identifiant"] = row.pop("SIREN")
+    inputs.souscriptions[0]["Remarque"] = "x"  # an unknown column elsewhere: not shown
+    status, out, _ = _check(tmp_path, monkeypatch, capsys, inputs)
+    assert status == 2
+    lines = out.splitlines()
+    error = next(i for i, line in enumerate(lines) if "manquante" in line)
+    assert lines[error].startswith("  - erreur : membres.xlsx › Membres › ligne 1")
+    assert lines[error + 1].startswith("      ↳ avertissement : membres.xlsx › Membres")
+    assert "« Identifiant »" in lines[error + 1]
+    assert "Remarque" not in out
+    assert _count_line(out) == "1 erreur, 2 avertissements."
+
+
+def test_check_and_run_print_the_same_summary(tmp_path, monkeypatch, capsys):
+    status, checked, _ = _check(tmp_path, monkeypatch, capsys, _broken())
+    assert status == 2
+    folder = _broken().write(tmp_path / "again")
+    result = run(folder, tmp_path / "reports", capsys=capsys)
+    assert result.status == 2
+
+    def summary(text: str) -> list[str]:
+        return [line for line in text.splitlines()
+                if line.startswith("  ") or COUNT_LINE.match(line)]
+
+    assert summary(result.err) == summary(checked) != []
+    assert _count_line(result.err) == _count_line(checked)
+
+
+def test_a_successful_run_ends_with_the_same_count_line(tmp_path, monkeypatch, capsys):
+    inputs = base()
+    for row in inputs.membres:
+        row["Commentaire"] = "à revoir"
+    status, checked, _ = _check(tmp_path, monkeypatch, capsys, inputs)
+    result = run(inputs.write(tmp_path / "again"), tmp_path / "reports", capsys=capsys)
+    assert status == result.status == 0
+    assert _count_line(result.out) == _count_line(checked) == "0 erreur, 1 avertissement."

@@ -28,7 +28,7 @@ def test_a_warning_from_last_months_report_is_counted_everywhere(tmp_path, capsy
     rows = anomaly_rows(result.report_path)
     assert any(r["Fichier"] == "rapprochement_2026-10.xlsx" for r in rows)
     assert synthese(result.report_path)["Avertissements (feuille Anomalies)"] == len(rows)
-    assert f"{len(rows)} avertissement(s)" in result.out
+    assert f"0 erreur, {len(rows)} avertissement{'s' if len(rows) > 1 else ''}." in result.out
     journal = result.folder / "journal_2026-11.jsonl"
     end = [json.loads(line) for line in journal.read_text().splitlines()][-1]
     assert end["avertissements"] == len(rows)

@@ -8,6 +8,7 @@ would write them); tests change a few cells, ``write()`` produces the .xlsx file
 from __future__ import annotations
 
 import copy
+import csv
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +94,22 @@ class Inputs:
             write_book(folder / "titres.xlsx", {"Titres": self.titres})
         return folder
 
+    def write_csv(self, folder: Path, separator: str = ";", encoding: str = "utf-8") -> Path:
+        """The same inputs as CSV files, as an officer exports them: one file per sheet
+        (``bareme.csv``, ``consultations.csv``, ``exonerations.csv``), French numbers
+        and dates (``1234,5``, ``15/03/2026``) in ``;`` files."""
+        folder.mkdir(parents=True, exist_ok=True)
+        sheets = {"membres": ("Membres", self.membres),
+                  "souscriptions": ("Souscriptions", self.souscriptions),
+                  "bareme": ("Bareme", self.bareme),
+                  "consultations": ("Consultations", self.consultations),
+                  "exonerations": ("Exonerations", self.exonerations),
+                  "titres": ("Titres", self.titres)}
+        for stem, (sheet, rows) in sheets.items():
+            if rows is not None:
+                write_csv(folder / f"{stem}.csv", rows, separator, encoding, sheet)
+        return folder
+
 
 def base() -> Inputs:
     """A small valid groupement: a coordinator, two communes, a CCAS, a syndicat, an EPCI."""
@@ -154,6 +171,33 @@ def write_book(path: Path, sheets: dict[str, list[dict]]) -> Path:
                 write_cell(sheet, r, c, row.get(header), date_format)
     workbook.close()
     return path
+
+
+def write_csv(path: Path, rows: list[dict], separator: str = ";", encoding: str = "utf-8",
+              sheet: str = "") -> Path:
+    """Rows as a CSV file: dates ``JJ/MM/AAAA``, a decimal comma when the separator is
+    ``;`` (French Excel), a point otherwise; ``encoding`` ``utf-8-sig`` writes a BOM."""
+    headers: list[str] = []
+    for row in rows:
+        headers += [h for h in row if h not in headers]
+    if not rows:
+        headers = SHEET_HEADERS.get(sheet, [])
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle, delimiter=separator)
+        writer.writerow(headers)
+        for row in rows:
+            writer.writerow([csv_text(row.get(h), separator) for h in headers])
+    return path
+
+
+def csv_text(value: Any, separator: str = ";") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and separator == ";":
+        return str(value).replace(".", ",")
+    return str(value)
 
 
 def write_cell(sheet, row: int, column: int, value: Any, date_format=None) -> None:
