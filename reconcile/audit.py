@@ -23,7 +23,7 @@ from .xlsx import Book, Col
 # The tool and the libraries it runs with: pyproject's runtime dependencies (a test keeps
 # them equal), so an auditor can rebuild the same environment from requirements.lock.
 LIBRARIES = ("reconcile", "pandas", "numpy", "pandera", "python-calamine", "xlrd", "defusedxml",
-             "xlsxwriter", "python-stdnum")
+             "lxml", "xlsxwriter", "python-stdnum")
 
 
 @dataclass(frozen=True)
