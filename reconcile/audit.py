@@ -14,8 +14,9 @@ from typing import Any
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
-from .charges import Period, bareme_reference
+from .charges import bareme_reference
 from .layout import PADDING, fit, row_heights
+from .model import Period
 from .reader import InputFile
 from .rules import WITHDRAWAL_DEADLINE
 from .xlsx import Book, Col

@@ -15,6 +15,7 @@ import pandas as pd
 from schemas import CONSULTATIONS, SheetSpec
 
 from .anomalies import Anomaly
+from .model import Period
 from .normalise import DTYPES, Table
 from .rules import (
     active_in,
@@ -44,22 +45,6 @@ RULES = {
 def bareme_reference(line: int) -> str:
     """How a charge names the barème row it applies: the sheet and the Excel row."""
     return f"Bareme, ligne {int(line)}"
-
-
-@dataclass(frozen=True)
-class Period:
-    """A run: exercise E and as-of date A (the month's last day)."""
-
-    year: int
-    as_of: pd.Timestamp
-
-    @property
-    def first_day(self) -> pd.Timestamp:
-        return pd.Timestamp(year=self.year, month=1, day=1)
-
-    @property
-    def last_day(self) -> pd.Timestamp:
-        return min(pd.Timestamp(year=self.year, month=12, day=31), self.as_of)
 
 
 @dataclass

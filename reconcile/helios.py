@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .anomalies import Anomaly
-from .charges import Period
+from .model import Period
 from .normalise import Table
 from .parameters import Parameters, read_parameters
 from .pes_retour import EXTRA_COLUMNS, RetourFile, duplicates, to_titres

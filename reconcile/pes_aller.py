@@ -21,8 +21,8 @@ from typing import Any
 import pandas as pd
 from lxml import etree
 
-from .charges import Period
 from .issuance import OBJECT_SIZE, euros
+from .model import Period
 from .parameters import Parameters
 
 NAMESPACE = "http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller"

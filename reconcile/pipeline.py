@@ -6,7 +6,6 @@ status (spécification §4.11) and never prints: progress goes to the ``progress
 
 from __future__ import annotations
 
-import calendar
 import contextlib
 import hashlib
 import os
@@ -26,10 +25,11 @@ from . import evolutions, helios, issuance, pes_retour, receivables_view, titres
 from .anomalies import Anomaly, InputError, counts_by_code, has_errors, sort_key
 from .asof import titres_as_of
 from .audit import Control, SheetCount
-from .charges import Due, Period, compute, sound_rows
+from .charges import Due, compute, sound_rows
 from .csvinput import companions, sheet_name
 from .faults import DiskFull, disk_full, ending, mark_published, space_needed
 from .journal import RESERVE, close_abandoned, record
+from .model import Period, period_of
 from .normalise import Table, pick_sheet, to_table
 from .parameters import Parameters
 from .reader import (
@@ -97,12 +97,6 @@ class Outcome:
 
 
 Progress = Callable[[str, str], None]
-
-
-def period_of(month: str) -> Period:
-    year, number = (int(part) for part in month.split("-"))
-    last = calendar.monthrange(year, number)[1]
-    return Period(year, pd.Timestamp(year=year, month=number, day=last))
 
 
 @dataclass

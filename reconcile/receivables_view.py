@@ -15,8 +15,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from . import receivables
 from .asof import AsOf
-from .charges import Period
 from .layout import fit, row_heights
+from .model import Period
 from .past_exercises import UNKNOWN_DUE, PastExercises, reconcile_past
 from .receivables import (
     BUCKETS,

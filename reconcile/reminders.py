@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
-from .charges import Period
+from .model import Period
 from .receivables import DEFAULT_DELAY, overdue
 from .report import created_at
 from .safeio import publish, remove_stale_temporaries, retire, write_new

@@ -19,8 +19,9 @@ from schemas import TYPES_FRAIS
 from . import evolutions, receivables_view
 from .anomalies import Anomaly, prominent, sort_key
 from .audit import Control
-from .charges import Due, Period, bareme_reference
+from .charges import Due, bareme_reference
 from .layout import PADDING, fit, row_heights, text_width
+from .model import Period
 from .reconciliation import STATUSES
 from .xlsx import Book, Col, cells
 

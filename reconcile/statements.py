@@ -26,7 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 from schemas import CATEGORIES, TYPES_FRAIS
 
 from . import layout
-from .charges import Period
+from .model import Period
 from .reconciliation import STATUSES
 from .report import STATUS_COLOURS, created_at, month_label
 from .safeio import publish, remove_stale_temporaries, retire, write_new

@@ -19,8 +19,8 @@ import pandas as pd
 from schemas import CATEGORIES
 
 from .anomalies import WARNING, Anomaly
-from .charges import Period
 from .issuance import Proposal, euros
+from .model import Period
 from .parameters import PES_ALLER, SHEET, Parameters
 from .pes_aller import XSD_VERSION, Aller, build, problems
 from .report import created_at

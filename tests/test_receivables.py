@@ -35,7 +35,7 @@ from workbooks import (
 )
 
 from reconcile.asof import titres_as_of
-from reconcile.charges import Period
+from reconcile.model import Period
 from reconcile.receivables import outstanding
 from reconcile.receivables_view import render_outstanding
 from reconcile.reminders import reminder_delay, write_reminders

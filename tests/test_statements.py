@@ -21,7 +21,7 @@ from workbooks import (
     titre,
 )
 
-from reconcile.pipeline import period_of
+from reconcile.model import period_of
 from reconcile.statements import write_statements
 
 

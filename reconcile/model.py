@@ -1,0 +1,41 @@
+"""The core types every stage may import, and nothing else: the run's period and the
+coded values of the convention (spécification §1, §2.1). No stage logic, no I/O.
+
+Import direction (tested in ``tests/test_layers.py``): ``model`` and ``catalogue`` are
+the bottom; reading, then checking and computing, then rendering, then the run
+(``pipeline``) and the command line sit above, and nothing imports upwards.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+
+import pandas as pd
+
+from schemas.codes import CATEGORIES, PRESTATIONS, ROLES, TYPES_FRAIS
+
+__all__ = ["CATEGORIES", "PRESTATIONS", "ROLES", "TYPES_FRAIS", "Period", "period_of"]
+
+
+@dataclass(frozen=True)
+class Period:
+    """A run: exercise E and as-of date A (the month's last day)."""
+
+    year: int
+    as_of: pd.Timestamp
+
+    @property
+    def first_day(self) -> pd.Timestamp:
+        return pd.Timestamp(year=self.year, month=1, day=1)
+
+    @property
+    def last_day(self) -> pd.Timestamp:
+        return min(pd.Timestamp(year=self.year, month=12, day=31), self.as_of)
+
+
+def period_of(month: str) -> Period:
+    """``"2026-11"`` → exercise 2026, as of 30 November 2026 (spécification §3.1)."""
+    year, number = (int(part) for part in month.split("-"))
+    last = calendar.monthrange(year, number)[1]
+    return Period(year, pd.Timestamp(year=year, month=number, day=last))
