@@ -3,6 +3,7 @@ snapshot, atomic writes, one run at a time, an append-only journal."""
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import hashlib
 import json
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+import xlsxwriter.core
 from workbooks import COMMUNE_B, base, read_sheet, run, titre
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,10 +37,26 @@ def inputs(tmp_path):
     return data.write(tmp_path / "in")
 
 
+class _Datetimes(type):
+    def __instancecheck__(cls, value: object) -> bool:
+        return isinstance(value, dt.datetime)
+
+
+class _Clock(metaclass=_Datetimes):
+    """An injected clock, years ahead, standing for ``datetime`` where xlsxwriter reads
+    the wall clock (a workbook's default creation date)."""
+
+    @staticmethod
+    def now(tz: dt.tzinfo | None = None) -> dt.datetime:
+        return dt.datetime(2031, 5, 17, 8, 30, tzinfo=tz)
+
+
 def test_same_inputs_give_byte_identical_reports_in_different_folders(inputs, tmp_path,
-                                                                      capsys):
+                                                                      capsys, monkeypatch):
     first = run(inputs, tmp_path / "a", capsys=capsys)
-    time.sleep(1.1)  # a wall-clock time inside the workbook would now differ
+    # Another day by the clock, not by waiting: a wall-clock time in the workbook (its
+    # creation date, the default of xlsxwriter) would now differ.
+    monkeypatch.setattr(xlsxwriter.core, "datetime", _Clock)
     second = run(inputs, tmp_path / "b", capsys=capsys)
     assert first.status == second.status == 0
     assert sha(first.report_path) == sha(second.report_path)
