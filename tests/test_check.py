@@ -136,7 +136,8 @@ def _count_line(out: str) -> str:
     (2, 0, "2 erreurs, 0 avertissement."), (0, 3, "0 erreur, 3 avertissements.")])
 def test_the_count_line_speaks_french_plurals(errors, warnings, line):
     def anomaly(severity: str, n: int) -> Anomaly:
-        return Anomaly("membres.xlsx", "Membres", n + 2, "", "", severity, "x", "message")
+        code = "valeur-date" if severity == "erreur" else "sans-souscription"
+        return Anomaly("membres.xlsx", "Membres", n + 2, "", "", severity, code, "message")
 
     anomalies = ([anomaly("erreur", n) for n in range(errors)]
                  + [anomaly("avertissement", n) for n in range(warnings)])

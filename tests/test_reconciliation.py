@@ -49,7 +49,7 @@ def test_report_has_the_sheets_and_headers_of_the_spec(tmp_path, capsys):
     assert list(result.reconciliation().columns[:11]) == RECONCILIATION_HEADERS
     assert list(result.sheet("Anomalies").columns) == ["Fichier", "Feuille", "Ligne",
                                                        "Colonne", "Valeur", "Gravité",
-                                                       "Message"]
+                                                       "Message", "Code"]
 
 
 @pytest.mark.parametrize(
