@@ -84,6 +84,9 @@ KINDS: tuple[Kind, ...] = (
          "donne le nombre."),
     Kind("colonne-double", _E, "Colonne en double",
          "Deux en-têtes désignent la même colonne."),
+    Kind("colonne-synonyme-ignoree", _W, "Deux en-têtes pour une colonne",
+         "Deux en-têtes usuels désignent la même colonne (« Montant TTC » et « Montant "
+         "HT ») : le nom du modèle, sinon le premier synonyme de la table, est lu."),
     Kind("colonne-inconnue", _W, "Colonne inconnue",
          "Un en-tête ne désigne aucune colonne attendue : la colonne est ignorée."),
     Kind("colonnes-manquantes", _E, "Colonnes obligatoires absentes",

@@ -159,7 +159,19 @@ def to_table(raw: RawSheet, spec: SheetSpec) -> tuple[Table | None, list[Anomaly
             continue
         written = str(cell).strip()
         name = column_name(written, spec.columns, spec.sheet)
-        if name in positions:
+        if name in positions and _rank(written, spec) != _rank(headers[name], spec):
+            # Two usual headers of one column (« Montant TTC » and « Montant HT »): the
+            # template's name, else the alias listed first, is read; the other is named.
+            kept, dropped = sorted((written, headers[name]), key=lambda h: _rank(h, spec))
+            if kept == written:
+                positions[name], headers[name] = position, written
+            sheet_problem(
+                "colonne-synonyme-ignoree",
+                f"Les colonnes « {kept} » et « {dropped} » désignent toutes deux « "
+                f"{header_of(name)} » : « {kept} » est lue, « {dropped} » est ignorée.",
+                row=header_row, column=dropped, value=dropped, severity=WARNING,
+            )
+        elif name in positions:
             sheet_problem(
                 "colonne-double",
                 f"colonne « {written} » en double (déjà colonne « {headers[name]} ») : "
@@ -346,3 +358,13 @@ def _missing_message(missing: list[str], known: dict[str, str], unknown: dict[st
         if close:
             hints.append(f"« {close[0]} » est-il « {header_of(column)} » ? renommer l'en-tête")
     return text + "".join(f" ; {hint}" for hint in hints)
+
+
+def _rank(header: str, spec: SheetSpec) -> int:
+    """0 for a declared column's own name, else 1 + the alias's place in its list."""
+    name = normalise_header(header)
+    if name in spec.columns or without_articles(name) in spec.columns:
+        return 0
+    aliases = list(aliases_of(spec.sheet))
+    key = without_articles(name)
+    return 1 + aliases.index(key) if key in aliases else len(aliases) + 1

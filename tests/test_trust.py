@@ -124,3 +124,22 @@ def test_an_absent_collected_column_is_a_warning_on_screen_and_in_the_synthese(
     assert "Montant encaissé" in result.out and "absente" in result.out
     attention = [v for k, v in synthese_rows(result.report_path) if k == "Attention"]
     assert any("Montant encaissé" in v for v in attention)
+
+
+def test_an_export_with_both_ht_and_ttc_reads_ttc_and_says_so(tmp_path, capsys):
+    """Two usual headers of one column are no error: the first alias listed is read."""
+    inputs = base().write(tmp_path / "in")
+    headers = [*EXPORT[:5], "Montant HT", "Montant TTC", *EXPORT[6:]]
+    values = [["2026-0001", COMMUNE_A, 2026, 2, None, 80, 100, D(2026, 4, 1), 60,
+               D(2026, 5, 2)]]
+    write_book(inputs / "titres.xlsx", {"Titres": [
+        dict(zip([h.format(collected="Encaissé") for h in headers], row, strict=True))
+        for row in values]})
+    result = run(inputs, tmp_path / "out", capsys=capsys)
+    assert result.status == 0, result.err
+    lines = result.reconciliation()
+    line = lines[(lines["SIREN"] == COMMUNE_A) & (lines["Type de frais"] == 2)].iloc[0]
+    assert euros(line["Montant titré"]) == 10000
+    warnings = [r for r in anomaly_rows(result.report_path)
+                if r["Code"] == "colonne-synonyme-ignoree"]
+    assert [(r["Ligne"], r["Colonne"]) for r in warnings] == [(1, "Montant HT")]
