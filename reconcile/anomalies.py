@@ -68,6 +68,12 @@ def prominent(anomalies: list[Anomaly]) -> list[Anomaly]:
     return [a for a in anomalies if a.code in PROMINENT]
 
 
+def file_problem(name: str, code: str, message: str, severity: str = ERROR,
+                 value: str = "") -> Anomaly:
+    """A problem of a whole file (no sheet, row or column)."""
+    return Anomaly(name, "", None, "", value, severity, code, message)
+
+
 def counts_by_code(anomalies: list[Anomaly]) -> dict[str, int]:
     """How many anomalies of each catalogue code (for the journal), codes sorted."""
     counts: dict[str, int] = {}

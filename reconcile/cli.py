@@ -19,8 +19,7 @@ if TYPE_CHECKING:
 
 from . import interrupts
 from .french_argparse import FrenchArgumentParser, whole_number
-
-EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_BUSY = 0, 1, 2, 3
+from .model import EXIT_BUSY, EXIT_FAILURE, EXIT_INVALID, EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,10 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_INVALID
+    args = parser.parse_args(argv)  # a command is required: without one, exit 64
     try:
         return args.handler(args)
     except Exception as error:  # the one place that turns a failure into one readable line

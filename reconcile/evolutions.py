@@ -13,7 +13,7 @@ import pandas as pd
 import python_calamine as calamine
 
 from . import titre_evolutions
-from .layout import fit, row_heights
+from .layout import fitted_table
 from .xlsx import Book, Col, cells
 
 COLUMNS = [
@@ -70,8 +70,7 @@ def compare(previous: Path, charges: pd.DataFrame, rows: pd.DataFrame,
 def render(book: Book, changes: pd.DataFrame, previous_month: str) -> None:
     sheet = book.sheet("Évolutions")
     data = [cells(changes[c.header], c.kind) for c in COLUMNS]
-    columns = fit(COLUMNS, data)
-    book.table(sheet, columns, zip(*data, strict=True), heights=row_heights(columns, data))
+    fitted_table(book, sheet, COLUMNS, data)
     if changes.empty:  # an empty table would look like a failure
         book.text(sheet, 1, 0, f"Aucun changement depuis le rapport du mois précédent "
                                f"({previous_month}).", "bold")

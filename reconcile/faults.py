@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from .interrupts import signal_name, status_of
+from .model import EXIT_BUSY, EXIT_FAILURE
 
-EXIT_FAILURE, EXIT_BUSY = 1, 3
 FULL = (errno.ENOSPC, errno.EDQUOT)
 
 # Peak disk use of a run, measured on the sample (56 Ko of inputs, 1 283 rows, a 90 Ko

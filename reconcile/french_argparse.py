@@ -22,7 +22,7 @@ import textwrap
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn, TypeVar
 
-EXIT_USAGE = 64
+from .model import EXIT_USAGE
 
 # Section titles end with a space: argparse appends « : » without one.
 FRENCH: dict[str, str] = {

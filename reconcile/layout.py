@@ -16,7 +16,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from .xlsx import CELL_MARGIN, Col
+from xlsxwriter.worksheet import Worksheet
+
+from .xlsx import CELL_MARGIN, Book, Col
 
 PADDING = CELL_MARGIN
 FILTER_BUTTON = 2.5  # the autofilter arrow drawn over a header's right end
@@ -131,3 +133,12 @@ def row_heights(columns: Sequence[Col], data: Sequence[Sequence[Any]]) -> dict[i
                 if count > needed.get(index, 0):
                     needed[index] = count
     return {index: count * LINE_HEIGHT for index, count in needed.items()}
+
+
+def fitted_table(book: Book, worksheet: Worksheet, columns: Sequence[Col],
+                 data: Sequence[Sequence[Any]], **options: Any) -> int:
+    """``Book.table`` from column-wise ``data``, with widths from the content and row
+    heights for the texts that wrap: how every table we write prints legibly."""
+    fitted = fit(columns, data)
+    return book.table(worksheet, fitted, zip(*data, strict=True),
+                      heights=row_heights(fitted, data), **options)

@@ -15,7 +15,12 @@ import pandas as pd
 
 from schemas.codes import CATEGORIES, PRESTATIONS, ROLES, TYPES_FRAIS
 
-__all__ = ["CATEGORIES", "PRESTATIONS", "ROLES", "TYPES_FRAIS", "Period", "period_of"]
+__all__ = ["CATEGORIES", "EXIT_BUSY", "EXIT_FAILURE", "EXIT_INVALID", "EXIT_OK", "EXIT_USAGE",
+           "PRESTATIONS", "ROLES", "TYPES_FRAIS", "Period", "period_of"]
+
+# Exit statuses (spécification §4.11); an interruption exits 128 + the signal's number.
+EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_BUSY = 0, 1, 2, 3
+EXIT_USAGE = 64  # a command line argparse cannot parse (EX_USAGE of sysexits.h)
 
 
 @dataclass(frozen=True)

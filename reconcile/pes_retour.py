@@ -26,7 +26,7 @@ import pandas as pd
 from lxml import etree
 from stdnum import luhn
 
-from .anomalies import ERROR, WARNING, Anomaly, InputError
+from .anomalies import ERROR, WARNING, Anomaly, InputError, file_problem
 from .parameters import PES_RETOUR, Parameters
 from .reader import READ_CEILING, InputFile, Limits
 from .xmlsafe import parse
@@ -92,7 +92,7 @@ def find(folder: Path, limits: Limits) -> tuple[list[RetourFile], list[Anomaly]]
                        if p.is_file() and p.suffix.lower() == ".xml"):
         ceiling = min(READ_CEILING, limits.max_file_bytes)
         if path.stat().st_size > ceiling:
-            problems.append(_file_problem(path.name, "fichier-trop-gros",
+            problems.append(file_problem(path.name, "fichier-trop-gros",
                                           f"fichier de {path.stat().st_size / 2**20:.1f} Mo, "
                                           f"au-delà de la limite de {ceiling / 2**20:.0f} Mo "
                                           "(option --max-fichier-mo)"))
@@ -107,7 +107,7 @@ def find(folder: Path, limits: Limits) -> tuple[list[RetourFile], list[Anomaly]]
             continue
         recette = root.find("PES_RecetteRetour")
         if root.tag != "PES_Retour" or recette is None:
-            problems.append(_file_problem(
+            problems.append(file_problem(
                 path.name, "xml-ignore",
                 f"fichier XML ignoré : ce n'est pas un PES Retour de recettes (racine "
                 f"« {root.tag} »)", WARNING))
@@ -350,10 +350,6 @@ def _problem(line: Line, f: Field | None, code: str, message: str) -> Anomaly:
     where = f.line if f is not None else line.line
     return Anomaly(line.file, LINE_PATH, where, f.name if f else "",
                    f.value if f else "", ERROR, code, message)
-
-
-def _file_problem(name: str, code: str, message: str, severity: str = ERROR) -> Anomaly:
-    return Anomaly(name, "", None, "", "", severity, code, message)
 
 
 def duplicates(xlsx: pd.DataFrame, pes: pd.DataFrame,

@@ -29,7 +29,7 @@ from .charges import Due, compute, sound_rows
 from .csvinput import companions, sheet_name
 from .faults import DiskFull, disk_full, ending, mark_published, space_needed
 from .journal import RESERVE, close_abandoned, record
-from .model import Period, period_of
+from .model import EXIT_INVALID, EXIT_OK, Period, period_of
 from .normalise import Table, pick_sheet, to_table
 from .parameters import Parameters
 from .reader import (
@@ -57,7 +57,6 @@ from .tablerows import hidden_rows_warning
 from .validate import validate, without_repeats
 
 OPTIONAL_FILES = ("titres",)
-EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_BUSY = 0, 1, 2, 3
 
 
 @dataclass

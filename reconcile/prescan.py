@@ -22,7 +22,7 @@ from xml.parsers import expat
 import xlrd
 from defusedxml import ElementTree
 
-from .anomalies import ERROR, Anomaly, InputError
+from .anomalies import ERROR, Anomaly, InputError, file_problem
 
 # What a damaged archive raises while it is read (zlib.error: a corrupt deflate stream).
 ZIP_FAILURES = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError,
@@ -60,12 +60,12 @@ def column_index(letters: bytes | str) -> int:
 
 
 def corrupt_error(name: str) -> Anomaly:
-    return Anomaly(name, "", None, "", "", ERROR, "fichier-corrompu",
+    return file_problem(name, "fichier-corrompu",
                    "fichier endommagé ou incomplet (archive illisible) : l'exporter à nouveau")
 
 
 def entities_error(name: str, part: str) -> Anomaly:
-    return Anomaly(name, "", None, "", "", ERROR, "xml-entites",
+    return file_problem(name, "xml-entites",
                    f"« {part} » déclare une DTD ou des entités XML, ce qu'aucun classeur "
                    "légitime ne fait : fichier refusé")
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import python_calamine as calamine
 
-from .anomalies import ERROR, WARNING, Anomaly, InputError
+from .anomalies import WARNING, Anomaly, InputError, file_problem
 from .cells import plain_name
 from .csvinput import read_csv
 from .prescan import (
@@ -115,12 +115,12 @@ def locate(
         candidates = sorted(p for p in folder.iterdir()
                             if not p.name.startswith(("~$", ".~lock")))
     except OSError as error:
-        return None, [_file_error(str(folder), "dossier-illisible",
+        return None, [file_problem(str(folder), "dossier-illisible",
                                   f"dossier des entrées illisible : {_why(error)}")]
     named = [p for p in candidates if p.suffix.lower() in EXTENSIONS and p.stem.lower() == stem]
     broken = [p for p in named if not p.is_file() and p.is_symlink()]
     if broken:
-        return None, [_file_error(p.name, "lien-casse", _broken_link(p)) for p in broken]
+        return None, [file_problem(p.name, "lien-casse", _broken_link(p)) for p in broken]
     matches = [p for p in named if p.is_file()]
     alikes = [p.name for p in candidates
               if p not in named and p.is_file() and _looks_like(p, stem)]
@@ -132,7 +132,7 @@ def locate(
         for name in alikes]
     if len(matches) > 1:
         names = ", ".join(p.name for p in matches)
-        return None, [*problems, _file_error(
+        return None, [*problems, file_problem(
             matches[0].name, "fichier-double",
             f"plusieurs fichiers « {stem} » : {names} ; n'en garder qu'un dans le dossier",
             value=names)]
@@ -145,7 +145,7 @@ def locate(
         with path.open("rb") as handle:
             data = handle.read(ceiling + 1)  # the file may have grown since stat()
     except OSError as error:  # no read permission, a disk error: this file's problem
-        return None, [*problems, _file_error(path.name, "fichier-illisible",
+        return None, [*problems, file_problem(path.name, "fichier-illisible",
                                              f"fichier illisible : {_why(error)}")]
     if len(data) > ceiling:
         return InputFile(stem, path, b"", len(data)), problems
@@ -164,12 +164,12 @@ def _looks_like(path: Path, stem: str) -> bool:
 def _absent(folder: Path, stem: str, alikes: list[str], required: bool) -> list[Anomaly]:
     formats = ".xlsx, .xlsm, .xls, .ods ou .csv"
     if not alikes:
-        return [_file_error(f"{stem}.xlsx", "fichier-manquant",
+        return [file_problem(f"{stem}.xlsx", "fichier-manquant",
                             f"fichier « {stem} » absent du dossier {folder} ({formats})")
                 ] if required else []
     names = ", ".join(alikes)
     why = "" if required else " (sans lui, aucun titre ne serait compté)"
-    return [_file_error(f"{stem}.xlsx", "fichier-manquant",
+    return [file_problem(f"{stem}.xlsx", "fichier-manquant",
                         f"fichier « {stem} » absent du dossier {folder}{why}, mais trouvé : "
                         f"{names}. Renommer en {stem}.xlsx celui qui est à jour ({formats}).",
                         value=names)]
@@ -181,7 +181,7 @@ def read_workbook(source: InputFile, limits: Limits) -> list[RawSheet]:
     limit = min(limits.max_file_bytes, READ_CEILING)
     if source.bytes_on_disk > limit or source.size >= 0:
         raise InputError(
-            _file_error(
+            file_problem(
                 source.name,
                 "fichier-trop-gros",
                 f"fichier de {source.bytes_on_disk / 2**20:.1f} Mo, au-delà de la limite de "
@@ -189,7 +189,7 @@ def read_workbook(source: InputFile, limits: Limits) -> list[RawSheet]:
             )
         )
     if not data:
-        raise InputError(_file_error(source.name, "fichier-vide", "fichier vide (0 octet)"))
+        raise InputError(file_problem(source.name, "fichier-vide", "fichier vide (0 octet)"))
     suffix = source.path.suffix.lower()
     if data.startswith(ZIP_MAGIC):
         archive = _open_zip(source, limits)
@@ -210,13 +210,13 @@ def read_workbook(source: InputFile, limits: Limits) -> list[RawSheet]:
                                          limits.max_columns)
         return [RawSheet(source.name, name, rows, format=described)]
     if _looks_like_text(data):
-        raise InputError(_file_error(
+        raise InputError(file_problem(
             source.name, "pas-un-classeur",
             f"ce fichier n'est pas un classeur Excel ou LibreOffice (contenu texte ou CSV) : "
             f"si c'est un CSV, le renommer en {source.stem}.csv ; sinon l'ouvrir dans Excel "
             "ou LibreOffice et l'enregistrer au format .xlsx"))
     raise InputError(
-        _file_error(
+        file_problem(
             source.name,
             "pas-un-classeur",
             "ce fichier n'est pas un classeur Excel ou LibreOffice (contenu d'un format "
@@ -237,7 +237,7 @@ def _open_zip(source: InputFile, limits: Limits) -> zipfile.ZipFile:
     total = sum(e.file_size for e in entries)
     if total > limits.max_unzipped_bytes:
         raise InputError(
-            _file_error(
+            file_problem(
                 source.name,
                 "decompression-excessive",
                 f"le contenu décompressé ferait {total / 2**20:.0f} Mo, au-delà de la "
@@ -250,7 +250,7 @@ def _open_zip(source: InputFile, limits: Limits) -> zipfile.ZipFile:
             entry.compress_size, 1
         ):
             raise InputError(
-                _file_error(
+                file_problem(
                     source.name,
                     "bombe-zip",
                     f"« {entry.filename} » se décompresse "
@@ -355,7 +355,7 @@ def _parse_in_child(
     if outcome == "error":
         raise InputError(payload)
     raise InputError(
-        _file_error(
+        file_problem(
             source.name,
             "lecteur-arrete",
             "la lecture de ce fichier a échoué (structure anormale ou trop grande) : "
@@ -410,12 +410,8 @@ def _why(error: OSError) -> str:
     }.get(error.errno or 0, error.strerror or str(error))
 
 
-def _file_error(name: str, code: str, message: str, value: str = "") -> Anomaly:
-    return Anomaly(name, "", None, "", value, ERROR, code, message)
-
-
 def _password_error(name: str) -> Anomaly:
-    return _file_error(
+    return file_problem(
         name,
         "protege-mot-de-passe",
         "classeur protégé par mot de passe : enregistrer une copie sans mot de passe",

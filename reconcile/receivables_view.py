@@ -15,7 +15,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from . import receivables
 from .asof import AsOf
-from .layout import fit, row_heights
+from .layout import fitted_table
 from .model import Period
 from .past_exercises import UNKNOWN_DUE, PastExercises, reconcile_past
 from .receivables import (
@@ -86,10 +86,8 @@ def render_past(book: Book, past: PastExercises, columns: list[Col],
         ("consultation", "text"), ("du", "euro"), ("titre", "euro"), ("ecart", "euro"),
         ("encaisse", "euro"), ("reste", "euro"), ("statut", "text"), ("titres", "text"),
         ("prescription", "date"))]
-    fitted = fit([*columns, PRESCRIPTION], data)
-    book.table(sheet, fitted, zip(*data, strict=True),
-               shade=(10, {**colours, UNKNOWN_DUE: "#D9D9D9"}),
-               heights=row_heights(fitted, data))
+    fitted_table(book, sheet, [*columns, PRESCRIPTION], data,
+                 shade=(10, {**colours, UNKNOWN_DUE: "#D9D9D9"}))
 
 
 def render_outstanding(book: Book, outstanding: pd.DataFrame) -> None:
@@ -105,9 +103,7 @@ def render_outstanding(book: Book, outstanding: pd.DataFrame) -> None:
               ("alerte", "text")]
     shown = outstanding.assign(annule=outstanding["annule"].where(outstanding["annule"] != 0))
     data = [list(cells(shown[c], kind)) for c, kind in fields]
-    fitted = fit(columns, data)
-    book.table(sheet, fitted, zip(*data, strict=True), shade=(len(columns) - 1, ALERT_COLOURS),
-               heights=row_heights(fitted, data))
+    fitted_table(book, sheet, columns, data, shade=(len(columns) - 1, ALERT_COLOURS))
 
 
 def summary_facts(receivables: Receivables) -> list[tuple[str, str]]:

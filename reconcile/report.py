@@ -20,7 +20,7 @@ from . import evolutions, receivables_view
 from .anomalies import Anomaly, prominent, sort_key
 from .audit import Control
 from .charges import Due, bareme_reference
-from .layout import PADDING, fit, row_heights, text_width
+from .layout import LINE_HEIGHT, PADDING, fitted_table, text_width
 from .model import Period
 from .reconciliation import STATUSES
 from .xlsx import Book, Col, cells
@@ -95,18 +95,14 @@ def render_report(path: str, report: Report) -> None:
                                   "author": "reconcile"})
     _summary(book, report)
     sheet = book.sheet("Charges")
-    data = _charge_columns(report.due.charges)
-    columns = fit(CHARGES, data)
-    book.table(sheet, columns, zip(*data, strict=True), heights=row_heights(columns, data))
+    fitted_table(book, sheet, CHARGES, _charge_columns(report.due.charges))
     sheet = book.sheet("Rapprochement")
     data = _reconciliation_columns(report.rows)
     columns = RECONCILIATION
     if "etat_helios" in report.rows:  # PES Retour files were read
         columns = [*RECONCILIATION, Col("État Hélios", width=40)]
         data.append(list(cells(report.rows["etat_helios"])))
-    columns = fit(columns, data)
-    book.table(sheet, columns, zip(*data, strict=True), shade=(10, STATUS_COLOURS),
-               heights=row_heights(columns, data))
+    fitted_table(book, sheet, columns, data, shade=(10, STATUS_COLOURS))
     write_anomalies_sheet(book, report.warnings)
     report.control.render(book)
     if report.receivables is not None:
@@ -131,9 +127,8 @@ def write_anomalies_sheet(book: Book, anomalies: list[Anomaly]) -> None:
         for a in sorted(anomalies, key=sort_key)
     ]  # text fields are str by construction (Anomaly)
     data = list(zip(*rows, strict=True)) or [()] * len(ANOMALIES)
-    columns = fit(ANOMALIES, data)
-    book.table(sheet, columns, rows, shade=(5, {"erreur": "#F8CBAD", "avertissement": "#FFE699"}),
-               heights=row_heights(columns, data))
+    fitted_table(book, sheet, ANOMALIES, data,
+                 shade=(5, {"erreur": "#F8CBAD", "avertissement": "#FFE699"}))
 
 
 def _charge_columns(charges: pd.DataFrame) -> list[list]:
@@ -203,18 +198,16 @@ def _summary(book: Book, report: Report) -> None:
     row += 1
     for label, value in facts:
         book.text(sheet, row, 0, label, "bold")
-        if label == "Attention":  # in red, over the free columns
-            sheet.set_row(row, 15 * math.ceil(len(str(value)) / text_room))
-            sheet.merge_range(row, 1, row, SUMMARY_LAST, "", book.formats["alert_wrapped"])
-            book.text(sheet, row, 1, str(value), "alert_wrapped")
-        elif isinstance(value, dt.datetime):
+        if isinstance(value, dt.datetime):
             sheet.write_datetime(row, 1, value, book.formats["date_left"])
         elif isinstance(value, int):
             sheet.write_number(row, 1, value, book.formats["left"])
-        elif len(value) > SUMMARY_WIDTH - PADDING:  # a long text: over the free columns
-            sheet.set_row(row, 15 * math.ceil(len(value) / text_room))
-            sheet.merge_range(row, 1, row, SUMMARY_LAST, "", book.formats["wrapped"])
-            book.text(sheet, row, 1, value, "wrapped")
+        elif label == "Attention" or len(value) > SUMMARY_WIDTH - PADDING:
+            # over the free columns, wrapped; a warning in red
+            style = "alert_wrapped" if label == "Attention" else "wrapped"
+            sheet.set_row(row, LINE_HEIGHT * math.ceil(len(value) / text_room))
+            sheet.merge_range(row, 1, row, SUMMARY_LAST, "", book.formats[style])
+            book.text(sheet, row, 1, value, style)
         else:
             book.text(sheet, row, 1, value)
         row += 1

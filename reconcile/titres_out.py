@@ -9,7 +9,6 @@ could not be written is said as a warning, never as a failure of the month's run
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from schemas import CATEGORIES
 
 from .anomalies import WARNING, Anomaly
 from .issuance import Proposal, euros
+from .layout import fitted_table
 from .model import Period
 from .parameters import PES_ALLER, SHEET, Parameters
 from .pes_aller import XSD_VERSION, Aller, build, problems
@@ -116,21 +116,20 @@ def _render(path: str, proposal: Proposal, created: dt.datetime, month: str) -> 
     book = Book(path, created)
     book.workbook.set_properties({"created": created, "author": "reconcile",
                                   "title": f"Titres à émettre {month}"})
-    book.table(book.sheet("Titres à émettre"), COLUMNS, _rows(proposal.lines),
-               shade=(8, NATURE_COLOURS))
+    fitted_table(book, book.sheet("Titres à émettre"), COLUMNS, _columns(proposal.lines),
+                 shade=(8, NATURE_COLOURS))
     sheet = book.sheet("Sous le seuil")
     sheet.write_string(0, 0, f"Sommes retenues : total dû par le membre inférieur au seuil "
                              f"de recouvrement de {euros(proposal.threshold)} (CGCT D1611-1) ; "
                              "reportées sur un prochain titre.", book.formats["bold"])
-    book.table(sheet, COLUMNS, _rows(proposal.held), first_row=2)
+    fitted_table(book, sheet, COLUMNS, _columns(proposal.held), first_row=2)
     book.close()
 
 
-def _rows(lines: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
+def _columns(lines: pd.DataFrame) -> list[list[Any]]:
     categories = lines["categorie"].map(lambda c: CATEGORIES.get(c, c))
-    return zip(*(cells(lines[c], kind) for c, kind in (
-        ("siren", "text"), ("membre", "text"))), cells(categories),
-        *(cells(lines[c], kind) for c, kind in (
-            ("exercice", "int"), ("type_frais", "int"), ("consultation", "text"),
-            ("montant", "euro"), ("objet", "text"), ("nature", "text"),
-            ("origine", "text"))), strict=True)
+    return [cells(lines["siren"]), cells(lines["membre"]), cells(categories),
+            *(cells(lines[c], kind) for c, kind in (
+                ("exercice", "int"), ("type_frais", "int"), ("consultation", "text"),
+                ("montant", "euro"), ("objet", "text"), ("nature", "text"),
+                ("origine", "text")))]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .anomalies import ERROR, Anomaly, InputError
+from .anomalies import InputError, file_problem
 
 DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY", b"<\x00!\x00D\x00O\x00C", b"<\x00!\x00E\x00N\x00T")
 
@@ -18,9 +18,9 @@ DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY", b"<\x00!\x00D\x00O\x00C", b"<\x00!\x00
 def parse(name: str, data: bytes) -> etree._Element:
     """The root element of ``data`` (namespaces stripped); ``InputError`` otherwise."""
     if not data.strip():
-        raise InputError(_error(name, "fichier-vide", "fichier XML vide"))
+        raise InputError(file_problem(name, "fichier-vide", "fichier XML vide"))
     if any(marker in data for marker in DTD_MARKERS):
-        raise InputError(_error(name, "xml-dtd",
+        raise InputError(file_problem(name, "xml-dtd",
                                 "le fichier déclare une DTD ou des entités XML (<!DOCTYPE "
                                 "ou <!ENTITY), ce qu'aucun flux PES légitime ne fait : "
                                 "fichier refusé"))
@@ -31,17 +31,15 @@ def parse(name: str, data: bytes) -> etree._Element:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
         line = f" (ligne {error.lineno})" if error.lineno else ""
-        raise InputError(_error(name, "xml-illisible",
+        raise InputError(file_problem(name, "xml-illisible",
                                 f"fichier XML endommagé ou tronqué{line} : {error.msg} ; "
                                 "demander au comptable un nouvel envoi du flux")) from None
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.doctype:
-        raise InputError(_error(name, "xml-dtd", "le fichier déclare une DTD : refusé"))
+        raise InputError(file_problem(name, "xml-dtd", "le fichier déclare une DTD : refusé"))
     for element in root.iter():
         if isinstance(element.tag, str):
             element.tag = etree.QName(element).localname
     return root
 
 
-def _error(name: str, code: str, message: str) -> Anomaly:
-    return Anomaly(name, "", None, "", "", ERROR, code, message)
