@@ -115,6 +115,11 @@ class Parameters:
 
     values: dict[str, Any] = field(default_factory=dict)
     file: str = "bareme.xlsx"
+    given: set[str] = field(default_factory=set)  # the keys the sheet sets (no default)
+
+    def written(self) -> dict[str, Any]:
+        """Only the values the officer wrote in the sheet (a default is not a choice)."""
+        return {name: self.values[name] for name in sorted(self.given)}
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
@@ -158,6 +163,7 @@ def read_parameters(table: Table | None) -> tuple[Parameters, list[Anomaly]]:
             continue  # blank: the default, or missing when the feature needs it
         try:
             parameters.values[name] = key.parse(raw)
+            parameters.given.add(name)
         except CellError as error:
             problems.append(table.anomaly(cast(int, row), "valeur", "parametre-invalide",
                                           f"{name} : {error}"))

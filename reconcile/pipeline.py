@@ -320,17 +320,15 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
                               xlsx.file if xlsx else "")
     members = loaded.tables["membres"].frame
     titres, as_of = titres_as_of(titres, period.as_of)
-    delay = reminder_delay(options.delai_relance)
+    assert loaded.parameters is not None  # set by assess
+    delay = reminder_delay(options.delai_relance, loaded.parameters.written())
     rows = reconcile(due.charges, titres, members, period.year)
     receivables = receivables_view.build(folder.parent, period, titres, members, as_of)
-    outcome.anomalies = sorted(outcome.anomalies + receivables.past.anomalies, key=sort_key)
     if loaded.pes_titres is not None and titres is not None:
         rows["etat_helios"] = helios.states(rows, titres)
-    assert loaded.parameters is not None  # set by assess
     planned = titres_out.plan(issuance.propose(rows, due.charges, members, titres,
                                                loaded.parameters), loaded.parameters, period,
                               month)
-    outcome.anomalies = sorted(outcome.anomalies + planned.warnings, key=sort_key)
     clock.lap("rapprochement", len(rows))
     say("écriture", f"{len(rows)} lignes de rapprochement")
     control = Control(month, period, loaded.files, loaded.counts, loaded.tables["bareme"].frame,
@@ -339,7 +337,8 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
     changes, problems = _evolutions(folder, month, due, rows,
                                     (titres, receivables.outstanding, delay))
     # One final list: every count shown (screen, journal, Synthèse, Anomalies) comes from it.
-    outcome.anomalies = sorted([*outcome.anomalies, *problems], key=sort_key)
+    outcome.anomalies = sorted([*outcome.anomalies, *receivables.past.anomalies,
+                                *planned.warnings, *problems], key=sort_key)
     report = Report(month, period, due, rows, outcome.warnings, control, len(members),
                     changes, receivables, planned.summary)
     target = folder / f"rapprochement_{month}.xlsx"
@@ -377,8 +376,7 @@ def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, peri
     return outcome
 
 
-def _evolutions(folder: Path, month: str, due: Due, rows: pd.DataFrame,
-                receivables: tuple = (None, None, 60)
+def _evolutions(folder: Path, month: str, due: Due, rows: pd.DataFrame, receivables: tuple
                 ) -> tuple[tuple[str, pd.DataFrame] | None, list[Anomaly]]:
     """Changes since last month's report of the exercise; a warning if it is unreadable."""
     previous = evolutions.previous_report(folder, month)

@@ -34,9 +34,9 @@ WIDTHS = (16, 9, 8, 13, 12, 13, 13, 13, 10)
 def reminder_delay(option: int | None = None,
                    parameters: Mapping[str, object] | None = None) -> int:
     """Days after emission beyond which an unpaid titre is reminded (and counted newly
-    overdue in Évolutions): the `Parametres` sheet's ``delai_relance`` when there is one
-    (to be passed here by the pipeline once that sheet is read), else the
-    ``--delai-relance`` option, else 60 days. The one place that decides it."""
+    overdue in Évolutions): the ``delai_relance`` the officer wrote in the `Parametres`
+    sheet, else the ``--delai-relance`` option, else 60 days. The one place that decides
+    it."""
     if parameters is not None and parameters.get("delai_relance") not in (None, ""):
         return int(str(parameters["delai_relance"]))
     return DEFAULT_DELAY if option is None else int(option)

@@ -502,3 +502,18 @@ def test_a_hand_written_latin1_file_with_qualified_children(tmp_path):
     assert (second["type_frais"], second["montant"], second["admission_non_valeur"]) == (
         2, 10000, "demandée")
     assert str(first["date_emission"].date()) == "2026-06-01"
+
+
+def test_the_reminder_delay_written_in_parametres_wins_over_the_option(tmp_path, capsys):
+    """An unpaid titre 243 days old: reminded after 30 days (option), not after the 300
+    days the officer wrote in the sheet; the default 60 of an unwritten key is no choice."""
+    def letters(parameters: dict, folder: str) -> list[str]:
+        inputs = base()
+        inputs.titres = [titre("T1", COMMUNE_A, 100)]
+        result = run(write_inputs(tmp_path / folder, inputs, parameters), tmp_path / "out",
+                     capsys=capsys, extra=["--relances", "--delai-relance", "30"])
+        assert result.status == 0, result.err
+        return sorted(p.name for p in (result.folder / "relances").glob("relance_*.xlsx"))
+
+    assert letters({**PARAMETERS, "delai_relance": 300}, "sheet") == []
+    assert letters(PARAMETERS, "option") == [f"relance_{COMMUNE_A}.xlsx"]
