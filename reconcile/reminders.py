@@ -24,7 +24,7 @@ from .model import Period
 from .receivables import DEFAULT_DELAY, overdue
 from .report import created_at
 from .safeio import publish, remove_stale_temporaries, retire, write_new
-from .statements import COORDONNATEUR, GROUPEMENT, _safe
+from .statements import COORDONNATEUR, GROUPEMENT, file_part
 from .xlsx import EURO, Book
 
 FOLDER = "relances"
@@ -54,7 +54,7 @@ def write_reminders(folder: Path, period: Period, outstanding: pd.DataFrame,
     written: list[Path] = []
     for siren, titres in late.groupby("siren", sort=True):
         letter = Letter(str(siren), titres, period, delay, contact)
-        target = target_folder / f"relance_{_safe(siren)}.xlsx"
+        target = target_folder / f"relance_{file_part(siren)}.xlsx"
         publish(write_new(target, partial(letter.render, created=created)), target)
         written.append(target)
     if target_folder.is_dir():

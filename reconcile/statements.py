@@ -57,7 +57,7 @@ def write_statements(folder: Path, month: str, period: Period, charges: pd.DataF
     for siren, lines in lines_of.items():
         statement = Statement(siren, month, period, lines, charges_of.get(siren, []),
                               titres_of.get(siren, []))
-        target = target_folder / f"releve_{_safe(siren)}.xlsx"
+        target = target_folder / f"releve_{file_part(siren)}.xlsx"
         publish(write_new(target, partial(statement.render, created=created)), target)
         written.append(target)
     if target_folder.is_dir():
@@ -98,7 +98,8 @@ def _titres_of_year(titres: pd.DataFrame | None, year: int) -> pd.DataFrame | No
     return order.sort_values(["type_frais", "_numero"], kind="stable")
 
 
-def _safe(siren: object) -> str:
+def file_part(siren: object) -> str:
+    """A SIREN as it can appear in a file name (statements, reminders): never a path."""
     text = str(siren)
     return text if re.fullmatch(r"[0-9A-Za-z]{1,20}", text) else re.sub(r"\W", "_", text)[:40]
 
