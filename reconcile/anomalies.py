@@ -7,6 +7,7 @@ renderer writes them, whether the run goes on (warnings only) or stops (any erro
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,7 +65,7 @@ def shown(value: Any) -> str:
 PROMINENT = frozenset({"colonne-absente", "fichier-ressemblant"})
 
 
-def prominent(anomalies: list[Anomaly]) -> list[Anomaly]:
+def prominent(anomalies: Sequence[Anomaly]) -> list[Anomaly]:
     return [a for a in anomalies if a.code in PROMINENT]
 
 

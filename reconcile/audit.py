@@ -7,7 +7,7 @@ barème rows used, the run's parameters and the versions of the tool and its lib
 from __future__ import annotations
 
 import platform
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from importlib import metadata
 from typing import Any
 
@@ -15,6 +15,7 @@ import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from .charges import bareme_reference
+from .intake import SheetCount
 from .layout import PADDING, fit, row_heights
 from .model import Period
 from .reader import InputFile
@@ -28,24 +29,14 @@ LIBRARIES = ("reconcile", "pandas", "numpy", "pandera", "python-calamine", "xlrd
 
 
 @dataclass(frozen=True)
-class SheetCount:
-    file: str
-    sheet: str
-    header_row: int | None  # None: not a sheet (a PES Retour XML file)
-    records: int
-    hidden_rows: int = 0  # rows holding a value hidden by hand or by a filter (read)
-    format: str = ""  # « classeur .xlsx », « CSV, séparateur « ; », Windows-1252 »
-
-
-@dataclass
 class Control:
     month: str
     period: Period
-    files: list[InputFile]
-    sheets: list[SheetCount]
+    files: tuple[InputFile, ...]
+    sheets: tuple[SheetCount, ...]
     tariffs: pd.DataFrame  # barème rows, index = Excel row
     used: pd.Series  # Excel row → number of charges using it
-    final_reports: list[tuple[str, str, str]] = field(default_factory=list)  # past exercises
+    final_reports: tuple[tuple[str, str, str], ...] = ()  # past exercises
 
     def parameters(self) -> list[tuple[str, str]]:
         month, day = WITHDRAWAL_DEADLINE

@@ -220,7 +220,7 @@ def _print_outcome(outcome: Outcome) -> None:
     if outcome.status == EXIT_INVALID:
         print("Entrées invalides. Aucun rapprochement n'a été écrit ; liste complète : "
               f"{outcome.anomalies_file}", file=sys.stderr)
-        _print_summary(outcome.anomalies, str(outcome.anomalies_file), stream=sys.stderr)
+        _print_summary(list(outcome.anomalies), str(outcome.anomalies_file), stream=sys.stderr)
         return
     if outcome.dissolution:
         print(f"!!! {outcome.dissolution}")
@@ -241,7 +241,7 @@ def _print_outcome(outcome: Outcome) -> None:
     if outcome.reminders:
         print(f"{len(outcome.reminders)} lettre(s) de relance dans "
               f"{outcome.reminders[0].parent}")
-    _print_summary(outcome.anomalies, f"la feuille Anomalies de {outcome.report}")
+    _print_summary(list(outcome.anomalies), f"la feuille Anomalies de {outcome.report}")
 
 
 def _print_summary(anomalies: list[Anomaly], full_list: str | None, how_to_get: str = "",

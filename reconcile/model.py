@@ -31,6 +31,11 @@ class Period:
     as_of: pd.Timestamp
 
     @property
+    def month(self) -> str:
+        """« 2026-11 »: how the month is named in folders, files and the command line."""
+        return f"{self.as_of.year:04d}-{self.as_of.month:02d}"
+
+    @property
     def first_day(self) -> pd.Timestamp:
         return pd.Timestamp(year=self.year, month=1, day=1)
 

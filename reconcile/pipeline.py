@@ -1,7 +1,15 @@
-"""One monthly run, top to bottom: read → validate → compute → reconcile → render → audit.
+"""One monthly run, top to bottom (``_month``):
 
-``run()`` is what the CLI, the scheduler and the tests call. It returns an exit
-status (spécification §4.11) and never prints: progress goes to the ``progress`` callback.
+    read → normalise → validate → compute → reconcile → build report → render → publish → audit
+
+Each stage is a function that takes values and returns ``(value, anomalies)``; the
+stages that can find no anomaly (build report, render, publish, audit) return their
+value alone. No stage appends to a shared object: the sequence gathers the anomalies
+itself, and the report is a frozen value before it is rendered.
+
+``run()`` is what the CLI, the scheduler and the tests call: it wraps the sequence in
+what makes it safe (journal, month lock, faults, signals), returns an exit status
+(spécification §4.11) and never prints: progress goes to the ``progress`` callback.
 """
 
 from __future__ import annotations
@@ -19,28 +27,17 @@ from typing import Any
 
 import pandas as pd
 
-from schemas import SHEETS
-
-from . import evolutions, helios, issuance, pes_retour, receivables_view, titres_out
-from .anomalies import Anomaly, InputError, counts_by_code, has_errors, sort_key
+from . import evolutions, helios, issuance, receivables_view, titres_out
+from .anomalies import Anomaly, counts_by_code, has_errors, sort_key
 from .asof import titres_as_of
-from .audit import Control, SheetCount
+from .audit import Control
 from .charges import Due, compute, sound_rows
-from .csvinput import companions, sheet_name
 from .faults import DiskFull, disk_full, ending, mark_published, space_needed
+from .intake import Inputs, normalise, read
 from .journal import RESERVE, close_abandoned, record
 from .model import EXIT_INVALID, EXIT_OK, Period, period_of
-from .normalise import Table, pick_sheet, to_table
 from .parameters import Parameters
-from .reader import (
-    InputFile,
-    Limits,
-    RawSheet,
-    folder_problem,
-    hidden_sheet_warning,
-    locate,
-    read_workbook,
-)
+from .reader import InputFile, Limits
 from .reconciliation import reconcile
 from .reminders import reminder_delay, write_reminders
 from .report import Report, created_at, dissolution_notice, render_anomalies, render_report
@@ -53,13 +50,12 @@ from .safeio import (
     write_bytes_atomically,
     write_new,
 )
-from .tablerows import hidden_rows_warning
-from .validate import validate, without_repeats
+from .validate import Checked, validate, without_repeats
 
-OPTIONAL_FILES = ("titres",)
+Progress = Callable[[str, str], None]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Stage:
     name: str
     seconds: float
@@ -67,24 +63,24 @@ class Stage:
     rows: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outcome:
+    """How a run ended, for the command line to say (and the benchmark to measure)."""
+
     status: int
     month: str
+    anomalies: tuple[Anomaly, ...]
+    stages: tuple[Stage, ...]
     report: Path | None = None
     anomalies_file: Path | None = None
-    report_outcome: str = ""
+    report_outcome: str = ""  # « nouveau », « remplacé » or « identique »
     kept_previous: Path | None = None
-    anomalies: list[Anomaly] = field(default_factory=list)
-    stages: list[Stage] = field(default_factory=list)
     dissolution: str = ""
     totals: dict[str, int] = field(default_factory=dict)
-    statements: list[Path] = field(default_factory=list)
-    reminders: list[Path] = field(default_factory=list)
-    inputs: dict[str, str] = field(default_factory=dict)  # name → SHA-256, once read
-    ended: bool = False  # its ``fin`` is in the journal
-    issued: list[Path] = field(default_factory=list)  # titres to issue (xlsx, PES Aller)
-    notices: list[str] = field(default_factory=list)
+    issued: tuple[Path, ...] = ()  # titres to issue (xlsx, PES Aller)
+    statements: tuple[Path, ...] = ()
+    reminders: tuple[Path, ...] = ()
+    notices: tuple[str, ...] = ()
 
     @property
     def errors(self) -> list[Anomaly]:
@@ -95,145 +91,71 @@ class Outcome:
         return [a for a in self.anomalies if not a.is_error]
 
 
-Progress = Callable[[str, str], None]
+@dataclass(frozen=True)
+class Job:
+    """What a run is asked to do."""
+
+    month: str
+    inputs: Path
+    reports: Path
+    limits: Limits
+    statements: bool  # `--releves`
+    options: receivables_view.Options  # `--relances`, `--delai-relance`
+
+    @property
+    def period(self) -> Period:
+        return period_of(self.month)
+
+    @property
+    def folder(self) -> Path:
+        return self.reports / self.month
 
 
 @dataclass
-class Loaded:
-    files: list[InputFile]
-    tables: dict[str, Table]
-    counts: list[SheetCount]
-    anomalies: list[Anomaly]
-    pes: list[pes_retour.RetourFile] = field(default_factory=list)
-    # Set by ``assess``, which knows the as-of date: parameters and PES Retour titres.
-    parameters: Parameters | None = None
-    pes_titres: pd.DataFrame | None = None
+class Trail:
+    """What ``run`` must know to journal a run that ends early (interrupted, disk full,
+    failure). The sequence records it between stages; no stage sees it."""
+
+    inputs: dict[str, str] = field(default_factory=dict)  # name → SHA-256, once read
+    stages: list[Stage] = field(default_factory=list)
+    report: Path | None = None  # once published
+    report_outcome: str = ""
+    ended: bool = False  # its ``fin`` is in the journal
 
 
-def load(inputs: Path, limits: Limits, progress: Progress | None = None) -> Loaded:
-    """Find, read and type every input sheet; problems come back as anomalies, never
-    raised. (Validation is ``assess``.)"""
-    say = progress or (lambda stage, text: None)
-    anomalies: list[Anomaly] = []
-    files: list[InputFile] = []
-    tables: dict[str, Table] = {}
-    counts: list[SheetCount] = []
-    problem = folder_problem(inputs)
-    if problem is not None:
-        anomalies.append(Anomaly(str(inputs), "", None, "", "", "erreur", "dossier-absent",
-                                 problem))
-        return Loaded(files, tables, counts, anomalies)
-    stems = dict.fromkeys(spec.stem for spec in SHEETS)
-    for stem in stems:
-        found, problems = locate(inputs, stem, limits, required=stem not in OPTIONAL_FILES)
-        anomalies += problems
-        if found is None:
-            continue
-        files.append(found)
-        say("lecture", f"{found.name} ({found.bytes_on_disk / 1024:.0f} Ko)")
-        try:
-            sheets = read_workbook(found, limits)
-        except InputError as error:
-            anomalies.append(error.anomaly)
-            continue
-        is_csv = any(s.format.startswith("CSV") for s in sheets)
-        extra, reported = _companions(inputs, stem, found, is_csv, limits, files, anomalies)
-        sheets += extra
-        for spec in (s for s in SHEETS if s.stem == stem):
-            raw, problems = pick_sheet(sheets, spec, found.name)
-            anomalies += [] if spec.sheet in reported else problems
-            if raw is None:
-                continue
-            if raw.hidden:
-                anomalies.append(hidden_sheet_warning(raw))
-            if raw.hidden_rows:
-                anomalies.append(hidden_rows_warning(raw))
-            table, problems = to_table(raw, spec)
-            anomalies += problems
-            if table is not None:
-                tables[spec.sheet.lower()] = table  # "membres", "consultations"…
-                counts.append(SheetCount(raw.file, raw.name, table.header_row,
-                                         len(table.frame), raw.hidden_rows, raw.format))
-    retour, problems = pes_retour.find(inputs, limits)
-    anomalies += problems
-    for pes in retour:
-        say("lecture", f"{pes.source.name} ({pes.source.bytes_on_disk / 1024:.0f} Ko)")
-        files.append(pes.source)
-        counts.append(SheetCount(pes.source.name, pes_retour.LINE_PATH, None, len(pes.lines),
-                                 0, "PES Retour (XML)"))
-    return Loaded(files, tables, counts, anomalies, retour)
+@dataclass(frozen=True)
+class Valid:
+    """The validate stage's value: per table, the cells known to be wrong (so that the
+    computation uses only the sound rows), and the Hélios side of the inputs."""
+
+    inputs: Inputs
+    checked: dict[str, Checked]
+    parameters: Parameters
+    pes_titres: pd.DataFrame | None
 
 
-def _companions(inputs: Path, stem: str, found: InputFile, is_csv: bool, limits: Limits,
-                files: list[InputFile], anomalies: list[Anomaly]
-                ) -> tuple[list[RawSheet], set[str]]:
-    """With ``bareme.csv``, the barème's other sheets: ``consultations.csv``,
-    ``exonerations.csv`` (spécification §2.5); their files join ``files``. Also returns
-    the sheets whose absence is already reported (file absent or unreadable)."""
-    sheets: list[RawSheet] = []
-    paths, problems = companions(inputs, stem, found.name, is_csv)
-    anomalies += problems
-    reported = {a.sheet for a in problems if a.is_error}
-    for path in paths:
-        sheet = sheet_name(path.stem.lower())
-        extra, problems = locate(inputs, path.stem.lower(), limits)
-        anomalies += problems
-        if extra is None:
-            reported.add(sheet)
-            continue
-        files.append(extra)
-        try:
-            sheets += read_workbook(extra, limits)
-        except InputError as error:
-            anomalies.append(error.anomaly)
-            reported.add(sheet)
-    return sheets, reported
+@dataclass(frozen=True)
+class Reconciled:
+    """The reconcile stage's value: what the Rapprochement, the receivables sheets, the
+    Évolutions sheet and the titres to issue show."""
+
+    rows: pd.DataFrame
+    titres: pd.DataFrame | None
+    receivables: receivables_view.Receivables
+    planned: titres_out.Plan
+    changes: tuple[str, pd.DataFrame] | None
+    reminder_delay: int
 
 
-def assess(loaded: Loaded, period: Period, clock: _Clock | None = None
-           ) -> tuple[Due | None, list[Anomaly]]:
-    """Validate, then compute what is due (which finds barème coverage errors).
-
-    Every check runs, on the cells that read well, so that one run lists everything
-    that is wrong; the computation too runs on the sound rows, for its coverage errors.
-    ``due`` is ``None`` when there is any error."""
-    rows = sum(c.records for c in loaded.counts)
-    problems, checked = validate(loaded.tables, loaded.anomalies)
-    anomalies = without_repeats([*loaded.anomalies, *problems])
-    loaded.parameters, loaded.pes_titres, problems = helios.prepare(loaded.tables, loaded.pes,
-                                                                    period)
-    anomalies = without_repeats([*anomalies, *problems])
-    if clock:
-        clock.lap("validation", rows)
-    tables, doubt = sound_rows(checked)
-    due = None
-    if tables is not None:
-        due, problems = compute(tables, period, doubt)
-        anomalies = without_repeats([*anomalies, *problems])
-        if clock:
-            clock.lap("calcul", len(due.charges))
-    return (None if has_errors(anomalies) else due), anomalies
+@dataclass(frozen=True)
+class Published:
+    report: Path
+    how: str  # « nouveau », « remplacé » or « identique »
+    kept_previous: Path | None
+    snapshot: Path
 
 
-def check(month: str, inputs: Path, limits: Limits, reports: Path | None = None
-          ) -> tuple[list[Anomaly], Path | None]:
-    """`reconcile check`: the anomalies a run would find; nothing is written unless
-    ``reports`` is given (then only the anomalies file)."""
-    anomalies = sorted(assess(load(inputs, limits), period_of(month))[1], key=sort_key)
-    if reports is None or not anomalies:
-        return anomalies, None
-    with exclusive(reports / month):  # a run of the month sweeps its temporaries
-        return anomalies, write_anomalies(reports / month, month, anomalies)[0]
-
-
-def write_anomalies(folder: Path, month: str, anomalies: list[Anomaly]
-                    ) -> tuple[Path, str, Path | None]:
-    """``anomalies_YYYY-MM.xlsx``, written atomically, a different previous one kept.
-    Returns its path, how it was written and where the previous one went."""
-    target = folder / f"anomalies_{month}.xlsx"
-    created = created_at(period_of(month))
-    temporary = write_new(target, lambda path: render_anomalies(path, anomalies, created))
-    return (target, *publish(temporary, target))
+# -- the run ----------------------------------------------------------------------------
 
 
 def run(
@@ -251,11 +173,9 @@ def run(
     its exit status, and what it created but did not publish is removed.
     ``reminders``: also write the reminder letters; ``delai_relance``: the option, see
     ``reminders.reminder_delay``."""
-    limits = limits or Limits()
-    say = progress or (lambda stage, text: None)
-    period = period_of(month)
-    folder = reports / month
-    outcome = Outcome(EXIT_OK, month)
+    job = Job(month, inputs, reports, limits or Limits(), statements,
+              receivables_view.Options(reminders, delai_relance))
+    folder = job.folder
     try:
         record(folder, month, "debut", reserve=RESERVE, commande="run",
                dossier_entrees=str(inputs), dossier_rapports=str(reports), releves=statements)
@@ -264,116 +184,250 @@ def run(
             raise DiskFull(folder, space_needed(inputs, statements=statements)
                            ) from error
         raise
-    options = receivables_view.Options(reminders, delai_relance)
+    trail = Trail()
     try:
         with exclusive(folder):
             try:
-                return _run_locked(inputs, folder, period, limits, say, statements, outcome,
-                                   options)
+                return _month(job, progress or (lambda stage, text: None), trail)
             except BaseException:
                 with contextlib.suppress(OSError):
                     sweep(folder)
                 raise
     except BaseException as error:
-        if outcome.report is not None:
-            mark_published(error, outcome.report)
-        status, details = ending(error)
-        written: dict[str, Any] = ({"ecriture": outcome.report_outcome}
-                                   if outcome.report_outcome else {})
-        with contextlib.suppress(OSError):  # whole line or nothing; never hide ``error``
-            if not outcome.ended:
-                record(folder, month, "fin", statut=status, entrees=outcome.inputs,
-                       **written, **details)
-        if disk_full(error) is not None:
-            rows = {s.name: s.rows for s in outcome.stages}
-            raise DiskFull(folder, space_needed(inputs, rows.get("lecture", 0),
-                                                rows.get("rapprochement", 0), statements),
-                           outcome.report) from error
+        _end_early(job, trail, error)
         raise
 
 
-def _run_locked(inputs: Path, folder: Path, period: Period, limits: Limits, say: Progress,
-                statements: bool, outcome: Outcome,
-                options: receivables_view.Options) -> Outcome:
-    clock = _Clock(outcome.stages)
+def _month(job: Job, say: Progress, trail: Trail) -> Outcome:
+    """The stages in order; ``trail`` keeps what an early end must journal."""
+    folder, month, period = job.folder, job.month, job.period
+    clock = _Clock(trail.stages)
     sweep(folder)  # what a killed run left: temporaries of the report, snapshot, history…
-    close_abandoned(folder, outcome.month)  # … and its journal without a ``fin``
-    loaded = load(inputs, limits, say)
-    clock.lap("lecture", sum(c.records for c in loaded.counts))
-    outcome.inputs = {f.name: f.sha256 for f in loaded.files}
-    say("validation", f"{sum(c.records for c in loaded.counts)} lignes")
-    due, anomalies = assess(loaded, period, clock)
-    outcome.anomalies = sorted(anomalies, key=sort_key)
-    if has_errors(anomalies) or due is None:
-        return _stop_on_errors(outcome, folder)
-    return _write_report(outcome, loaded, due, folder, period, say, statements, clock,
-                         options)
+    close_abandoned(folder, month)  # … and its journal without a ``fin``
 
+    found, read_problems = read(job.inputs, job.limits, say)
+    inputs, format_problems = normalise(found)
+    trail.inputs = inputs.digests
+    clock.lap("lecture", inputs.rows)
+    anomalies = without_repeats([*read_problems, *format_problems])
 
-def _write_report(outcome: Outcome, loaded: Loaded, due: Due, folder: Path, period: Period,
-                  say: Progress, statements: bool, clock: _Clock,
-                  options: receivables_view.Options) -> Outcome:
-    month = outcome.month
+    say("validation", f"{inputs.rows} lignes")
+    valid, problems = validate_inputs(inputs, period, anomalies)
+    anomalies = without_repeats([*anomalies, *problems])
+    clock.lap("validation", inputs.rows)
+
+    due, problems = compute_charges(valid, period)
+    anomalies = sorted(without_repeats([*anomalies, *problems]), key=sort_key)
+    if due is not None:
+        clock.lap("calcul", len(due.charges))
+    if due is None or has_errors(anomalies):
+        return _refuse(job, inputs, anomalies, trail)
+
     say("rapprochement", f"{len(due.charges)} charges")
-    xlsx = loaded.tables.get("titres")
-    titres = helios.titres_of(xlsx.frame if xlsx else None, loaded.pes_titres,
+    reconciled, problems = reconcile_titres(valid, due, period, folder, job.options)
+    anomalies = sorted([*anomalies, *problems], key=sort_key)  # the final list
+    clock.lap("rapprochement", len(reconciled.rows))
+
+    say("écriture", f"{len(reconciled.rows)} lignes de rapprochement")
+    report = build_report(month, period, inputs, due, reconciled, anomalies)
+    temporary = render(report, folder)
+    published = publish_report(temporary, folder, month, inputs.files)
+    trail.report, trail.report_outcome = published.report, published.how
+    issued = titres_out.write(folder, period, reconciled.planned)
+    statements = publish_statements(job, due, reconciled, say)
+    reminders = publish_reminders(job, inputs, reconciled, say)
+    clock.lap("écriture", len(due.charges) + len(reconciled.rows))
+
+    audit(job, inputs, published, report, trail.stages)
+    trail.ended = True
+    return Outcome(
+        EXIT_OK, month, tuple(anomalies), tuple(trail.stages), published.report,
+        report_outcome=published.how, kept_previous=published.kept_previous,
+        dissolution=dissolution_notice(due, period), totals=report_totals(reconciled.rows),
+        issued=tuple(issued), statements=tuple(statements), reminders=tuple(reminders),
+        notices=tuple(reconciled.planned.notices))
+
+
+def _refuse(job: Job, inputs: Inputs, anomalies: list[Anomaly], trail: Trail) -> Outcome:
+    """spécification §4.9: every error and warning in anomalies_YYYY-MM.xlsx, no
+    reconciliation; journaled as a refusal (exit 2)."""
+    target, how, kept = write_anomalies(job.folder, job.month, anomalies)
+    errors = sum(a.is_error for a in anomalies)
+    record(job.folder, job.month, "fin", statut=EXIT_INVALID, resultat="entrees invalides",
+           entrees=inputs.digests, anomalies=str(target), erreurs=errors,
+           avertissements=len(anomalies) - errors, ecriture=how,
+           anomalies_par_code=counts_by_code(anomalies))
+    trail.ended = True
+    return Outcome(EXIT_INVALID, job.month, tuple(anomalies), tuple(trail.stages),
+                   anomalies_file=target, report_outcome=how, kept_previous=kept)
+
+
+def _end_early(job: Job, trail: Trail, error: BaseException) -> None:
+    """Journal a run ended by ``error`` (its status, what it had read and published);
+    turn a full disk into ``DiskFull`` with the room a run needs."""
+    if trail.report is not None:
+        mark_published(error, trail.report)
+    status, details = ending(error)
+    written: dict[str, Any] = {"ecriture": trail.report_outcome} if trail.report_outcome else {}
+    with contextlib.suppress(OSError):  # whole line or nothing; never hide ``error``
+        if not trail.ended:
+            record(job.folder, job.month, "fin", statut=status, entrees=trail.inputs,
+                   **written, **details)
+    if disk_full(error) is not None:
+        rows = {s.name: s.rows for s in trail.stages}
+        raise DiskFull(job.folder, space_needed(job.inputs, rows.get("lecture", 0),
+                                                rows.get("rapprochement", 0), job.statements),
+                       trail.report) from error
+
+
+def check(month: str, inputs: Path, limits: Limits, reports: Path | None = None
+          ) -> tuple[list[Anomaly], Path | None]:
+    """`reconcile check`: the anomalies a run would find (its stages up to the
+    computation); nothing is written unless ``reports`` is given (then only the
+    anomalies file)."""
+    period = period_of(month)
+    found, read_problems = read(inputs, limits, lambda stage, text: None)
+    tables, format_problems = normalise(found)
+    anomalies = without_repeats([*read_problems, *format_problems])
+    valid, problems = validate_inputs(tables, period, anomalies)
+    anomalies = without_repeats([*anomalies, *problems])
+    anomalies = sorted(without_repeats([*anomalies, *compute_charges(valid, period)[1]]),
+                       key=sort_key)
+    if reports is None or not anomalies:
+        return anomalies, None
+    with exclusive(reports / month):  # a run of the month sweeps its temporaries
+        return anomalies, write_anomalies(reports / month, month, anomalies)[0]
+
+
+# -- the stages --------------------------------------------------------------------------
+
+
+def validate_inputs(inputs: Inputs, period: Period, known: list[Anomaly]
+                    ) -> tuple[Valid, list[Anomaly]]:
+    """Every check on the cells that read well (spécification §2.8), then the Hélios
+    side: parameters and PES Retour titres (docs/pes.md). ``known``: what reading already
+    found."""
+    problems, checked = validate(inputs.tables, known)
+    parameters, pes_titres, found = helios.prepare(inputs.tables, list(inputs.pes), period)
+    return Valid(inputs, checked, parameters, pes_titres), [*problems, *found]
+
+
+def compute_charges(valid: Valid, period: Period) -> tuple[Due | None, list[Anomaly]]:
+    """What every member owes (spécification §3.8), on the sound rows only, so that its
+    coverage errors are found even when other cells are wrong; ``None`` when a needed
+    sheet could not be read at all."""
+    tables, doubt = sound_rows(valid.checked)
+    if tables is None:
+        return None, []
+    return compute(tables, period, doubt)
+
+
+def reconcile_titres(valid: Valid, due: Due, period: Period, folder: Path,
+                     options: receivables_view.Options) -> tuple[Reconciled, list[Anomaly]]:
+    """Charges against the titres known at the as-of date (spécification §4.5), the
+    receivables of every exercise and the titres to issue (docs/pes.md), and the changes
+    since last month's report (§4.8)."""
+    tables = valid.inputs.tables
+    xlsx = tables.get("titres")
+    titres = helios.titres_of(xlsx.frame if xlsx else None, valid.pes_titres,
                               xlsx.file if xlsx else "")
-    members = loaded.tables["membres"].frame
+    members = tables["membres"].frame
     titres, as_of = titres_as_of(titres, period.as_of)
-    assert loaded.parameters is not None  # set by assess
-    delay = reminder_delay(options.delai_relance, loaded.parameters.written())
+    delay = reminder_delay(options.delai_relance, valid.parameters.written())
     rows = reconcile(due.charges, titres, members, period.year)
+    if valid.pes_titres is not None and titres is not None:
+        rows = rows.assign(etat_helios=helios.states(rows, titres))
     receivables = receivables_view.build(folder.parent, period, titres, members, as_of)
-    if loaded.pes_titres is not None and titres is not None:
-        rows["etat_helios"] = helios.states(rows, titres)
     planned = titres_out.plan(issuance.propose(rows, due.charges, members, titres,
-                                               loaded.parameters), loaded.parameters, period,
-                              month)
-    clock.lap("rapprochement", len(rows))
-    say("écriture", f"{len(rows)} lignes de rapprochement")
-    control = Control(month, period, loaded.files, loaded.counts, loaded.tables["bareme"].frame,
-                      due.charges["bareme_ligne"].dropna().astype(int).value_counts())
-    control.final_reports = receivables_view.final_reports(receivables)
-    changes, problems = _evolutions(folder, month, due, rows,
+                                               valid.parameters), valid.parameters, period,
+                              period.month)
+    changes, problems = _evolutions(folder, period.month, due, rows,
                                     (titres, receivables.outstanding, delay))
-    # One final list: every count shown (screen, journal, Synthèse, Anomalies) comes from it.
-    outcome.anomalies = sorted([*outcome.anomalies, *receivables.past.anomalies,
-                                *planned.warnings, *problems], key=sort_key)
-    report = Report(month, period, due, rows, outcome.warnings, control, len(members),
-                    changes, receivables, planned.summary)
+    return (Reconciled(rows, titres, receivables, planned, changes, delay),
+            [*receivables.past.anomalies, *planned.warnings, *problems])
+
+
+def build_report(month: str, period: Period, inputs: Inputs, due: Due,
+                 reconciled: Reconciled, anomalies: list[Anomaly]) -> Report:
+    """Everything the workbook shows, frozen: rendering only lays it out."""
+    control = Control(month, period, inputs.files, inputs.counts,
+                      inputs.tables["bareme"].frame,
+                      due.charges["bareme_ligne"].dropna().astype(int).value_counts(),
+                      receivables_view.final_reports(reconciled.receivables))
+    return Report(month, period, due, reconciled.rows,
+                  tuple(a for a in anomalies if not a.is_error), control,
+                  len(inputs.tables["membres"].frame), reconciled.changes,
+                  reconciled.receivables, reconciled.planned.summary)
+
+
+def render(report: Report, folder: Path) -> Path:
+    """The workbook, in a temporary file next to its target (published by ``publish``)."""
+    target = folder / f"rapprochement_{report.month}.xlsx"
+    return write_new(target, lambda path: render_report(path, report))
+
+
+def publish_report(temporary: Path, folder: Path, month: str,
+                   files: tuple[InputFile, ...]) -> Published:
+    """Keep a copy of the inputs read, then put the report in place (a different
+    previous one kept) and retire a stale anomalies file."""
     target = folder / f"rapprochement_{month}.xlsx"
-    temporary = write_new(target, lambda path: render_report(path, report))
     try:
-        snapshot = _snapshot(folder, loaded.files)
+        snapshot = _snapshot(folder, files)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    outcome.report_outcome, outcome.kept_previous = publish(temporary, target)
-    outcome.report = target
+    how, kept = publish(temporary, target)
     retire(folder / f"anomalies_{month}.xlsx")
-    outcome.issued = titres_out.write(folder, period, planned)
-    outcome.notices = planned.notices
-    if statements:
-        from .statements import write_statements
+    return Published(target, how, kept, snapshot)
 
-        say("relevés", "un relevé par membre")
-        outcome.statements = write_statements(folder, month, period, due.charges, rows, titres)
-    if options.reminders:
-        say("relances", f"titres en retard de plus de {delay} jours")
-        outcome.reminders = write_reminders(folder, period, receivables.outstanding, members,
-                                            delay)
-    clock.lap("écriture", len(due.charges) + len(rows))
-    outcome.dissolution = dissolution_notice(due, period)
-    outcome.totals = {k: int(rows[k].sum()) for k in ("du", "titre", "encaisse")}
-    record(folder, month, "fin", statut=EXIT_OK, resultat="rapport", entrees=outcome.inputs,
-           rapport=str(target),
-           ecriture=outcome.report_outcome, version_precedente=str(outcome.kept_previous or ""),
-           copie_des_entrees=str(snapshot), avertissements=len(outcome.warnings),
-           anomalies_par_code=counts_by_code(outcome.anomalies),
-           rapports_finals={name: digest for _, name, digest in control.final_reports},
-           etapes={s.name: round(s.seconds, 3) for s in outcome.stages})
-    outcome.ended = True
-    return outcome
+
+def publish_statements(job: Job, due: Due, reconciled: Reconciled, say: Progress
+                       ) -> list[Path]:
+    """`--releves`: one statement per member."""
+    if not job.statements:
+        return []
+    from .statements import write_statements
+
+    say("relevés", "un relevé par membre")
+    return write_statements(job.folder, job.month, job.period, due.charges, reconciled.rows,
+                            reconciled.titres)
+
+
+def publish_reminders(job: Job, inputs: Inputs, reconciled: Reconciled, say: Progress
+                      ) -> list[Path]:
+    """`--relances`: one letter per member with titres overdue by the reminder delay."""
+    if not job.options.reminders:
+        return []
+    say("relances", f"titres en retard de plus de {reconciled.reminder_delay} jours")
+    return write_reminders(job.folder, job.period, reconciled.receivables.outstanding,
+                           inputs.tables["membres"].frame, reconciled.reminder_delay)
+
+
+def audit(job: Job, inputs: Inputs, published: Published, report: Report,
+          stages: list[Stage]) -> None:
+    """The journal's ``fin`` line: inputs and their digests, what was written, the
+    anomalies per code and the time of each stage (spécification §4.10)."""
+    record(job.folder, job.month, "fin", statut=EXIT_OK, resultat="rapport",
+           entrees=inputs.digests, rapport=str(published.report), ecriture=published.how,
+           version_precedente=str(published.kept_previous or ""),
+           copie_des_entrees=str(published.snapshot), avertissements=len(report.warnings),
+           anomalies_par_code=counts_by_code(list(report.warnings)),
+           rapports_finals={name: digest for _, name, digest in report.control.final_reports},
+           etapes={s.name: round(s.seconds, 3) for s in stages})
+
+
+def report_totals(rows: pd.DataFrame) -> dict[str, int]:
+    return {k: int(rows[k].sum()) for k in ("du", "titre", "encaisse")}
+
+
+def write_anomalies(folder: Path, month: str, anomalies: list[Anomaly]
+                    ) -> tuple[Path, str, Path | None]:
+    """``anomalies_YYYY-MM.xlsx``, written atomically, a different previous one kept.
+    Returns its path, how it was written and where the previous one went."""
+    target = folder / f"anomalies_{month}.xlsx"
+    created = created_at(period_of(month))
+    temporary = write_new(target, lambda path: render_anomalies(path, anomalies, created))
+    return (target, *publish(temporary, target))
 
 
 def _evolutions(folder: Path, month: str, due: Due, rows: pd.DataFrame, receivables: tuple
@@ -392,21 +446,7 @@ def _evolutions(folder: Path, month: str, due: Due, rows: pd.DataFrame, receivab
                               "la feuille Évolutions n'est pas produite.")]
 
 
-def _stop_on_errors(outcome: Outcome, folder: Path) -> Outcome:
-    """spécification §4.9: every error and warning in anomalies_YYYY-MM.xlsx, no reconciliation."""
-    target, outcome.report_outcome, outcome.kept_previous = write_anomalies(
-        folder, outcome.month, outcome.anomalies)
-    outcome.anomalies_file = target
-    outcome.status = EXIT_INVALID
-    record(folder, outcome.month, "fin", statut=EXIT_INVALID, resultat="entrees invalides",
-           entrees=outcome.inputs, anomalies=str(target), erreurs=len(outcome.errors),
-           avertissements=len(outcome.warnings), ecriture=outcome.report_outcome,
-           anomalies_par_code=counts_by_code(outcome.anomalies))
-    outcome.ended = True
-    return outcome
-
-
-def _snapshot(folder: Path, files: list[InputFile]) -> Path:
+def _snapshot(folder: Path, files: tuple[InputFile, ...]) -> Path:
     """Copy (never move) the exact bytes read under ``entrees/<digest>/``."""
     digest = hashlib.sha256(
         "".join(f"{f.name}:{f.sha256}\n" for f in sorted(files, key=lambda f: f.name)).encode()

@@ -69,10 +69,10 @@ def build(reports: Path, period: Period, titres: pd.DataFrame | None,
     return Receivables(as_of, past, receivables.outstanding(titres, members, period.as_of))
 
 
-def final_reports(receivables: Receivables) -> list[tuple[str, str, str]]:
+def final_reports(receivables: Receivables) -> tuple[tuple[str, str, str], ...]:
     """(exercise, report, SHA-256) of every final report read, for the Contrôle sheet."""
-    return [(str(r.exercise), r.name, r.sha256)
-            for _, r in sorted(receivables.past.reports.items())]
+    return tuple((str(r.exercise), r.name, r.sha256)
+                 for _, r in sorted(receivables.past.reports.items()))
 
 
 def render_past(book: Book, past: PastExercises, columns: list[Col],

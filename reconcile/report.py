@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,15 +52,15 @@ ANOMALIES = [
 ]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Report:
-    """Everything the reconciliation workbook shows."""
+    """Everything the reconciliation workbook shows, computed before it is rendered."""
 
     month: str
     period: Period
     due: Due
     rows: pd.DataFrame
-    warnings: list[Anomaly]
+    warnings: tuple[Anomaly, ...]
     control: Control
     members_count: int
     evolutions: tuple[str, pd.DataFrame] | None = None  # (previous month, changes)
@@ -120,7 +121,7 @@ def render_anomalies(path: str, anomalies: list[Anomaly], created: dt.datetime) 
     book.close()
 
 
-def write_anomalies_sheet(book: Book, anomalies: list[Anomaly]) -> None:
+def write_anomalies_sheet(book: Book, anomalies: Sequence[Anomaly]) -> None:
     sheet = book.sheet("Anomalies")
     rows = [
         (a.file, a.sheet, a.row, a.column, a.value, a.severity, a.message, a.code)

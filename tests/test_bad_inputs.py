@@ -250,16 +250,16 @@ def test_check_command_on_hostile_files(case: Case, tmp_path, capsys):
 def test_a_file_over_the_size_limit_is_never_read(tmp_path, capsys, monkeypatch):
     from workbooks import base
 
-    import reconcile.pipeline
+    import reconcile.intake
 
     seen = []
-    real = reconcile.pipeline.read_workbook
+    real = reconcile.intake.read_workbook
 
     def spy(source, limits):
         seen.append((source.name, len(source.data)))
         return real(source, limits)
 
-    monkeypatch.setattr(reconcile.pipeline, "read_workbook", spy)
+    monkeypatch.setattr(reconcile.intake, "read_workbook", spy)
     inputs = base().write(tmp_path / "in")
     with (inputs / "membres.xlsx").open("r+b") as handle:
         handle.truncate(150 * 2**20)  # sparse: no disk used
