@@ -1,5 +1,5 @@
 """The core types every stage may import, and nothing else: the run's period and the
-coded values of the convention (spécification §1, §2.1). No stage logic, no I/O.
+coded values of the convention (spécification §1.1, §1.2, §3.1). No stage logic, no I/O.
 
 Import direction (tested in ``tests/test_layers.py``): ``model`` and ``catalogue`` are
 the bottom; reading, then checking and computing, then rendering, then the run

@@ -1,7 +1,7 @@
 """Render the month's reconciliation workbook (spécification §4) and the anomalies workbook.
 
 Data in, file out: everything here has already been computed; these functions only
-lay it out. Sheets and headers are those of spécification §4.2 to §4.9, in French.
+lay it out. Sheets and headers: spécification §4.2 to §4.9, §4.13 and §4.14, in French.
 """
 
 from __future__ import annotations
