@@ -77,7 +77,7 @@ class Inputs:
 
 def read(inputs: Path, limits: Limits, say: Say) -> tuple[Found, list[Anomaly]]:
     """Locate and parse every expected file (spécification §2.1) and the PES Retour
-    flows (docs/pes.md); a file absent, look-alike or unreadable is an anomaly."""
+    flows (§2.10); a file absent, look-alike or unreadable is an anomaly."""
     problem = folder_problem(inputs)
     if problem is not None:
         return Found((), {}, frozenset(), ()), [Anomaly(

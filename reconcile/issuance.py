@@ -1,4 +1,5 @@
 """The titres to issue: what the reconciliation's gaps ask the officer to invoice.
+See spécification §4.16.
 
 From each row of the reconciliation (exercise E): « à émettre » → a titre of what is
 due, « sous-titré » → a complement, « sur-titré » / « indu » → a réduction or an

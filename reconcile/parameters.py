@@ -1,4 +1,5 @@
 """The `Parametres` sheet of the barème workbook: settings of the exchange with Hélios.
+See spécification §2.9.
 
 Each key has its own kind and limits (those of the PES V2 field it fills), read from
 the raw cell so that a code typed as a number keeps its digits. A key is only required

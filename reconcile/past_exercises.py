@@ -1,4 +1,5 @@
 """Earlier exercises reconciled again against today's titres (sheet `Exercices antérieurs`).
+See spécification §4.13.
 
 What a past exercise owed is taken from that exercise's final report — the latest
 ``rapprochement_AAAA-MM.xlsx`` of that year in the reports folder, normally December's

@@ -1,4 +1,5 @@
 """The titres to issue as a PES Aller recette (``PESALR2``), ready for the finance suite.
+See spécification §4.16.
 
 One ordinary bordereau (TypBord 01): one Piece per member, one LigneDePiece per fee type
 and consultation. Réductions and annulations go in a bordereau TypBord 02, each line

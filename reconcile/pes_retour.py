@@ -1,4 +1,5 @@
 """PES Retour recette files (Hélios → ordonnateur) read as a source of titres.
+See spécification §2.10.
 
 Two steps, because the second needs what only validation knows:
 

@@ -305,8 +305,8 @@ def check(month: str, inputs: Path, limits: Limits, reports: Path | None = None
 def validate_inputs(inputs: Inputs, period: Period, known: list[Anomaly]
                     ) -> tuple[Valid, list[Anomaly]]:
     """Every check on the cells that read well (spécification §2.8), then the Hélios
-    side: parameters and PES Retour titres (docs/pes.md). ``known``: what reading already
-    found."""
+    side: parameters (§2.9) and PES Retour titres (§2.10). ``known``: what reading
+    already found."""
     problems, checked = validate(inputs.tables, known)
     parameters, pes_titres, found = helios.prepare(inputs.tables, list(inputs.pes), period)
     return Valid(inputs, checked, parameters, pes_titres), [*problems, *found]
@@ -324,8 +324,8 @@ def compute_charges(valid: Valid, period: Period) -> tuple[Due | None, list[Anom
 
 def reconcile_titres(valid: Valid, due: Due, period: Period, folder: Path,
                      options: receivables_view.Options) -> tuple[Reconciled, list[Anomaly]]:
-    """Charges against the titres known at the as-of date (spécification §4.5), the
-    receivables of every exercise and the titres to issue (docs/pes.md), and the changes
+    """Charges against the titres known at the as-of date (spécification §4.5), past
+    exercises and receivables (§4.13, §4.14), the titres to issue (§4.16) and the changes
     since last month's report (§4.8)."""
     tables = valid.inputs.tables
     xlsx = tables.get("titres")
@@ -383,7 +383,7 @@ def publish_report(temporary: Path, folder: Path, month: str,
 
 def publish_statements(job: Job, due: Due, reconciled: Reconciled, say: Progress
                        ) -> list[Path]:
-    """`--releves`: one statement per member."""
+    """`--releves`: one statement per member (spécification §4.10)."""
     if not job.statements:
         return []
     from .statements import write_statements
@@ -395,7 +395,8 @@ def publish_statements(job: Job, due: Due, reconciled: Reconciled, say: Progress
 
 def publish_reminders(job: Job, inputs: Inputs, reconciled: Reconciled, say: Progress
                       ) -> list[Path]:
-    """`--relances`: one letter per member with titres overdue by the reminder delay."""
+    """`--relances`: one letter per member with titres overdue by the reminder delay
+    (spécification §4.15)."""
     if not job.options.reminders:
         return []
     say("relances", f"titres en retard de plus de {reconciled.reminder_delay} jours")
@@ -406,7 +407,7 @@ def publish_reminders(job: Job, inputs: Inputs, reconciled: Reconciled, say: Pro
 def audit(job: Job, inputs: Inputs, published: Published, report: Report,
           stages: list[Stage]) -> None:
     """The journal's ``fin`` line: inputs and their digests, what was written, the
-    anomalies per code and the time of each stage (spécification §4.10)."""
+    anomalies per code and the time of each stage (spécification §4.12)."""
     record(job.folder, job.month, "fin", statut=EXIT_OK, resultat="rapport",
            entrees=inputs.digests, rapport=str(published.report), ecriture=published.how,
            version_precedente=str(published.kept_previous or ""),

@@ -1,4 +1,5 @@
 """Restes à recouvrer: every titre, of every exercise, with something left to collect.
+See spécification §4.14.
 
 Finance officers and the accountant follow receivables by age (balance âgée) and by
 prescription date: what is not collected within four years is lost. Ages count days

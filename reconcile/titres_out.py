@@ -1,5 +1,6 @@
 """Write the month's titres to issue: ``titres_a_emettre_AAAA-MM.xlsx`` always, and
 ``PESALR2_AAAA-MM.xml`` when the parameters allow it and the file passes the schema.
+See spécification §4.16.
 
 Both are written like the report (temporary file, then rename; an identical rerun
 leaves them untouched; a different previous version goes to ``historique/``). What
