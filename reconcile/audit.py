@@ -37,6 +37,7 @@ class Control:
     tariffs: pd.DataFrame  # barème rows, index = Excel row
     used: pd.Series  # Excel row → number of charges using it
     final_reports: tuple[tuple[str, str, str], ...] = ()  # past exercises
+    settings: tuple[tuple[str, str], ...] = ()  # what else changed a figure, and its source
 
     def parameters(self) -> list[tuple[str, str]]:
         month, day = WITHDRAWAL_DEADLINE
@@ -48,6 +49,7 @@ class Control:
              f"le {day:02d}/{month:02d} (effet au 1er janvier suivant)"),
             ("Barème type 2 appliqué", f"lignes valables au 01/01/{self.period.year}"),
             ("Barème type 1 appliqué", "lignes valables à la date de lancement"),
+            *self.settings,
         ]
 
     def render(self, book: Book) -> None:

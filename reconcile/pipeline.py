@@ -36,8 +36,9 @@ from .faults import DiskFull, disk_full, ending, mark_published, space_needed
 from .intake import Inputs, normalise, read
 from .journal import RESERVE, close_abandoned, record
 from .model import EXIT_INVALID, EXIT_OK, Period, period_of
-from .parameters import Parameters
+from .parameters import KEYS, Parameters
 from .reader import InputFile, Limits
+from .receivables import DEFAULT_DELAY
 from .reconciliation import reconcile
 from .reminders import reminder_delay, write_reminders
 from .report import Report, created_at, dissolution_notice, render_anomalies, render_report
@@ -229,7 +230,7 @@ def _month(job: Job, say: Progress, trail: Trail) -> Outcome:
     clock.lap("rapprochement", len(reconciled.rows))
 
     say("écriture", f"{len(reconciled.rows)} lignes de rapprochement")
-    report = build_report(month, period, inputs, due, reconciled, anomalies)
+    report = build_report(month, period, valid, due, reconciled, anomalies)
     temporary = render(report, folder)
     published = publish_report(temporary, folder, month, inputs.files)
     trail.report, trail.report_outcome = published.report, published.how
@@ -347,17 +348,36 @@ def reconcile_titres(valid: Valid, due: Due, period: Period, folder: Path,
             [*receivables.past.anomalies, *planned.warnings, *problems])
 
 
-def build_report(month: str, period: Period, inputs: Inputs, due: Due,
+def build_report(month: str, period: Period, valid: Valid, due: Due,
                  reconciled: Reconciled, anomalies: list[Anomaly]) -> Report:
     """Everything the workbook shows, frozen: rendering only lays it out."""
+    inputs = valid.inputs
     control = Control(month, period, inputs.files, inputs.counts,
                       inputs.tables["bareme"].frame,
                       due.charges["bareme_ligne"].dropna().astype(int).value_counts(),
-                      receivables_view.final_reports(reconciled.receivables))
+                      receivables_view.final_reports(reconciled.receivables),
+                      settings(valid.parameters, reconciled.reminder_delay))
     return Report(month, period, due, reconciled.rows,
                   tuple(a for a in anomalies if not a.is_error), control,
                   len(inputs.tables["membres"].frame), reconciled.changes,
                   reconciled.receivables, reconciled.planned.summary)
+
+
+def settings(parameters: Parameters, delay: int) -> tuple[tuple[str, str], ...]:
+    """For Contrôle: the `Parametres` values the run applied, each with its source (the
+    sheet or the default), and the reminder delay applied (spécification §2.9, §4.15)."""
+    def shown(name: str) -> str:
+        value = parameters.get(name)
+        if value is None:
+            return "non renseigné"
+        text = issuance.euros(value) if name == "seuil_recouvrement" else str(value)
+        return f"{text} ({'feuille Parametres' if name in parameters.given else 'défaut'})"
+
+    source = ("feuille Parametres" if "delai_relance" in parameters.given else
+              "défaut" if delay == DEFAULT_DELAY else "option --delai-relance")
+    return (*((f"Paramètre {key.name}", shown(key.name)) for key in KEYS
+              if key.name != "delai_relance"),
+            ("Délai de relance appliqué", f"{delay} jours ({source})"))
 
 
 def render(report: Report, folder: Path) -> Path:

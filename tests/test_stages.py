@@ -43,7 +43,7 @@ def stages(tmp_path_factory):
     assert due is not None
     reconciled, late = pipeline.reconcile_titres(valid, due, period, folder, Options())
     anomalies = [*read_problems, *format_problems, *invalid, *uncovered, *late]
-    report = pipeline.build_report(MONTH, period, inputs, due, reconciled, anomalies)
+    report = pipeline.build_report(MONTH, period, valid, due, reconciled, anomalies)
     return inputs, read_tables, due, reconciled, anomalies, report, folder
 
 
@@ -87,3 +87,23 @@ def test_the_stages_total_what_the_run_reports(stages, tmp_path, capsys):
     assert len(outcome.warnings) == len(stages[5].warnings)
     assert [s.name for s in outcome.stages] == [
         "lecture", "validation", "calcul", "rapprochement", "écriture"]
+
+
+@pytest.mark.parametrize(("written", "delay", "expected"), [
+    ({}, 60, {"Paramètre seuil_recouvrement": "15,00 € (défaut)",
+              "Paramètre id_poste": "non renseigné",
+              "Délai de relance appliqué": "60 jours (défaut)"}),
+    ({"seuil_recouvrement": 500, "id_poste": "078000"}, 45,
+     {"Paramètre seuil_recouvrement": "5,00 € (feuille Parametres)",
+      "Paramètre id_poste": "078000 (feuille Parametres)",
+      "Délai de relance appliqué": "45 jours (option --delai-relance)"}),
+    ({"delai_relance": 30}, 30, {"Délai de relance appliqué": "30 jours (feuille Parametres)"}),
+], ids=["defaults", "sheet-and-option", "delay-from-sheet"])
+def test_control_names_each_setting_applied_and_its_source(written, delay, expected):
+    """An auditor reads in Contrôle the parameters that changed a figure, and whence."""
+    from reconcile.parameters import KEYS, Parameters
+
+    parameters = Parameters({**{k.name: k.default for k in KEYS}, **written},
+                            given=set(written))
+    shown = dict(pipeline.settings(parameters, delay))
+    assert {k: shown[k] for k in expected} == expected
