@@ -130,9 +130,10 @@ def _month(text: str) -> str:
 
 
 def _days(text: str) -> int:
-    if not text.isdigit():
+    """The same range as ``delai_relance`` in the `Parametres` sheet: 1 to 3 650 days."""
+    if not text.isdigit() or not 1 <= int(text) <= 3650:
         raise argparse.ArgumentTypeError(f"délai invalide « {text} » : écrire un nombre de "
-                                         "jours, par exemple 60")
+                                         "jours de 1 à 3650, par exemple 60")
     return int(text)
 
 
