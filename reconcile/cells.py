@@ -33,8 +33,9 @@ ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?$")
 FRENCH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 AMOUNT = re.compile(r"^([+-]?)(\d+)(?:\.(\d+))?$")
 INTEGER = re.compile(r"^[+-]?\d+$")
-# Far beyond any real value, far below int64 (typed columns, sums of a million rows).
-MAX_INTEGER = 10**12
+# Far beyond any real value, far below int64 (typed columns, sums of a million rows):
+# the largest number of 12 digits (spécification §2.7: « plus de 12 chiffres est une erreur »).
+MAX_INTEGER = 10**12 - 1
 MAX_CENTS = 10**11  # one billion euros
 
 
@@ -168,6 +169,8 @@ def parse_cents(value: Any) -> int:
     if isinstance(value, bool):
         raise CellError("montant attendu")
     if isinstance(value, int):
+        if abs(value) * 100 > MAX_CENTS:
+            raise CellError("montant démesuré : au-delà d'un milliard d'euros")
         return value * 100
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):

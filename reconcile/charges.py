@@ -20,12 +20,13 @@ from .normalise import DTYPES, Table
 from .rules import (
     active_in,
     adhesion_of,
+    bracket_covers,
     dissolution_date,
     effective_withdrawal,
     has_bracket,
-    in_bracket,
     is_coordinator,
     r1_exemption,
+    takes_part,
 )
 from .validate import TARIFF_KEY, Checked, split_codes
 from .wording import deliberations, voted_exemption
@@ -146,6 +147,20 @@ def _subscriptions(frame: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
 
 
 
+def in_exercise(subscriptions: pd.DataFrame, period: Period) -> pd.Series:
+    """spécification §3.4 — a subscription counts for type 2 when it overlaps
+    [1 January E, min(31 December E, A)]: one per-service charge for each such one."""
+    return ((subscriptions["date_debut"] <= period.last_day)
+            & (subscriptions["date_fin"].isna()
+               | (subscriptions["date_fin"] >= period.first_day)))
+
+
+def live_on(subscriptions: pd.DataFrame, launch: pd.Timestamp) -> pd.Series:
+    """spécification §3.5 — a subscription brings its member into a consultation unless it
+    ended before the launch (its start is not looked at)."""
+    return subscriptions["date_fin"].isna() | (subscriptions["date_fin"] >= launch)
+
+
 def _type2(members: pd.DataFrame, active: pd.Series, subscriptions: pd.DataFrame,
            tariffs: pd.DataFrame, exemptions: pd.DataFrame | None, period: Period
            ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -157,11 +172,7 @@ def _type2(members: pd.DataFrame, active: pd.Series, subscriptions: pd.DataFrame
     eligible["motif"] = motif.astype(object).fillna(eligible["siren"].map(voted).astype(object))
     eligible["exoneration_deliberation"] = eligible["siren"].map(voted_by)
     valid = _valid_on(tariffs, 2, period.first_day)
-    in_year = subscriptions[
-        (subscriptions["date_debut"] <= period.last_day)
-        & (subscriptions["date_fin"].isna() | (subscriptions["date_fin"] >= period.first_day))
-    ]
-    # spécification §3.4: one per-service charge for each subscription overlapping the year.
+    in_year = subscriptions[in_exercise(subscriptions, period)]
     services = in_year[["siren", "prestation"]].merge(eligible, on="siren")
     charges, missing = _price(eligible, services, valid, context=period.first_day)
     charges = charges.assign(type_frais=2, consultation="", consultation_deliberation=None)
@@ -176,14 +187,10 @@ def _type1(members: pd.DataFrame, subscriptions: pd.DataFrame, tariffs: pd.DataF
     a covered service not ended before launch."""
     launch = consultation.date_lancement
     covered = split_codes(consultation.prestations)
-    eligible = members[
-        ~is_coordinator(members)
-        & (members["date_adhesion"] <= consultation.fin_adhesion)
-        & (members["retrait_effectif"].isna() | (members["retrait_effectif"] > launch))
-    ].copy()
+    eligible = members[takes_part(members, consultation.fin_adhesion, launch)].copy()
     taking_part = subscriptions[
         subscriptions["prestation"].isin(covered)
-        & (subscriptions["date_fin"].isna() | (subscriptions["date_fin"] >= launch))
+        & live_on(subscriptions, launch)
         & subscriptions["siren"].isin(eligible["siren"])
     ]
     services = taking_part[["siren", "prestation"]].drop_duplicates()
@@ -250,11 +257,8 @@ def _match(left: pd.DataFrame, tariffs: pd.DataFrame, on: list[str]) -> pd.DataF
     keep = ["bareme_ligne", "population_min", "population_max", "montant", "libelle",
             "deliberation", *on]
     pairs = left.merge(tariffs[keep], on=on, how="inner")
-    population = pairs["population"]
-    bracket = has_bracket(pairs["population_min"], pairs["population_max"])
-    fits = in_bracket(population, pairs["population_min"], pairs["population_max"])
-    fits = fits.fillna(False).astype(bool) | (population.isna() & ~bracket)
-    return pairs[fits]
+    return pairs[bracket_covers(pairs["population"], pairs["population_min"],
+                                pairs["population_max"])]
 
 
 def _valid_on(tariffs: pd.DataFrame, type_frais: int, day: pd.Timestamp) -> pd.DataFrame:

@@ -79,6 +79,23 @@ def has_bracket(low: pd.Series, high: pd.Series) -> pd.Series:
     return (low > 0) | high.notna()
 
 
+def bracket_covers(population: pd.Series, low: pd.Series, high: pd.Series) -> pd.Series:
+    """spécification §3.3 — a tariff row covers a member whose population is in its
+    bracket; a member without population is covered only by rows without a bracket."""
+    fits = in_bracket(population, low, high).fillna(False).astype(bool)
+    return fits | (population.isna() & ~has_bracket(low, high))
+
+
+def takes_part(members: pd.DataFrame, fin_adhesion: pd.Timestamp, launch: pd.Timestamp
+               ) -> pd.Series:
+    """R5 (spécification §3.5) — who may take part in a consultation: joined by the last
+    day of its adhesion window, withdrawal not in effect on launch day (R2), never the
+    coordinator (R4). A covered subscription is still needed (``charges.live_on``)."""
+    return (~is_coordinator(members)
+            & (members["date_adhesion"] <= fin_adhesion)
+            & (members["retrait_effectif"].isna() | (members["retrait_effectif"] > launch)))
+
+
 def adhesion_of(sirens: pd.Series, members: pd.DataFrame) -> pd.Series:
     """spécification §2.2 — a subscription's ``date_debut`` defaults to the member's
     ``date_adhesion``: each SIREN's adhesion date (NaT if unknown), aligned on ``sirens``."""

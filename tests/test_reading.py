@@ -38,3 +38,14 @@ def test_an_unreadable_required_cell_is_reported_once(tmp_path, capsys):
     errors = result.anomalies()
     at_cell = errors[(errors["Ligne"] == 4) & (errors["Colonne"] == "Date adhésion")]
     assert at_cell["Message"].tolist() == ["date impossible (ce jour n'existe pas)"]
+
+
+def test_a_thirteen_digit_population_is_an_error_at_its_cell(tmp_path, capsys):
+    """spécification §2.7: an integer of more than 12 digits is an error; 10**12 has 13."""
+    inputs = base()
+    inputs.membres[2]["Population"] = 1_000_000_000_000
+    result = run(inputs.write(tmp_path / "in"), tmp_path / "out", capsys=capsys)
+    assert result.status == 2
+    errors = result.anomalies()
+    at_cell = errors[(errors["Ligne"] == 4) & (errors["Colonne"] == "Population")]
+    assert at_cell["Code"].tolist() == ["valeur-entier"]
