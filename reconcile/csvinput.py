@@ -103,7 +103,7 @@ def read_csv(name: str, stem: str, data: bytes, max_rows: int, max_columns: int
 
 
 def _not_csv(name: str, why: str) -> Anomaly:
-    return Anomaly(name, "", None, "", "", ERROR, "pas-un-classeur",
+    return Anomaly(name, "", None, "", "", ERROR, "csv-illisible",
                    f"Ce fichier n'est ni un classeur ni un CSV lisible : {why}. "
                    "L'enregistrer au format .xlsx, ou en « CSV UTF-8 » ou « CSV "
                    "(séparateur : point-virgule) ».")

@@ -193,6 +193,12 @@ def read_workbook(source: InputFile, limits: Limits) -> list[RawSheet]:
     suffix = source.path.suffix.lower()
     if data.startswith(ZIP_MAGIC):
         archive = _open_zip(source, limits)
+        if not any(n.startswith("xl/") or n == "content.xml" for n in archive.namelist()):
+            raise InputError(file_problem(
+                source.name, "pas-un-classeur",
+                "ce fichier est une archive zip qui ne contient aucun classeur (document "
+                "Word ou PowerPoint, dossier compressé…) : l'ouvrir dans Excel ou "
+                "LibreOffice et l'enregistrer au format .xlsx"))
         if suffix in (".xlsx", ".xlsm") or "xl/workbook.xml" in archive.namelist():
             findings = scan_xlsx(source.name, archive, limits.max_rows, limits.max_columns)
             return _described(_parse(source, limits, findings), "classeur .xlsx")

@@ -115,56 +115,48 @@ TARIFF_KEY = ("type_frais", "categorie", "prestation", "population_min", "popula
 
 # -- per sheet: pandera --------------------------------------------------------------------
 
-BUILTIN_MESSAGES = {
-    "not_nullable": "valeur obligatoire manquante",
-    "field_uniqueness": "valeur en double : chaque valeur de cette colonne doit être unique",
-}
-
-
-# Codes of pandera's own checks, and of ours by the builtin they use (schemas/checks.py).
-BUILTIN_CODES = {"not_nullable": "obligatoire-manquant", "field_uniqueness": "en-double",
-                 "isin": "code-inconnu", "greater_than_or_equal_to": "negatif",
-                 "in_range": "hors-limites"}
-
-
-def code_of(check: str, row_check: bool, table: Table) -> str:
-    """The catalogue code of a pandera failure (its ``check`` is our French message)."""
-    if row_check:
-        return "dates-dans-le-desordre"
-    if check in BUILTIN_CODES:
-        return BUILTIN_CODES[check]
-    for column in table.spec.schema.columns.values():
-        for declared in column.checks:
-            if str(declared.error) == check:
-                return BUILTIN_CODES.get(str(declared.name), "code-inconnu")
-    return "code-inconnu"
+# pandera's own column properties (``nullable``, ``unique``) are not ``Check`` objects
+# and have no name of ours: their codes are fixed here. Every declared ``Check`` carries
+# its code as its name and its message as its error (schemas/checks.py).
+PROPERTIES = {"not_nullable": "obligatoire-manquant", "field_uniqueness": "en-double"}
 
 
 def schema_problems(table: Table) -> list[Anomaly]:
+    """One anomaly per failing cell, coded by the failing check itself: pandera's
+    ``failure_cases`` frame shows a check's error text, not its name, so each failure
+    is read from the ``SchemaError`` that holds the ``Check`` object."""
     try:
         table.spec.schema.validate(table.frame, lazy=True)
         return []
     except pa.errors.SchemaErrors as errors:
-        cases = errors.failure_cases
-    # A row check fails on every column of its row; keep the column it names.
-    row_checks = {str(c.error): c.name.split(":", 1)[1] for c in table.spec.schema.checks
-                  if c.name and c.name.startswith("ordre:")}
+        failures = errors.schema_errors
     problems = []
-    for case in cases.itertuples(index=False):
-        check = str(case.check)
-        if case.index is None or (isinstance(case.index, float) and np.isnan(case.index)):
-            raise RuntimeError(f"schéma {table.spec.sheet} : {check} ({case.column})")
-        row = int(case.index)
-        column = str(case.column)
-        row_check = case.schema_context == "DataFrameSchema" and check in row_checks
-        if row_check and column != row_checks[check]:
-            continue
-        message = BUILTIN_MESSAGES.get(check, check)
-        if check == "field_uniqueness":
-            first = table.frame.index[table.frame[column] == table.frame.at[row, column]][0]
-            message = f"valeur en double (déjà ligne {first}) : chaque valeur doit être unique"
-        problems.append(table.anomaly(row, column, code_of(check, row_check, table), message))
+    for failure in failures:
+        check, cases = failure.check, failure.failure_cases
+        if ((not isinstance(check, pa.Check) and check not in PROPERTIES)
+                or not isinstance(cases, pd.DataFrame) or cases["index"].isna().any()):
+            # A missing column or a wrong dtype: normalisation rules both out.
+            raise RuntimeError(f"schéma {table.spec.sheet} : {check} ({failure.column_name})")
+        code = str(check.name) if isinstance(check, pa.Check) else PROPERTIES[check]
+        # A row check fails on every column of its row; keep the one it names.
+        pointed = (check.statistics or {}).get("later") if isinstance(check, pa.Check) else None
+        for case in cases.to_dict("records"):
+            row = int(case["index"])
+            column = str(case.get("column", failure.column_name))
+            if pointed is None or column == pointed:
+                problems.append(table.anomaly(row, column, code,
+                                              worded(check, table, row, column)))
     return problems
+
+
+def worded(check: pa.Check | str, table: Table, row: int, column: str) -> str:
+    """The officer's message: a declared check's own, or one for pandera's properties."""
+    if isinstance(check, pa.Check):
+        return str(check.error)
+    if check == "not_nullable":
+        return "valeur obligatoire manquante"
+    first = table.frame.index[table.frame[column] == table.frame.at[row, column]][0]
+    return f"valeur en double (déjà ligne {first}) : chaque valeur doit être unique"
 
 
 # -- cross-sheet rules ---------------------------------------------------------------------

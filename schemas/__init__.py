@@ -3,7 +3,8 @@
 Declarative only, no I/O: the validation stage (``reconcile.validate``) applies them.
 Each ``SheetSpec`` says which file and sheet it describes, the kind of each column
 (how its cells are read) and which columns must be present; its pandera schema holds
-the per-row constraints, each with the French message the officer will read.
+the per-row constraints, each named by its anomaly code (``reconcile/catalogue.py``)
+and carrying the French message the officer will read.
 """
 
 from .bareme import BAREME, CONSULTATIONS, EXONERATIONS

@@ -6,7 +6,7 @@ the vote behind a tariff, a consultation or an exemption, quoted to the members.
 import pandera.pandas as pa
 from pandera.pandas import Column
 
-from .checks import not_before, not_negative, one_of
+from .checks import not_before, not_negative, one_of, within
 from .codes import CATEGORIES, PRESTATIONS, TYPES_FRAIS
 from .spec import SheetSpec
 
@@ -106,7 +106,7 @@ EXONERATIONS = SheetSpec(
             "type_frais": Column("Int64", one_of(TYPES_FRAIS, "type de frais")),
             "exercice": Column(
                 "Int64",
-                pa.Check.in_range(2000, 2100, error="exercice hors de 2000–2100"),
+                within(2000, 2100, "exercice hors de 2000–2100"),
                 nullable=True,
             ),
             "motif": Column(object),

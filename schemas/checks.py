@@ -1,31 +1,38 @@
-"""Reusable pandera checks, each carrying the French message the officer reads."""
+"""Reusable pandera checks. Each carries its anomaly code (``reconcile/catalogue.py``)
+as its ``name`` and the French message the officer reads as its ``error``: the
+validation stage takes the code from the failing check itself, never from its text."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+import pandas as pd
 import pandera.pandas as pa
 
 
 def one_of(codes: Iterable[object], what: str) -> pa.Check:
     listed = ", ".join(str(c) for c in codes)
     message = f"{what} : valeur inconnue ; valeurs admises : {listed}"
-    return pa.Check.isin(list(codes), error=message)
+    return pa.Check.isin(list(codes), name="code-inconnu", error=message)
 
 
 def not_negative(what: str) -> pa.Check:
-    return pa.Check.ge(0, error=f"{what} : valeur négative ; elle doit être positive ou nulle")
+    return pa.Check.ge(0, name="negatif",
+                       error=f"{what} : valeur négative ; elle doit être positive ou nulle")
+
+
+def within(low: int, high: int, message: str) -> pa.Check:
+    return pa.Check.in_range(low, high, name="hors-limites", error=message)
+
+
+def ordered(frame: pd.DataFrame, later: str, earlier: str) -> pd.Series:
+    """``later`` is blank, ``earlier`` blank, or ``later`` ≥ ``earlier``."""
+    return frame[later].isna() | frame[earlier].isna() | (frame[later] >= frame[earlier])
 
 
 def not_before(later: str, earlier: str, message: str) -> pa.Check:
-    """Row check: ``later`` is blank, ``earlier`` blank, or ``later`` ≥ ``earlier``.
-
-    Its name ends with the column the anomaly points at.
-    """
-    return pa.Check(
-        lambda frame: frame[later].isna()
-        | frame[earlier].isna()
-        | (frame[later] >= frame[earlier]),
-        error=message,
-        name=f"ordre:{later}",
-    )
+    """Row check on ``later`` ≥ ``earlier``. A row check fails on every column of its
+    row: the anomaly points at ``later``, which the check keeps as a statistic
+    (``check.statistics["later"]``)."""
+    return pa.Check(ordered, name="dates-dans-le-desordre", error=message,
+                    later=later, earlier=earlier)

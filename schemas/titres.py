@@ -3,7 +3,7 @@
 import pandera.pandas as pa
 from pandera.pandas import Column
 
-from .checks import not_negative, one_of
+from .checks import not_negative, one_of, within
 from .codes import TYPES_FRAIS
 from .spec import SheetSpec
 
@@ -29,7 +29,7 @@ TITRES = SheetSpec(
             "numero": Column(object, unique=True, report_duplicates="exclude_first"),
             "siren": Column(object),
             "exercice": Column(
-                "Int64", pa.Check.in_range(2000, 2100, error="exercice hors de 2000–2100")
+                "Int64", within(2000, 2100, "exercice hors de 2000–2100")
             ),
             "type_frais": Column("Int64", one_of(TYPES_FRAIS, "type de frais")),
             "consultation": Column(object, nullable=True),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from reconcile.catalogue import BOTH, ERROR, KINDS, WARNING, markdown
+from reconcile.catalogue import BOTH, CATALOGUE, ERROR, KINDS, WARNING, markdown
 
 DOC = Path(__file__).parent.parent / "docs" / "catalogue.md"
 
@@ -38,3 +38,30 @@ def test_every_code_written_in_the_package_is_declared():
             for code in match.groups() if code}
     assert len(used) > 40  # the pattern still finds the codes
     assert used <= declared, sorted(used - declared)
+
+
+def declared_checks():
+    """Every pandera ``Check`` of every sheet: (sheet spec, where, check, on rows)."""
+    from schemas import SHEETS
+
+    for spec in SHEETS:
+        for name, column in spec.schema.columns.items():
+            yield from ((spec, f"{spec.sheet}.{name}", c, False) for c in column.checks)
+        yield from ((spec, spec.sheet, c, True) for c in spec.schema.checks)
+
+
+def test_every_pandera_check_is_named_by_its_code():
+    """The validation stage takes an anomaly's code from the failing check's name:
+    a check named otherwise (pandera's default name, ``isin``…) would write a code
+    that the catalogue does not declare."""
+    from reconcile.validate import PROPERTIES
+
+    checks = list(declared_checks())
+    assert len(checks) >= 20  # the walk still finds the schemas' checks
+    for spec, where, check, on_rows in checks:
+        assert check.name in CATALOGUE, (where, check.name)
+        assert CATALOGUE[check.name].allows(ERROR), (where, check.name)
+        assert check.error and check.error != check.name, (where, check)  # the message
+        if on_rows:  # a row check names the column its anomaly points at
+            assert check.statistics.get("later") in spec.schema.columns, (where, check)
+    assert set(PROPERTIES.values()) <= set(CATALOGUE)

@@ -188,8 +188,8 @@ def test_a_total_row_under_a_workbook_table_is_skipped_with_a_warning(label, tmp
     assert round(sum(float(v) for v in titled) * 100) == 60000  # not 120000
     anomalies = result.sheet("Anomalies")
     total = anomalies[anomalies["Ligne"] == 5]
-    assert list(total["Fichier"]) == ["titres.xlsx"]
-    assert list(total["Gravité"]) == ["avertissement"]
+    assert total[["Code", "Fichier", "Gravité"]].values.tolist() == [
+        ["ligne-total", "titres.xlsx", "avertissement"]]
     message = total["Message"].iloc[0]
     assert f"La ligne 5 (« {label} ») est une ligne de total" in message
     assert message.endswith(".")
@@ -205,7 +205,7 @@ def test_a_total_row_in_a_csv_is_skipped_with_a_warning(tmp_path, capsys):
     result = run(folder, tmp_path / "out", capsys=capsys)
     assert result.status == 0, result.err
     anomalies = result.sheet("Anomalies")
-    totals = anomalies[anomalies["Message"].str.contains("ligne de total")]
+    totals = anomalies[anomalies["Code"] == "ligne-total"]
     assert list(totals["Ligne"]) == [4, 5]
     assert list(totals["Valeur"]) == ["Sous-total", "Total"]
 
@@ -219,7 +219,7 @@ def test_a_member_whose_name_starts_with_total_is_a_member(tmp_path, capsys):
     result = run(folder, tmp_path / "out", capsys=capsys)
     assert result.status == 0
     assert "Total Énergies" in set(result.charges()["Membre"])
-    assert not result.sheet("Anomalies")["Message"].str.contains("ligne de total").any()
+    assert "ligne-total" not in set(result.sheet("Anomalies")["Code"])
 
 
 def test_a_total_row_with_text_is_still_read_as_a_record(tmp_path, capsys):
@@ -271,7 +271,7 @@ def test_hidden_and_filtered_rows_are_read_and_counted_in_controle(tmp_path, cap
     assert counts[("membres.xlsx", "Membres")]["Lignes lues"] == 6
     assert counts[("souscriptions.xlsx", "Souscriptions")]["dont lignes masquées"] == 0
     anomalies = result.sheet("Anomalies")
-    warning = anomalies[anomalies["Message"].str.contains("masquées")]
+    warning = anomalies[anomalies["Code"] == "lignes-masquees"]
     assert list(warning["Feuille"]) == ["Membres"]
     assert "3 lignes masquées (à la main ou par un filtre) sont lues comme les autres" in (
         warning["Message"].iloc[0])

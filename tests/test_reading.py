@@ -37,7 +37,7 @@ def test_an_unreadable_required_cell_is_reported_once(tmp_path, capsys):
     assert result.status == 2
     errors = result.anomalies()
     at_cell = errors[(errors["Ligne"] == 4) & (errors["Colonne"] == "Date adhésion")]
-    assert at_cell["Message"].tolist() == ["date impossible (ce jour n'existe pas)"]
+    assert at_cell["Code"].tolist() == ["valeur-date"]  # not also « obligatoire-manquant »
 
 
 def test_a_thirteen_digit_population_is_an_error_at_its_cell(tmp_path, capsys):

@@ -398,8 +398,8 @@ def test_an_unreadable_final_report_is_a_warning_and_its_due_unknown(tmp_path, c
     (reports / "2025-12" / "rapprochement_2025-12.xlsx").write_bytes(b"not a workbook")
     result = _ok(run(_inputs().write(tmp_path / "in"), reports, "2026-11", capsys))
     anomalies = result.sheet("Anomalies")
-    assert list(anomalies["Fichier"]) == ["rapprochement_2025-12.xlsx"]
-    assert "rapport final de l'exercice 2025 illisible" in anomalies["Message"].iloc[0]
+    assert anomalies[["Code", "Fichier"]].values.tolist() == [
+        ["rapport-final-illisible", "rapprochement_2025-12.xlsx"]]
     rows = [[c.value for c in r] for r in
             openpyxl.load_workbook(result.report_path)["Synthèse"].iter_rows()]
     texts = [r[0] for r in rows]

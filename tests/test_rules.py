@@ -110,8 +110,8 @@ def test_member_no_tariff_row_covers_is_an_error_not_a_silent_zero(tmp_path, cap
     assert result.status == 2
     errors = result.anomalies()
     row = errors[errors["Ligne"] == 8].iloc[0]
-    assert (row["Colonne"], row["Gravité"]) == ("Catégorie", "erreur")
-    assert "barème" in row["Message"]
+    assert (row["Code"], row["Colonne"], row["Gravité"]) == (
+        "bareme-non-couvert", "Catégorie", "erreur")
 
 
 # -- R1 exemption -------------------------------------------------------------------

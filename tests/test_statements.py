@@ -138,9 +138,8 @@ def test_no_statement_for_a_siren_that_is_not_a_member(tmp_path, capsys):
     assert not (folder / f"releve_{stranger}.xlsx").exists()
     anomalies = result.sheet("Anomalies")
     warning = anomalies[anomalies["Valeur"] == stranger]
-    assert warning[["Fichier", "Feuille", "Ligne", "Colonne", "Gravité"]].values.tolist() == [
-        ["titres.xlsx", "Titres", 2, "SIREN", "avertissement"]]
-    assert "aucun relevé n'est produit" in warning["Message"].iloc[0]
+    assert warning[["Code", "Fichier", "Feuille", "Ligne", "Colonne"]].values.tolist() == [
+        ["titre-hors-membres", "titres.xlsx", "Titres", 2, "SIREN"]]
 
 
 def test_what_is_to_invoice_is_apart_from_what_is_to_collect(tmp_path, capsys):

@@ -106,8 +106,10 @@ def test_an_unrecognised_column_next_to_an_absent_collected_one_is_an_error(
     result = run(inputs, tmp_path / "out", capsys=capsys)
     assert result.status == 2
     errors = [r for r in anomaly_rows(result.anomalies_path) if r["Gravité"] == "erreur"]
-    assert [(r["Fichier"], r["Feuille"], r["Ligne"], r["Colonne"]) for r in errors] == [
-        ("titres.xlsx", "Titres", 1, "Montant encaissé")]
+    assert [(r["Code"], r["Fichier"], r["Feuille"], r["Ligne"], r["Colonne"])
+            for r in errors] == [
+        ("colonne-non-reconnue", "titres.xlsx", "Titres", 1, "Montant encaissé")]
+    # Issue 9: the message names both the column found and the one it may be.
     assert collected in errors[0]["Message"] and "Montant encaissé" in errors[0]["Message"]
 
 
