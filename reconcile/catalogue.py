@@ -52,7 +52,8 @@ KINDS: tuple[Kind, ...] = (
          "Le fichier dépasse --max-fichier-mo ; il n'est pas lu."),
     Kind("fichier-vide", _E, "Fichier vide", "Le fichier fait 0 octet."),
     Kind("pas-un-classeur", _E, "Pas un classeur",
-         "Le contenu n'est ni un classeur Excel ou LibreOffice ni un CSV lisible."),
+         "Le contenu n'est pas un classeur Excel ou LibreOffice (un CSV illisible est "
+         "« csv-illisible »)."),
     Kind("fichier-corrompu", _E, "Fichier endommagé",
          "L'archive ou le XML du classeur est illisible : l'exporter à nouveau."),
     Kind("decompression-excessive", _E, "Contenu décompressé trop gros",

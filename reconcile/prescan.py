@@ -61,7 +61,8 @@ def column_index(letters: bytes | str) -> int:
 
 def corrupt_error(name: str) -> Anomaly:
     return file_problem(name, "fichier-corrompu",
-                   "fichier endommagé ou incomplet (archive illisible) : l'exporter à nouveau")
+                   "fichier endommagé ou incomplet : l'ouvrir dans Excel ou LibreOffice pour "
+                   "vérifier, ou l'exporter à nouveau")
 
 
 def entities_error(name: str, part: str) -> Anomaly:
