@@ -20,6 +20,7 @@ from pathlib import Path
 
 import xlsxwriter
 from stdnum import luhn
+from stdnum.fr import siret
 
 ROOT = Path(__file__).resolve().parent.parent
 D = dt.date
@@ -46,6 +47,12 @@ def generated_siren(rng: random.Random, taken: set[str]) -> str:
         if siren not in taken:
             taken.add(siren)
             return siren
+
+
+def siret_of(siren: str) -> str:
+    """The head office's SIRET of a generated SIREN: the first NIC that makes it valid."""
+    return next(siren + f"{nic:05d}" for nic in range(1, 100)
+                if siret.is_valid(siren + f"{nic:05d}"))
 
 
 def notice(workbook, lines):
@@ -202,10 +209,20 @@ def main(folder: Path) -> None:
         [syndicat[0], 2, 2026, "Délibération du CA du 12/03/2026 : syndicat en cours de "
                                "dissolution"],
     ], {"Motif": 70})
+    table(workbook, "Parametres", ["Paramètre", "Valeur"], [
+        ["siret_coordonnateur", siret_of(coordinator)], ["id_poste", "078000"],
+        ["code_collectivite", "123"], ["code_budget", "01"], ["nature_type_1", "70878"],
+        ["nature_type_2", "70878"], ["code_produit_type_1", "GC1"],
+        ["code_produit_type_2", "GC2"], ["prochain_bordereau", 12], ["prochain_titre", 345],
+        ["seuil_recouvrement", "15,00"], ["delai_relance", 60],
+        ["deliberation", "délibération n° 2025-40 du 12/12/2025"],
+    ], {"Paramètre": 24, "Valeur": 44})
     notice(workbook, ["Barème ILLUSTRATIF : les montants votés par le conseil "
                       "d'administration ne figurent pas dans nos sources.",
                       "Il change au 1er janvier 2026 pour le type 2 (hausse de 5 % des "
-                      "communes)."])
+                      "communes).",
+                      "Paramètres Hélios FICTIFS (SIRET du coordonnateur, poste comptable, "
+                      "codes) : à remplacer par ceux que donne le comptable."])
     workbook.close()
     write_titres(folder, rows, rng, taken)
 
@@ -219,7 +236,7 @@ def write_titres(folder: Path, members, rng, taken) -> None:
     def titre(siren, exercice, type_frais, consultation, amount, paid, emitted=None):
         nonlocal number
         number += 1
-        titres.append([f"T{exercice}-{number:05d}", siren, exercice, type_frais, consultation,
+        titres.append([str(number), siren, exercice, type_frais, consultation,
                        amount, emitted or D(2026, 4, 15), paid, D(2026, 6, 1) if paid else None])
 
     def t2_amount(population):

@@ -389,17 +389,16 @@ def test_long_objects_stay_within_the_schema_once_in_latin1(tmp_path, capsys):
 
 
 def test_round_trip_on_the_bundled_sample(tmp_path, capsys):
-    """The sample (600 proposed lines, titres typed in titres.xlsx with text numbers):
-    every gap is in the PES Aller but what is held back or must be typed by hand, and
-    Hélios' answer makes every line conforme."""
+    """The sample (its own Parametres; its titres renumbered here with text numbers, as
+    some finance suites export them): every gap is in the PES Aller but what is held back
+    or must be typed by hand, and Hélios' answer makes every line conforme."""
     folder = tmp_path / "in"
     shutil.copytree(ROOT / "inputs", folder)
-    workbook = openpyxl.load_workbook(folder / "bareme.xlsx")
-    sheet = workbook.create_sheet("Parametres")
-    sheet.append(["parametre", "valeur"])
-    for key, value in PARAMETERS.items():
-        sheet.append([key, value])
-    workbook.save(folder / "bareme.xlsx")
+    workbook = openpyxl.load_workbook(folder / "titres.xlsx")
+    sheet = workbook["Titres"]
+    for (cell,) in sheet.iter_rows(min_row=2, max_col=1):
+        cell.value = f"T-{cell.value}"
+    workbook.save(folder / "titres.xlsx")
     first = run(folder, tmp_path / "out", capsys=capsys)
     assert first.status == 0, first.err
     data = (first.folder / "PESALR2_2026-11.xml").read_bytes()
