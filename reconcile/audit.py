@@ -16,8 +16,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from .charges import bareme_reference
 from .intake import SheetCount
+from .issuance import euros
 from .layout import PADDING, fit, row_heights
 from .model import Period
+from .parameters import KEYS, Parameters
 from .reader import InputFile
 from .rules import WITHDRAWAL_DEADLINE
 from .xlsx import Book, Col
@@ -149,3 +151,22 @@ def _version(name: str) -> str:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return "inconnue"
+
+
+def applied_settings(parameters: Parameters, delay: int, option: int | None
+                     ) -> tuple[tuple[str, str], ...]:
+    """The Contrôle lines of the `Parametres` values a run applied, each with its source
+    (the sheet or the default), and of the reminder delay with its own (the sheet, the
+    ``--delai-relance`` option or the default): spécification §2.9, §4.7, §4.15."""
+    def shown(name: str) -> str:
+        value = parameters.get(name)
+        if value is None:
+            return "non renseigné"
+        text = euros(value) if name == "seuil_recouvrement" else str(value)
+        return f"{text} ({'feuille Parametres' if name in parameters.given else 'défaut'})"
+
+    source = ("feuille Parametres" if "delai_relance" in parameters.given else
+              "défaut" if option is None else "option --delai-relance")
+    return (*((f"Paramètre {key.name}", shown(key.name)) for key in KEYS
+              if key.name != "delai_relance"),
+            ("Délai de relance appliqué", f"{delay} jours ({source})"))

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from .anomalies import Anomaly
     from .pipeline import Outcome
     from .reader import Limits
@@ -133,7 +135,7 @@ def _days(text: str) -> int:
     """The same range as ``delai_relance`` in the `Parametres` sheet: 1 to 3 650 days."""
     if not text.isdigit() or not 1 <= int(text) <= 3650:
         raise argparse.ArgumentTypeError(f"délai invalide « {text} » : écrire un nombre de "
-                                         "jours de 1 à 3650, par exemple 60")
+                                         "jours de 1 à 3 650, par exemple 60")
     return int(text)
 
 
@@ -221,7 +223,7 @@ def _print_outcome(outcome: Outcome) -> None:
     if outcome.status == EXIT_INVALID:
         print("Entrées invalides. Aucun rapprochement n'a été écrit ; liste complète : "
               f"{outcome.anomalies_file}", file=sys.stderr)
-        _print_summary(list(outcome.anomalies), str(outcome.anomalies_file), stream=sys.stderr)
+        _print_summary(outcome.anomalies, str(outcome.anomalies_file), stream=sys.stderr)
         return
     if outcome.dissolution:
         print(f"!!! {outcome.dissolution}")
@@ -242,10 +244,10 @@ def _print_outcome(outcome: Outcome) -> None:
     if outcome.reminders:
         print(f"{len(outcome.reminders)} lettre(s) de relance dans "
               f"{outcome.reminders[0].parent}")
-    _print_summary(list(outcome.anomalies), f"la feuille Anomalies de {outcome.report}")
+    _print_summary(outcome.anomalies, f"la feuille Anomalies de {outcome.report}")
 
 
-def _print_summary(anomalies: list[Anomaly], full_list: str | None, how_to_get: str = "",
+def _print_summary(anomalies: Sequence[Anomaly], full_list: str | None, how_to_get: str = "",
                    stream: TextIO | None = None) -> None:
     """The summary ``check`` and ``run`` both print (``reconcile/summary.py``): the
     errors with the warnings that explain them, where the full list is, the warnings

@@ -7,7 +7,6 @@ malformed input is an anomaly, never an exception, so that one run lists them al
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from . import pes_retour
 from .anomalies import Anomaly, InputError
 from .csvinput import companions, sheet_name
 from .normalise import Table, pick_sheet, to_table
+from .progress import Progress
 from .reader import (
     InputFile,
     Limits,
@@ -29,9 +29,6 @@ from .reader import (
 from .tablerows import hidden_rows_warning
 
 OPTIONAL_FILES = ("titres",)
-
-Say = Callable[[str, str], None]
-
 
 @dataclass(frozen=True)
 class SheetCount:
@@ -75,8 +72,8 @@ class Inputs:
         return {f.name: f.sha256 for f in self.files}
 
 
-def read(inputs: Path, limits: Limits, say: Say) -> tuple[Found, list[Anomaly]]:
-    """Locate and parse every expected file (spécification §2.1) and the PES Retour
+def read(inputs: Path, limits: Limits, say: Progress) -> tuple[Found, list[Anomaly]]:
+    """Locate and parse every expected file (spécification §2.5) and the PES Retour
     flows (§2.10); a file absent, look-alike or unreadable is an anomaly."""
     problem = folder_problem(inputs)
     if problem is not None:
@@ -107,13 +104,13 @@ def read(inputs: Path, limits: Limits, say: Say) -> tuple[Found, list[Anomaly]]:
     for pes in retour:
         say("lecture", f"{pes.source.name} ({pes.source.bytes_on_disk / 1024:.0f} Ko)")
         files.append(pes.source)
-    return Found(tuple(files), sheets, frozenset(reported), tuple(retour)), \
-        [*anomalies, *problems]
+    result = Found(tuple(files), sheets, frozenset(reported), tuple(retour))
+    return result, [*anomalies, *problems]
 
 
 def normalise(found: Found) -> tuple[Inputs, list[Anomaly]]:
     """Each expected sheet of each file read, as a typed table with Excel row numbers
-    (spécification §2.2–§2.8); hidden sheets and rows are read, with a warning."""
+    (spécification §2.5–§2.7); hidden sheets and rows are read, with a warning."""
     anomalies: list[Anomaly] = []
     tables: dict[str, Table] = {}
     counts: list[SheetCount] = []
@@ -141,6 +138,7 @@ def normalise(found: Found) -> tuple[Inputs, list[Anomaly]]:
 
 
 def _parse(found: InputFile, limits: Limits) -> tuple[list[RawSheet] | None, list[Anomaly]]:
+    """The file's sheets, or ``None`` and why it could not be read."""
     try:
         return read_workbook(found, limits), []
     except InputError as error:

@@ -20,7 +20,6 @@ import os
 import resource
 import shutil
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,15 +29,15 @@ import pandas as pd
 from . import evolutions, helios, issuance, receivables_view, titres_out
 from .anomalies import Anomaly, counts_by_code, has_errors, sort_key
 from .asof import titres_as_of
-from .audit import Control
+from .audit import Control, applied_settings
 from .charges import Due, compute, sound_rows
 from .faults import DiskFull, disk_full, ending, mark_published, space_needed
 from .intake import Inputs, normalise, read
 from .journal import RESERVE, close_abandoned, record
 from .model import EXIT_INVALID, EXIT_OK, Period, period_of
-from .parameters import KEYS, Parameters
+from .parameters import Parameters
+from .progress import Progress, quiet
 from .reader import InputFile, Limits
-from .receivables import DEFAULT_DELAY
 from .reconciliation import reconcile
 from .reminders import reminder_delay, write_reminders
 from .report import Report, created_at, dissolution_notice, render_anomalies, render_report
@@ -52,8 +51,6 @@ from .safeio import (
     write_new,
 )
 from .validate import Checked, validate, without_repeats
-
-Progress = Callable[[str, str], None]
 
 
 @dataclass(frozen=True)
@@ -97,15 +94,12 @@ class Job:
     """What a run is asked to do."""
 
     month: str
+    period: Period  # from ``month``, before anything is written
     inputs: Path
     reports: Path
     limits: Limits
     statements: bool  # `--releves`
     options: receivables_view.Options  # `--relances`, `--delai-relance`
-
-    @property
-    def period(self) -> Period:
-        return period_of(self.month)
 
     @property
     def folder(self) -> Path:
@@ -118,14 +112,23 @@ class Trail:
     failure). The sequence records it between stages; no stage sees it."""
 
     inputs: dict[str, str] = field(default_factory=dict)  # name → SHA-256, once read
-    stages: list[Stage] = field(default_factory=list)
+    stages: list[Stage] = field(default_factory=list)  # each stage's time, as it ends
     report: Path | None = None  # once published
     report_outcome: str = ""
     ended: bool = False  # its ``fin`` is in the journal
+    _start: float = field(default_factory=time.perf_counter)
+
+    def lap(self, name: str, rows: int) -> None:
+        """Wall time since the last lap, peak memory so far and rows handled (for the
+        journal and the benchmark)."""
+        now = time.perf_counter()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.stages.append(Stage(name, now - self._start, peak, rows))
+        self._start = now
 
 
 @dataclass(frozen=True)
-class Valid:
+class Validated:
     """The validate stage's value: per table, the cells known to be wrong (so that the
     computation uses only the sound rows), and the Hélios side of the inputs."""
 
@@ -174,7 +177,7 @@ def run(
     its exit status, and what it created but did not publish is removed.
     ``reminders``: also write the reminder letters; ``delai_relance``: the option, see
     ``reminders.reminder_delay``."""
-    job = Job(month, inputs, reports, limits or Limits(), statements,
+    job = Job(month, period_of(month), inputs, reports, limits or Limits(), statements,
               receivables_view.Options(reminders, delai_relance))
     folder = job.folder
     try:
@@ -189,7 +192,7 @@ def run(
     try:
         with exclusive(folder):
             try:
-                return _month(job, progress or (lambda stage, text: None), trail)
+                return _month(job, progress or quiet, trail)
             except BaseException:
                 with contextlib.suppress(OSError):
                     sweep(folder)
@@ -202,57 +205,68 @@ def run(
 def _month(job: Job, say: Progress, trail: Trail) -> Outcome:
     """The stages in order; ``trail`` keeps what an early end must journal."""
     folder, month, period = job.folder, job.month, job.period
-    clock = _Clock(trail.stages)
     sweep(folder)  # what a killed run left: temporaries of the report, snapshot, history…
     close_abandoned(folder, month)  # … and its journal without a ``fin``
 
-    found, read_problems = read(job.inputs, job.limits, say)
-    inputs, format_problems = normalise(found)
-    trail.inputs = inputs.digests
-    clock.lap("lecture", inputs.rows)
-    anomalies = without_repeats([*read_problems, *format_problems])
-
-    say("validation", f"{inputs.rows} lignes")
-    valid, problems = validate_inputs(inputs, period, anomalies)
-    anomalies = without_repeats([*anomalies, *problems])
-    clock.lap("validation", inputs.rows)
-
-    due, problems = compute_charges(valid, period)
-    anomalies = sorted(without_repeats([*anomalies, *problems]), key=sort_key)
-    if due is not None:
-        clock.lap("calcul", len(due.charges))
+    inputs, validated, due, anomalies = _examine(job.inputs, job.limits, period, say, trail)
     if due is None or has_errors(anomalies):
         return _refuse(job, inputs, anomalies, trail)
 
     say("rapprochement", f"{len(due.charges)} charges")
-    reconciled, problems = reconcile_titres(valid, due, period, folder, job.options)
+    reconciled, problems = reconcile_titres(validated, due, period, folder, job.options)
     anomalies = sorted([*anomalies, *problems], key=sort_key)  # the final list
-    clock.lap("rapprochement", len(reconciled.rows))
+    trail.lap("rapprochement", len(reconciled.rows))
 
     say("écriture", f"{len(reconciled.rows)} lignes de rapprochement")
-    report = build_report(month, period, valid, due, reconciled, anomalies)
+    report = build_report(period, validated, due, reconciled, anomalies, job.options)
     temporary = render(report, folder)
     published = publish_report(temporary, folder, month, inputs.files)
     trail.report, trail.report_outcome = published.report, published.how
+    retire(folder / f"anomalies_{month}.xlsx")  # the inputs are valid now
     issued = titres_out.write(folder, period, reconciled.planned)
     statements = publish_statements(job, due, reconciled, say)
     reminders = publish_reminders(job, inputs, reconciled, say)
-    clock.lap("écriture", len(due.charges) + len(reconciled.rows))
+    trail.lap("écriture", len(due.charges) + len(reconciled.rows))
 
-    audit(job, inputs, published, report, trail.stages)
-    trail.ended = True
-    return Outcome(
+    outcome = Outcome(
         EXIT_OK, month, tuple(anomalies), tuple(trail.stages), published.report,
         report_outcome=published.how, kept_previous=published.kept_previous,
         dissolution=dissolution_notice(due, period), totals=report_totals(reconciled.rows),
         issued=tuple(issued), statements=tuple(statements), reminders=tuple(reminders),
         notices=tuple(reconciled.planned.notices))
+    audit(job, inputs, published, report, outcome.stages)
+    trail.ended = True
+    return outcome
+
+
+def _examine(source: Path, limits: Limits, period: Period, say: Progress, trail: Trail
+             ) -> tuple[Inputs, Validated, Due | None, list[Anomaly]]:
+    """The first stages, which ``check`` runs too: read → normalise → validate →
+    compute. Every anomaly they find, sorted; ``due`` is ``None`` when a needed sheet
+    could not be read at all."""
+    found, anomalies = read(source, limits, say)
+    inputs, problems = normalise(found)
+    anomalies = without_repeats([*anomalies, *problems])
+    trail.inputs = inputs.digests
+    trail.lap("lecture", inputs.rows)
+
+    say("validation", f"{inputs.rows} lignes")
+    validated, problems = validate_inputs(inputs, period, anomalies)
+    anomalies = without_repeats([*anomalies, *problems])
+    trail.lap("validation", inputs.rows)
+
+    due, problems = compute_charges(validated, period)
+    anomalies = sorted(without_repeats([*anomalies, *problems]), key=sort_key)
+    if due is not None:
+        trail.lap("calcul", len(due.charges))
+    return inputs, validated, due, anomalies
 
 
 def _refuse(job: Job, inputs: Inputs, anomalies: list[Anomaly], trail: Trail) -> Outcome:
     """spécification §4.9: every error and warning in anomalies_YYYY-MM.xlsx, no
     reconciliation; journaled as a refusal (exit 2)."""
     target, how, kept = write_anomalies(job.folder, job.month, anomalies)
+    trail.report_outcome = how
     errors = sum(a.is_error for a in anomalies)
     record(job.folder, job.month, "fin", statut=EXIT_INVALID, resultat="entrees invalides",
            entrees=inputs.digests, anomalies=str(target), erreurs=errors,
@@ -286,14 +300,7 @@ def check(month: str, inputs: Path, limits: Limits, reports: Path | None = None
     """`reconcile check`: the anomalies a run would find (its stages up to the
     computation); nothing is written unless ``reports`` is given (then only the
     anomalies file)."""
-    period = period_of(month)
-    found, read_problems = read(inputs, limits, lambda stage, text: None)
-    tables, format_problems = normalise(found)
-    anomalies = without_repeats([*read_problems, *format_problems])
-    valid, problems = validate_inputs(tables, period, anomalies)
-    anomalies = without_repeats([*anomalies, *problems])
-    anomalies = sorted(without_repeats([*anomalies, *compute_charges(valid, period)[1]]),
-                       key=sort_key)
+    anomalies = _examine(inputs, limits, period_of(month), quiet, Trail())[3]
     if reports is None or not anomalies:
         return anomalies, None
     with exclusive(reports / month):  # a run of the month sweeps its temporaries
@@ -304,100 +311,85 @@ def check(month: str, inputs: Path, limits: Limits, reports: Path | None = None
 
 
 def validate_inputs(inputs: Inputs, period: Period, known: list[Anomaly]
-                    ) -> tuple[Valid, list[Anomaly]]:
+                    ) -> tuple[Validated, list[Anomaly]]:
     """Every check on the cells that read well (spécification §2.8), then the Hélios
     side: parameters (§2.9) and PES Retour titres (§2.10). ``known``: what reading
     already found."""
     problems, checked = validate(inputs.tables, known)
     parameters, pes_titres, found = helios.prepare(inputs.tables, list(inputs.pes), period)
-    return Valid(inputs, checked, parameters, pes_titres), [*problems, *found]
+    return Validated(inputs, checked, parameters, pes_titres), [*problems, *found]
 
 
-def compute_charges(valid: Valid, period: Period) -> tuple[Due | None, list[Anomaly]]:
-    """What every member owes (spécification §3.8), on the sound rows only, so that its
-    coverage errors are found even when other cells are wrong; ``None`` when a needed
-    sheet could not be read at all."""
-    tables, doubt = sound_rows(valid.checked)
+def compute_charges(validated: Validated, period: Period) -> tuple[Due | None, list[Anomaly]]:
+    """What every member owes (spécification §3.2–§3.6), on the sound rows only, so that
+    the coverage errors (§3.7) are found even when other cells are wrong; ``None`` when
+    a needed sheet could not be read at all."""
+    tables, doubt = sound_rows(validated.checked)
     if tables is None:
         return None, []
     return compute(tables, period, doubt)
 
 
-def reconcile_titres(valid: Valid, due: Due, period: Period, folder: Path,
+def reconcile_titres(validated: Validated, due: Due, period: Period, folder: Path,
                      options: receivables_view.Options) -> tuple[Reconciled, list[Anomaly]]:
     """Charges against the titres known at the as-of date (spécification §4.5), past
     exercises and receivables (§4.13, §4.14), the titres to issue (§4.16) and the changes
-    since last month's report (§4.8)."""
-    tables = valid.inputs.tables
+    since last month's report (§4.8). Reads the earlier reports of the reports folder
+    (``folder``'s parent): past exercises' final reports and last month's."""
+    tables = validated.inputs.tables
     xlsx = tables.get("titres")
-    titres = helios.titres_of(xlsx.frame if xlsx else None, valid.pes_titres,
+    titres = helios.titres_of(xlsx.frame if xlsx else None, validated.pes_titres,
                               xlsx.file if xlsx else "")
     members = tables["membres"].frame
     titres, as_of = titres_as_of(titres, period.as_of)
-    delay = reminder_delay(options.delai_relance, valid.parameters.written())
+    delay = reminder_delay(options.delai_relance, validated.parameters.written())
     rows = reconcile(due.charges, titres, members, period.year)
-    if valid.pes_titres is not None and titres is not None:
+    if validated.pes_titres is not None and titres is not None:
         rows = rows.assign(etat_helios=helios.states(rows, titres))
     receivables = receivables_view.build(folder.parent, period, titres, members, as_of)
     planned = titres_out.plan(issuance.propose(rows, due.charges, members, titres,
-                                               valid.parameters), valid.parameters, period,
-                              period.month)
+                                               validated.parameters), validated.parameters,
+                              period, period.month)
     changes, problems = _evolutions(folder, period.month, due, rows,
                                     (titres, receivables.outstanding, delay))
     return (Reconciled(rows, titres, receivables, planned, changes, delay),
             [*receivables.past.anomalies, *planned.warnings, *problems])
 
 
-def build_report(month: str, period: Period, valid: Valid, due: Due,
-                 reconciled: Reconciled, anomalies: list[Anomaly]) -> Report:
-    """Everything the workbook shows, frozen: rendering only lays it out."""
-    inputs = valid.inputs
-    control = Control(month, period, inputs.files, inputs.counts,
+def build_report(period: Period, validated: Validated, due: Due, reconciled: Reconciled,
+                 anomalies: list[Anomaly], options: receivables_view.Options) -> Report:
+    """Everything the workbook shows, in one frozen value: rendering only lays it out."""
+    inputs = validated.inputs
+    settings = applied_settings(validated.parameters, reconciled.reminder_delay,
+                                options.delai_relance)
+    control = Control(period.month, period, inputs.files, inputs.counts,
                       inputs.tables["bareme"].frame,
                       due.charges["bareme_ligne"].dropna().astype(int).value_counts(),
-                      receivables_view.final_reports(reconciled.receivables),
-                      settings(valid.parameters, reconciled.reminder_delay))
-    return Report(month, period, due, reconciled.rows,
+                      receivables_view.final_reports(reconciled.receivables), settings)
+    return Report(period.month, period, due, reconciled.rows,
                   tuple(a for a in anomalies if not a.is_error), control,
                   len(inputs.tables["membres"].frame), reconciled.changes,
                   reconciled.receivables, reconciled.planned.summary)
 
 
-def settings(parameters: Parameters, delay: int) -> tuple[tuple[str, str], ...]:
-    """For Contrôle: the `Parametres` values the run applied, each with its source (the
-    sheet or the default), and the reminder delay applied (spécification §2.9, §4.15)."""
-    def shown(name: str) -> str:
-        value = parameters.get(name)
-        if value is None:
-            return "non renseigné"
-        text = issuance.euros(value) if name == "seuil_recouvrement" else str(value)
-        return f"{text} ({'feuille Parametres' if name in parameters.given else 'défaut'})"
-
-    source = ("feuille Parametres" if "delai_relance" in parameters.given else
-              "défaut" if delay == DEFAULT_DELAY else "option --delai-relance")
-    return (*((f"Paramètre {key.name}", shown(key.name)) for key in KEYS
-              if key.name != "delai_relance"),
-            ("Délai de relance appliqué", f"{delay} jours ({source})"))
-
-
 def render(report: Report, folder: Path) -> Path:
-    """The workbook, in a temporary file next to its target (published by ``publish``)."""
-    target = folder / f"rapprochement_{report.month}.xlsx"
-    return write_new(target, lambda path: render_report(path, report))
+    """The workbook, in a temporary file next to its target (put in place by
+    ``publish_report``)."""
+    return write_new(report_path(folder, report.month),
+                     lambda path: render_report(path, report))
 
 
 def publish_report(temporary: Path, folder: Path, month: str,
                    files: tuple[InputFile, ...]) -> Published:
     """Keep a copy of the inputs read, then put the report in place (a different
-    previous one kept) and retire a stale anomalies file."""
-    target = folder / f"rapprochement_{month}.xlsx"
+    previous one kept)."""
     try:
         snapshot = _snapshot(folder, files)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    target = report_path(folder, month)
     how, kept = publish(temporary, target)
-    retire(folder / f"anomalies_{month}.xlsx")
     return Published(target, how, kept, snapshot)
 
 
@@ -425,9 +417,10 @@ def publish_reminders(job: Job, inputs: Inputs, reconciled: Reconciled, say: Pro
 
 
 def audit(job: Job, inputs: Inputs, published: Published, report: Report,
-          stages: list[Stage]) -> None:
-    """The journal's ``fin`` line: inputs and their digests, what was written, the
-    anomalies per code and the time of each stage (spécification §4.12)."""
+          stages: tuple[Stage, ...]) -> None:
+    """The audit trail: the journal's ``fin`` line of a run that wrote its report —
+    inputs and their digests, what was written, the anomalies per code and the time of
+    each stage (spécification §4.12)."""
     record(job.folder, job.month, "fin", statut=EXIT_OK, resultat="rapport",
            entrees=inputs.digests, rapport=str(published.report), ecriture=published.how,
            version_precedente=str(published.kept_previous or ""),
@@ -437,7 +430,12 @@ def audit(job: Job, inputs: Inputs, published: Published, report: Report,
            etapes={s.name: round(s.seconds, 3) for s in stages})
 
 
+def report_path(folder: Path, month: str) -> Path:
+    return folder / f"rapprochement_{month}.xlsx"
+
+
 def report_totals(rows: pd.DataFrame) -> dict[str, int]:
+    """Due, invoiced and collected over the Rapprochement, in cents."""
     return {k: int(rows[k].sum()) for k in ("du", "titre", "encaisse")}
 
 
@@ -487,17 +485,3 @@ def _snapshot(folder: Path, files: tuple[InputFile, ...]) -> Path:
             staging.parent.rmdir()  # only if empty: earlier snapshots stay
         raise
     return target
-
-
-class _Clock:
-    """Per-stage wall time, peak memory so far and rows handled (for the benchmark)."""
-
-    def __init__(self, stages: list[Stage]):
-        self.stages = stages
-        self.start = time.perf_counter()
-
-    def lap(self, name: str, rows: int) -> None:
-        now = time.perf_counter()
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        self.stages.append(Stage(name, now - self.start, peak, rows))
-        self.start = now

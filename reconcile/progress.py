@@ -8,8 +8,15 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
+Progress = Callable[[str, str], None]
+"""``progress(stage, text)``: what a run is doing, for the one who waits for it."""
 
-def reporter(stream: TextIO | None = None) -> Callable[[str, str], None]:
+
+def quiet(stage: str, text: str) -> None:
+    """No progress shown (``check``, tests)."""
+
+
+def reporter(stream: TextIO | None = None) -> Progress:
     stream = stream or sys.stderr
     live = hasattr(stream, "isatty") and stream.isatty()
 

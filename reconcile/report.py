@@ -54,7 +54,10 @@ ANOMALIES = [
 
 @dataclass(frozen=True)
 class Report:
-    """Everything the reconciliation workbook shows, computed before it is rendered."""
+    """Everything the reconciliation workbook shows, computed before it is rendered.
+
+    Frozen as a value (no field can be replaced); its frames are not copied, and nothing
+    after the reconcile stage changes them."""
 
     month: str
     period: Period

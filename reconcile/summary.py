@@ -9,6 +9,8 @@ Lines are built here and printed by ``cli``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .anomalies import Anomaly, prominent
 
 SHOWN = 15
@@ -25,12 +27,12 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count > 1 else ''}"
 
 
-def count_line(anomalies: list[Anomaly]) -> str:
+def count_line(anomalies: Sequence[Anomaly]) -> str:
     errors = sum(1 for a in anomalies if a.is_error)
     return f"{plural(errors, 'erreur')}, {plural(len(anomalies) - errors, 'avertissement')}."
 
 
-def explaining(error: Anomaly, anomalies: list[Anomaly]) -> list[Anomaly]:
+def explaining(error: Anomaly, anomalies: Sequence[Anomaly]) -> list[Anomaly]:
     """The warnings that explain ``error`` (``EXPLAINS``)."""
     codes = EXPLAINS.get(error.code, ())
     return [a for a in anomalies if not a.is_error and a.code in codes
@@ -44,7 +46,7 @@ def line(a: Anomaly) -> str:
     return f"{a.severity} : {where}{value} : {a.message}"
 
 
-def summary_lines(anomalies: list[Anomaly], full_list: str | None, how_to_get: str = ""
+def summary_lines(anomalies: Sequence[Anomaly], full_list: str | None, how_to_get: str = ""
                   ) -> list[str]:
     """The summary: the errors (or, without any, the warnings) up to ``SHOWN``, each
     error with its explaining warnings; past ``SHOWN``, where the rest is

@@ -14,12 +14,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 from corpus import CASES, FILES, Case
-from workbooks import MONTH, run
+from workbooks import MONTH, anomaly_rows, found, run
 
 from reconcile.catalogue import CATALOGUE
-
-ANOMALY_HEADERS = ["Fichier", "Feuille", "Ligne", "Colonne", "Valeur", "Gravité", "Message",
-                   "Code"]
 
 
 def fingerprint(folder: Path) -> dict[str, tuple]:
@@ -32,29 +29,11 @@ def fingerprint(folder: Path) -> dict[str, tuple]:
     return {str(p.relative_to(folder)): of(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def anomaly_rows(path: Path, sheet: str = "Anomalies") -> list[dict]:
-    """The anomalies as written, read back with openpyxl (not with our own reader)."""
-    workbook = openpyxl.load_workbook(path, read_only=True)
-    rows = list(workbook[sheet].iter_rows(values_only=True))
-    workbook.close()
-    assert list(rows[0][:8]) == ANOMALY_HEADERS
-    found = [dict(zip(ANOMALY_HEADERS, row[:8], strict=True)) for row in rows[1:]]
-    for row in found:  # every anomaly carries a declared code of its severity
-        assert CATALOGUE[row["Code"]].allows(row["Gravité"]), row
-    return found
-
-
 def sheet_rows(path: Path, sheet: str) -> list[dict]:
     workbook = openpyxl.load_workbook(path, read_only=True)
     rows = list(workbook[sheet].iter_rows(values_only=True))
     workbook.close()
     return [dict(zip(rows[0], row, strict=False)) for row in rows[1:]]
-
-
-def found(row: dict) -> tuple:
-    """Which anomaly, and where: (code, file, sheet, row, column)."""
-    return (row["Code"], row["Fichier"] or "", row["Feuille"] or "", row["Ligne"],
-            row["Colonne"] or "")
 
 
 @pytest.mark.parametrize("case", [
@@ -265,3 +244,61 @@ def test_a_file_over_the_size_limit_is_never_read(tmp_path, capsys, monkeypatch)
     result = run(inputs, tmp_path / "out", MONTH, capsys)
     assert result.status == 2
     assert ("membres.xlsx", 0) in seen, seen
+
+
+@pytest.mark.parametrize("failing", ["retire", "titres_out.write"])
+def test_a_full_disk_after_the_report_is_published_says_it_is_in_place(
+        failing, tmp_path, capsys, monkeypatch):
+    """Once the report is in place, a full disk (retiring the old anomalies file, writing
+    the titres to issue) must say so on screen and in the journal, never « intact »."""
+    import json
+
+    from workbooks import base
+
+    import reconcile.pipeline
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    if failing == "retire":
+        monkeypatch.setattr(reconcile.pipeline, "retire", full_disk)
+    else:
+        monkeypatch.setattr(reconcile.pipeline.titres_out, "write", full_disk)
+    result = run(base().write(tmp_path / "in"), tmp_path / "out", MONTH, capsys)
+    assert result.status == 1
+    report = tmp_path / "out" / MONTH / f"rapprochement_{MONTH}.xlsx"
+    assert report.is_file()
+    assert f"le nouveau rapport, complet, était déjà en place ({report})" in \
+        disk_full_line(result.err, tmp_path / "out")
+    journal = (tmp_path / "out" / MONTH / f"journal_{MONTH}.jsonl").read_text("utf-8")
+    end = json.loads(journal.splitlines()[-1])
+    assert end["statut"] == 1 and end["ecriture"] == "nouveau", end
+
+
+def test_a_refused_run_whose_journal_end_fails_still_says_what_it_wrote(
+        tmp_path, capsys, monkeypatch):
+    """Invalid inputs: the anomalies file is written, then recording ``fin`` fails once;
+    the fault handler's own ``fin`` says how the anomalies file was written."""
+    import json
+
+    from workbooks import base
+
+    import reconcile.pipeline
+
+    real = reconcile.pipeline.record
+    failed = []
+
+    def record_once_full(folder, month, event, **fields):
+        if event == "fin" and fields.get("statut") == 2 and not failed:
+            failed.append(True)
+            raise OSError(28, "No space left on device")
+        return real(folder, month, event, **fields)
+
+    monkeypatch.setattr(reconcile.pipeline, "record", record_once_full)
+    inputs = base()
+    inputs.membres[2]["SIREN"] = "123"
+    result = run(inputs.write(tmp_path / "in"), tmp_path / "out", MONTH, capsys)
+    assert result.status == 1 and failed
+    journal = (tmp_path / "out" / MONTH / f"journal_{MONTH}.jsonl").read_text("utf-8")
+    end = json.loads(journal.splitlines()[-1])
+    assert end["evenement"] == "fin" and end["ecriture"] == "nouveau", end

@@ -12,98 +12,119 @@ import pandas as pd
 import pytest
 
 from reconcile import pipeline
+from reconcile.anomalies import sort_key
+from reconcile.audit import applied_settings
 from reconcile.intake import normalise, read
 from reconcile.model import period_of
+from reconcile.parameters import KEYS, Parameters
+from reconcile.progress import quiet
 from reconcile.reader import Limits
 from reconcile.receivables_view import Options
+from reconcile.validate import without_repeats
 
 SAMPLE = Path(__file__).parent.parent / "inputs"
 MONTH = "2026-11"
+PERIOD = period_of(MONTH)
 
 
-def _frames(tables):
-    return {name: copy.deepcopy(table.frame) for name, table in tables.items()}
-
-
-def _same(before, tables):
-    for name, frame in before.items():
-        pd.testing.assert_frame_equal(tables[name].frame, frame, obj=name)
+@dataclasses.dataclass
+class Called:
+    inputs: object
+    read_tables: dict[str, pd.DataFrame]
+    validated: pipeline.Validated
+    due: object
+    reconciled: pipeline.Reconciled
+    examined: list  # what read, normalise, validate and compute found
+    anomalies: list  # the final list
+    report: object
+    folder: Path
 
 
 @pytest.fixture(scope="module")
-def stages(tmp_path_factory):
-    """The sample, through every stage up to the report object, one call each."""
-    period = period_of(MONTH)
+def called(tmp_path_factory) -> Called:
+    """The sample, through every stage up to the report object, one call each, the
+    anomalies gathered as the run gathers them."""
     folder = tmp_path_factory.mktemp("reports") / MONTH
-    found, read_problems = read(SAMPLE, Limits(), lambda stage, text: None)
-    inputs, format_problems = normalise(found)
-    read_tables = _frames(inputs.tables)
-    valid, invalid = pipeline.validate_inputs(inputs, period, [])
-    due, uncovered = pipeline.compute_charges(valid, period)
+    found, anomalies = read(SAMPLE, Limits(), quiet)
+    inputs, problems = normalise(found)
+    read_tables = {name: copy.deepcopy(table.frame) for name, table in inputs.tables.items()}
+    anomalies = without_repeats([*anomalies, *problems])
+    validated, problems = pipeline.validate_inputs(inputs, PERIOD, anomalies)
+    anomalies = without_repeats([*anomalies, *problems])
+    due, problems = pipeline.compute_charges(validated, PERIOD)
     assert due is not None
-    reconciled, late = pipeline.reconcile_titres(valid, due, period, folder, Options())
-    anomalies = [*read_problems, *format_problems, *invalid, *uncovered, *late]
-    report = pipeline.build_report(MONTH, period, valid, due, reconciled, anomalies)
-    return inputs, read_tables, due, reconciled, anomalies, report, folder
+    examined = sorted(without_repeats([*anomalies, *problems]), key=sort_key)
+    reconciled, problems = pipeline.reconcile_titres(validated, due, PERIOD, folder, Options())
+    anomalies = sorted([*examined, *problems], key=sort_key)
+    report = pipeline.build_report(PERIOD, validated, due, reconciled, anomalies, Options())
+    return Called(inputs, read_tables, validated, due, reconciled, examined, anomalies, report,
+                  folder)
 
 
-def test_the_stages_find_no_error_in_the_sample(stages):
-    anomalies = stages[4]
-    assert [a for a in anomalies if a.is_error] == []
+def test_the_stages_find_no_error_in_the_sample(called):
+    assert [a for a in called.anomalies if a.is_error] == []
 
 
-def test_no_stage_changes_the_tables_it_was_given(stages):
-    inputs, read_tables = stages[0], stages[1]
-    _same(read_tables, inputs.tables)
+def test_no_stage_changes_the_tables_it_was_given(called):
+    for name, frame in called.read_tables.items():
+        pd.testing.assert_frame_equal(called.inputs.tables[name].frame, frame, obj=name)
 
 
-def test_the_reconcile_stage_gives_the_same_value_twice(stages):
+def test_the_reconcile_stage_gives_the_same_value_twice(called):
     """Called again on the same values, the stage answers the same: it kept no state."""
-    inputs, _, due, reconciled, _, _, folder = stages
-    period = period_of(MONTH)
-    valid, _ = pipeline.validate_inputs(inputs, period, [])
-    charges = due.charges.copy()
-    again, _ = pipeline.reconcile_titres(valid, due, period, folder, Options())
-    pd.testing.assert_frame_equal(again.rows, reconciled.rows)
-    pd.testing.assert_frame_equal(due.charges, charges)
+    charges = called.due.charges.copy()
+    again, _ = pipeline.reconcile_titres(called.validated, called.due, PERIOD, called.folder,
+                                         Options())
+    pd.testing.assert_frame_equal(again.rows, called.reconciled.rows)
+    pd.testing.assert_frame_equal(called.due.charges, charges)
 
 
-def test_the_report_is_frozen_before_rendering(stages):
-    report = stages[5]
+def test_the_report_is_frozen_before_rendering(called):
     with pytest.raises(dataclasses.FrozenInstanceError):
-        report.warnings = ()  # type: ignore[misc]
+        called.report.warnings = ()
     with pytest.raises(dataclasses.FrozenInstanceError):
-        report.control.final_reports = ()  # type: ignore[misc]
-    assert isinstance(report.warnings, tuple)
+        called.report.control.final_reports = ()
+    assert isinstance(called.report.warnings, tuple)
 
 
-def test_the_stages_total_what_the_run_reports(stages, tmp_path, capsys):
-    """The stages called one by one give the figures ``run`` gives: the sequence adds
-    nothing of its own."""
-    reconciled = stages[3]
+def test_the_run_adds_nothing_to_what_the_stages_give(called, tmp_path):
+    """``run`` is the stages in sequence: same warnings, same totals, one lap each."""
     outcome = pipeline.run(MONTH, SAMPLE, tmp_path)
     assert outcome.status == 0
-    assert outcome.totals == pipeline.report_totals(reconciled.rows)
-    assert len(outcome.warnings) == len(stages[5].warnings)
+    assert outcome.warnings == list(called.report.warnings)
+    assert outcome.totals == pipeline.report_totals(called.reconciled.rows)
     assert [s.name for s in outcome.stages] == [
         "lecture", "validation", "calcul", "rapprochement", "écriture"]
 
 
-@pytest.mark.parametrize(("written", "delay", "expected"), [
-    ({}, 60, {"Paramètre seuil_recouvrement": "15,00 € (défaut)",
-              "Paramètre id_poste": "non renseigné",
-              "Délai de relance appliqué": "60 jours (défaut)"}),
-    ({"seuil_recouvrement": 500, "id_poste": "078000"}, 45,
+def test_check_runs_the_same_first_stages(called):
+    anomalies, written = pipeline.check(MONTH, SAMPLE, Limits())
+    assert written is None
+    assert anomalies == called.examined
+
+
+@pytest.mark.parametrize(("written", "delay", "option", "expected"), [
+    ({}, 60, None, {"Paramètre seuil_recouvrement": "15,00 € (défaut)",
+                    "Paramètre id_poste": "non renseigné",
+                    "Délai de relance appliqué": "60 jours (défaut)"}),
+    ({"seuil_recouvrement": 500, "id_poste": "078000"}, 45, 45,
      {"Paramètre seuil_recouvrement": "5,00 € (feuille Parametres)",
       "Paramètre id_poste": "078000 (feuille Parametres)",
       "Délai de relance appliqué": "45 jours (option --delai-relance)"}),
-    ({"delai_relance": 30}, 30, {"Délai de relance appliqué": "30 jours (feuille Parametres)"}),
-], ids=["defaults", "sheet-and-option", "delay-from-sheet"])
-def test_control_names_each_setting_applied_and_its_source(written, delay, expected):
+    ({}, 60, 60, {"Délai de relance appliqué": "60 jours (option --delai-relance)"}),
+    ({"delai_relance": 30}, 30, 90, {"Délai de relance appliqué": "30 jours (feuille Parametres)"}),
+], ids=["defaults", "sheet-and-option", "option-equal-to-default", "sheet-beats-option"])
+def test_control_names_each_setting_applied_and_its_source(written, delay, option, expected):
     """An auditor reads in Contrôle the parameters that changed a figure, and whence."""
-    from reconcile.parameters import KEYS, Parameters
-
     parameters = Parameters({**{k.name: k.default for k in KEYS}, **written},
                             given=set(written))
-    shown = dict(pipeline.settings(parameters, delay))
+    shown = dict(applied_settings(parameters, delay, option))
     assert {k: shown[k] for k in expected} == expected
+
+
+def test_a_month_that_does_not_exist_is_refused_before_anything_is_written(tmp_path):
+    """The command line checks the month; a library caller gets the error before the
+    journal or the month folder exist."""
+    with pytest.raises(ValueError):
+        pipeline.run("2026-13", SAMPLE, tmp_path)
+    assert list(tmp_path.iterdir()) == []

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from test_bad_inputs import anomaly_rows
-from workbooks import COMMUNE_A, COMMUNE_B, D, base, euros, run, write_book
+from workbooks import COMMUNE_A, COMMUNE_B, D, anomaly_rows, base, euros, run, write_book
 
 from reconcile.normalise import column_name, normalise_header, without_articles
 from schemas import SHEETS

@@ -13,8 +13,7 @@ from typing import NamedTuple
 
 import pytest
 from corpus import CASES, LOOK_ALIKES, B, M, T
-from test_bad_inputs import anomaly_rows, found
-from workbooks import COMMUNE_A, MONTH, run
+from workbooks import COMMUNE_A, MONTH, anomaly_rows, found, run
 
 
 class Wording(NamedTuple):

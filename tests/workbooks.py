@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pandas as pd
 import xlsxwriter
 from stdnum import luhn
 
+from reconcile.catalogue import CATALOGUE
 from reconcile.cli import main
 
 D = dt.date
@@ -277,3 +279,27 @@ def charges_of(result: Result, siren_: str) -> pd.DataFrame:
 def euros(value: Any) -> int:
     """A report amount (float euros) → integer cents, exactly."""
     return round(float(value) * 100)
+
+
+# -- reading the anomalies back --------------------------------------------------------
+
+ANOMALY_HEADERS = ["Fichier", "Feuille", "Ligne", "Colonne", "Valeur", "Gravité", "Message",
+                   "Code"]
+
+
+def anomaly_rows(path: Path, sheet: str = "Anomalies") -> list[dict]:
+    """The anomalies as written, read back with openpyxl (not with our own reader)."""
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    rows = list(workbook[sheet].iter_rows(values_only=True))
+    workbook.close()
+    assert list(rows[0][:8]) == ANOMALY_HEADERS
+    found = [dict(zip(ANOMALY_HEADERS, row[:8], strict=True)) for row in rows[1:]]
+    for row in found:  # every anomaly carries a declared code of its severity
+        assert CATALOGUE[row["Code"]].allows(row["Gravité"]), row
+    return found
+
+
+def found(row: dict) -> tuple:
+    """Which anomaly, and where: (code, file, sheet, row, column)."""
+    return (row["Code"], row["Fichier"] or "", row["Feuille"] or "", row["Ligne"],
+            row["Colonne"] or "")
