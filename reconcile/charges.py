@@ -19,14 +19,18 @@ from .model import Period
 from .normalise import DTYPES, Table
 from .rules import (
     active_in,
-    adhesion_of,
     bracket_covers,
+    consultations_of,
     dissolution_date,
     effective_withdrawal,
     has_bracket,
+    in_exercise,
     is_coordinator,
+    live_on,
     r1_exemption,
     takes_part,
+    valid_on,
+    with_start,
 )
 from .validate import TARIFF_KEY, Checked, split_codes
 from .wording import deliberations, voted_exemption
@@ -116,7 +120,7 @@ def compute(tables: dict[str, Table], period: Period, doubt: Doubt | None = None
         retrait_effectif=lambda f: effective_withdrawal(f["date_notification_retrait"]),
     )
     members = members.assign(membre_ligne=members.index)
-    subscriptions = _subscriptions(tables["souscriptions"].frame, members)
+    subscriptions = with_start(tables["souscriptions"].frame, members)
     tariffs = tables["bareme"].frame.assign(bareme_ligne=tables["bareme"].frame.index)
     exemptions = tables["exonerations"].frame if "exonerations" in tables else None
     dissolution = dissolution_date(members)
@@ -127,7 +131,7 @@ def compute(tables: dict[str, Table], period: Period, doubt: Doubt | None = None
     type2, missing = _type2(members, active, subscriptions, tariffs, exemptions, period)
     parts.append(type2)
     problems += _coverage_errors(members_table, missing, 2, doubt)
-    launched = _consultations_of(tables["consultations"].frame, period, dissolution)
+    launched = consultations_of(tables["consultations"].frame, period, dissolution)
     for consultation in launched.itertuples():
         type1, missing = _type1(members, subscriptions, tariffs, exemptions, consultation,
                                 period)
@@ -140,27 +144,6 @@ def compute(tables: dict[str, Table], period: Period, doubt: Doubt | None = None
     return due, problems
 
 
-def _subscriptions(frame: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    """Subscriptions with their start defaulted to the member's adhesion (spécification §2.2)."""
-    return frame.assign(date_debut=frame["date_debut"].fillna(adhesion_of(frame["siren"],
-                                                                          members)))
-
-
-
-def in_exercise(subscriptions: pd.DataFrame, period: Period) -> pd.Series:
-    """spécification §3.4 — a subscription counts for type 2 when it overlaps
-    [1 January E, min(31 December E, A)]: one per-service charge for each such one."""
-    return ((subscriptions["date_debut"] <= period.last_day)
-            & (subscriptions["date_fin"].isna()
-               | (subscriptions["date_fin"] >= period.first_day)))
-
-
-def live_on(subscriptions: pd.DataFrame, launch: pd.Timestamp) -> pd.Series:
-    """spécification §3.5 — a subscription brings its member into a consultation unless it
-    ended before the launch (its start is not looked at)."""
-    return subscriptions["date_fin"].isna() | (subscriptions["date_fin"] >= launch)
-
-
 def _type2(members: pd.DataFrame, active: pd.Series, subscriptions: pd.DataFrame,
            tariffs: pd.DataFrame, exemptions: pd.DataFrame | None, period: Period
            ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -168,10 +151,10 @@ def _type2(members: pd.DataFrame, active: pd.Series, subscriptions: pd.DataFrame
     exempt (R1 or a voted exemption) — then listed at 0 with the motif."""
     eligible = members[active & ~is_coordinator(members)].copy()
     motif = r1_exemption(members, active)[eligible.index]
-    voted, voted_by = _voted_exemptions(exemptions, 2, period.year)
+    voted, voted_by = voted_exemptions(exemptions, 2, period.year)
     eligible["motif"] = motif.astype(object).fillna(eligible["siren"].map(voted).astype(object))
     eligible["exoneration_deliberation"] = eligible["siren"].map(voted_by)
-    valid = _valid_on(tariffs, 2, period.first_day)
+    valid = valid_on(tariffs, 2, period.first_day)
     in_year = subscriptions[in_exercise(subscriptions, period)]
     services = in_year[["siren", "prestation"]].merge(eligible, on="siren")
     charges, missing = _price(eligible, services, valid, context=period.first_day)
@@ -195,11 +178,11 @@ def _type1(members: pd.DataFrame, subscriptions: pd.DataFrame, tariffs: pd.DataF
     ]
     services = taking_part[["siren", "prestation"]].drop_duplicates()
     eligible = eligible[eligible["siren"].isin(services["siren"])]
-    voted, voted_by = _voted_exemptions(exemptions, 1, period.year)
+    voted, voted_by = voted_exemptions(exemptions, 1, period.year)
     eligible["motif"] = eligible["siren"].map(voted)
     eligible["exoneration_deliberation"] = eligible["siren"].map(voted_by)
     services = services.merge(eligible, on="siren")
-    valid = _valid_on(tariffs, 1, launch)
+    valid = valid_on(tariffs, 1, launch)
     charges, missing = _price(eligible, services, valid, context=launch,
                               consultation=consultation.code)
     return charges.assign(type_frais=1, consultation=consultation.code,
@@ -261,16 +244,7 @@ def _match(left: pd.DataFrame, tariffs: pd.DataFrame, on: list[str]) -> pd.DataF
                                 pairs["population_max"])]
 
 
-def _valid_on(tariffs: pd.DataFrame, type_frais: int, day: pd.Timestamp) -> pd.DataFrame:
-    """spécification §3.3: type 2 uses the rows valid on 1 January E, type 1 on the launch date."""
-    return tariffs[
-        (tariffs["type_frais"] == type_frais)
-        & (tariffs["valable_du"] <= day)
-        & (tariffs["valable_au"].isna() | (tariffs["valable_au"] >= day))
-    ]
-
-
-def _voted_exemptions(exemptions: pd.DataFrame | None, type_frais: int, year: int
+def voted_exemptions(exemptions: pd.DataFrame | None, type_frais: int, year: int
                       ) -> tuple[pd.Series, pd.Series]:
     """SIREN → the motif a member reads, and SIREN → the exemption's délibération."""
     if exemptions is None or exemptions.empty:
@@ -290,16 +264,6 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     if name in frame:
         return frame[name].astype(object)
     return pd.Series(None, index=frame.index, dtype=object)
-
-
-def _consultations_of(frame: pd.DataFrame, period: Period,
-                      dissolution: pd.Timestamp | None) -> pd.DataFrame:
-    """Consultations launched in E, by A, and before the dissolution (R3)."""
-    launch = frame["date_lancement"]
-    keep = (launch.dt.year == period.year) & (launch <= period.as_of)
-    if dissolution is not None:
-        keep &= launch < dissolution
-    return frame[keep].sort_values(["date_lancement", "code"])
 
 
 def _coverage_errors(members: Table, missing: pd.DataFrame, type_frais: int,

@@ -10,6 +10,7 @@ import pandas as pd
 
 from schemas.codes import EXEMPT_WITH_THEIR_COMMUNE
 
+from .model import Period
 from .wording import commune_exemption
 
 WITHDRAWAL_DEADLINE = (10, 30)  # R2: notice received on or before 30 October
@@ -90,7 +91,7 @@ def takes_part(members: pd.DataFrame, fin_adhesion: pd.Timestamp, launch: pd.Tim
                ) -> pd.Series:
     """R5 (spécification §3.5) — who may take part in a consultation: joined by the last
     day of its adhesion window, withdrawal not in effect on launch day (R2), never the
-    coordinator (R4). A covered subscription is still needed (``charges.live_on``)."""
+    coordinator (R4). A covered subscription is still needed (``live_on``)."""
     return (~is_coordinator(members)
             & (members["date_adhesion"] <= fin_adhesion)
             & (members["retrait_effectif"].isna() | (members["retrait_effectif"] > launch)))
@@ -101,3 +102,43 @@ def adhesion_of(sirens: pd.Series, members: pd.DataFrame) -> pd.Series:
     ``date_adhesion``: each SIREN's adhesion date (NaT if unknown), aligned on ``sirens``."""
     adhesion = members.drop_duplicates("siren").set_index("siren")["date_adhesion"]
     return pd.Series(adhesion.reindex(sirens).to_numpy(), index=sirens.index)
+
+
+def with_start(frame: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """Subscriptions with their start defaulted to the member's adhesion (spécification §2.2)."""
+    return frame.assign(date_debut=frame["date_debut"].fillna(adhesion_of(frame["siren"],
+                                                                          members)))
+
+
+def in_exercise(subscriptions: pd.DataFrame, period: Period) -> pd.Series:
+    """spécification §3.4 — a subscription counts for type 2 when it overlaps
+    [1 January E, min(31 December E, A)]: one per-service charge for each such one."""
+    return ((subscriptions["date_debut"] <= period.last_day)
+            & (subscriptions["date_fin"].isna()
+               | (subscriptions["date_fin"] >= period.first_day)))
+
+
+def live_on(subscriptions: pd.DataFrame, launch: pd.Timestamp) -> pd.Series:
+    """spécification §3.5 — a subscription brings its member into a consultation unless it
+    ended before the launch (its start is not looked at)."""
+    return subscriptions["date_fin"].isna() | (subscriptions["date_fin"] >= launch)
+
+
+def valid_on(tariffs: pd.DataFrame, type_frais: int, day: pd.Timestamp) -> pd.DataFrame:
+    """spécification §3.3: type 2 uses the rows valid on 1 January E, type 1 on the launch date."""
+    return tariffs[
+        (tariffs["type_frais"] == type_frais)
+        & (tariffs["valable_du"] <= day)
+        & (tariffs["valable_au"].isna() | (tariffs["valable_au"] >= day))
+    ]
+
+
+def consultations_of(frame: pd.DataFrame, period: Period,
+                     dissolution: pd.Timestamp | None) -> pd.DataFrame:
+    """spécification §3.5 — the consultations that charge type 1 in E: launched in E, by
+    A, and before the dissolution (R3)."""
+    launch = frame["date_lancement"]
+    keep = (launch.dt.year == period.year) & (launch <= period.as_of)
+    if dissolution is not None:
+        keep &= launch < dissolution
+    return frame[keep].sort_values(["date_lancement", "code"])

@@ -1,44 +1,77 @@
 """Cell parsing, one table per column kind (spécification §2.7): what a finance officer's
 export can hold in a cell → the typed value, or the catalogue code of the unreadable cell.
 
-The fast layer: no workbook, each cell goes through the column's parser as
-``normalise.to_table`` applies it (``cells.convert`` with ``normalise.PARSERS[kind]``),
-and an unreadable cell is coded as ``catalogue.UNREADABLE[kind]``. The end-to-end tests
-(test_reading.py, test_bad_inputs.py) check the same cells in real workbooks.
+The fast layer: no workbook on disk, but each cell goes through ``normalise.to_table``
+as a one-row sheet holding it in a real column of that kind, so the value, the code and
+the place are those a run reports. The end-to-end tests (test_reading.py,
+test_bad_inputs.py) check the same cells in real workbooks.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from reconcile.catalogue import CATALOGUE, UNREADABLE
 from reconcile.cells import convert, excel_precision
-from reconcile.normalise import PARSERS
+from reconcile.normalise import PARSERS, header_of, to_table
+from reconcile.reader import RawSheet
+from schemas import MEMBRES, TITRES
 
 BLANK = object()  # the cell reads as blank: no value and no anomaly
 
 
-def read(kind: str, cell: Any) -> tuple[Any, str | None, str | None]:
-    """(typed value, catalogue code, message) of one cell of a column of ``kind``."""
-    typed, problems = convert(pd.Series([cell], index=[2], dtype=object), PARSERS[kind])
-    if problems:
-        return None, UNREADABLE[kind], problems[2]
-    return typed[2], None, None
+@dataclasses.dataclass(frozen=True)
+class Unreadable:
+    """The expected outcome of a bad cell: its catalogue code."""
+
+    code: str
+
+
+# A real column of each kind: (sheet, column).
+COLUMN_OF_KIND = {"siren": (MEMBRES, "siren"), "integer": (MEMBRES, "population"),
+                  "date": (MEMBRES, "date_adhesion"), "amount": (TITRES, "montant"),
+                  "text": (MEMBRES, "nom"), "code": (MEMBRES, "categorie")}
+
+
+def read(kind: str, cell: Any) -> tuple[Any, tuple | None, str | None]:
+    """(typed value, (code, file, sheet, row, column), message) of ``cell`` in Excel row 2
+    of a one-row sheet, read as a run reads it."""
+    spec, column = COLUMN_OF_KIND[kind]
+    header = [header_of(name) for name in spec.columns]
+    row = [cell if name == column else None for name in spec.columns]
+    table, problems = to_table(RawSheet("t.xlsx", spec.sheet, [header, row]), spec)
+    assert table is not None, problems
+    at_cell = [a for a in problems if a.column == header_of(column)]
+    if at_cell:
+        (a,) = at_cell
+        return None, (a.code, a.file, a.sheet, a.row, a.column), a.message
+    if 2 not in table.frame.index:  # a blank row is not a record
+        return None, None, None
+    value = table.frame.at[2, column]
+    if pd.isna(value):
+        return None, None, None
+    if isinstance(value, pd.Timestamp):  # a date column holds days: midnight, no zone
+        assert value == value.normalize() and value.tz is None
+        return value.date(), None, None
+    return (value.item() if isinstance(value, np.generic) else value), None, None
 
 
 def check(kind: str, cell: Any, expected: Any) -> None:
-    value, code, message = read(kind, cell)
+    value, where, message = read(kind, cell)
+    spec, column = COLUMN_OF_KIND[kind]
     if expected is BLANK:
-        assert (value, code) == (None, None)
-    elif isinstance(expected, str) and expected in CATALOGUE:
-        assert code == expected, f"read as {value!r}"
+        assert (value, where) == (None, None)
+    elif isinstance(expected, Unreadable):
+        assert where == (expected.code, "t.xlsx", spec.sheet, 2, header_of(column)), \
+            f"read as {value!r}"
         assert message  # a French message says what to do
     else:
-        assert code is None, message
+        assert where is None, message
         assert value == expected
         assert type(value) is type(expected)
 
@@ -49,7 +82,8 @@ def rows(*table: tuple[str, Any, Any]) -> list[Any]:
 
 
 BAD_SIREN, BAD_DATE, BAD_AMOUNT, BAD_INTEGER = (
-    "valeur-siren", "valeur-date", "valeur-montant", "valeur-entier")
+    Unreadable("valeur-siren"), Unreadable("valeur-date"), Unreadable("valeur-montant"),
+    Unreadable("valeur-entier"))
 
 # 217 806 462: Luhn 2+3+4+3+0+7+7+2+2 = 30, valid; 012 345 674: 4+5+6+1+4+6+2+2 = 30.
 SIREN_CELLS = rows(
@@ -162,8 +196,8 @@ def test_date_cell(cell: Any, expected: Any) -> None:
 
 def test_serial_number_in_a_date_column_names_the_day_it_would_be() -> None:
     """46054 = 45658 (01/01/2025) + 365 + 31: Excel's serial of 01/02/2026."""
-    _, code, message = read("date", 46054)
-    assert code == BAD_DATE
+    _, where, message = read("date", 46054)
+    assert where is not None and where[0] == BAD_DATE.code
     assert message is not None and "01/02/2026" in message
 
 
@@ -263,6 +297,13 @@ def test_each_distinct_value_is_parsed_once_and_each_bad_cell_is_named() -> None
     """``convert`` keeps the Excel row of each unreadable cell, blanks aside."""
     raw = pd.Series(["1 234,56 €", "x", "", "x", "1 234,56 €"], index=[2, 3, 4, 5, 6],
                     dtype=object)
-    typed, problems = convert(raw, PARSERS["amount"])
+    seen: list[Any] = []
+
+    def counting(value: Any) -> Any:
+        seen.append(value)
+        return PARSERS["amount"](value)
+
+    typed, problems = convert(raw, counting)
     assert list(typed) == [123456, None, None, None, 123456]
     assert sorted(problems) == [3, 5]
+    assert sorted(seen) == ["1 234,56 €", "x"]  # national runs: millions of cells

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from reconcile import charges as ch
+from reconcile import rules
 from reconcile.model import Period, period_of
 from reconcile.normalise import DTYPES, Table
 from reconcile.rules import (
@@ -176,7 +177,7 @@ def test_bareme_row_valid_on(valid_from: str, valid_to: str | None, row_type: in
                              asked_type: int, on: str, valid: bool) -> None:
     tariffs = pd.DataFrame({"type_frais": [row_type], "valable_du": dates(valid_from),
                             "valable_au": dates(valid_to)})
-    assert len(ch._valid_on(tariffs, asked_type, day(on))) == int(valid)
+    assert len(rules.valid_on(tariffs, asked_type, day(on))) == int(valid)
 
 
 # -- Consultations counted in E (spécification §3.5, R3) -------------------------------
@@ -193,7 +194,7 @@ def test_consultations_of_exercise(launch: str, month: str, dissolution: str | N
                                    counted: bool) -> None:
     frame = pd.DataFrame({"code": ["C"], "date_lancement": dates(launch)})
     dissolved = None if dissolution is None else day(dissolution)
-    assert len(ch._consultations_of(frame, period_of(month), dissolved)) == int(counted)
+    assert len(rules.consultations_of(frame, period_of(month), dissolved)) == int(counted)
 
 
 # -- R5 adhesion windows: who takes part in a consultation --------------------------------
@@ -225,7 +226,7 @@ def test_r5_takes_part(joined: str, effective: str | None, role: str, part: bool
 ))
 def test_subscription_live_on_launch(start: str, end: str | None, live: bool) -> None:
     subscriptions = pd.DataFrame({"date_debut": dates(start), "date_fin": dates(end)})
-    assert bool(ch.live_on(subscriptions, day("2026-03-02")).iloc[0]) is live
+    assert bool(rules.live_on(subscriptions, day("2026-03-02")).iloc[0]) is live
 
 
 # -- Subscriptions counted for type 2 (spécification §3.4) ------------------------------
@@ -242,7 +243,7 @@ def test_subscription_live_on_launch(start: str, end: str | None, live: bool) ->
 def test_subscription_in_exercise(start: str, end: str | None, month: str,
                                   counted: bool) -> None:
     subscriptions = pd.DataFrame({"date_debut": dates(start), "date_fin": dates(end)})
-    assert bool(ch.in_exercise(subscriptions, period_of(month)).iloc[0]) is counted
+    assert bool(rules.in_exercise(subscriptions, period_of(month)).iloc[0]) is counted
 
 
 def test_subscription_start_defaults_to_adhesion() -> None:
@@ -253,7 +254,7 @@ def test_subscription_start_defaults_to_adhesion() -> None:
                                   "date_debut": dates(None, "2021-01-01", None)})
     assert list(adhesion_of(subscriptions["siren"], members)) == [
         day("2024-06-01"), day("2020-01-15"), NaT]
-    started = ch._subscriptions(subscriptions, members)["date_debut"]
+    started = rules.with_start(subscriptions, members)["date_debut"]
     assert list(started) == [day("2024-06-01"), day("2021-01-01"), NaT]
 
 
@@ -271,7 +272,7 @@ def test_voted_exemption_applies(row_type: int, row_year: int | None, asked_type
     exemptions = pd.DataFrame({"siren": ["a"], "type_frais": [row_type],
                                "exercice": pd.Series([row_year], dtype="Int64"),
                                "motif": ["Vote du CA"]})
-    motifs, _ = ch._voted_exemptions(exemptions, asked_type, 2026)
+    motifs, _ = ch.voted_exemptions(exemptions, asked_type, 2026)
     assert ("a" in motifs.index) is applies
 
 
@@ -279,7 +280,7 @@ def test_first_voted_exemption_row_wins() -> None:
     exemptions = pd.DataFrame({"siren": ["a", "a"], "type_frais": [2, 2],
                                "exercice": pd.Series([None, 2026], dtype="Int64"),
                                "motif": ["Premier", "Second"]})
-    motifs, _ = ch._voted_exemptions(exemptions, 2, 2026)
+    motifs, _ = ch.voted_exemptions(exemptions, 2, 2026)
     assert motifs["a"].startswith("Exonéré") and motifs["a"].endswith(": Premier")
 
 
