@@ -63,7 +63,7 @@ def test_command_help_is_french(command):
                                        "indiquer un nombre supérieur à 0"),
     (("run", "--delai-relance", "0"), "reconcile run : erreur : --delai-relance : délai "
                                       "invalide « 0 » : écrire un nombre de jours de 1 à "
-                                      "3650, par exemple 60"),
+                                      "3 650, par exemple 60"),
     (("run", "--max", "3"), "reconcile run : erreur : option ambiguë : --max peut désigner "
                             "--max-fichier-mo, --max-decompresse-mo, --max-lignes"),
 ])
