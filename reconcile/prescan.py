@@ -171,9 +171,10 @@ class _XlsxSheet:
         self.type = ""
         self.formula = False
         self.valued = False
-        self.text: list[str] = []
+        self.text: list[str] | None = None  # the value's text, when it is collected
         self.reference = ""
         self.locals: dict[str, str] = {}
+        self.columns: dict[str, int] = {}  # reference letters → column (0: not letters)
         self.hidden_row = False  # the current row is hidden, and not counted yet
         self.hidden_rows = 0
 
@@ -181,18 +182,18 @@ class _XlsxSheet:
         local = self.locals.get(name)
         if local is None:
             local = self.locals[name] = name.rpartition("}")[2]
-        if local == "v" or local == "is":
-            self.valued = True
-            if self.type == "e" or self.formula:
-                self.text = []
-                self.parser.CharacterDataHandler = self.text.append
-        elif local == "c":
+        if local == "c":
             if self.valued:
                 self.close()
             self.reference = attrs.get("r", "")
             self.column += 1
             self.type = attrs.get("t", "n")
             self.formula = False
+        elif local == "v" or local == "is":
+            self.valued = True
+            if self.type == "e" or self.formula:
+                self.text = []
+                self.parser.CharacterDataHandler = self.text.append
         elif local == "f":
             self.valued = self.formula = True
         elif local == "row":
@@ -204,7 +205,10 @@ class _XlsxSheet:
 
     def close(self) -> None:
         """Judge the cell just read (if any)."""
-        self.parser.CharacterDataHandler = None
+        text = self.text
+        if text is not None:  # collected for an error or formula cell: stop
+            self.parser.CharacterDataHandler = None
+            self.text = None
         if not self.valued:
             return  # no cell, or a formatted empty one: not part of the used range
         self.valued = False
@@ -214,20 +218,23 @@ class _XlsxSheet:
         reference = self.reference
         if reference:  # "AB12": where the cell says it is
             letters = reference.rstrip(DIGITS)
-            if letters.isalpha() and len(letters) < len(reference):
+            column = self.columns.get(letters)
+            if column is None:
+                column = self.columns[letters] = (
+                    0 if not letters.isalpha() else ord(letters.upper()) - 64
+                    if len(letters) == 1 else column_index(letters.upper()))
+            if column and len(letters) < len(reference):
                 self.row = int(reference[len(letters):])
-                self.column = (ord(letters.upper()) - 64 if len(letters) == 1
-                               else column_index(letters.upper()))
+                self.column = column
         if self.row > self.max_row:
             self.max_row = self.row
         if self.column > self.max_column:
             self.max_column = self.column
         if self.type == "e":
             self.bad[(self.row, self.column)] = _error_message(
-                "".join(self.text).strip() or "#ERREUR")
-        elif self.formula and self.type != "str" and not "".join(self.text).strip():
+                "".join(text or ()).strip() or "#ERREUR")
+        elif self.formula and self.type != "str" and not "".join(text or ()).strip():
             self.bad[(self.row, self.column)] = FORMULA_WITHOUT_VALUE
-        self.text = []
 
 
 def scan_xlsx(name: str, archive: zipfile.ZipFile, max_rows: int, max_columns: int
