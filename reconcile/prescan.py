@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
 
-import xlrd
 from defusedxml import ElementTree
 
 from .anomalies import ERROR, Anomaly, InputError, file_problem
@@ -368,6 +367,8 @@ def scan_xls(data: bytes, max_rows: int, max_columns: int) -> Findings:
     the judge of whether the file can be read. Only the rows and columns within the
     limits are looked at (calamine refuses the sheet when its range is past them).
     """
+    import xlrd  # only for .xls files: not imported by every run
+
     found = Findings()
     book = None
     for formatting in (True, False):  # the formatting (hidden rows) only if xlrd can

@@ -16,7 +16,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import io
-import multiprocessing
 import os
 import resource
 import zipfile
@@ -344,6 +343,8 @@ def _parse_in_child(
 ) -> list[RawSheet]:
     """Pre-scan (``scan``) then parse with calamine in a forked child: an abort of
     either reader cannot take us down."""
+    import multiprocessing  # only for .xls and .ods files: not imported by every run
+
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
