@@ -98,7 +98,8 @@ class RunResult:
 
 def run_cli(inputs: Path, work: Path, profile: Path | None = None,
             sampler: list[str] | None = None) -> RunResult:
-    """One real ``python -m reconcile run`` in a fresh reports folder."""
+    """One real ``python -m reconcile run`` in a fresh reports folder, as installed by
+    ``make install`` (``bench.as_installed``: without the test tools)."""
     reports = work / "reports"
     shutil.rmtree(reports, ignore_errors=True)
     mesures = work / "mesures.json"
@@ -107,8 +108,8 @@ def run_cli(inputs: Path, work: Path, profile: Path | None = None,
     python = [*(sampler or []), sys.executable]
     if profile is not None and sampler is None:
         python += ["-m", "cProfile", "-o", str(profile)]
-    command = [*python, "-m", "reconcile", "run", "--mois", MONTH, "--inputs", str(inputs),
-               "--reports", str(reports), "--mesures", str(mesures)]
+    command = [*python, "-m", "bench.as_installed", "run", "--mois", MONTH,  # no hypothesis
+               "--inputs", str(inputs), "--reports", str(reports), "--mesures", str(mesures)]
     child = measure(command)
     if child.status != 0:
         raise SystemExit(f"reconcile a échoué (statut {child.status}) :\n{child.stdout}\n"
