@@ -119,8 +119,9 @@ def print_stages(result) -> None:
 
 
 def print_floor(result, f: dict, cpu: float) -> None:
-    shape = ", ".join(f"{k} {rows} lignes × {cols} col." for k, (rows, cols) in
-                      f["shape"].items())
+    rows = sum(count for count, _ in f["shape"].values())
+    shape = (f"{len(f['shape'])} feuilles des classeurs écrits, {rows:,} lignes, "
+             f"{f['write_cells']:,} cellules".replace(",", "\u202f").replace("\u202f ", ", "))
     print("plancher d'entrées-sorties (processus neufs) :")
     print(f"  démarrage de l'interpréteur   {f['startup']:6.2f} s")
     print(f"  (a) lecture calamine          {f['read']:6.2f} s  ({f['read_cells']:,} cellules)"

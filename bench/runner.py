@@ -29,7 +29,6 @@ MONTH = "2026-11"
 SHEETS = [("membres.xlsx", "Membres"), ("souscriptions.xlsx", "Souscriptions"),
           ("bareme.xlsx", "Bareme"), ("bareme.xlsx", "Consultations"),
           ("bareme.xlsx", "Exonerations"), ("titres.xlsx", "Titres")]
-REPORT_SHEETS = ("Charges", "Rapprochement")
 MIB = 2**20
 
 
@@ -119,11 +118,17 @@ def run_cli(inputs: Path, work: Path, profile: Path | None = None,
 
 
 def report_rows(report: Path, target: Path) -> dict[str, tuple[int, int]]:
-    """Pickle the report's Charges and Rapprochement sheets for the write floor."""
+    """Pickle every sheet of every workbook the run wrote in the month's folder (the
+    report, the titres to issue) for the write floor: the cells any tool producing these
+    outputs must write."""
     from python_calamine import CalamineWorkbook
 
-    workbook = CalamineWorkbook.from_path(str(report))
-    sheets = [(name, workbook.get_sheet_by_name(name).to_python()) for name in REPORT_SHEETS]
+    sheets = []
+    for path in sorted(report.parent.glob("*.xlsx")):
+        workbook = CalamineWorkbook.from_path(str(path))
+        for name in workbook.sheet_names:
+            rows = workbook.get_sheet_by_name(name).to_python()
+            sheets.append((f"{len(sheets):02d} {name}"[:31], rows))
     with target.open("wb") as handle:
         pickle.dump(sheets, handle, protocol=pickle.HIGHEST_PROTOCOL)
     return {name: (len(rows), max((len(r) for r in rows), default=0)) for name, rows in sheets}
