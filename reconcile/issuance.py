@@ -85,8 +85,9 @@ def _bases(charges: pd.DataFrame) -> pd.DataFrame:
     label = applied["bareme_libelle"].where(applied["bareme_libelle"].fillna("") != "",
                                             applied["regle"])
     line = applied["bareme_ligne"].astype("Int64")
+    amounts = applied["montant"]  # few distinct amounts: format each once
     words = (label + " (Bareme, ligne " + line.astype(str) + ") "
-             + applied["montant"].map(euros)).where(line.notna(), label)
+             + amounts.map({a: euros(a) for a in amounts.unique()})).where(line.notna(), label)
     frame = applied[KEY].assign(consultation=applied["consultation"].fillna(""),
                                 exercice=applied["exercice"].astype("int64"),
                                 type_frais=applied["type_frais"].astype("int64"),
