@@ -23,8 +23,8 @@ from workbooks import (
     siren,
     titre,
     write_book,
-    write_cell,
     write_csv,
+    write_sheet,
 )
 
 from reconcile.csvinput import decode, separator
@@ -163,14 +163,7 @@ def _titres_with_total(path: Path, label: str = "Total") -> None:
     """titres.xlsx: T1 500 €, T2 100 €, then a « Total » row whose amounts are SUM()s."""
     rows = [titre("T1", COMMUNE_B, 500, encaisse=100), titre("T2", COMMUNE_A, 100)]
     workbook = xlsxwriter.Workbook(str(path))
-    sheet = workbook.add_worksheet("Titres")
-    headers = list(rows[0])
-    dates = workbook.add_format({"num_format": "dd/mm/yyyy"})
-    for column, header in enumerate(headers):
-        sheet.write_string(0, column, header)
-    for r, row in enumerate(rows, start=1):
-        for c, header in enumerate(headers):
-            write_cell(sheet, r, c, row[header], dates)
+    sheet = write_sheet(workbook, "Titres", rows)
     sheet.write_string(4, 0, label)
     sheet.write_formula(4, 5, "=SUM(F2:F3)", None, 600)
     sheet.write_formula(4, 7, "=SUM(H2:H3)", None, 100)
@@ -242,15 +235,8 @@ def _membres_with_hidden_rows(path: Path) -> None:
     « Catégorie » (Excel writes both as ``<row hidden="1">``)."""
     rows = base().membres
     workbook = xlsxwriter.Workbook(str(path))
-    sheet = workbook.add_worksheet("Membres")
-    headers = list(rows[0])
-    dates = workbook.add_format({"num_format": "dd/mm/yyyy"})
-    for column, header in enumerate(headers):
-        sheet.write_string(0, column, header)
-    for r, row in enumerate(rows, start=1):
-        for c, header in enumerate(headers):
-            write_cell(sheet, r, c, row[header], dates)
-    sheet.autofilter(0, 0, len(rows), len(headers) - 1)
+    sheet = write_sheet(workbook, "Membres", rows)
+    sheet.autofilter(0, 0, len(rows), len(rows[0]) - 1)
     sheet.filter_column(2, "x != syndicat and x != epci")
     for row in (3, 5, 6):  # 0-based: Excel rows 4, 6 and 7
         sheet.set_row(row, None, None, {"hidden": True})
@@ -296,14 +282,7 @@ def test_a_hidden_empty_row_is_not_counted(tmp_path, capsys):
     path = folder / "membres.xlsx"
     rows = inputs.membres
     workbook = xlsxwriter.Workbook(str(path))
-    sheet = workbook.add_worksheet("Membres")
-    headers = list(rows[0])
-    for column, header in enumerate(headers):
-        sheet.write_string(0, column, header)
-    dates = workbook.add_format({"num_format": "dd/mm/yyyy"})
-    for r, row in enumerate(rows, start=1):
-        for c, header in enumerate(headers):
-            write_cell(sheet, r, c, row[header], dates)
+    sheet = write_sheet(workbook, "Membres", rows)
     for row in range(len(rows) + 1, len(rows) + 20):  # formatted, hidden, empty
         sheet.set_row(row, None, None, {"hidden": True})
     workbook.close()

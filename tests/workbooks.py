@@ -160,19 +160,28 @@ def write_book(path: Path, sheets: dict[str, list[dict]]) -> Path:
                                                "strings_to_urls": False})
     date_format = workbook.add_format({"num_format": "dd/mm/yyyy"})
     for name, rows in sheets.items():
-        sheet = workbook.add_worksheet(name)
-        headers: list[str] = []
-        for row in rows:
-            headers += [h for h in row if h not in headers]
-        if not rows:
-            headers = SHEET_HEADERS.get(name, [])
-        for column, header in enumerate(headers):
-            sheet.write_string(0, column, header)
-        for r, row in enumerate(rows, start=1):
-            for c, header in enumerate(headers):
-                write_cell(sheet, r, c, row.get(header), date_format)
+        write_sheet(workbook, name, rows, date_format)
     workbook.close()
     return path
+
+
+def write_sheet(workbook, name: str, rows: list[dict], date_format=None):
+    """One sheet of ``rows``: their keys as headers, in order, then each cell as
+    ``write_cell`` writes it. Returned, so that a test can hide rows or add formulas
+    before closing the workbook."""
+    sheet = workbook.add_worksheet(name)
+    date_format = date_format or workbook.add_format({"num_format": "dd/mm/yyyy"})
+    headers: list[str] = []
+    for row in rows:
+        headers += [h for h in row if h not in headers]
+    if not rows:
+        headers = SHEET_HEADERS.get(name, [])
+    for column, header in enumerate(headers):
+        sheet.write_string(0, column, header)
+    for r, row in enumerate(rows, start=1):
+        for c, header in enumerate(headers):
+            write_cell(sheet, r, c, row.get(header), date_format)
+    return sheet
 
 
 def write_csv(path: Path, rows: list[dict], separator: str = ";", encoding: str = "utf-8",
