@@ -16,12 +16,12 @@ from xlsxwriter.worksheet import Worksheet
 
 from .charges import bareme_reference
 from .intake import SheetCount
-from .issuance import euros
 from .layout import PADDING, fit, row_heights
 from .model import Period
 from .parameters import KEYS, Parameters
 from .reader import InputFile
 from .rules import WITHDRAWAL_DEADLINE
+from .wording import euros
 from .xlsx import Book, Col
 
 # The tool and the libraries it runs with: pyproject's runtime dependencies (a test keeps

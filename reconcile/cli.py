@@ -220,6 +220,8 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _print_outcome(outcome: Outcome) -> None:
+    from .wording import NARROW_SPACE, euros
+
     if outcome.status == EXIT_INVALID:
         print("Entrées invalides. Aucun rapprochement n'a été écrit ; liste complète : "
               f"{outcome.anomalies_file}", file=sys.stderr)
@@ -231,9 +233,10 @@ def _print_outcome(outcome: Outcome) -> None:
                f"{outcome.kept_previous})", "identique": "inchangé (mêmes entrées, même résultat)"}
     print(f"Rapport {written[outcome.report_outcome]} : {outcome.report}")
     totals = outcome.totals
-    print(f"Dû {_euros(totals['du'])}, titré {_euros(totals['titre'])}, encaissé "
-          f"{_euros(totals['encaisse'])}, reste à recouvrer "
-          f"{_euros(totals['titre'] - totals['encaisse'])}.")
+    due, invoiced, collected = (euros(totals[k], NARROW_SPACE)
+                                for k in ("du", "titre", "encaisse"))
+    left = euros(totals["titre"] - totals["encaisse"], NARROW_SPACE)
+    print(f"Dû {due}, titré {invoiced}, encaissé {collected}, reste à recouvrer {left}.")
     for notice in outcome.notices:
         print(notice)
     if outcome.issued:
@@ -256,12 +259,6 @@ def _print_summary(anomalies: Sequence[Anomaly], full_list: str | None, how_to_g
 
     for text in summary_lines(anomalies, full_list, how_to_get):
         print(text, file=stream or sys.stdout)
-
-
-def _euros(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    units, rest = divmod(abs(cents), 100)
-    return f"{sign}{units:,}".replace(",", "\u202f") + f",{rest:02d} €"
 
 
 def _write_measures(path: Path, outcome: Outcome) -> None:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .parameters import Parameters
 from .reconciliation import KEY
+from .wording import euros
 
 OBJECT_SIZE = 160  # ObjLignePce / ObjPce (PES V2)
 COLUMNS = ["siren", "membre", "categorie", "exercice", "type_frais", "consultation",
@@ -165,9 +166,3 @@ def _allocate(excess: int, titres: list[tuple[str, str, int]]
         excess -= part
     if excess > 0:  # more invoiced than positive titres: cannot happen with net amounts
         yield "", "", excess, False
-
-
-def euros(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    units, rest = divmod(abs(cents), 100)
-    return f"{sign}{units:,}".replace(",", " ") + f",{rest:02d} €"

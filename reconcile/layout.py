@@ -18,6 +18,7 @@ from typing import Any
 
 from xlsxwriter.worksheet import Worksheet
 
+from .wording import euros
 from .xlsx import CELL_MARGIN, Book, Col
 
 PADDING = CELL_MARGIN
@@ -51,7 +52,7 @@ def header_width(header: str) -> float:
 
 def euro_text(cents: int) -> str:
     """As the euro format shows it: « -1 234 567,89 € »."""
-    return f"{cents / 100:,.2f} €".replace(",", " ").replace(".", ",")
+    return euros(int(cents))
 
 
 def content_width(kind: str, values: Sequence[Any]) -> float:

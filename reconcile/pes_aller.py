@@ -22,9 +22,10 @@ from typing import Any
 import pandas as pd
 from lxml import etree
 
-from .issuance import OBJECT_SIZE, euros
+from .issuance import OBJECT_SIZE
 from .model import Period
 from .parameters import Parameters
+from .wording import euros
 
 NAMESPACE = "http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller"
 XSD = Path(__file__).parent / "xsd" / "pes-aller-2.1.a" / "PES_V2" / "Rev0" / "PES_Aller.xsd"

@@ -26,6 +26,7 @@ from .receivables import DEFAULT_DELAY, overdue
 from .report import created_at
 from .safeio import publish, remove_stale_temporaries, retire, write_new
 from .statements import COORDONNATEUR, GROUPEMENT, file_part
+from .wording import NARROW_SPACE, euros
 from .xlsx import EURO, Book
 
 FOLDER = "relances"
@@ -70,12 +71,6 @@ def _contact(members: pd.DataFrame) -> str:
     name = str(coordinator.iloc[0]) if len(coordinator) else "le coordonnateur du groupement"
     return (f"Pour toute question sur ces sommes, contacter le service de la refacturation "
             f"du coordonnateur du groupement : {name}.")
-
-
-def _euros(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    units, rest = divmod(abs(int(cents)), 100)
-    return f"{sign}{units:,}".replace(",", "\u202f") + f",{rest:02d} €"
 
 
 def _opening(count: int, day: str, delay: int) -> str:
@@ -130,7 +125,7 @@ class Letter:
         paragraphs = [
             "Madame, Monsieur,",
             _opening(len(self.titres), day, self.delay) +
-            f" Il reste à payer {_euros(reste)} au total.",
+            f" Il reste à payer {euros(reste, NARROW_SPACE)} au total.",
         ]
         row = self._paragraphs(book, sheet, 9, paragraphs)
         row = self._table(book, sheet, row + 1)

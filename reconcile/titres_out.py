@@ -19,13 +19,14 @@ import pandas as pd
 from schemas import CATEGORIES
 
 from .anomalies import WARNING, Anomaly
-from .issuance import Proposal, euros
+from .issuance import Proposal
 from .layout import fitted_table
 from .model import Period
 from .parameters import PES_ALLER, SHEET, Parameters
 from .pes_aller import XSD_VERSION, Aller, build, problems
 from .report import created_at
 from .safeio import publish, retire, write_new
+from .wording import euros
 from .xlsx import Book, Col, cells
 
 COLUMNS = [

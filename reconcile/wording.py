@@ -17,6 +17,16 @@ BASES = {
     (1, True): "Frais de procédure de la consultation, par prestation couverte souscrite",
 }
 CONVENTION = "convention constitutive du groupement"
+NARROW_SPACE = "\u202f"  # French thousands separator on screen and in letters
+
+
+def euros(cents: int, thousands: str = " ") -> str:
+    """« -1 234,56 € » from integer cents, exactly (no float). A plain space between
+    thousands by default, as the text may leave Unicode (PES XML in ISO-8859-1);
+    ``NARROW_SPACE`` on screen and in letters."""
+    sign = "-" if cents < 0 else ""
+    units, rest = divmod(abs(int(cents)), 100)
+    return f"{sign}{units:,}".replace(",", thousands) + f",{rest:02d} €"
 
 
 def basis(type_frais: int, prestation: str) -> str:
