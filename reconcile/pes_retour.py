@@ -27,9 +27,12 @@ import pandas as pd
 from lxml import etree
 from stdnum import luhn
 
+from schemas import TITRES
+
 from .anomalies import ERROR, WARNING, Anomaly, InputError, file_problem
+from .normalise import DTYPES
 from .parameters import PES_RETOUR, Parameters
-from .reader import READ_CEILING, InputFile, Limits
+from .reader import InputFile, Limits, read_input, too_large
 from .xmlsafe import parse
 
 STEM = "pes_retour"
@@ -91,18 +94,14 @@ def find(folder: Path, limits: Limits) -> tuple[list[RetourFile], list[Anomaly]]
     problems: list[Anomaly] = []
     for path in sorted(p for p in folder.iterdir()
                        if p.is_file() and p.suffix.lower() == ".xml"):
-        ceiling = min(READ_CEILING, limits.max_file_bytes)
-        if path.stat().st_size > ceiling:
-            problems.append(file_problem(path.name, "fichier-trop-gros",
-                                          f"fichier de {path.stat().st_size / 2**20:.1f} Mo, "
-                                          f"au-delà de la limite de {ceiling / 2**20:.0f} Mo "
-                                          "(option --max-fichier-mo)"))
+        source, unreadable = read_input(path, STEM, limits)
+        if source is not None and (refused := too_large(source, limits)):
+            unreadable.append(refused)
+        problems += unreadable
+        if source is None or unreadable:
             continue
-        with path.open("rb") as handle:
-            data = handle.read(ceiling + 1)
-        source = InputFile(STEM, path, data)
         try:
-            root = parse(path.name, data)
+            root = parse(path.name, source.data)
         except InputError as error:
             problems.append(error.anomaly)
             continue
@@ -123,9 +122,9 @@ def read(name: str, root: etree._Element, recette: etree._Element) -> list[Line]
     for bordereau in recette.iterfind("Bordereau"):
         bloc = bordereau.find("BlocBordereau")
         exer = _field(bloc, "Exer")
-        id_bord = _v(bloc.find("IdBord")) if bloc is not None else ""
-        typ_bord = _v(bloc.find("TypBord")) if bloc is not None else ""
-        issued = _v(bloc.find("DteBordEm")) if bloc is not None else ""
+        id_bord = _text(bloc, "IdBord")
+        typ_bord = _text(bloc, "TypBord")
+        issued = _text(bloc, "DteBordEm")
         for piece in bordereau.iterfind("Piece"):
             bp = piece.find("BlocPiece")
             for ligne in piece.iterfind("LigneDePiece"):
@@ -135,19 +134,19 @@ def read(name: str, root: etree._Element, recette: etree._Element) -> list[Line]
                 steps = sorted((_v(s.find("DteEtPce")), _v(s.find("EtPce"))) for s in
                                ligne.iterfind("BlocLignePiece/InfoAmiableContentieux"))
                 step = steps[-1][1] if steps else ""
-                reason = _v(bp.find("CodInst-Rej")) if bp is not None else ""
-                remark = _v(bp.find("ObsEtat")) if bp is not None else ""
+                reason = _text(bp, "CodInst-Rej")
+                remark = _text(bp, "ObsEtat")
                 lines.append(Line(
                     file=name, line=ligne.sourceline or 0, flow=flow, exer=exer,
                     id_bord=id_bord, typ_bord=typ_bord, id_pce=_field(bp, "IdPce"),
-                    id_ligne=_v(info.find("IdLigne")) if info is not None else "",
-                    date_emission=(_v(bp.find("DteAsp")) if bp is not None else "") or issued,
+                    id_ligne=_text(info, "IdLigne"),
+                    date_emission=_text(bp, "DteAsp") or issued,
                     objet=objet,
                     code_produit=_field(info, "CodProdLoc", "InfoLignePiece/"),
                     tiers=(_field(tiers, "NatIdTiers", "Tiers/InfoTiers/"),
                            _field(tiers, "IdTiers", "Tiers/InfoTiers/")),
                     montant=_field(info, "MtHT", "InfoLignePiece/"),
-                    etat=_v(bp.find("EtatPce")) if bp is not None else "",
+                    etat=_text(bp, "EtatPce"),
                     motif_rejet=" – ".join(x for x in (reason, remark) if x),
                     collections=[(f, m) for r in ligne.iterfind("Recouvrement")
                                  if (f := _field(r, "DteReco", "Recouvrement/")) is not None
@@ -170,6 +169,11 @@ def _debtor(ligne: etree._Element) -> etree._Element | None:
 
 def _v(element: etree._Element | None) -> str:
     return "" if element is None else (element.get("V") or "").strip()
+
+
+def _text(parent: etree._Element | None, name: str) -> str:
+    """The ``V`` of ``parent``'s child ``name``; blank when either is missing."""
+    return "" if parent is None else _v(parent.find(name))
 
 
 def _field(parent: etree._Element | None, name: str, prefix: str = "") -> Field | None:
@@ -210,16 +214,16 @@ def to_titres(files: list[RetourFile], parameters: Parameters, consultations: se
         records[key] = (line.file, record)  # a later flow supersedes an earlier one
     frame = pd.DataFrame([r for _, r in records.values()],
                          columns=[*TITRE_COLUMNS, *EXTRA_COLUMNS])
-    for name in ("exercice", "type_frais", "montant", "montant_encaisse"):
-        frame[name] = frame[name].astype("Int64")
-    for name in ("date_emission", "date_encaissement"):
-        frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
+    for name, kind in TITRES.columns.items():  # typed as the titres sheet is
+        if kind == "date":
+            frame[name] = pd.to_datetime(frame[name]).astype(DTYPES[kind])
+        elif kind in DTYPES:
+            frame[name] = frame[name].astype(DTYPES[kind])
     frame["counts_as_invoiced"] = frame["counts_as_invoiced"].astype(bool)
     return frame, problems
 
 
-TITRE_COLUMNS = ["numero", "siren", "exercice", "type_frais", "consultation", "montant",
-                 "date_emission", "montant_encaisse", "date_encaissement"]
+TITRE_COLUMNS = list(TITRES.columns)  # the titres sheet's, so both sources concatenate
 
 
 def _map(line: Line, codes: dict[str, int], consultations: set[str], as_of: dt.date

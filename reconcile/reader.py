@@ -135,20 +135,38 @@ def locate(
             matches[0].name, "fichier-double",
             f"plusieurs fichiers « {stem} » : {names} ; n'en garder qu'un dans le dossier",
             value=names)]
-    path = matches[0]
+    found, unreadable = read_input(matches[0], stem, limits)
+    return found, [*problems, *unreadable]
+
+
+def read_input(path: Path, stem: str, limits: Limits | None = None
+               ) -> tuple[InputFile | None, list[Anomaly]]:
+    """The file's bytes, read up to the size limit (``limits``; without them,
+    ``READ_CEILING``): a larger file comes back empty with its size, for ``too_large``
+    to refuse; an unreadable one (no permission, a disk error) is an anomaly."""
     ceiling = min(READ_CEILING, limits.max_file_bytes) if limits else READ_CEILING
     try:
         size = path.stat().st_size
         if size > ceiling:
-            return InputFile(stem, path, b"", size), problems
+            return InputFile(stem, path, b"", size), []
         with path.open("rb") as handle:
             data = handle.read(ceiling + 1)  # the file may have grown since stat()
-    except OSError as error:  # no read permission, a disk error: this file's problem
-        return None, [*problems, file_problem(path.name, "fichier-illisible",
-                                             f"fichier illisible : {_why(error)}")]
+    except OSError as error:
+        return None, [file_problem(path.name, "fichier-illisible",
+                                   f"fichier illisible : {_why(error)}")]
     if len(data) > ceiling:
-        return InputFile(stem, path, b"", len(data)), problems
-    return InputFile(stem, path, data), problems
+        return InputFile(stem, path, b"", len(data)), []
+    return InputFile(stem, path, data), []
+
+
+def too_large(source: InputFile, limits: Limits) -> Anomaly | None:
+    """The refusal of a file over the size limit (``read_input`` did not read it)."""
+    limit = min(limits.max_file_bytes, READ_CEILING)
+    if source.bytes_on_disk <= limit and source.size < 0:
+        return None
+    return file_problem(source.name, "fichier-trop-gros",
+                        f"fichier de {source.bytes_on_disk / 2**20:.1f} Mo, au-delà de la "
+                        f"limite de {limit / 2**20:.0f} Mo (option --max-fichier-mo)")
 
 
 def _looks_like(path: Path, stem: str) -> bool:
@@ -177,16 +195,9 @@ def _absent(folder: Path, stem: str, alikes: list[str], required: bool) -> list[
 def read_workbook(source: InputFile, limits: Limits) -> list[RawSheet]:
     """Every sheet of ``source``; raises ``InputError`` when the file cannot be read."""
     data = source.data
-    limit = min(limits.max_file_bytes, READ_CEILING)
-    if source.bytes_on_disk > limit or source.size >= 0:
-        raise InputError(
-            file_problem(
-                source.name,
-                "fichier-trop-gros",
-                f"fichier de {source.bytes_on_disk / 2**20:.1f} Mo, au-delà de la limite de "
-                f"{limit / 2**20:.0f} Mo (option --max-fichier-mo)",
-            )
-        )
+    refused = too_large(source, limits)
+    if refused is not None:
+        raise InputError(refused)
     if not data:
         raise InputError(file_problem(source.name, "fichier-vide", "fichier vide (0 octet)"))
     suffix = source.path.suffix.lower()
