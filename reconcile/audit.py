@@ -20,6 +20,7 @@ from .layout import PADDING, fit, row_heights
 from .model import Period
 from .parameters import KEYS, Parameters
 from .reader import InputFile
+from .receivables import delay_and_source
 from .rules import WITHDRAWAL_DEADLINE
 from .wording import euros
 from .xlsx import Book, Col
@@ -165,8 +166,7 @@ def applied_settings(parameters: Parameters, delay: int, option: int | None
         text = euros(value) if name == "seuil_recouvrement" else str(value)
         return f"{text} ({'feuille Parametres' if name in parameters.given else 'défaut'})"
 
-    source = ("feuille Parametres" if "delai_relance" in parameters.given else
-              "défaut" if option is None else "option --delai-relance")
+    source = delay_and_source(option, parameters.written())[1]
     return (*((f"Paramètre {key.name}", shown(key.name)) for key in KEYS
               if key.name != "delai_relance"),
             ("Délai de relance appliqué", f"{delay} jours ({source})"))

@@ -14,6 +14,7 @@ import python_calamine as calamine
 
 from . import titre_evolutions
 from .layout import fitted_table
+from .receivables import DEFAULT_DELAY
 from .xlsx import Book, Col, cells
 
 COLUMNS = [
@@ -38,7 +39,7 @@ def previous_report(folder: Path, month: str) -> Path | None:
 
 def compare(previous: Path, charges: pd.DataFrame, rows: pd.DataFrame,
             titres: pd.DataFrame | None = None, outstanding: pd.DataFrame | None = None,
-            delay: int = 60) -> pd.DataFrame:
+            delay: int = DEFAULT_DELAY) -> pd.DataFrame:
     """One row per change; amounts in integer cents. With ``outstanding`` (this month's
     restes à recouvrer), also the titres newly collected and newly overdue."""
     before_charges = _read(previous, "Charges")

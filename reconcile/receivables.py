@@ -16,12 +16,15 @@ Prescription (see docs/choix.md):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import cast
 
 import numpy as np
 import pandas as pd
 
-DEFAULT_DELAY = 60  # days after emission before a reminder (delai_relance)
+from .parameters import BY_NAME
+
+DEFAULT_DELAY = BY_NAME["delai_relance"].default  # days after emission before a reminder
 BUCKETS = ("0–30", "31–90", "91–180", "181–365", "plus d'un an")
 UNDATED = "date inconnue"
 PRESCRIBED = "prescrit"
@@ -157,3 +160,16 @@ def by_exercise(rows: pd.DataFrame) -> list[tuple[int, list[int], int]]:
 def prescribing_soon(rows: pd.DataFrame) -> int:
     """Reste of the titres whose prescription falls within the next six months."""
     return int(rows.loc[rows["alerte"] == SOON, "reste"].sum())
+
+
+def delay_and_source(option: int | None = None,
+                     parameters: Mapping[str, object] | None = None) -> tuple[int, str]:
+    """The reminder delay and where it comes from, for Contrôle: the ``delai_relance``
+    the officer wrote in the `Parametres` sheet, else the ``--delai-relance`` option,
+    else 60 days. The one place that decides it."""
+    written = parameters.get("delai_relance") if parameters is not None else None
+    if written not in (None, ""):
+        return int(str(written)), "feuille Parametres"
+    if option is None:
+        return DEFAULT_DELAY, "défaut"
+    return int(option), "option --delai-relance"

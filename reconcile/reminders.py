@@ -22,7 +22,7 @@ import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from .model import Period
-from .receivables import DEFAULT_DELAY, overdue
+from .receivables import delay_and_source, overdue
 from .report import created_at
 from .safeio import publish, remove_stale_temporaries, retire, write_new
 from .statements import COORDONNATEUR, GROUPEMENT, file_part
@@ -36,12 +36,9 @@ WIDTHS = (16, 9, 8, 13, 12, 13, 13, 13, 10)
 def reminder_delay(option: int | None = None,
                    parameters: Mapping[str, object] | None = None) -> int:
     """Days after emission beyond which an unpaid titre is reminded (and counted newly
-    overdue in Évolutions): the ``delai_relance`` the officer wrote in the `Parametres`
-    sheet, else the ``--delai-relance`` option, else 60 days. The one place that decides
-    it."""
-    if parameters is not None and parameters.get("delai_relance") not in (None, ""):
-        return int(str(parameters["delai_relance"]))
-    return DEFAULT_DELAY if option is None else int(option)
+    overdue in Évolutions); see ``receivables.delay_and_source``."""
+    return delay_and_source(option, parameters)[0]
+
 
 
 def write_reminders(folder: Path, period: Period, outstanding: pd.DataFrame,
