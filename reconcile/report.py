@@ -152,7 +152,7 @@ def _reconciliation_columns(rows: pd.DataFrame) -> list[list]:
         ("encaisse", "euro"), ("reste", "euro"), ("statut", "text"), ("titres", "text"))]
 
 
-def totals(rows: pd.DataFrame, charges: pd.DataFrame) -> list[tuple]:
+def totals(rows: pd.DataFrame) -> list[tuple]:
     """Per type and overall: due, invoiced, gap, collected, remaining (integer cents)."""
     result = []
     for type_frais in (1, 2, None):
@@ -195,7 +195,8 @@ def _summary(book: Book, report: Report) -> None:
         facts.append(("Attention", f"{warning.file} › {warning.sheet} : {warning.message}"))
     if report.receivables is not None:
         facts += receivables_view.summary_facts(report.receivables)
-    labels = [label for label, _ in facts] + [t[0] for t in totals(rows, due.charges)]
+    by_type = totals(rows)
+    labels = [label for label, _ in facts] + [t[0] for t in by_type]
     sheet.set_column(0, 0, min(max(text_width(t, bold=True) for t in labels), 64))
     sheet.set_column(1, SUMMARY_LAST, SUMMARY_WIDTH)
     text_room = SUMMARY_WIDTH * SUMMARY_LAST - PADDING
@@ -222,7 +223,7 @@ def _summary(book: Book, report: Report) -> None:
                                     "Écart", "Encaissé", "Reste à recouvrer")):
         sheet.write_string(row, column, title, header)
     header_row = row
-    for values in totals(rows, due.charges):
+    for values in by_type:
         row += 1
         style = "euro_bold" if values[0] == "Total" else "euro"
         book.text(sheet, row, 0, values[0], "bold" if values[0] == "Total" else None)
