@@ -19,7 +19,7 @@ from pathlib import Path
 
 from schemas import SHEETS
 
-from .anomalies import ERROR, WARNING, Anomaly, InputError
+from .anomalies import ERROR, WARNING, Anomaly, InputError, file_problem
 from .prescan import refuse_range
 
 SEPARATORS = (";", ",", "\t")
@@ -103,10 +103,10 @@ def read_csv(name: str, stem: str, data: bytes, max_rows: int, max_columns: int
 
 
 def _not_csv(name: str, why: str) -> Anomaly:
-    return Anomaly(name, "", None, "", "", ERROR, "csv-illisible",
-                   f"Ce fichier n'est ni un classeur ni un CSV lisible : {why}. "
-                   "L'enregistrer au format .xlsx, ou en « CSV UTF-8 » ou « CSV "
-                   "(séparateur : point-virgule) ».")
+    return file_problem(name, "csv-illisible",
+                        f"Ce fichier n'est ni un classeur ni un CSV lisible : {why}. "
+                        "L'enregistrer au format .xlsx, ou en « CSV UTF-8 » ou « CSV "
+                        "(séparateur : point-virgule) ».")
 
 
 def companions(folder: Path, stem: str, main: str, is_csv: bool
@@ -126,10 +126,10 @@ def companions(folder: Path, stem: str, main: str, is_csv: bool
         path = files.get(wanted)
         if not is_csv:
             if path is not None:
-                problems.append(Anomaly(
-                    path.name, "", None, "", path.name, WARNING, "fichier-ressemblant",
+                problems.append(file_problem(
+                    path.name, "fichier-ressemblant",
                     f"{path.name} ignoré : la feuille {spec.sheet} est lue dans "
-                    f"{main}. Supprimer l'un des deux."))
+                    f"{main}. Supprimer l'un des deux.", WARNING, value=path.name))
         elif path is not None:
             found.append(path)
         elif not spec.optional_sheet:

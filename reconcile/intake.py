@@ -13,7 +13,7 @@ from pathlib import Path
 from schemas import SHEETS
 
 from . import pes_retour
-from .anomalies import Anomaly, InputError
+from .anomalies import Anomaly, InputError, file_problem
 from .csvinput import companions, sheet_name
 from .normalise import Table, pick_sheet, to_table
 from .progress import Progress
@@ -77,8 +77,8 @@ def read(inputs: Path, limits: Limits, say: Progress) -> tuple[Found, list[Anoma
     flows (§2.10); a file absent, look-alike or unreadable is an anomaly."""
     problem = folder_problem(inputs)
     if problem is not None:
-        return Found((), {}, frozenset(), ()), [Anomaly(
-            str(inputs), "", None, "", "", "erreur", "dossier-absent", problem)]
+        return Found((), {}, frozenset(), ()), [file_problem(str(inputs), "dossier-absent",
+                                                             problem)]
     anomalies: list[Anomaly] = []
     files: list[InputFile] = []
     sheets: dict[str, list[RawSheet]] = {}

@@ -32,9 +32,7 @@ class Key:
 
 def _code(pattern: str, size: int, what: str) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        text = parse_text(value)
+        text = parse_text(value)  # 78000.0 → « 78000 »
         if not re.fullmatch(pattern, text) or not 0 < len(text) <= size:
             raise CellError(f"{what} : {size} caractères au plus ({_rule(pattern)})")
         return text
@@ -151,8 +149,7 @@ def read_parameters(table: Table | None) -> tuple[Parameters, list[Anomaly]]:
     for row, name in table.frame["parametre"].items():
         if name is None:
             continue
-        name = name.lower()
-        key = BY_NAME.get(name)
+        key = BY_NAME.get(name)  # a "code" column: already lower case
         if key is None:
             problems.append(table.anomaly(
                 cast(int, row), "parametre", "parametre-inconnu",

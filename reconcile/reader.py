@@ -126,8 +126,9 @@ def locate(
     if not matches:
         return None, _absent(folder, stem, alikes, required)
     problems = [
-        Anomaly(name, "", None, "", name, WARNING, "fichier-ressemblant",
-                f"{name} ignoré : seul {matches[0].name} est lu. Vérifier lequel est à jour.")
+        file_problem(name, "fichier-ressemblant",
+                     f"{name} ignoré : seul {matches[0].name} est lu. Vérifier lequel est à jour.",
+                     WARNING, value=name)
         for name in alikes]
     if len(matches) > 1:
         names = ", ".join(p.name for p in matches)
