@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .charges import bareme_reference
 from .parameters import Parameters
 from .reconciliation import KEY
 from .wording import euros
@@ -86,8 +87,9 @@ def _bases(charges: pd.DataFrame) -> pd.DataFrame:
     label = applied["bareme_libelle"].where(applied["bareme_libelle"].fillna("") != "",
                                             applied["regle"])
     line = applied["bareme_ligne"].astype("Int64")
-    amounts = applied["montant"]  # few distinct amounts: format each once
-    words = (label + " (Bareme, ligne " + line.astype(str) + ") "
+    amounts = applied["montant"]  # few distinct lines and amounts: each written once
+    reference = line.map({n: bareme_reference(n) for n in line.dropna().unique()})
+    words = (label + " (" + reference + ") "
              + amounts.map({a: euros(a) for a in amounts.unique()})).where(line.notna(), label)
     frame = applied[KEY].assign(consultation=applied["consultation"].fillna(""),
                                 exercice=applied["exercice"].astype("int64"),
