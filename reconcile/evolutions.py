@@ -10,10 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import python_calamine as calamine
+from python_calamine import CalamineWorkbook
 
 from . import titre_evolutions
 from .layout import fitted_table
+from .readback import as_cents, as_text, open_report, sheet_frame
 from .receivables import DEFAULT_DELAY
 from .xlsx import Book, Col, cells
 
@@ -42,8 +43,9 @@ def compare(previous: Path, charges: pd.DataFrame, rows: pd.DataFrame,
             delay: int = DEFAULT_DELAY) -> pd.DataFrame:
     """One row per change; amounts in integer cents. With ``outstanding`` (this month's
     restes à recouvrer), also the titres newly collected and newly overdue."""
-    before_charges = _read(previous, "Charges")
-    before_lines = _read(previous, "Rapprochement")
+    book = open_report(previous.read_bytes())
+    before_charges = _read(book, "Charges")
+    before_lines = _read(book, "Rapprochement")
     now_charges = pd.DataFrame({
         "SIREN": charges["siren"], "Membre": charges["membre"],
         "Type de frais": charges["type_frais"].astype("int64"),
@@ -58,8 +60,7 @@ def compare(previous: Path, charges: pd.DataFrame, rows: pd.DataFrame,
     changes = [_charge_changes(before_charges, now_charges),
                _line_changes(before_lines, now_lines)]
     if outstanding is not None:
-        changes.append(titre_evolutions.changes(previous.read_bytes(), titres, outstanding,
-                                                delay))
+        changes.append(titre_evolutions.changes(book, titres, outstanding, delay))
     result = pd.concat([c for c in changes if not c.empty] or [pd.DataFrame(
         columns=[c.header for c in COLUMNS])], ignore_index=True)
     if "Titre" not in result:
@@ -78,16 +79,17 @@ def render(book: Book, changes: pd.DataFrame, previous_month: str) -> None:
     sheet.set_header(f"&LÉvolutions depuis le rapport de {previous_month}")
 
 
-def _read(path: Path, sheet: str) -> pd.DataFrame:
-    grid = calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
-    frame = pd.DataFrame(grid[1:], columns=grid[0], dtype=object) if grid else pd.DataFrame()
+def _read(book: CalamineWorkbook, sheet: str) -> pd.DataFrame:
+    frame = sheet_frame(book, sheet)
+    if frame is None:
+        frame = pd.DataFrame()
     for column in ("SIREN", "Consultation", "Prestation", "Membre", "Statut"):
         if column in frame:
-            frame[column] = frame[column].map(lambda v: "" if v in (None, "") else str(v))
+            frame[column] = as_text(frame[column])
     frame["Type de frais"] = frame["Type de frais"].astype("int64")
     for column in ("Montant dû", "Montant titré"):
         if column in frame:
-            frame[column] = frame[column].map(lambda v: round(float(v or 0) * 100))
+            frame[column] = as_cents(frame[column])
     return frame
 
 

@@ -13,14 +13,13 @@ its titres, with the status « dû non connu ».
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import python_calamine as calamine
 
 from .anomalies import Anomaly
+from .readback import as_cents, as_text, open_report, sheet_frame
 from .receivables import due_prescription, titre_prescription
 from .reconciliation import reconcile
 
@@ -91,19 +90,16 @@ def final_report(reports: Path, exercise: int) -> Path | None:
 
 def read_dues(data: bytes, exercise: int) -> pd.DataFrame:
     """The Charges sheet of a report, as charges (integer cents); raises if it is not one."""
-    grid = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(
-        "Charges").to_python()
-    if not grid or not set(DUE_COLUMNS) <= set(grid[0]):
+    frame = sheet_frame(open_report(data), "Charges")
+    if frame is None or not set(DUE_COLUMNS) <= set(frame.columns):
         raise ValueError("feuille Charges sans les colonnes attendues")
-    frame = pd.DataFrame(grid[1:], columns=grid[0], dtype=object)
-    text = {c: frame[c].map(lambda v: "" if v in (None, "") else str(v))
-            for c in ("SIREN", "Membre", "Consultation")}
+    text = {c: as_text(frame[c]) for c in ("SIREN", "Membre", "Consultation")}
     charges = pd.DataFrame({
         "siren": text["SIREN"], "nom": text["Membre"],
         "exercice": frame["Exercice"].astype("int64"),
         "type_frais": frame["Type de frais"].astype("int64"),
         "consultation": text["Consultation"],
-        "montant": frame["Montant dû"].map(lambda v: round(float(v or 0) * 100)).astype("int64"),
+        "montant": as_cents(frame["Montant dû"]),
     })
     if (charges["exercice"] != exercise).any():
         raise ValueError(f"des charges n'appartiennent pas à l'exercice {exercise}")

@@ -8,36 +8,29 @@ newly overdue.
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
-import python_calamine as calamine
+from python_calamine import CalamineWorkbook
 
+from .readback import as_cents, as_text, sheet_frame
 from .receivables import overdue, with_restes
 
 SHEET = "Restes à recouvrer"
 COLLECTED, REDUCED, LATE = "titre encaissé", "titre réduit (annulation)", "titre en retard"
 
 
-def changes(previous: bytes, titres: pd.DataFrame | None, outstanding: pd.DataFrame,
-            delay: int) -> pd.DataFrame:
+def changes(previous: CalamineWorkbook, titres: pd.DataFrame | None,
+            outstanding: pd.DataFrame, delay: int) -> pd.DataFrame:
     """Rows in the Évolutions sheet's columns (amounts in integer cents); empty when
     last month's report has no `Restes à recouvrer` sheet (written by an older version)."""
-    book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(previous))
-    if SHEET not in book.sheet_names:
+    before = sheet_frame(previous, SHEET)
+    if before is None:
         return pd.DataFrame()
-    grid = book.get_sheet_by_name(SHEET).to_python()
-    if not grid:
-        return pd.DataFrame()
-    before = pd.DataFrame(grid[1:], columns=grid[0], dtype=object)
     before = pd.DataFrame({
         "Titre": before["Numéro"].map(str), "SIREN": before["SIREN"].map(str),
-        "Membre": before["Membre"].map(lambda v: "" if v in (None, "") else str(v)),
+        "Membre": as_text(before["Membre"]),
         "Type de frais": before["Type de frais"].astype("int64"),
-        "Consultation": before["Consultation"].map(lambda v: "" if v in (None, "") else str(v)),
-        "Avant": before["Reste"].map(lambda v: round(float(v or 0) * 100)).astype("int64"),
-        "Encaissé avant": before["Encaissé"].map(
-            lambda v: round(float(v or 0) * 100)).astype("int64"),
+        "Consultation": as_text(before["Consultation"]),
+        "Avant": as_cents(before["Reste"]), "Encaissé avant": as_cents(before["Encaissé"]),
         "Âge avant": before["Âge"].map(lambda v: None if v in (None, "") else int(v)),
     }).drop_duplicates("Titre")
     return pd.concat([_collected(before, titres), _late(before, outstanding, delay)],
