@@ -21,7 +21,7 @@ import pandas as pd
 
 from .charges import bareme_reference
 from .parameters import Parameters
-from .reconciliation import KEY
+from .reconciliation import KEY, counted
 from .wording import euros
 
 OBJECT_SIZE = 160  # ObjLignePce / ObjPce (PES V2)
@@ -136,9 +136,8 @@ def _origins(titres: pd.DataFrame | None) -> dict[tuple, list[tuple[str, str, in
     """Per key, the positive titres that count, latest first: (number, line, amount)."""
     if titres is None or titres.empty:
         return {}
-    frame = titres[titres["montant"] > 0]
-    if "counts_as_invoiced" in frame:
-        frame = frame[frame["counts_as_invoiced"].astype(bool)]
+    frame = counted(titres)
+    frame = frame[frame["montant"] > 0]
     lines = frame["id_ligne"] if "id_ligne" in frame else pd.Series("", index=frame.index)
     found: dict[tuple, list[tuple[str, str, int]]] = {}
     for numero, line, siren, exercice, type_frais, consultation, amount in zip(

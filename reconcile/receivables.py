@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .parameters import BY_NAME
+from .reconciliation import counted
 
 DEFAULT_DELAY = BY_NAME["delai_relance"].default  # days after emission before a reminder
 BUCKETS = ("0–30", "31–90", "91–180", "181–365", "plus d'un an")
@@ -30,7 +31,7 @@ UNDATED = "date inconnue"
 PRESCRIBED = "prescrit"
 SOON = "prescrit dans moins de six mois"
 # Optional columns of titres read from the accountant's PES Retour (another reader).
-STEP, WRITE_OFF, COUNTS = "etape_recouvrement", "admission_non_valeur", "counts_as_invoiced"
+STEP, WRITE_OFF = "etape_recouvrement", "admission_non_valeur"
 
 COLUMNS = ["siren", "membre", "exercice", "numero", "type_frais", "consultation",
            "date_emission", "montant", "encaisse", "annule", "reste", "age", "tranche",
@@ -109,9 +110,7 @@ def with_restes(titres: pd.DataFrame) -> pd.DataFrame:
     it reduces, so it is imputed on that charge's titres, oldest first (as a payment is,
     Code civil art. 1342-10), never on another charge. What a titre gets is in ``annule``.
     """
-    frame = titres
-    if COUNTS in frame:
-        frame = frame[frame[COUNTS].fillna(True).astype(bool)]
+    frame = counted(titres)
     montant = frame["montant"].fillna(0).astype("int64")
     encaisse = frame["montant_encaisse"].fillna(0).astype("int64")
     frame = frame.assign(montant=montant, encaisse=encaisse, _raw=montant - encaisse,

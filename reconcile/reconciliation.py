@@ -10,6 +10,14 @@ KEY = ["siren", "exercice", "type_frais", "consultation"]
 STATUSES = ("membre inconnu", "conforme", "à émettre", "sous-titré", "sur-titré", "indu")
 
 
+def counted(titres: pd.DataFrame) -> pd.DataFrame:
+    """The titres that count as invoiced: not one Hélios rejected or cancelled
+    (``counts_as_invoiced`` False, PES Retour only; a typed titre always counts)."""
+    if "counts_as_invoiced" not in titres:
+        return titres
+    return titres[titres["counts_as_invoiced"].fillna(True).astype(bool)]
+
+
 def reconcile(
     charges: pd.DataFrame, titres: pd.DataFrame | None, members: pd.DataFrame, year: int
 ) -> pd.DataFrame:
@@ -18,10 +26,8 @@ def reconcile(
     if titres is None or titres.empty:
         invoiced = pd.DataFrame(columns=[*KEY, "titre", "encaisse", "titres", "nb_titres"])
     else:
-        counted = titres["exercice"] == year
-        if "counts_as_invoiced" in titres:  # a titre rejected or cancelled by Hélios
-            counted &= titres["counts_as_invoiced"].astype(bool)
-        of_year = titres[counted].assign(
+        of_year = counted(titres)
+        of_year = of_year[of_year["exercice"] == year].assign(
             consultation=lambda f: f["consultation"].fillna(""),
             numero=lambda f: f["numero"].astype(str),
         )

@@ -27,7 +27,7 @@ from schemas import CATEGORIES, TYPES_FRAIS
 
 from . import layout
 from .model import Period
-from .reconciliation import STATUSES
+from .reconciliation import STATUSES, counted
 from .report import STATUS_COLOURS, created_at, month_label
 from .safeio import publish, remove_stale_temporaries, retire, write_new
 from .wording import basis, service
@@ -91,9 +91,8 @@ def _titres_of_year(titres: pd.DataFrame | None, year: int) -> pd.DataFrame | No
     """The titres the reconciliation counted: those of the exercise."""
     if titres is None or titres.empty:
         return None
-    of_year = titres[titres["exercice"] == year]
-    if "counts_as_invoiced" in of_year:  # rejected or cancelled by Hélios: not invoiced
-        of_year = of_year[of_year["counts_as_invoiced"].astype(bool)]
+    of_year = counted(titres)
+    of_year = of_year[of_year["exercice"] == year]
     order = of_year.assign(_numero=of_year["numero"].astype(str))
     return order.sort_values(["type_frais", "_numero"], kind="stable")
 
