@@ -24,7 +24,7 @@ from xlsxwriter.worksheet import Worksheet
 from .model import Period
 from .receivables import delay_and_source, overdue
 from .report import created_at
-from .safeio import publish, remove_stale_temporaries, retire, write_new
+from .safeio import publish, retire, write_new
 from .statements import COORDONNATEUR, GROUPEMENT, file_part
 from .wording import NARROW_SPACE, euros
 from .xlsx import EURO, Book
@@ -45,7 +45,6 @@ def write_reminders(folder: Path, period: Period, outstanding: pd.DataFrame,
                     members: pd.DataFrame, delay: int) -> list[Path]:
     """Write one letter per member with overdue titres; returns their paths, by SIREN."""
     target_folder = folder / FOLDER
-    remove_stale_temporaries(target_folder)
     late = overdue(outstanding, delay).sort_values(["siren", "date_emission", "numero"],
                                                    kind="stable")
     contact = _contact(members)

@@ -97,10 +97,11 @@ def publish(temporary: Path, target: Path) -> tuple[str, Path | None]:
 
 
 def sweep(folder: Path) -> None:
-    """Remove every temporary of a month folder (its lock held): what a failed or
-    interrupted run created and did not publish."""
-    for place in (folder, folder / "entrees", folder / "releves", folder / HISTORY):
-        remove_stale_temporaries(place)
+    """Remove every temporary of a month folder and of its subfolders (snapshot,
+    statements, letters, their histories), its lock held: what a failed or interrupted
+    run created and did not publish, wherever it was writing."""
+    for place, _, _ in os.walk(folder):  # links are not followed
+        remove_stale_temporaries(Path(place))
 
 
 def keep_previous(target: Path) -> Path:

@@ -29,7 +29,7 @@ from . import layout
 from .model import Period
 from .reconciliation import STATUSES, counted
 from .report import STATUS_COLOURS, created_at, month_label
-from .safeio import publish, remove_stale_temporaries, retire, write_new
+from .safeio import publish, retire, write_new
 from .wording import basis, service
 from .xlsx import EURO, Book
 
@@ -46,7 +46,6 @@ def write_statements(folder: Path, month: str, period: Period, charges: pd.DataF
                      rows: pd.DataFrame, titres: pd.DataFrame | None) -> list[Path]:
     """Write one statement per SIREN of ``rows``; returns their paths, by SIREN."""
     target_folder = folder / FOLDER
-    remove_stale_temporaries(target_folder)
     created = created_at(period)
     charges_of = _by_siren(charges.sort_values(["type_frais", "consultation", "prestation"],
                                                kind="stable"), CHARGE_FIELDS)

@@ -451,3 +451,22 @@ def test_a_reports_path_that_is_a_file_is_one_line(tmp_path, capsys):
         "fichier, pas un dossier. Aucun fichier partiel n'a été laissé ; le rapport "
         "précédent est intact."]
     assert reports.read_text() == "pas un dossier"
+
+
+def test_a_run_sweeps_the_temporaries_of_every_subfolder(tmp_path, capsys):
+    """A killed run can leave a temporary wherever it was writing (the letters, the
+    statements, their histories): the next run of the month removes them all, even
+    without --releves or --relances."""
+    from workbooks import base
+
+    inputs = base().write(tmp_path / "in")
+    month = tmp_path / "out" / MONTH
+    left = [month / ".rapprochement.xlsx.1.tmp",
+            month / "relances" / ".relance_x.xlsx.1.tmp",
+            month / "relances" / "historique" / ".relance_x.xlsx.2.tmp",
+            month / "releves" / "historique" / ".releve_x.xlsx.3.tmp"]
+    for path in left:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half")
+    assert run(inputs, tmp_path / "out", capsys=capsys).status == 0
+    assert [p for p in left if p.exists()] == []
