@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 from . import interrupts
 from .french_argparse import FrenchArgumentParser, whole_number
-from .model import EXIT_BUSY, EXIT_FAILURE, EXIT_INVALID, EXIT_OK
+from .model import EXIT_BUSY, EXIT_FAILURE, EXIT_INVALID, EXIT_OK, anomalies_name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,7 +194,7 @@ def _check(args: argparse.Namespace) -> int:
     month = args.mois
     _print_summary(anomalies, str(written) if written else None,
                    "pour la liste complète, relancer avec --reports DOSSIER (elle est écrite "
-                   f"dans DOSSIER/{month}/anomalies_{month}.xlsx)")
+                   f"dans DOSSIER/{month}/{anomalies_name(month)})")
     return EXIT_OK if valid else EXIT_INVALID
 
 

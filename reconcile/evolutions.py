@@ -14,6 +14,7 @@ from python_calamine import CalamineWorkbook
 
 from . import titre_evolutions
 from .layout import fitted_table
+from .model import report_name
 from .readback import as_cents, as_text, open_report, sheet_frame
 from .receivables import DEFAULT_DELAY
 from .xlsx import Book, Col, cells
@@ -34,7 +35,7 @@ def previous_report(folder: Path, month: str) -> Path | None:
     if number == 1:
         return None
     previous = f"{year}-{number - 1:02d}"
-    path = folder.parent / previous / f"rapprochement_{previous}.xlsx"
+    path = folder.parent / previous / report_name(previous)
     return path if path.is_file() else None
 
 

@@ -16,7 +16,8 @@ import pandas as pd
 from schemas.codes import CATEGORIES, PRESTATIONS, ROLES, TYPES_FRAIS
 
 __all__ = ["CATEGORIES", "EXIT_BUSY", "EXIT_FAILURE", "EXIT_INVALID", "EXIT_OK", "EXIT_USAGE",
-           "PRESTATIONS", "ROLES", "TYPES_FRAIS", "Period", "period_of"]
+           "PRESTATIONS", "ROLES", "TYPES_FRAIS", "Period", "anomalies_name", "period_of",
+           "report_name"]
 
 # Exit statuses (spécification §4.11); an interruption exits 128 + the signal's number.
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_BUSY = 0, 1, 2, 3
@@ -42,6 +43,16 @@ class Period:
     @property
     def last_day(self) -> pd.Timestamp:
         return min(pd.Timestamp(year=self.year, month=12, day=31), self.as_of)
+
+
+def report_name(month: str) -> str:
+    """The month's reconciliation workbook (spécification §4.2)."""
+    return f"rapprochement_{month}.xlsx"
+
+
+def anomalies_name(month: str) -> str:
+    """The month's anomalies workbook, written instead of the report (§4.9)."""
+    return f"anomalies_{month}.xlsx"
 
 
 def period_of(month: str) -> Period:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .anomalies import Anomaly
+from .model import report_name
 from .readback import as_cents, as_text, open_report, sheet_frame
 from .receivables import due_prescription, titre_prescription
 from .reconciliation import reconcile
@@ -84,7 +85,7 @@ def reopened(year: int, as_of: pd.Timestamp, titres: pd.DataFrame | None) -> lis
 def final_report(reports: Path, exercise: int) -> Path | None:
     """The latest report of ``exercise`` in the reports folder (by month)."""
     found = sorted(p for p in reports.glob(f"{exercise}-[01][0-9]/rapprochement_*.xlsx")
-                   if p.name == f"rapprochement_{p.parent.name}.xlsx")
+                   if p.name == report_name(p.parent.name))
     return found[-1] if found else None
 
 

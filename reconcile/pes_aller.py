@@ -25,6 +25,7 @@ from lxml import etree
 from .issuance import OBJECT_SIZE
 from .model import Period
 from .parameters import Parameters
+from .statements import statement_name
 from .wording import euros
 
 NAMESPACE = "http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller"
@@ -49,9 +50,13 @@ class Aller:
     next_titre: int
 
 
+def file_name(month: str) -> str:
+    return f"PESALR2_{month}.xml"
+
+
 def build(lines: pd.DataFrame, parameters: Parameters, period: Period, month: str) -> Aller:
     """The PES Aller of ``lines`` (the proposal to issue, signed cents)."""
-    name = f"PESALR2_{month}.xml"
+    name = file_name(month)
     root = etree.Element(f"{{{NAMESPACE}}}PES_Aller", nsmap={"n": NAMESPACE})
     envelope = etree.SubElement(root, "Enveloppe")
     settings = etree.SubElement(envelope, "Parametres")
@@ -98,7 +103,7 @@ def build(lines: pd.DataFrame, parameters: Parameters, period: Period, month: st
             _v(bp, "NatPce", "01" if kind == "01" else "06")
             _v(bp, "ObjPce", _text(
                 f"Groupement dématérialisation {period.year} - {first.membre} - bases de "
-                f"liquidation : relevé releve_{first.siren}.xlsx"))
+                f"liquidation : relevé {statement_name(first.siren)}"))
             for number, line in enumerate(of_member, start=1):
                 _line(piece, line, number, parameters, period.year)
             titre += 1

@@ -34,7 +34,7 @@ from .charges import Due, compute, sound_rows
 from .faults import DiskFull, disk_full, ending, mark_published, space_needed
 from .intake import Inputs, normalise, read
 from .journal import RESERVE, close_abandoned, record
-from .model import EXIT_INVALID, EXIT_OK, Period, period_of
+from .model import EXIT_INVALID, EXIT_OK, Period, anomalies_name, period_of, report_name
 from .parameters import Parameters
 from .progress import Progress, quiet
 from .reader import InputFile, Limits
@@ -222,7 +222,7 @@ def _month(job: Job, say: Progress, trail: Trail) -> Outcome:
     temporary = render(report, folder)
     published = publish_report(temporary, folder, month, inputs.files)
     trail.report, trail.report_outcome = published.report, published.how
-    retire(folder / f"anomalies_{month}.xlsx")  # the inputs are valid now
+    retire(folder / anomalies_name(month))  # the inputs are valid now
     issued = titres_out.write(folder, period, reconciled.planned)
     statements = publish_statements(job, due, reconciled, say)
     reminders = publish_reminders(job, inputs, reconciled, say)
@@ -431,7 +431,7 @@ def audit(job: Job, inputs: Inputs, published: Published, report: Report,
 
 
 def report_path(folder: Path, month: str) -> Path:
-    return folder / f"rapprochement_{month}.xlsx"
+    return folder / report_name(month)
 
 
 def report_totals(rows: pd.DataFrame) -> dict[str, int]:
@@ -443,7 +443,7 @@ def write_anomalies(folder: Path, month: str, anomalies: list[Anomaly]
                     ) -> tuple[Path, str, Path | None]:
     """``anomalies_YYYY-MM.xlsx``, written atomically, a different previous one kept.
     Returns its path, how it was written and where the previous one went."""
-    target = folder / f"anomalies_{month}.xlsx"
+    target = folder / anomalies_name(month)
     created = created_at(period_of(month))
     temporary = write_new(target, lambda path: render_anomalies(path, anomalies, created))
     return (target, *publish(temporary, target))

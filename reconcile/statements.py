@@ -56,7 +56,7 @@ def write_statements(folder: Path, month: str, period: Period, charges: pd.DataF
     for siren, lines in lines_of.items():
         statement = Statement(siren, month, period, lines, charges_of.get(siren, []),
                               titres_of.get(siren, []))
-        target = target_folder / f"releve_{file_part(siren)}.xlsx"
+        target = target_folder / statement_name(siren)
         publish(write_new(target, partial(statement.render, created=created)), target)
         written.append(target)
     if target_folder.is_dir():
@@ -94,6 +94,11 @@ def _titres_of_year(titres: pd.DataFrame | None, year: int) -> pd.DataFrame | No
     of_year = of_year[of_year["exercice"] == year]
     order = of_year.assign(_numero=of_year["numero"].astype(str))
     return order.sort_values(["type_frais", "_numero"], kind="stable")
+
+
+def statement_name(siren: object) -> str:
+    """A member's statement, as the titres' objects cite it."""
+    return f"releve_{file_part(siren)}.xlsx"
 
 
 def file_part(siren: object) -> str:

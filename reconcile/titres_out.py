@@ -23,7 +23,7 @@ from .issuance import Proposal
 from .layout import fitted_table
 from .model import Period
 from .parameters import PES_ALLER, SHEET, Parameters
-from .pes_aller import XSD_VERSION, Aller, build, problems
+from .pes_aller import XSD_VERSION, Aller, build, file_name, problems
 from .report import created_at
 from .safeio import publish, retire, write_new
 from .wording import euros
@@ -53,7 +53,7 @@ class Plan:
 
 def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str) -> Plan:
     result = Plan(month, proposal)
-    name = f"PESALR2_{month}.xml"
+    name = file_name(month)
     missing = parameters.missing(PES_ALLER)
     if proposal.lines.empty:
         result.summary = "non écrit : aucun titre à émettre"
@@ -100,7 +100,7 @@ def write(folder: Path, period: Period, planned: Plan) -> list[Path]:
     publish(write_new(target, lambda path: _render(path, planned.proposal, created, month)),
             target)
     written = [target]
-    xml = folder / f"PESALR2_{month}.xml"
+    xml = folder / file_name(month)
     if planned.aller is None:
         retire(xml)  # an earlier one no longer matches this month's gaps
         return written
