@@ -66,11 +66,14 @@ def propose(rows: pd.DataFrame, charges: pd.DataFrame, members: pd.DataFrame,
         for numero, line, amount, whole in _allocate(int(row.ecart), origins.get(key, [])):
             nature = "annulation" if whole else "réduction"
             records.append({**common, "montant": -amount, "nature": nature,
-                            "objet": _object(common, f"{nature} du titre {numero}",
-                                             row.basis, parameters),
+                            "what": f"{nature} du titre {numero}", "basis": row.basis,
                             "origine": numero, "origine_ligne": line})
-    lines = pd.concat([issued[COLUMNS], pd.DataFrame(records, columns=COLUMNS)],
-                      ignore_index=True) if records else issued[COLUMNS]
+    if records:
+        credits = pd.DataFrame(records)
+        credits["objet"] = _objects(credits, credits["what"], credits["basis"], parameters)
+        lines = pd.concat([issued[COLUMNS], credits[COLUMNS]], ignore_index=True)
+    else:
+        lines = issued[COLUMNS]
     lines = lines.astype({"montant": "int64"}).sort_values(
         ["siren", "type_frais", "consultation", "origine"], kind="stable").reset_index(
         drop=True)
@@ -105,7 +108,8 @@ def _bases(charges: pd.DataFrame) -> pd.DataFrame:
 
 def _objects(lines: pd.DataFrame, what: pd.Series, basis: pd.Series,
              parameters: Parameters) -> pd.Series:
-    """``_object`` for a whole frame (same text, built column-wise)."""
+    """Each line's object: ``[C2026] Frais de procédure 2026 – complément – barème : …``,
+    the consultation first, so that a cut at ``OBJECT_SIZE`` never loses it."""
     head = ("[" + lines["consultation"] + "] ").where(lines["type_frais"] == 1, "")
     text = (head + lines["type_frais"].map(SHORT_TYPES) + " " + lines["exercice"].astype(str)
             + " – " + what.to_numpy())
@@ -114,22 +118,6 @@ def _objects(lines: pd.DataFrame, what: pd.Series, basis: pd.Series,
     if parameters.get("deliberation"):
         text = text + " – " + str(parameters["deliberation"])
     return text.where(text.str.len() <= OBJECT_SIZE, text.str[: OBJECT_SIZE - 1] + "…")
-
-
-def _object(common: dict, what: str, basis: str, parameters: Parameters) -> str:
-    """``[C2026] Frais de procédure 2026 – complément – T1 commune (Bareme, ligne 9)…``:
-    the consultation first, so that a cut never loses it."""
-    head = f"[{common['consultation']}] " if common["type_frais"] == 1 else ""
-    parts = [f"{head}{SHORT_TYPES[common['type_frais']]} {common['exercice']}", what]
-    if basis:
-        parts.append(f"barème : {basis}")
-    if parameters.get("deliberation"):
-        parts.append(str(parameters["deliberation"]))
-    return cut(" – ".join(parts))
-
-
-def cut(text: str, size: int = OBJECT_SIZE) -> str:
-    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 def _origins(titres: pd.DataFrame | None) -> dict[tuple, list[tuple[str, str, int]]]:
