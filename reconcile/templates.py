@@ -43,7 +43,7 @@ from schemas.headers import HEADERS
 from .cells import FIRST_DATE, LAST_DATE
 from .parameters import KEYS
 from .reader import EXTENSIONS
-from .wording import category
+from .wording import category, euros
 from .xlsx import DATE, EURO, Book
 
 ROWS = 2_000  # data rows given formats, dropdowns and validations
@@ -157,7 +157,7 @@ RULES: dict[tuple[str, str], tuple[str | None, str, str]] = {
     ("Titres", "siren"): (None, "Membre débiteur.", EXAMPLE_SIREN),
     ("Titres", "exercice"): (None, "Exercice facturé (année).", "2026"),
     ("Titres", "type_frais"): (None, "Type de frais facturé (1 ou 2).", "1"),
-    ("Titres", "consultation"): ("pour le type 1", "Code d'une consultation de bareme ; "
+    ("Titres", "consultation"): ("pour le type 1", "Code d'une consultation du barème ; "
                                  "vide pour le type 2.", "C2026"),
     ("Titres", "montant"): (None, "En euros ; négatif pour une annulation ou réduction.",
                             "150,00"),
@@ -390,7 +390,7 @@ def _notice(book: Book, styles: dict, template: Template) -> None:
     if PARAMETRES in template.specs:
         for key in KEYS:
             row += 1
-            default = key.default / 100 if key.name == "seuil_recouvrement" else key.default
+            default = euros(key.default) if key.name == "seuil_recouvrement" else key.default
             required = "non" if default is None else f"non (défaut : {default})"
             sheet.set_row(row, 30)
             for column, text in enumerate((f"{PARAMETRES.sheet} (clé)", key.name, "valeur",

@@ -137,8 +137,9 @@ class Book:
         for value, colour in colours.items():
             name = f"shade:{value}"
             if name not in self.formats:
+                # bottom-aligned, like every other cell of its row
                 self.formats[name] = self.workbook.add_format({"bg_color": colour,
-                                                               "bold": True, "valign": "top",
+                                                               "bold": True,
                                                                "text_wrap": True})
             names[value] = name
         return names
