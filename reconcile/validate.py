@@ -99,12 +99,19 @@ def validate(tables: dict[str, Table], reported: list[Anomaly]
                 members.rows("date_adhesion", "role"),
                 checked["consultations"].rows("debut_adhesion", "fin_adhesion"))
     if "exonerations" in checked and members is not None and members_known:
-        problems += unknown_sirens(checked["exonerations"].rows("siren"), members)
+        problems += not_members(
+            checked["exonerations"].rows("siren"), members, "exoneration-siren-inconnu",
+            "Ce SIREN est absent du fichier membres : cette exonération ne s'applique à "
+            "personne (faute de frappe ?).")
     if "titres" in checked and "consultations" in checked:
         problems += titre_problems(checked["titres"].rows("type_frais", "consultation"),
                                    checked["consultations"].readable("code"))
     if "titres" in checked and members is not None and members_known:
-        problems += titres_of_non_members(checked["titres"].rows("siren"), members.table)
+        # reconciled as « membre inconnu », but no statement is addressed to it
+        problems += not_members(
+            checked["titres"].rows("siren"), members, "titre-hors-membres",
+            "Ce SIREN ne figure pas dans le fichier membres : le titre est rapproché avec le "
+            "statut « membre inconnu » et aucun relevé n'est produit pour ce SIREN.")
     known = [*reported, *problems]
     return problems, {name: Checked(t, failed_cells(t, known)) for name, t in tables.items()}
 
@@ -306,30 +313,13 @@ def adhesion_window_warnings(members: Table, consultations: Table) -> list[Anoma
     ]
 
 
-def unknown_sirens(table: Table, members: Checked) -> list[Anomaly]:
-    """An exemption for a SIREN that is not a member changes no amount: a warning."""
+def not_members(table: Table, members: Checked, code: str, message: str) -> list[Anomaly]:
+    """A warning at each SIREN of ``table`` that is not a member: it changes no amount
+    (an exemption of no one, a titre reconciled as « membre inconnu »)."""
     known = members.readable("siren")
     frame = table.frame
-    return [
-        table.anomaly(row, "siren", "exoneration-siren-inconnu",
-                      "Ce SIREN est absent du fichier membres : cette exonération ne "
-                      "s'applique à personne (faute de frappe ?).", WARNING)
-        for row in frame.index[frame["siren"].notna() & ~frame["siren"].isin(known)]
-    ]
-
-
-def titres_of_non_members(titres: Table, members: Table) -> list[Anomaly]:
-    """A titre for a SIREN that is not a member is reconciled (« membre inconnu ») but no
-    statement is addressed to it: the officer is told here, one warning per titre."""
-    known = set(members.frame["siren"].dropna())
-    frame = titres.frame
-    return [
-        titres.anomaly(row, "siren", "titre-hors-membres",
-                       "Ce SIREN ne figure pas dans le fichier membres : le titre est rapproché "
-                       "avec le statut « membre inconnu » et aucun relevé n'est produit pour "
-                       "ce SIREN.", WARNING)
-        for row in frame.index[frame["siren"].notna() & ~frame["siren"].isin(known)]
-    ]
+    return [table.anomaly(row, "siren", code, message, WARNING)
+            for row in frame.index[frame["siren"].notna() & ~frame["siren"].isin(known)]]
 
 
 def titre_problems(titres: Table, codes: set) -> list[Anomaly]:
