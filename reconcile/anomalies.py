@@ -62,7 +62,8 @@ def shown(value: Any) -> str:
 
 # Warnings that change what the figures mean: shown on screen and in the Synthèse,
 # never only in the Anomalies sheet.
-PROMINENT = frozenset({"colonne-absente", "fichier-ressemblant"})
+PROMINENT = frozenset({"colonne-absente", "fichier-ressemblant",
+                       "fichier-modifie-pendant-lecture"})
 
 
 def prominent(anomalies: Sequence[Anomaly]) -> list[Anomaly]:

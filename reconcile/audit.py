@@ -18,11 +18,8 @@ from .charges import bareme_reference
 from .intake import SheetCount
 from .layout import PADDING, fit, row_heights
 from .model import Period
-from .parameters import KEYS, Parameters
 from .reader import InputFile
-from .receivables import delay_and_source
 from .rules import WITHDRAWAL_DEADLINE
-from .wording import euros
 from .xlsx import Book, Col
 
 # The tool and the libraries it runs with: pyproject's runtime dependencies (a test keeps
@@ -41,6 +38,7 @@ class Control:
     used: pd.Series  # Excel row → number of charges using it
     final_reports: tuple[tuple[str, str, str], ...] = ()  # past exercises
     settings: tuple[tuple[str, str], ...] = ()  # what else changed a figure, and its source
+    moved: tuple[str, ...] = ()  # files that changed while they were read (§4.7)
 
     def parameters(self) -> list[tuple[str, str]]:
         month, day = WITHDRAWAL_DEADLINE
@@ -53,6 +51,8 @@ class Control:
             ("Barème type 2 appliqué", f"lignes valables au 01/01/{self.period.year}"),
             ("Barème type 1 appliqué", "lignes valables à la date de lancement"),
             *self.settings,
+            *([("Fichiers modifiés pendant leur lecture (relancer)", ", ".join(self.moved))]
+              if self.moved else []),
         ]
 
     def render(self, book: Book) -> None:
@@ -152,21 +152,3 @@ def _version(name: str) -> str:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return "inconnue"
-
-
-def applied_settings(parameters: Parameters, delay: int, option: int | None
-                     ) -> tuple[tuple[str, str], ...]:
-    """The Contrôle lines of the `Parametres` values a run applied, each with its source
-    (the sheet or the default), and of the reminder delay with its own (the sheet, the
-    ``--delai-relance`` option or the default): spécification §2.9, §4.7, §4.15."""
-    def shown(name: str) -> str:
-        value = parameters.get(name)
-        if value is None:
-            return "non renseigné"
-        text = euros(value) if name == "seuil_recouvrement" else str(value)
-        return f"{text} ({'feuille Parametres' if name in parameters.given else 'défaut'})"
-
-    source = delay_and_source(option, parameters.written())[1]
-    return (*((f"Paramètre {key.name}", shown(key.name)) for key in KEYS
-              if key.name != "delai_relance"),
-            ("Délai de relance appliqué", f"{delay} jours ({source})"))

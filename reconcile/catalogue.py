@@ -46,6 +46,11 @@ KINDS: tuple[Kind, ...] = (
          "à jour. Affiché à l'écran et dans la Synthèse."),
     Kind("fichier-illisible", _E, "Fichier illisible",
          "Le fichier ne peut pas être lu (droits insuffisants, erreur du disque)."),
+    Kind("fichier-modifie-pendant-lecture", _W, "Fichier modifié pendant sa lecture",
+         "La taille, la date de modification ou l'identité du fichier ont changé pendant "
+         "qu'il était lu (un enregistrement en cours) : le rapport est calculé sur les "
+         "octets lus, dont Contrôle donne l'empreinte. Relancer une fois le fichier "
+         "enregistré. Affiché à l'écran et dans la Synthèse."),
     Kind("lien-casse", _E, "Lien symbolique cassé",
          "Le fichier est un lien symbolique vers rien, ou qui boucle."),
     Kind("fichier-trop-gros", _E, "Fichier trop gros",

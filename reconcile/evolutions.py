@@ -7,14 +7,11 @@ invoiced / collected amounts — what the officer must look at first.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from . import titre_evolutions
 from .layout import fitted_table
-from .model import report_name
 from .readback import as_cents, as_text, open_report, sheet_frame
 from .receivables import DEFAULT_DELAY
 from .xlsx import Book, Col, cells
@@ -29,22 +26,13 @@ CHARGE_KEY = ["SIREN", "Type de frais", "Consultation", "Prestation"]
 LINE_KEY = ["SIREN", "Type de frais", "Consultation"]
 
 
-def previous_report(folder: Path, month: str) -> Path | None:
-    """Last month's report of the same exercise, if it was produced (none in January)."""
-    year, number = (int(p) for p in month.split("-"))
-    if number == 1:
-        return None
-    previous = f"{year}-{number - 1:02d}"
-    path = folder.parent / previous / report_name(previous)
-    return path if path.is_file() else None
-
-
-def compare(previous: Path, charges: pd.DataFrame, rows: pd.DataFrame,
+def compare(previous: bytes, charges: pd.DataFrame, rows: pd.DataFrame,
             titres: pd.DataFrame | None = None, outstanding: pd.DataFrame | None = None,
             delay: int = DEFAULT_DELAY) -> pd.DataFrame:
-    """One row per change; amounts in integer cents. With ``outstanding`` (this month's
+    """One row per change, against last month's report (its bytes, as read once by
+    ``earlier.read``); amounts in integer cents. With ``outstanding`` (this month's
     restes à recouvrer), also the titres newly collected and newly overdue."""
-    book = open_report(previous.read_bytes())
+    book = open_report(previous)
     before_charges = _read(book, "Charges")
     before_lines = _read(book, "Rapprochement")
     now_charges = pd.DataFrame({

@@ -21,7 +21,9 @@ from .reader import (
     InputFile,
     Limits,
     RawSheet,
+    changed_warning,
     folder_problem,
+    folder_unreadable,
     hidden_sheet_warning,
     locate,
     read_workbook,
@@ -79,6 +81,9 @@ def read(inputs: Path, limits: Limits, say: Progress) -> tuple[Found, list[Anoma
     if problem is not None:
         return Found((), {}, frozenset(), ()), [file_problem(str(inputs), "dossier-absent",
                                                              problem)]
+    unlisted = folder_unreadable(inputs)
+    if unlisted is not None:  # an input error (exit 2) naming the folder, §2.5
+        return Found((), {}, frozenset(), ()), [unlisted]
     anomalies: list[Anomaly] = []
     files: list[InputFile] = []
     sheets: dict[str, list[RawSheet]] = {}
@@ -105,7 +110,8 @@ def read(inputs: Path, limits: Limits, say: Progress) -> tuple[Found, list[Anoma
         say("lecture", f"{pes.source.name} ({pes.source.bytes_on_disk / 1024:.0f} Ko)")
         files.append(pes.source)
     result = Found(tuple(files), sheets, frozenset(reported), tuple(retour))
-    return result, [*anomalies, *problems]
+    moved = [changed_warning(f.name) for f in files if f.changed]
+    return result, [*anomalies, *problems, *moved]
 
 
 def normalise(found: Found) -> tuple[Inputs, list[Anomaly]]:

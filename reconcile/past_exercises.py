@@ -12,13 +12,12 @@ its titres, with the status « dû non connu ».
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
 from .anomalies import Anomaly
+from .earlier import Earlier
 from .model import report_name
 from .readback import as_cents, as_text, open_report, sheet_frame
 from .receivables import due_prescription, titre_prescription
@@ -31,16 +30,16 @@ DUE_COLUMNS = ("SIREN", "Membre", "Exercice", "Type de frais", "Consultation", "
 @dataclass(frozen=True)
 class FinalReport:
     exercise: int
-    path: Path
-    sha256: str
+    month: str  # of the report (normally December's)
+    sha256: str  # of the bytes its dues were read from
 
     @property
     def name(self) -> str:
-        return f"{self.path.parent.name}/{self.path.name}"
+        return f"{self.month}/{report_name(self.month)}"
 
     @property
     def is_december(self) -> bool:
-        return self.path.parent.name.endswith("-12")
+        return self.month.endswith("-12")
 
 
 @dataclass
@@ -82,13 +81,6 @@ def reopened(year: int, as_of: pd.Timestamp, titres: pd.DataFrame | None) -> lis
     return sorted(exercises)
 
 
-def final_report(reports: Path, exercise: int) -> Path | None:
-    """The latest report of ``exercise`` in the reports folder (by month)."""
-    found = sorted(p for p in reports.glob(f"{exercise}-[01][0-9]/rapprochement_*.xlsx")
-                   if p.name == report_name(p.parent.name))
-    return found[-1] if found else None
-
-
 def read_dues(data: bytes, exercise: int) -> pd.DataFrame:
     """The Charges sheet of a report, as charges (integer cents); raises if it is not one."""
     frame = sheet_frame(open_report(data), "Charges")
@@ -107,13 +99,14 @@ def read_dues(data: bytes, exercise: int) -> pd.DataFrame:
     return charges
 
 
-def reconcile_past(reports: Path, year: int, as_of: pd.Timestamp,
+def reconcile_past(earlier: Earlier, year: int, as_of: pd.Timestamp,
                    titres: pd.DataFrame | None, members: pd.DataFrame) -> PastExercises:
-    """Every reopened exercise reconciled: its final report's dues against today's titres."""
+    """Every reopened exercise reconciled: its final report's dues (read once by the read
+    layer, ``earlier.finals``) against today's titres."""
     result = PastExercises(pd.DataFrame(), reopened(year, as_of, titres))
     parts = []
     for exercise in result.exercises:
-        dues = _dues(reports, exercise, result)
+        dues = _dues(earlier, exercise, result)
         names = pd.concat([members[["siren", "nom"]], dues[["siren", "nom"]]])
         rows = reconcile(dues, titres, names, exercise)
         if exercise not in result.reports:
@@ -133,23 +126,28 @@ def reconcile_past(reports: Path, year: int, as_of: pd.Timestamp,
     return result
 
 
-def _dues(reports: Path, exercise: int, result: PastExercises) -> pd.DataFrame:
+def _dues(earlier: Earlier, exercise: int, result: PastExercises) -> pd.DataFrame:
     empty = pd.DataFrame({"siren": pd.Series(dtype=object), "nom": pd.Series(dtype=object),
                           "exercice": pd.Series(dtype="int64"),
                           "type_frais": pd.Series(dtype="int64"),
                           "consultation": pd.Series(dtype=object),
                           "montant": pd.Series(dtype="int64")})
-    path = final_report(reports, exercise)
-    if path is None:
+    report = earlier.finals.get(exercise)
+    failed = {name: why for name, why in earlier.unreadable.items()
+              if name.startswith(f"{exercise}-")}
+    if report is None and not failed:
         return empty
-    data = path.read_bytes()
     try:
-        dues = read_dues(data, exercise)
+        if report is None:
+            raise ValueError(next(iter(failed.values())))
+        dues = read_dues(report.data, exercise)
     except Exception as error:  # a damaged or hand-edited report must not stop the month
-        result.unreadable[exercise] = f"{path.parent.name}/{path.name}"
+        name = report.name if report is not None else next(iter(failed))
+        result.unreadable[exercise] = name
         result.anomalies.append(Anomaly(
-            path.name, "Charges", None, "", "", "avertissement", "rapport-final-illisible",
+            name.split("/")[-1], "Charges", None, "", "", "avertissement",
+            "rapport-final-illisible",
             f"rapport final de l'exercice {exercise} illisible ({error}) : dû non connu"))
         return empty
-    result.reports[exercise] = FinalReport(exercise, path, hashlib.sha256(data).hexdigest())
+    result.reports[exercise] = FinalReport(exercise, report.month, report.sha256)
     return dues

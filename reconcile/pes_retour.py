@@ -32,7 +32,7 @@ from schemas import TITRES
 from .anomalies import ERROR, WARNING, Anomaly, InputError, file_problem
 from .normalise import DTYPES
 from .parameters import PES_RETOUR, Parameters
-from .reader import InputFile, Limits, read_input, too_large
+from .reader import InputFile, Limits, read_input, too_large, unlistable
 from .xmlsafe import parse
 
 STEM = "pes_retour"
@@ -92,8 +92,12 @@ def find(folder: Path, limits: Limits) -> tuple[list[RetourFile], list[Anomaly]]
     """Every PES Retour recette of ``folder``; other XML files are named in a warning."""
     found: list[RetourFile] = []
     problems: list[Anomaly] = []
-    for path in sorted(p for p in folder.iterdir()
-                       if p.is_file() and p.suffix.lower() == ".xml"):
+    try:
+        paths = sorted(p for p in folder.iterdir()
+                       if p.is_file() and p.suffix.lower() == ".xml")
+    except OSError as error:  # an input error naming the folder (§2.5), not a failure
+        return [], [unlistable(folder, error)]
+    for path in paths:
         source, unreadable = read_input(path, STEM, limits)
         if source is not None and (refused := too_large(source, limits)):
             unreadable.append(refused)

@@ -26,20 +26,23 @@ from typing import Any
 
 import pandas as pd
 
+from . import earlier as earlier_reports
 from . import evolutions, helios, issuance, receivables_view, titres_out
 from .anomalies import Anomaly, counts_by_code, has_errors, sort_key
-from .asof import titres_as_of
-from .audit import Control, applied_settings
+from .asof import AsOf, titres_as_of
+from .audit import Control
 from .charges import Due, compute, sound_rows
+from .earlier import Earlier
 from .faults import DiskFull, disk_full, ending, mark_published, space_needed
 from .intake import Inputs, normalise, read
 from .journal import RESERVE, close_abandoned, record
 from .model import EXIT_INVALID, EXIT_OK, Period, anomalies_name, period_of, report_name
 from .parameters import Parameters
+from .past_exercises import reopened
 from .progress import Progress, quiet
-from .reader import InputFile, Limits
+from .reader import InputFile, Limits, changed_warning
 from .reconciliation import reconcile
-from .reminders import reminder_delay, write_reminders
+from .reminders import write_reminders
 from .report import Report, created_at, dissolution_notice, render_anomalies, render_report
 from .safeio import (
     exclusive,
@@ -50,6 +53,7 @@ from .safeio import (
     write_bytes_atomically,
     write_new,
 )
+from .settings import Options, Settings, decide
 from .validate import Checked, validate, without_repeats
 
 
@@ -99,7 +103,7 @@ class Job:
     reports: Path
     limits: Limits
     statements: bool  # `--releves`
-    options: receivables_view.Options  # `--relances`, `--delai-relance`
+    options: Options  # `--relances`, `--delai-relance`
 
     @property
     def folder(self) -> Path:
@@ -136,6 +140,15 @@ class Validated:
     checked: dict[str, Checked]
     parameters: Parameters
     pes_titres: pd.DataFrame | None
+
+
+@dataclass(frozen=True)
+class Known:
+    """The titres known at the as-of date (spécification §4.5): from the `Titres` sheet
+    and the PES Retour flows, those issued after the date left out (``as_of``)."""
+
+    titres: pd.DataFrame | None
+    as_of: AsOf
 
 
 @dataclass(frozen=True)
@@ -178,7 +191,7 @@ def run(
     ``reminders``: also write the reminder letters; ``delai_relance``: the option, see
     ``reminders.reminder_delay``."""
     job = Job(month, period_of(month), inputs, reports, limits or Limits(), statements,
-              receivables_view.Options(reminders, delai_relance))
+              Options(reminders, delai_relance))
     folder = job.folder
     try:
         record(folder, month, "debut", reserve=RESERVE, commande="run",
@@ -213,12 +226,15 @@ def _month(job: Job, say: Progress, trail: Trail) -> Outcome:
         return _refuse(job, inputs, anomalies, trail)
 
     say("rapprochement", f"{len(due.charges)} charges")
-    reconciled, problems = reconcile_titres(validated, due, period, folder, job.options)
+    settings = decide(job.options, validated.parameters)
+    known = known_titres(validated, period)
+    earlier = read_earlier(job.reports, period, known)
+    reconciled, problems = reconcile_titres(validated, due, period, known, earlier, settings)
     anomalies = sorted([*anomalies, *problems], key=sort_key)  # the final list
     trail.lap("rapprochement", len(reconciled.rows))
 
     say("écriture", f"{len(reconciled.rows)} lignes de rapprochement")
-    report = build_report(period, validated, due, reconciled, anomalies, job.options)
+    report = build_report(period, validated, due, reconciled, anomalies, settings, earlier)
     temporary = render(report, folder)
     published = publish_report(temporary, folder, month, inputs.files)
     trail.report, trail.report_outcome = published.report, published.how
@@ -330,42 +346,57 @@ def compute_charges(validated: Validated, period: Period) -> tuple[Due | None, l
     return compute(tables, period, doubt)
 
 
-def reconcile_titres(validated: Validated, due: Due, period: Period, folder: Path,
-                     options: receivables_view.Options) -> tuple[Reconciled, list[Anomaly]]:
-    """Charges against the titres known at the as-of date (spécification §4.5), past
-    exercises and receivables (§4.13, §4.14), the titres to issue (§4.16) and the changes
-    since last month's report (§4.8). Reads the earlier reports of the reports folder
-    (``folder``'s parent): past exercises' final reports and last month's."""
-    tables = validated.inputs.tables
-    xlsx = tables.get("titres")
+def known_titres(validated: Validated, period: Period) -> Known:
+    """The titres of the `Titres` sheet and of the PES Retour flows, as of the date."""
+    xlsx = validated.inputs.tables.get("titres")
     titres = helios.titres_of(xlsx.frame if xlsx else None, validated.pes_titres,
                               xlsx.file if xlsx else "")
-    members = tables["membres"].frame
-    titres, as_of = titres_as_of(titres, period.as_of)
-    delay = reminder_delay(options.delai_relance, validated.parameters.written())
+    return Known(*titres_as_of(titres, period.as_of))
+
+
+def read_earlier(reports: Path, period: Period, known: Known) -> Earlier:
+    """The earlier reports the month needs, each read once (read layer): last month's
+    and the final report of each reopened exercise (spécification §4.8, §4.13)."""
+    return earlier_reports.read(reports, period.month,
+                                reopened(period.year, period.as_of, known.titres))
+
+
+def reconcile_titres(validated: Validated, due: Due, period: Period, known: Known,
+                     earlier: Earlier, settings: Settings
+                     ) -> tuple[Reconciled, list[Anomaly]]:
+    """Charges against the titres known at the as-of date (spécification §4.5), past
+    exercises and receivables (§4.13, §4.14), the titres to issue (§4.16) and the changes
+    since last month's report (§4.8). The earlier reports come read (``earlier``): this
+    stage opens no file."""
+    titres, as_of = known.titres, known.as_of
+    members = validated.inputs.tables["membres"].frame
+    delay = settings.delay
     rows = reconcile(due.charges, titres, members, period.year)
     if validated.pes_titres is not None and titres is not None:
         rows = rows.assign(etat_helios=helios.states(rows, titres))
-    receivables = receivables_view.build(folder.parent, period, titres, members, as_of)
+    receivables = receivables_view.build(earlier, period, titres, members, as_of)
     planned = titres_out.plan(issuance.propose(rows, due.charges, members, titres,
                                                validated.parameters), validated.parameters,
                               period, period.month)
-    changes, problems = _evolutions(folder, period.month, due, rows,
+    changes, problems = _evolutions(earlier, period.month, due, rows,
                                     (titres, receivables.outstanding, delay))
+    moved = [changed_warning(r.name) for r in earlier.reports if r.changed]
     return (Reconciled(rows, titres, receivables, planned, changes, delay),
-            [*receivables.past.anomalies, *planned.warnings, *problems])
+            [*moved, *receivables.past.anomalies, *planned.warnings, *problems])
 
 
 def build_report(period: Period, validated: Validated, due: Due, reconciled: Reconciled,
-                 anomalies: list[Anomaly], options: receivables_view.Options) -> Report:
+                 anomalies: list[Anomaly], settings: Settings, earlier: Earlier | None = None
+                 ) -> Report:
     """Everything the workbook shows, in one frozen value: rendering only lays it out."""
     inputs = validated.inputs
-    settings = applied_settings(validated.parameters, reconciled.reminder_delay,
-                                options.delai_relance)
+    moved = [f.name for f in inputs.files if f.changed]
+    moved += [r.name for r in (earlier.reports if earlier else ()) if r.changed]
     control = Control(period.month, period, inputs.files, inputs.counts,
                       inputs.tables["bareme"].frame,
                       due.charges["bareme_ligne"].dropna().astype(int).value_counts(),
-                      receivables_view.final_reports(reconciled.receivables), settings)
+                      receivables_view.final_reports(reconciled.receivables),
+                      settings.shown(), tuple(moved))
     return Report(period.month, period, due, reconciled.rows,
                   tuple(a for a in anomalies if not a.is_error), control,
                   len(inputs.tables["membres"].frame), reconciled.changes,
@@ -449,17 +480,23 @@ def write_anomalies(folder: Path, month: str, anomalies: list[Anomaly]
     return (target, *publish(temporary, target))
 
 
-def _evolutions(folder: Path, month: str, due: Due, rows: pd.DataFrame, receivables: tuple
-                ) -> tuple[tuple[str, pd.DataFrame] | None, list[Anomaly]]:
+def _evolutions(earlier: Earlier, month: str, due: Due, rows: pd.DataFrame,
+                receivables: tuple) -> tuple[tuple[str, pd.DataFrame] | None, list[Anomaly]]:
     """Changes since last month's report of the exercise; a warning if it is unreadable."""
-    previous = evolutions.previous_report(folder, month)
-    if previous is None:
-        return None, []
+    previous = earlier.previous
+    before = earlier_reports.previous_month(month)
     try:
-        return (previous.parent.name, evolutions.compare(previous, due.charges, rows,
-                                                          *receivables)), []
+        if previous is None:
+            failed = [why for name, why in earlier.unreadable.items()
+                      if before is not None and name.startswith(f"{before}/")]
+            if not failed:
+                return None, []
+            raise OSError(failed[0])
+        return (previous.month, evolutions.compare(previous.data, due.charges, rows,
+                                                   *receivables)), []
     except Exception as error:  # an old or hand-edited report must not stop the month
-        return None, [Anomaly(previous.name, "", None, "", "", "avertissement",
+        name = previous.file if previous else report_name(str(before))
+        return None, [Anomaly(name, "", None, "", "", "avertissement",
                               "evolutions-illisibles",
                               f"Le rapport du mois précédent est illisible ({error}) : "
                               "la feuille Évolutions n'est pas produite.")]

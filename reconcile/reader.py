@@ -29,6 +29,7 @@ import python_calamine as calamine
 from .anomalies import WARNING, Anomaly, InputError, file_problem
 from .cells import plain_name
 from .csvinput import read_csv
+from .disk import take
 from .prescan import (
     ZIP_FAILURES,
     Findings,
@@ -68,6 +69,7 @@ class InputFile:
     path: Path
     data: bytes = field(repr=False)
     size: int = -1  # on disk; -1: len(data). Set when the file was too large to read.
+    changed: bool = False  # moved while it was read (``disk.take``): the run warns
 
     @property
     def bytes_on_disk(self) -> int:
@@ -114,8 +116,7 @@ def locate(
         candidates = sorted(p for p in folder.iterdir()
                             if not p.name.startswith(("~$", ".~lock")))
     except OSError as error:
-        return None, [file_problem(str(folder), "dossier-illisible",
-                                  f"dossier des entrées illisible : {_why(error)}")]
+        return None, [unlistable(folder, error)]
     named = [p for p in candidates if p.suffix.lower() in EXTENSIONS and p.stem.lower() == stem]
     broken = [p for p in named if not p.is_file() and p.is_symlink()]
     if broken:
@@ -147,17 +148,23 @@ def read_input(path: Path, stem: str, limits: Limits | None = None
     to refuse; an unreadable one (no permission, a disk error) is an anomaly."""
     ceiling = min(READ_CEILING, limits.max_file_bytes) if limits else READ_CEILING
     try:
-        size = path.stat().st_size
-        if size > ceiling:
-            return InputFile(stem, path, b"", size), []
-        with path.open("rb") as handle:
-            data = handle.read(ceiling + 1)  # the file may have grown since stat()
+        taken = take(path, ceiling)
     except OSError as error:
         return None, [file_problem(path.name, "fichier-illisible",
                                    f"fichier illisible : {_why(error)}")]
-    if len(data) > ceiling:
-        return InputFile(stem, path, b"", len(data)), []
-    return InputFile(stem, path, data), []
+    if not taken.data and taken.size > ceiling:
+        return InputFile(stem, path, b"", taken.size, taken.changed), []
+    return InputFile(stem, path, taken.data, changed=taken.changed), []
+
+
+def changed_warning(name: str) -> Anomaly:
+    """A file that moved while it was read (spécification §4.7): its bytes are the ones
+    used and hashed, but they may be a half-saved state; the officer runs again."""
+    return file_problem(name, "fichier-modifie-pendant-lecture",
+                        f"{name} a été modifié ou remplacé pendant sa lecture : le rapport "
+                        "est calculé sur les octets lus (leur empreinte est dans Contrôle), "
+                        "qui peuvent être un enregistrement inachevé. Relancer quand plus "
+                        "personne n'enregistre ce fichier.", WARNING, value=name)
 
 
 def too_large(source: InputFile, limits: Limits) -> Anomaly | None:
@@ -407,6 +414,22 @@ def folder_problem(folder: Path) -> str | None:
     except OSError as error:
         return f"dossier des entrées inaccessible ({folder}) : {_why(error)}"
     return f"dossier des entrées introuvable : {folder}"
+
+
+def folder_unreadable(folder: Path) -> Anomaly | None:
+    """The error of an inputs folder that exists but cannot be listed (no permission):
+    an input error naming the folder (spécification §2.5), never a failure to write."""
+    try:
+        with os.scandir(folder) as entries:
+            next(entries, None)
+    except OSError as error:
+        return unlistable(folder, error)
+    return None
+
+
+def unlistable(folder: Path, error: OSError) -> Anomaly:
+    return file_problem(str(folder), "dossier-illisible",
+                        f"dossier des entrées illisible ({folder}) : {_why(error)}")
 
 
 def _broken_link(path: Path) -> str:

@@ -8,13 +8,13 @@ Data in, cells out: everything is computed by ``asof``, ``past_exercises`` and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from . import receivables
 from .asof import AsOf
+from .earlier import Earlier
 from .layout import fitted_table
 from .model import Period
 from .past_exercises import UNKNOWN_DUE, PastExercises, reconcile_past
@@ -62,10 +62,11 @@ class Options:
     delai_relance: int | None = None
 
 
-def build(reports: Path, period: Period, titres: pd.DataFrame | None,
+def build(earlier: Earlier, period: Period, titres: pd.DataFrame | None,
           members: pd.DataFrame, as_of: AsOf) -> Receivables:
-    """Reopened exercises and restes à recouvrer from the titres taken as of the date."""
-    past = reconcile_past(reports, period.year, period.as_of, titres, members)
+    """Reopened exercises (their final reports in ``earlier``) and restes à recouvrer
+    from the titres taken as of the date."""
+    past = reconcile_past(earlier, period.year, period.as_of, titres, members)
     return Receivables(as_of, past, receivables.outstanding(titres, members, period.as_of))
 
 

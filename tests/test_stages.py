@@ -13,13 +13,12 @@ import pytest
 
 from reconcile import pipeline
 from reconcile.anomalies import sort_key
-from reconcile.audit import applied_settings
 from reconcile.intake import normalise, read
 from reconcile.model import period_of
 from reconcile.parameters import KEYS, Parameters
 from reconcile.progress import quiet
 from reconcile.reader import Limits
-from reconcile.receivables_view import Options
+from reconcile.settings import Options, decide
 from reconcile.validate import without_repeats
 
 SAMPLE = Path(__file__).parent.parent / "inputs"
@@ -54,9 +53,14 @@ def called(tmp_path_factory) -> Called:
     due, problems = pipeline.compute_charges(validated, PERIOD)
     assert due is not None
     examined = sorted(without_repeats([*anomalies, *problems]), key=sort_key)
-    reconciled, problems = pipeline.reconcile_titres(validated, due, PERIOD, folder, Options())
+    settings = decide(Options(), validated.parameters)
+    known = pipeline.known_titres(validated, PERIOD)
+    earlier = pipeline.read_earlier(folder.parent, PERIOD, known)
+    reconciled, problems = pipeline.reconcile_titres(validated, due, PERIOD, known, earlier,
+                                                     settings)
     anomalies = sorted([*examined, *problems], key=sort_key)
-    report = pipeline.build_report(PERIOD, validated, due, reconciled, anomalies, Options())
+    report = pipeline.build_report(PERIOD, validated, due, reconciled, anomalies, settings,
+                                   earlier)
     return Called(inputs, read_tables, validated, due, reconciled, examined, anomalies, report,
                   folder)
 
@@ -73,8 +77,11 @@ def test_no_stage_changes_the_tables_it_was_given(called):
 def test_the_reconcile_stage_gives_the_same_value_twice(called):
     """Called again on the same values, the stage answers the same: it kept no state."""
     charges = called.due.charges.copy()
-    again, _ = pipeline.reconcile_titres(called.validated, called.due, PERIOD, called.folder,
-                                         Options())
+    settings = decide(Options(), called.validated.parameters)
+    known = pipeline.known_titres(called.validated, PERIOD)
+    again, _ = pipeline.reconcile_titres(called.validated, called.due, PERIOD, known,
+                                         pipeline.read_earlier(called.folder.parent, PERIOD,
+                                                               known), settings)
     pd.testing.assert_frame_equal(again.rows, called.reconciled.rows)
     pd.testing.assert_frame_equal(called.due.charges, charges)
 
@@ -118,7 +125,9 @@ def test_control_names_each_setting_applied_and_its_source(written, delay, optio
     """An auditor reads in Contrôle the parameters that changed a figure, and whence."""
     parameters = Parameters({**{k.name: k.default for k in KEYS}, **written},
                             given=set(written))
-    shown = dict(applied_settings(parameters, delay, option))
+    settings = decide(Options(delai_relance=option), parameters)
+    shown = dict(settings.shown())
+    assert settings.delay == delay
     assert {k: shown[k] for k in expected} == expected
 
 

@@ -1,0 +1,98 @@
+"""The reports this tool wrote in earlier months, read once by the read layer.
+
+Past reports are the run's memory: last month's report of the exercise gives the
+Évolutions sheet (spécification §4.8), each reopened exercise's final report its dues
+(§4.13). Like the inputs, each is read once (``disk.take``) into memory; the digest
+Contrôle names and the figures read back come from the same bytes. The compute stages
+receive these values, never the reports folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .disk import take
+from .model import report_name
+from .reader import READ_CEILING
+
+
+@dataclass(frozen=True)
+class EarlierReport:
+    """One report read back: its month (``2026-10``) and its exact bytes."""
+
+    month: str
+    data: bytes = field(repr=False)
+    changed: bool = False  # moved while it was read (``disk.take``)
+
+    @property
+    def file(self) -> str:
+        return report_name(self.month)
+
+    @property
+    def name(self) -> str:
+        """As Contrôle and the Synthèse name it: ``2026-12/rapprochement_2026-12.xlsx``."""
+        return f"{self.month}/{self.file}"
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def is_december(self) -> bool:
+        return self.month.endswith("-12")
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """What the month needs of the reports folder: last month's report of the same
+    exercise, each wanted exercise's final report, and the reports that exist but could
+    not be read (name → why, in French)."""
+
+    previous: EarlierReport | None = None
+    finals: Mapping[int, EarlierReport] = field(default_factory=dict)
+    unreadable: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def reports(self) -> tuple[EarlierReport, ...]:
+        return (*((self.previous,) if self.previous else ()), *self.finals.values())
+
+
+def previous_month(month: str) -> str | None:
+    """The month before ``month`` in the same exercise (none in January)."""
+    year, number = (int(p) for p in month.split("-"))
+    return None if number == 1 else f"{year}-{number - 1:02d}"
+
+
+def final_month(reports: Path, exercise: int) -> str | None:
+    """The month of the latest report of ``exercise`` in the reports folder."""
+    found = sorted(p.parent.name for p in reports.glob(f"{exercise}-[01][0-9]/rapprochement_*.xlsx")
+                   if p.name == report_name(p.parent.name) and p.is_file())
+    return found[-1] if found else None
+
+
+def read(reports: Path, month: str, exercises: Iterable[int] = ()) -> Earlier:
+    """Last month's report and the final report of each of ``exercises``, each read once;
+    a report absent is left out, one that cannot be read is named in ``unreadable``."""
+    unreadable: dict[str, str] = {}
+    previous = None
+    before = previous_month(month)
+    if before is not None and (reports / before / report_name(before)).is_file():
+        previous = _take(reports, before, unreadable)
+    finals: dict[int, EarlierReport] = {}
+    for exercise in sorted(set(exercises)):
+        found = final_month(reports, exercise)
+        if found is not None and (report := _take(reports, found, unreadable)) is not None:
+            finals[exercise] = report
+    return Earlier(previous, finals, unreadable)
+
+
+def _take(reports: Path, month: str, unreadable: dict[str, str]) -> EarlierReport | None:
+    try:
+        taken = take(reports / month / report_name(month), READ_CEILING)
+    except OSError as error:
+        unreadable[f"{month}/{report_name(month)}"] = error.strerror or str(error)
+        return None
+    return EarlierReport(month, taken.data, taken.changed)
