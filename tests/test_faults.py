@@ -402,6 +402,26 @@ def test_an_unreadable_input_is_named_in_the_anomalies(capsys):
         assert result.anomalies_path.is_file()
 
 
+def test_an_unreadable_inputs_folder_is_an_input_error_naming_it(capsys):
+    """Issue 20 item 7: the PES Retour search listed the folder without a guard, so an
+    inputs folder that cannot be listed ended as « écriture impossible », exit 1. It is
+    an input error (exit 2, spécification §2.5) that names the folder, said once."""
+    with shared_folder() as folder:
+        inputs = sample(folder / "in")
+        warm_up(folder)
+        inputs.chmod(0o311)  # may be entered, not listed
+        try:
+            with as_nobody():
+                result = run(inputs, folder / "reports", capsys=capsys)
+        finally:
+            inputs.chmod(0o755)
+        assert result.status == 2, result.err
+        assert "Traceback" not in result.err and "écriture impossible" not in result.err
+        assert f"dossier des entrées illisible ({inputs}) : lecture refusée" in result.err
+        assert result.err.count("dossier des entrées illisible") == 1
+        assert result.anomalies_path.is_file()
+
+
 def test_a_read_only_month_folder_is_one_line_and_journaled(capsys):
     with shared_folder() as folder:
         inputs = sample(folder / "in")

@@ -1,0 +1,202 @@
+"""Each input is read once: the Contrôle hash, the figures and the kept copy come from
+the same bytes, even when the file is replaced while the run reads (issue 21,
+spécification §4.7).
+
+No race on timing: the file is replaced at a chosen reading step. The portable test
+acts right after the file is opened, by wrapping the functions that open files (so it
+runs unchanged against an older tree); the others use ``disk.intercept``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+import python_calamine as calamine
+from workbooks import anomaly_rows, read_sheet, run
+
+from reconcile.model import report_name
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "inputs"
+MONTH = "2026-11"
+FIGURES = ("Charges", "Rapprochement", "Restes à recouvrer")
+
+
+@pytest.fixture(scope="module")
+def version_b(tmp_path_factory) -> bytes:
+    """The sample's titres with the first titre's amount changed: other figures. Made
+    once (openpyxl stamps each save), so every copy of B has the same bytes."""
+    book = openpyxl.load_workbook(SAMPLE / "titres.xlsx")
+    sheet = book["Titres"]
+    headers = [c.value for c in sheet[1]]
+    cell = sheet.cell(row=2, column=headers.index("Montant") + 1)
+    cell.value = cell.value + 1000
+    path = tmp_path_factory.mktemp("b") / "titres.xlsx"
+    book.save(path)
+    return path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def versions(tmp_path_factory, version_b) -> dict[str, tuple[bytes, Path]]:
+    """Each version of titres.xlsx → its bytes and the report of a quiet run on it."""
+    base = tmp_path_factory.mktemp("versions")
+    found = {}
+    for name in ("A", "B"):
+        inputs = base / name / "inputs"
+        shutil.copytree(SAMPLE, inputs)
+        if name == "B":
+            (inputs / "titres.xlsx").write_bytes(version_b)
+        assert run(inputs, base / name / "reports").status == 0
+        data = (inputs / "titres.xlsx").read_bytes()
+        found[hashlib.sha256(data).hexdigest()] = (data, base / name / "reports" / MONTH)
+    assert len(found) == 2
+    return found
+
+
+def control_digest(report: Path, name: str) -> str:
+    """The SHA-256 the Contrôle sheet gives for ``name``."""
+    book = calamine.CalamineWorkbook.from_path(str(report))
+    rows = book.get_sheet_by_name("Contrôle").to_python()
+    digests = {row[1] for row in rows if row and row[0] == name}
+    assert len(digests) == 1, digests
+    return digests.pop()
+
+
+def kept_copy(month: Path, name: str) -> bytes:
+    (copy,) = (month / "entrees").glob(f"*/{name}")
+    return copy.read_bytes()
+
+
+def assert_consistent(month: Path, versions: dict) -> str:
+    """The figures are those of the version Contrôle names, and the kept copy is it."""
+    report = month / report_name(MONTH)
+    digest = control_digest(report, "titres.xlsx")
+    assert digest in versions, "Contrôle names bytes that were never on disk"
+    data, reference = versions[digest]
+    assert kept_copy(month, "titres.xlsx") == data
+    for sheet in FIGURES:
+        assert read_sheet(report, sheet).equals(
+            read_sheet(reference / report_name(MONTH), sheet)), sheet
+    return digest
+
+
+def warned_changed(month: Path) -> list[dict]:
+    return [a for a in anomaly_rows(month / report_name(MONTH))
+            if a["Code"] == "fichier-modifie-pendant-lecture"]
+
+
+def test_replaced_right_after_its_opening_the_report_is_the_version_read(
+        tmp_path, monkeypatch, versions, version_b, capsys):
+    """titres.xlsx (A) is atomically replaced by B the moment the run has opened it:
+    every later opening of the path sees B. The run's figures, its Contrôle hash and
+    its kept copy must all be A's; and the run says the file changed while read."""
+    inputs = tmp_path / "inputs"
+    shutil.copytree(SAMPLE, inputs)
+    target = inputs / "titres.xlsx"
+    other = tmp_path / "titres-B.xlsx"
+    other.write_bytes(version_b)
+    opened: list[str] = []
+
+    def after_opening(path: object) -> None:
+        if Path(os.fsdecode(path)) == target:  # type: ignore[arg-type]
+            opened.append("titres")
+            if len(opened) == 1:
+                os.replace(shutil.copy(other, tmp_path / "staged.xlsx"), target)
+
+    real_io_open, real_os_open = io.open, os.open
+
+    def io_open(file, *args, **kwargs):
+        handle = real_io_open(file, *args, **kwargs)
+        if isinstance(file, str | os.PathLike):
+            after_opening(file)
+        return handle
+
+    def os_open(path, *args, **kwargs):
+        handle = real_os_open(path, *args, **kwargs)
+        after_opening(path)
+        return handle
+
+    monkeypatch.setattr(io, "open", io_open)
+    monkeypatch.setattr(os, "open", os_open)
+    result = run(inputs, tmp_path / "reports", capsys=capsys)
+    monkeypatch.undo()
+    assert result.status == 0, result.err
+    assert opened, "the run never opened titres.xlsx"
+    digest = assert_consistent(result.folder, versions)
+    assert versions[digest][0] != target.read_bytes()  # the version read is A, not B
+    (warning,) = warned_changed(result.folder)
+    assert warning["Fichier"] == "titres.xlsx"
+    assert "titres.xlsx a été modifié ou remplacé pendant sa lecture" in result.out
+    rows = calamine.CalamineWorkbook.from_path(
+        str(result.folder / report_name(MONTH))).get_sheet_by_name("Contrôle").to_python()
+    assert ["Fichiers modifiés pendant leur lecture (relancer)", "titres.xlsx"] in [
+        row[:2] for row in rows]
+
+
+@pytest.mark.parametrize("moment", ["ouvert", "lu"])
+def test_rewritten_in_place_during_its_read_the_report_is_the_bytes_read(
+        tmp_path, versions, version_b, moment, capsys):
+    """Through the reading step's hook: titres.xlsx rewritten in place (same inode)
+    once opened (the read then sees B) or once read (it saw A). Whichever bytes were
+    read, figures, hash and copy agree, and the change is said."""
+    from reconcile import disk
+
+    inputs = tmp_path / "inputs"
+    shutil.copytree(SAMPLE, inputs)
+    target = inputs / "titres.xlsx"
+    other = tmp_path / "titres-B.xlsx"
+    other.write_bytes(version_b)
+    done: list[Path] = []
+
+    def rewrite(path: Path, step: str) -> None:
+        if path == target and step == moment and not done:
+            done.append(path)
+            with open(target, "r+b") as handle:  # same file, new content
+                handle.write(other.read_bytes())
+                handle.truncate()
+                os.utime(handle.fileno(), ns=(1, 10**9))
+
+    with disk.intercept(rewrite):
+        result = run(inputs, tmp_path / "reports", capsys=capsys)
+    assert result.status == 0, result.err
+    assert done
+    digest = assert_consistent(result.folder, versions)
+    read_b = versions[digest][0] == other.read_bytes()
+    assert read_b == (moment == "ouvert")
+    assert [w["Fichier"] for w in warned_changed(result.folder)] == ["titres.xlsx"]
+
+
+def test_a_quiet_run_says_nothing_changed(tmp_path, versions, capsys):
+    inputs = tmp_path / "inputs"
+    shutil.copytree(SAMPLE, inputs)
+    result = run(inputs, tmp_path / "reports", capsys=capsys)
+    assert result.status == 0
+    assert_consistent(result.folder, versions)
+    assert warned_changed(result.folder) == []
+
+
+def test_take_reads_through_one_descriptor(tmp_path):
+    """The unit: a file replaced after its opening is still read whole as it was, and
+    flagged; one left alone is not; one over the ceiling is not read."""
+    from reconcile import disk
+
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"A" * 10)
+    assert disk.take(path, 100) == disk.Taken(path, b"A" * 10, 10, False)
+
+    def replace(seen: Path, step: str) -> None:
+        if step == "ouvert":
+            (tmp_path / "new").write_bytes(b"B" * 3)
+            os.replace(tmp_path / "new", seen)
+
+    with disk.intercept(replace):
+        taken = disk.take(path, 100)
+    assert (taken.data, taken.changed) == (b"A" * 10, True)
+    assert path.read_bytes() == b"BBB"
+    assert disk.take(path, 2) == disk.Taken(path, b"", 3, False)
