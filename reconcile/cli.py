@@ -5,12 +5,13 @@ prints or exits."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -32,8 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     Python code), the caller's handlers are restored on return.
     """
     try:
-        interrupts.install()
-        interrupts.checkpoint()  # a signal noted during start-up
+        # Signals stay noted, not raised, until the command can journal them (``_run``).
+        interrupts.install(defer=True)
         return _main(argv)
     except KeyboardInterrupt as stop:
         from .faults import aftermath
@@ -51,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)  # a command is required: without one, exit 64
+    if args.handler is not _run:
+        _interruptible()
     try:
         return args.handler(args)
     except Exception as error:  # the one place that turns a failure into one readable line
@@ -152,10 +155,24 @@ def _limits(args: argparse.Namespace) -> Limits:
                   max_rows=args.max_lignes)
 
 
+def _interruptible() -> None:
+    """From now on a signal stops the command at once; one noted while the program was
+    loading stops it here."""
+    interrupts.install()
+    interrupts.checkpoint()
+
+
 def _run(args: argparse.Namespace) -> int:
-    from .pipeline import run
-    from .progress import reporter
-    from .safeio import Busy
+    started = _journal_start(args)
+    try:
+        _interruptible()  # a signal noted while the program loaded: journaled below
+        from .pipeline import run  # the slow imports (pandas, pandera, lxml…)
+        from .progress import reporter
+        from .safeio import Busy
+    except BaseException as error:
+        if started:
+            _journal_loading_end(args, error)
+        raise
 
     report = reporter()
 
@@ -166,7 +183,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         outcome = run(args.mois, args.inputs, args.reports, _limits(args), progress,
                       statements=args.releves, reminders=args.relances,
-                      delai_relance=args.delai_relance)
+                      delai_relance=args.delai_relance, journaled=started)
     except Busy as busy:
         interrupts.ignore()
         return _busy(Path(str(busy)))
@@ -175,6 +192,38 @@ def _run(args: argparse.Namespace) -> int:
         _write_measures(args.mesures, outcome)
     _print_outcome(outcome)
     return outcome.status
+
+
+def _journal_start(args: argparse.Namespace) -> bool:
+    """The run's ``debut``, written before the slow imports so that an interruption
+    while the program loads is journaled too (spécification §4.17). ``False`` if the
+    journal cannot be written now: ``pipeline.run`` tries again and says why."""
+    from .journal import RESERVE, record
+
+    try:
+        record(args.reports / args.mois, args.mois, "debut", reserve=RESERVE,
+               commande="run", dossier_entrees=str(args.inputs),
+               dossier_rapports=str(args.reports), releves=args.releves)
+    except OSError:
+        return False
+    return True
+
+
+def _journal_loading_end(args: argparse.Namespace, error: BaseException) -> None:
+    """The ``fin`` of a run stopped before its first stage (while the program loaded)."""
+    from .journal import record
+
+    details: dict[str, Any]
+    if isinstance(error, KeyboardInterrupt):
+        status = interrupts.status_of(error)
+        details = {"resultat": "interrompu", "signal": interrupts.signal_name(error),
+                   "etape": "chargement du programme"}
+    else:
+        status, details = EXIT_FAILURE, {"resultat": "erreur inattendue",
+                                         "erreur": f"{type(error).__name__}: {error}"}
+    with contextlib.suppress(OSError):  # never hide ``error``
+        record(args.reports / args.mois, args.mois, "fin", statut=status, entrees={},
+               **details)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -184,18 +184,22 @@ def run(
     statements: bool = False,
     reminders: bool = False,
     delai_relance: int | None = None,
+    journaled: bool = False,
 ) -> Outcome:
     """The monthly job. Journals its start, then holds its month folder's lock to the
     end; whatever ends it (refusal, interruption, full disk, failure) is journaled with
     its exit status, and what it created but did not publish is removed.
     ``reminders``: also write the reminder letters; ``delai_relance``: the option, see
-    ``reminders.reminder_delay``."""
+    ``settings.decide``; ``journaled``: the caller already wrote the ``debut`` (the
+    command line does, before its slow imports)."""
     job = Job(month, period_of(month), inputs, reports, limits or Limits(), statements,
               Options(reminders, delai_relance))
     folder = job.folder
     try:
-        record(folder, month, "debut", reserve=RESERVE, commande="run",
-               dossier_entrees=str(inputs), dossier_rapports=str(reports), releves=statements)
+        if not journaled:
+            record(folder, month, "debut", reserve=RESERVE, commande="run",
+                   dossier_entrees=str(inputs), dossier_rapports=str(reports),
+                   releves=statements)
     except OSError as error:  # not started: nothing to journal, nothing written
         if disk_full(error) is not None:
             raise DiskFull(folder, space_needed(inputs, statements=statements)

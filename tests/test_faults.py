@@ -131,6 +131,33 @@ STORM = (("démarrage", signal.SIGINT), ("lecture", signal.SIGTERM),
          ("écriture", signal.SIGTERM), ("écriture", signal.SIGKILL))
 
 
+@pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_while_the_program_loads_is_journaled(tmp_path, sent):
+    """Issue 20 item 7: the signal arrives while ``python -m reconcile`` imports its
+    libraries (deterministically: sent to itself in that window, where it is only noted).
+    The run stops cleanly and its journal has its start and its end, with the status."""
+    inputs = sample(tmp_path / "in")
+    reports = tmp_path / "reports"
+    program = (
+        "import os, signal, sys\n"
+        "from reconcile import interrupts\n"
+        "interrupts.install(defer=True)  # what reconcile/__main__.py does first\n"
+        f"os.kill(os.getpid(), {int(sent)})  # while the program loads\n"
+        "from reconcile.cli import main\n"
+        f"sys.exit(main(['run', '--mois', '{MONTH}', '--inputs', r'{inputs}', "
+        f"'--reports', r'{reports}']))\n")
+    done = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True,
+                          text=True, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert done.returncode == 128 + sent, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"Interrompu ({sent.name}) : arrêt propre")
+    (events,) = runs_in(reports / MONTH).values()
+    assert events[1]["statut"] == 128 + sent
+    assert events[1]["resultat"] == "interrompu"
+    assert events[1]["etape"] == "chargement du programme"
+    assert not (reports / MONTH / REPORT).exists()
+
+
 def test_signals_at_random_moments_leave_a_clean_trail(references, tmp_path):
     """SIGTERM and SIGINT: a clean stop, at once. SIGKILL: nothing can run, but the
     previous report is intact, no temporary is outside the month folder, and the next
