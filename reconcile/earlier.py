@@ -96,3 +96,38 @@ def _take(reports: Path, month: str, unreadable: dict[str, str]) -> EarlierRepor
         unreadable[f"{month}/{report_name(month)}"] = error.strerror or str(error)
         return None
     return EarlierReport(month, taken.data, taken.changed)
+
+
+@dataclass(frozen=True)
+class SentFile:
+    """A file this tool wrote and sent on (a PES Aller), read back once: its name under
+    the reports folder (``2026-10/PESALR2_2026-10.xml``) and its exact bytes."""
+
+    name: str
+    data: bytes = field(repr=False)
+    changed: bool = False
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+SENT = "[0-9][0-9][0-9][0-9]-[01][0-9]/PESALR2_*.xml"
+
+
+def read_sent(reports: Path, pattern: str = SENT
+              ) -> tuple[tuple[SentFile, ...], dict[str, str]]:
+    """Each PES Aller already written in the reports folder (``pattern``, the month
+    folders only: never ``historique/``), read once for a parser of bytes (such as
+    ``pes_sent.parse_sent(name, data)``); and those that could not be read (name → why)."""
+    found: list[SentFile] = []
+    unreadable: dict[str, str] = {}
+    for path in sorted(reports.glob(pattern)):
+        name = path.relative_to(reports).as_posix()
+        try:
+            taken = take(path, READ_CEILING)
+        except OSError as error:
+            unreadable[name] = error.strerror or str(error)
+            continue
+        found.append(SentFile(name, taken.data, taken.changed))
+    return tuple(found), unreadable

@@ -200,3 +200,53 @@ def test_take_reads_through_one_descriptor(tmp_path):
     assert (taken.data, taken.changed) == (b"A" * 10, True)
     assert path.read_bytes() == b"BBB"
     assert disk.take(path, 2) == disk.Taken(path, b"", 3, False)
+
+
+def test_earlier_reports_and_sent_files_are_read_once_each(tmp_path):
+    """The reports folder, read by the read layer: last month's report, the final report
+    of each exercise asked for (the latest month of that year), and the PES Aller files
+    of the month folders (not ``historique/``), each its exact bytes."""
+    from reconcile import earlier
+
+    for month in ("2024-11", "2024-12", "2025-06", "2026-10"):
+        (tmp_path / month).mkdir()
+        (tmp_path / month / report_name(month)).write_bytes(month.encode())
+        (tmp_path / month / f"PESALR2_{month}.xml").write_bytes(b"<" + month.encode())
+    (tmp_path / "2026-10" / "historique").mkdir()
+    (tmp_path / "2026-10" / "historique" / "PESALR2_2026-10.xml").write_bytes(b"old")
+    read = earlier.read(tmp_path, "2026-11", [2024, 2025, 2023])
+    assert read.previous is not None and read.previous.data == b"2026-10"
+    assert {e: r.month for e, r in read.finals.items()} == {2024: "2024-12", 2025: "2025-06"}
+    assert read.finals[2024].sha256 == hashlib.sha256(b"2024-12").hexdigest()
+    assert read.finals[2024].is_december and not read.finals[2025].is_december
+    assert earlier.read(tmp_path, "2026-01").previous is None
+    sent, unreadable = earlier.read_sent(tmp_path)
+    assert [(f.name, f.data) for f in sent] == [
+        (f"{m}/PESALR2_{m}.xml", b"<" + m.encode())
+        for m in ("2024-11", "2024-12", "2025-06", "2026-10")]
+    assert unreadable == {}
+
+
+def test_an_earlier_report_that_cannot_be_read_is_a_warning(tmp_path, capsys):
+    """Last month's report and a past exercise's final report refused at their opening
+    (a permission, a disk error): the month is still produced, each named in a warning
+    (before, the final report's error stopped the run)."""
+    from reconcile import disk
+
+    reports = tmp_path / "reports"
+    refused = []
+    for month in ("2026-10", "2025-12"):
+        (reports / month).mkdir(parents=True)
+        (reports / month / report_name(month)).write_bytes(b"PK")
+        refused.append(reports / month / report_name(month))
+
+    def refuse(path: Path, step: str) -> None:
+        if path in refused and step == "ouvert":
+            raise PermissionError(13, "Permission non accordée", str(path))
+
+    with disk.intercept(refuse):
+        result = run(SAMPLE, reports, capsys=capsys)
+    assert result.status == 0, result.err
+    codes = {(a["Code"], a["Fichier"]) for a in anomaly_rows(result.folder / report_name(MONTH))}
+    assert ("evolutions-illisibles", "rapprochement_2026-10.xlsx") in codes
+    assert ("rapport-final-illisible", "rapprochement_2025-12.xlsx") in codes
