@@ -39,6 +39,7 @@ class Control:
     final_reports: tuple[tuple[str, str, str], ...] = ()  # past exercises
     settings: tuple[tuple[str, str], ...] = ()  # what else changed a figure, and its source
     moved: tuple[str, ...] = ()  # files that changed while they were read (§4.7)
+    previous: tuple[str, str] | None = None  # last month's report read back: name, SHA-256
 
     def parameters(self) -> list[tuple[str, str]]:
         month, day = WITHDRAWAL_DEADLINE
@@ -53,6 +54,8 @@ class Control:
             *self.settings,
             *([("Fichiers modifiés pendant leur lecture (relancer)", ", ".join(self.moved))]
               if self.moved else []),
+            *([("Rapport du mois précédent relu (Évolutions)",
+                f"{self.previous[0]} (SHA-256 {self.previous[1]})")] if self.previous else []),
         ]
 
     def render(self, book: Book) -> None:

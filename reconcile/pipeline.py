@@ -400,11 +400,19 @@ def build_report(period: Period, validated: Validated, due: Due, reconciled: Rec
                       inputs.tables["bareme"].frame,
                       due.charges["bareme_ligne"].dropna().astype(int).value_counts(),
                       receivables_view.final_reports(reconciled.receivables),
-                      settings.shown(), tuple(moved))
+                      settings.shown(), tuple(moved), _compared(earlier, reconciled))
     return Report(period.month, period, due, reconciled.rows,
                   tuple(a for a in anomalies if not a.is_error), control,
                   len(inputs.tables["membres"].frame), reconciled.changes,
                   reconciled.receivables, reconciled.planned.summary)
+
+
+def _compared(earlier: Earlier | None, reconciled: Reconciled) -> tuple[str, str] | None:
+    """Last month's report, named with its digest, when Évolutions was drawn from it."""
+    previous = earlier.previous if earlier is not None else None
+    if previous is None or reconciled.changes is None:
+        return None
+    return previous.name, previous.sha256
 
 
 def render(report: Report, folder: Path) -> Path:
@@ -462,7 +470,13 @@ def audit(job: Job, inputs: Inputs, published: Published, report: Report,
            copie_des_entrees=str(published.snapshot), avertissements=len(report.warnings),
            anomalies_par_code=counts_by_code(list(report.warnings)),
            rapports_finals={name: digest for _, name, digest in report.control.final_reports},
+           **_previous_entry(report.control.previous),
            etapes={s.name: round(s.seconds, 3) for s in stages})
+
+
+def _previous_entry(previous: tuple[str, str] | None) -> dict[str, Any]:
+    """The journal's ``rapport_precedent`` (name → SHA-256), when Évolutions used it."""
+    return {"rapport_precedent": dict([previous])} if previous else {}
 
 
 def report_path(folder: Path, month: str) -> Path:

@@ -250,3 +250,23 @@ def test_an_earlier_report_that_cannot_be_read_is_a_warning(tmp_path, capsys):
     codes = {(a["Code"], a["Fichier"]) for a in anomaly_rows(result.folder / report_name(MONTH))}
     assert ("evolutions-illisibles", "rapprochement_2026-10.xlsx") in codes
     assert ("rapport-final-illisible", "rapprochement_2025-12.xlsx") in codes
+
+
+def test_controle_and_journal_name_last_months_report_with_its_digest(tmp_path, capsys):
+    """Évolutions is drawn from last month's report: Contrôle names it with the SHA-256
+    of the bytes read, and so does the journal."""
+    import json
+
+    reports = tmp_path / "reports"
+    assert run(SAMPLE, reports, "2026-10", capsys=capsys).status == 0
+    previous = reports / "2026-10" / report_name("2026-10")
+    digest = hashlib.sha256(previous.read_bytes()).hexdigest()
+    result = run(SAMPLE, reports, capsys=capsys)
+    assert result.status == 0, result.err
+    rows = calamine.CalamineWorkbook.from_path(
+        str(result.folder / report_name(MONTH))).get_sheet_by_name("Contrôle").to_python()
+    assert ["Rapport du mois précédent relu (Évolutions)",
+            f"2026-10/{report_name('2026-10')} (SHA-256 {digest})"] in [r[:2] for r in rows]
+    journal = (result.folder / f"journal_{MONTH}.jsonl").read_text(encoding="utf-8")
+    end = json.loads(journal.splitlines()[-1])
+    assert end["rapport_precedent"] == {f"2026-10/{report_name('2026-10')}": digest}
