@@ -1,7 +1,10 @@
 """One monthly run, top to bottom (``_month``):
 
-    read → normalise → validate → compute → reconcile → build report → render → publish → audit
+    read → normalise → validate → compute → read earlier reports → reconcile
+    → plan titres (PES Aller) → build report → render → publish → audit
 
+Reading is done by the read layer only (inputs: ``intake.read``; the reports already
+written: ``earlier.read``), each file once; the stages after it open no file.
 Each stage is a function that takes values and returns ``(value, anomalies)``; the
 stages that can find no anomaly (build report, render, publish, audit) return their
 value alone. No stage appends to a shared object: the sequence gathers the anomalies
@@ -159,7 +162,7 @@ class Reconciled:
     rows: pd.DataFrame
     titres: pd.DataFrame | None
     receivables: receivables_view.Receivables
-    planned: titres_out.Plan
+    proposal: issuance.Proposal  # the titres to issue (§4.16), before any file is built
     changes: tuple[str, pd.DataFrame] | None
     reminder_delay: int
 
@@ -234,16 +237,18 @@ def _month(job: Job, say: Progress, trail: Trail) -> Outcome:
     known = known_titres(validated, period)
     earlier = read_earlier(job.reports, period, known)
     reconciled, problems = reconcile_titres(validated, due, period, known, earlier, settings)
-    anomalies = sorted([*anomalies, *problems], key=sort_key)  # the final list
     trail.lap("rapprochement", len(reconciled.rows))
 
     say("écriture", f"{len(reconciled.rows)} lignes de rapprochement")
-    report = build_report(period, validated, due, reconciled, anomalies, settings, earlier)
+    planned, more = plan_titres(validated, reconciled, period)
+    anomalies = sorted([*anomalies, *problems, *more], key=sort_key)  # the final list
+    report = build_report(period, validated, due, reconciled, planned, anomalies, settings,
+                          earlier)
     temporary = render(report, folder)
     published = publish_report(temporary, folder, month, inputs.files)
     trail.report, trail.report_outcome = published.report, published.how
     retire(folder / anomalies_name(month))  # the inputs are valid now
-    issued = titres_out.write(folder, period, reconciled.planned)
+    issued = titres_out.write(folder, period, planned)
     statements = publish_statements(job, due, reconciled, say)
     reminders = publish_reminders(job, inputs, reconciled, say)
     trail.lap("écriture", len(due.charges) + len(reconciled.rows))
@@ -253,7 +258,7 @@ def _month(job: Job, say: Progress, trail: Trail) -> Outcome:
         report_outcome=published.how, kept_previous=published.kept_previous,
         dissolution=dissolution_notice(due, period), totals=report_totals(reconciled.rows),
         issued=tuple(issued), statements=tuple(statements), reminders=tuple(reminders),
-        notices=tuple(reconciled.planned.notices))
+        notices=tuple(planned.notices))
     audit(job, inputs, published, report, outcome.stages)
     trail.ended = True
     return outcome
@@ -379,19 +384,27 @@ def reconcile_titres(validated: Validated, due: Due, period: Period, known: Know
     if validated.pes_titres is not None and titres is not None:
         rows = rows.assign(etat_helios=helios.states(rows, titres))
     receivables = receivables_view.build(earlier, period, titres, members, as_of)
-    planned = titres_out.plan(issuance.propose(rows, due.charges, members, titres,
-                                               validated.parameters), validated.parameters,
-                              period, period.month)
+    proposal = issuance.propose(rows, due.charges, members, titres, validated.parameters)
     changes, problems = _evolutions(earlier, period.month, due, rows,
                                     (titres, receivables.outstanding, delay))
     moved = [changed_warning(r.name) for r in earlier.reports if r.changed]
-    return (Reconciled(rows, titres, receivables, planned, changes, delay),
-            [*moved, *receivables.past.anomalies, *planned.warnings, *problems])
+    return (Reconciled(rows, titres, receivables, proposal, changes, delay),
+            [*moved, *receivables.past.anomalies, *problems])
+
+
+def plan_titres(validated: Validated, reconciled: Reconciled, period: Period
+                ) -> tuple[titres_out.Plan, list[Anomaly]]:
+    """The titres to issue laid out for writing (spécification §4.16): the PES Aller
+    built and checked against its schema — a render step, like the workbooks, done
+    before the report that states it."""
+    planned = titres_out.plan(reconciled.proposal, validated.parameters, period,
+                              period.month)
+    return planned, list(planned.warnings)
 
 
 def build_report(period: Period, validated: Validated, due: Due, reconciled: Reconciled,
-                 anomalies: list[Anomaly], settings: Settings, earlier: Earlier | None = None
-                 ) -> Report:
+                 planned: titres_out.Plan, anomalies: list[Anomaly], settings: Settings,
+                 earlier: Earlier | None = None) -> Report:
     """Everything the workbook shows, in one frozen value: rendering only lays it out."""
     inputs = validated.inputs
     moved = [f.name for f in inputs.files if f.changed]
@@ -404,7 +417,7 @@ def build_report(period: Period, validated: Validated, due: Due, reconciled: Rec
     return Report(period.month, period, due, reconciled.rows,
                   tuple(a for a in anomalies if not a.is_error), control,
                   len(inputs.tables["membres"].frame), reconciled.changes,
-                  reconciled.receivables, reconciled.planned.summary)
+                  reconciled.receivables, planned.summary)
 
 
 def _compared(earlier: Earlier | None, reconciled: Reconciled) -> tuple[str, str] | None:

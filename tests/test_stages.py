@@ -58,9 +58,10 @@ def called(tmp_path_factory) -> Called:
     earlier = pipeline.read_earlier(folder.parent, PERIOD, known)
     reconciled, problems = pipeline.reconcile_titres(validated, due, PERIOD, known, earlier,
                                                      settings)
-    anomalies = sorted([*examined, *problems], key=sort_key)
-    report = pipeline.build_report(PERIOD, validated, due, reconciled, anomalies, settings,
-                                   earlier)
+    planned, more = pipeline.plan_titres(validated, reconciled, PERIOD)
+    anomalies = sorted([*examined, *problems, *more], key=sort_key)
+    report = pipeline.build_report(PERIOD, validated, due, reconciled, planned, anomalies,
+                                   settings, earlier)
     return Called(inputs, read_tables, validated, due, reconciled, examined, anomalies, report,
                   folder)
 
