@@ -7,8 +7,9 @@ Contrôle sheet's SHA-256 is always the hash of the bytes the figures came from.
 
 The file is read through one descriptor, which pins the file even if another program
 replaces it meanwhile. The path's identity, size and modification time are taken before
-and after the read: when they differ, the file changed while it was read and ``changed``
-says so (the run warns; running again reads a settled file).
+and after the read: when they differ, the file changed while it was read; that read is
+set aside and the file read again (a few times at most), and ``changed`` says so: the
+run warns, and the bytes it uses are still those of one single read.
 
 ``intercept`` lets a test act deterministically at the reading step (replace the file
 between its opening and its read, or after its read), instead of racing on timing.
@@ -17,6 +18,7 @@ between its opening and its read, or after its read), instead of racing on timin
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 from collections.abc import Callable, Iterator
@@ -40,14 +42,30 @@ class Taken:
 
 
 def take(path: Path, ceiling: int) -> Taken:
-    """``path``'s bytes, read once. A file larger than ``ceiling`` (when the read
-    began) is not read: ``data`` is empty and ``size`` says why. Raises ``OSError``
-    when the file cannot be opened or read."""
+    """``path``'s bytes, as one read saw them. A read during which the file changed
+    is set aside and the file read again, ``ATTEMPTS`` times at most: a save in
+    progress usually settles, and a torn mix of two versions is never used when a
+    clean read follows. ``changed`` stays true if any read saw a change (the run
+    warns). A file larger than ``ceiling`` is not read: ``data`` is empty and ``size``
+    says why. Raises ``OSError`` when the file cannot be opened or read."""
+    moved = False
+    for _ in range(ATTEMPTS):
+        taken = _take_once(path, ceiling)
+        moved = moved or taken.changed
+        if not taken.changed:
+            break
+    return Taken(path, taken.data, taken.size, moved)
+
+
+ATTEMPTS = 3
+
+
+def _take_once(path: Path, ceiling: int) -> Taken:
     handle = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
         before = os.fstat(handle)
         if not stat.S_ISREG(before.st_mode):
-            raise IsADirectoryError(21, "pas un fichier ordinaire", str(path))
+            raise IsADirectoryError(errno.EISDIR, "pas un fichier ordinaire", str(path))
         _call(path, "ouvert")
         # Read one byte past the ceiling: the file may have grown since it was opened.
         data = b"" if before.st_size > ceiling else _read_all(handle, ceiling + 1)

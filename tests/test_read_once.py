@@ -91,11 +91,12 @@ def warned_changed(month: Path) -> list[dict]:
             if a["Code"] == "fichier-modifie-pendant-lecture"]
 
 
-def test_replaced_right_after_its_opening_the_report_is_the_version_read(
+def test_replaced_right_after_its_opening_the_report_is_of_one_version(
         tmp_path, monkeypatch, versions, version_b, capsys):
     """titres.xlsx (A) is atomically replaced by B the moment the run has opened it:
     every later opening of the path sees B. The run's figures, its Contrôle hash and
-    its kept copy must all be A's; and the run says the file changed while read."""
+    its kept copy must all be of one version (B, the one that settled: the read that
+    saw the change is set aside); and the run says the file changed while read."""
     inputs = tmp_path / "inputs"
     shutil.copytree(SAMPLE, inputs)
     target = inputs / "titres.xlsx"
@@ -129,7 +130,7 @@ def test_replaced_right_after_its_opening_the_report_is_the_version_read(
     assert result.status == 0, result.err
     assert opened, "the run never opened titres.xlsx"
     digest = assert_consistent(result.folder, versions)
-    assert versions[digest][0] != target.read_bytes()  # the version read is A, not B
+    assert versions[digest][0] == target.read_bytes() == version_b  # the settled one
     (warning,) = warned_changed(result.folder)
     assert warning["Fichier"] == "titres.xlsx"
     assert "titres.xlsx a été modifié ou remplacé pendant sa lecture" in result.out
@@ -143,8 +144,9 @@ def test_replaced_right_after_its_opening_the_report_is_the_version_read(
 def test_rewritten_in_place_during_its_read_the_report_is_the_bytes_read(
         tmp_path, versions, version_b, moment, capsys):
     """Through the reading step's hook: titres.xlsx rewritten in place (same inode)
-    once opened (the read then sees B) or once read (it saw A). Whichever bytes were
-    read, figures, hash and copy agree, and the change is said."""
+    once opened (the read sees B, maybe torn) or once read (it saw A). That read is set
+    aside, the next one sees B settled: figures, hash and copy are B's, and the change
+    is said."""
     from reconcile import disk
 
     inputs = tmp_path / "inputs"
@@ -167,8 +169,7 @@ def test_rewritten_in_place_during_its_read_the_report_is_the_bytes_read(
     assert result.status == 0, result.err
     assert done
     digest = assert_consistent(result.folder, versions)
-    read_b = versions[digest][0] == other.read_bytes()
-    assert read_b == (moment == "ouvert")
+    assert versions[digest][0] == version_b
     assert [w["Fichier"] for w in warned_changed(result.folder)] == ["titres.xlsx"]
 
 
@@ -182,24 +183,37 @@ def test_a_quiet_run_says_nothing_changed(tmp_path, versions, capsys):
 
 
 def test_take_reads_through_one_descriptor(tmp_path):
-    """The unit: a file replaced after its opening is still read whole as it was, and
-    flagged; one left alone is not; one over the ceiling is not read."""
+    """The unit: a file replaced after its opening is read whole through the descriptor
+    but that read is set aside, the new file read and the change flagged; one left
+    alone is not flagged; one over the ceiling is not read; one that never settles is
+    given as its last read saw it, flagged."""
     from reconcile import disk
 
     path = tmp_path / "f.bin"
     path.write_bytes(b"A" * 10)
     assert disk.take(path, 100) == disk.Taken(path, b"A" * 10, 10, False)
 
-    def replace(seen: Path, step: str) -> None:
-        if step == "ouvert":
-            (tmp_path / "new").write_bytes(b"B" * 3)
-            os.replace(tmp_path / "new", seen)
+    done: list[Path] = []
 
-    with disk.intercept(replace):
+    def once(at: Path, step: str) -> None:  # atomically replaced once, after the read
+        if step == "lu" and not done:
+            done.append(at)
+            (tmp_path / "new").write_bytes(b"B" * 3)
+            os.replace(tmp_path / "new", at)
+
+    with disk.intercept(once):
         taken = disk.take(path, 100)
-    assert (taken.data, taken.changed) == (b"A" * 10, True)
-    assert path.read_bytes() == b"BBB"
+    assert (taken.data, taken.changed) == (b"BBB", True)
     assert disk.take(path, 2) == disk.Taken(path, b"", 3, False)
+    counter = iter(range(100))
+
+    def always(at: Path, step: str) -> None:
+        if step == "ouvert":
+            at.write_bytes(b"C" * next(counter))
+
+    with disk.intercept(always):
+        taken = disk.take(path, 100)
+    assert taken.changed and taken.data == b"C" * (disk.ATTEMPTS - 1)
 
 
 def test_earlier_reports_and_sent_files_are_read_once_each(tmp_path):
