@@ -65,3 +65,34 @@ def test_schemas_stay_declarative():
 def test_only_the_command_line_prints():
     printing = {p.stem for p in PACKAGE.glob("*.py") if "print(" in p.read_text("utf-8")}
     assert printing <= {"cli", "catalogue"}  # catalogue: its ``python -m`` table only
+
+
+FILE_SYSTEM = {"os", "io", "pathlib", "shutil", "glob", "tempfile", "fcntl"}
+READING = ("open(", ".read_bytes(", ".read_text(", ".glob(", ".iterdir(", "from_path(",
+           "load_workbook(", "scandir(")
+
+
+def _stdlib_imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_compute_reaches_no_file_and_render_reads_none():
+    """Issue 20 item 1: reading is the read layer's (``disk``, ``intake``, ``earlier``);
+    a compute module imports nothing that reaches the file system, and a render module
+    writes files but reads none (the PES Aller's own XSD, a package resource, aside)."""
+    compute = {name: PACKAGE / f"{name}.py" for name in LAYERS[2]}
+    reaching = {name: sorted(_stdlib_imports(path) & FILE_SYSTEM)
+                for name, path in compute.items() if _stdlib_imports(path) & FILE_SYSTEM}
+    assert reaching == {}
+    # Render may list its own output folder (statements and letters no longer due are
+    # moved to history): ``.glob(`` is a reading only for compute.
+    reading = {name: [call for call in READING if call in (PACKAGE / f"{name}.py").read_text(
+        "utf-8") and (call != ".glob(" or name in LAYERS[2])]
+        for name in LAYERS[2] | (LAYERS[3] - {"templates"})}  # init writes the templates
+    assert {name: calls for name, calls in reading.items() if calls} == {}
