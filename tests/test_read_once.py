@@ -284,3 +284,42 @@ def test_controle_and_journal_name_last_months_report_with_its_digest(tmp_path, 
     journal = (result.folder / f"journal_{MONTH}.jsonl").read_text(encoding="utf-8")
     end = json.loads(journal.splitlines()[-1])
     assert end["rapport_precedent"] == {f"2026-10/{report_name('2026-10')}": digest}
+
+
+def test_every_file_a_month_reads_is_opened_once(tmp_path, monkeypatch, capsys):
+    """Counted at the operating system's door (``os.open``, ``io.open``): each input,
+    an XML file of the inputs folder, last month's report and a past exercise's final
+    report are each opened exactly once by a run."""
+    inputs = tmp_path / "inputs"
+    shutil.copytree(SAMPLE, inputs)
+    (inputs / "autre.xml").write_bytes(b"<autre/>")
+    reports = tmp_path / "reports"
+    assert run(inputs, reports, "2026-10", capsys=capsys).status == 0
+    (reports / "2025-12").mkdir()
+    shutil.copy(reports / "2026-10" / report_name("2026-10"),
+                reports / "2025-12" / report_name("2025-12"))
+    watched = [*sorted(inputs.iterdir()), reports / "2026-10" / report_name("2026-10"),
+               reports / "2025-12" / report_name("2025-12")]
+    opened = dict.fromkeys(watched, 0)
+    real_io_open, real_os_open = io.open, os.open
+
+    def count(path: object) -> None:
+        if isinstance(path, str | os.PathLike) and Path(os.fsdecode(path)) in opened:
+            opened[Path(os.fsdecode(path))] += 1
+
+    def io_open(file, *args, **kwargs):
+        count(file)
+        return real_io_open(file, *args, **kwargs)
+
+    def os_open(path, *args, **kwargs):
+        count(path)
+        return real_os_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", io_open)
+    monkeypatch.setattr(os, "open", os_open)
+    result = run(inputs, reports, capsys=capsys)
+    monkeypatch.undo()
+    assert result.status == 0, result.err
+    assert opened == dict.fromkeys(watched, 1)
+    codes = {a["Code"] for a in anomaly_rows(result.folder / report_name(MONTH))}
+    assert {"xml-ignore", "rapport-final-illisible"} <= codes  # read, then judged
