@@ -1,8 +1,9 @@
 """Find the input workbooks and read their sheets into raw grids, safely.
 
-Only this module opens input files. Each file is read once into memory: the same
-bytes are hashed (audit), parsed (python-calamine, ~5× faster than openpyxl) and
-copied into the report's snapshot, so the auditor holds exactly what was read.
+Only this module finds input files, and ``disk.take`` reads them. Each file is read
+once into memory: the same bytes are hashed (audit), parsed (python-calamine, ~5×
+faster than openpyxl) and copied into the report's snapshot, so the auditor holds
+exactly what was read.
 
 Before a byte reaches the parser the file is checked (see ``../docs/securite.md``):
 size, zip structure, decompressed size and ratio (zip bombs), DTD/entities; then
@@ -158,13 +159,14 @@ def read_input(path: Path, stem: str, limits: Limits | None = None
 
 
 def changed_warning(name: str) -> Anomaly:
-    """A file that moved while it was read (spécification §4.7): its bytes are the ones
-    used and hashed, but they may be a half-saved state; the officer runs again."""
+    """A file that moved while it was read (spécification §2.5, §4.7): the bytes used
+    and hashed are one read's, but maybe not the version the officer meant."""
     return file_problem(name, "fichier-modifie-pendant-lecture",
                         f"{name} a été modifié ou remplacé pendant sa lecture : le rapport "
-                        "est calculé sur les octets lus (leur empreinte est dans Contrôle), "
-                        "qui peuvent être un enregistrement inachevé. Relancer quand plus "
-                        "personne n'enregistre ce fichier.", WARNING, value=name)
+                        "est calculé sur une seule lecture complète du fichier, dont "
+                        "l'empreinte est dans Contrôle, mais l'enregistrement était peut-être "
+                        "en cours. Relancer quand plus personne n'enregistre ce fichier.",
+                        WARNING, value=name)
 
 
 def too_large(source: InputFile, limits: Limits) -> Anomaly | None:
