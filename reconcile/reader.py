@@ -162,8 +162,8 @@ def changed_warning(name: str) -> Anomaly:
     """A file that moved while it was read (spécification §2.5, §4.7): the bytes used
     and hashed are one read's, but maybe not the version the officer meant."""
     return file_problem(name, "fichier-modifie-pendant-lecture",
-                        f"{name} a été modifié ou remplacé pendant sa lecture : le rapport "
-                        "est calculé sur une seule lecture complète du fichier, dont "
+                        f"Le fichier {name} a été modifié ou remplacé pendant sa lecture : le "
+                        "rapport est calculé sur une seule lecture complète du fichier, dont "
                         "l'empreinte est dans Contrôle, mais l'enregistrement était peut-être "
                         "en cours. Relancer quand plus personne n'enregistre ce fichier.",
                         WARNING, value=name)

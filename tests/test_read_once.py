@@ -133,7 +133,7 @@ def test_replaced_right_after_its_opening_the_report_is_of_one_version(
     assert versions[digest][0] == target.read_bytes() == version_b  # the settled one
     (warning,) = warned_changed(result.folder)
     assert warning["Fichier"] == "titres.xlsx"
-    assert "titres.xlsx a été modifié ou remplacé pendant sa lecture" in result.out
+    assert "Le fichier titres.xlsx a été modifié ou remplacé pendant sa lecture" in result.out
     rows = calamine.CalamineWorkbook.from_path(
         str(result.folder / report_name(MONTH))).get_sheet_by_name("Contrôle").to_python()
     assert ["Fichiers modifiés pendant leur lecture (relancer)", "titres.xlsx"] in [
