@@ -2,9 +2,10 @@
 
 Past reports are the run's memory: last month's report of the exercise gives the
 Évolutions sheet (spécification §4.8), each reopened exercise's final report its dues
-(§4.13). Like the inputs, each is read once (``disk.take``) into memory; the digest
-Contrôle names and the figures read back come from the same bytes. The compute stages
-receive these values, never the reports folder.
+(§4.13). Like the inputs, each is read once (``disk.take``) into memory, and the
+sheets the month needs are parsed here from those bytes: the digest Contrôle names and
+the figures read back come from the same bytes. The compute stages receive these
+values (frames), never the reports folder nor a workbook to open.
 """
 
 from __future__ import annotations
@@ -14,18 +15,29 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from .disk import take
 from .model import report_name
+from .readback import read_sheets
 from .reader import READ_CEILING
 
+# The sheets read back (spécification §4.8, §4.13): last month's for Évolutions, a past
+# exercise's final report for its dues.
+PREVIOUS_SHEETS = ("Charges", "Rapprochement", "Restes à recouvrer")
+FINAL_SHEETS = ("Charges",)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)  # frames inside: compared by identity
 class EarlierReport:
-    """One report read back: its month (``2026-10``) and its exact bytes."""
+    """One report read back: its month (``2026-10``), its exact bytes and the sheets
+    the month needs, parsed from them (``problem``: why they could not be)."""
 
     month: str
     data: bytes = field(repr=False)
     changed: bool = False  # moved while it was read (``disk.take``)
+    sheets: Mapping[str, pd.DataFrame | None] = field(default_factory=dict, repr=False)
+    problem: str = ""  # the bytes are not a report this tool can read back
 
     @property
     def file(self) -> str:
@@ -80,22 +92,29 @@ def read(reports: Path, month: str, exercises: Iterable[int] = ()) -> Earlier:
     previous = None
     before = previous_month(month)
     if before is not None and (reports / before / report_name(before)).is_file():
-        previous = _take(reports, before, unreadable)
+        previous = _take(reports, before, PREVIOUS_SHEETS, unreadable)
     finals: dict[int, EarlierReport] = {}
     for exercise in sorted(set(exercises)):
         found = final_month(reports, exercise)
-        if found is not None and (report := _take(reports, found, unreadable)) is not None:
+        if found is not None and (
+                report := _take(reports, found, FINAL_SHEETS, unreadable)) is not None:
             finals[exercise] = report
     return Earlier(previous, finals, unreadable)
 
 
-def _take(reports: Path, month: str, unreadable: dict[str, str]) -> EarlierReport | None:
+def _take(reports: Path, month: str, sheets: tuple[str, ...], unreadable: dict[str, str]
+          ) -> EarlierReport | None:
     try:
         taken = take(reports / month / report_name(month), READ_CEILING)
     except OSError as error:
         unreadable[f"{month}/{report_name(month)}"] = error.strerror or str(error)
         return None
-    return EarlierReport(month, taken.data, taken.changed)
+    try:
+        parsed = read_sheets(taken.data, sheets)
+    except Exception as error:  # a damaged or hand-edited report: said by the stage using it
+        return EarlierReport(month, taken.data, taken.changed, {}, str(error) or
+                             type(error).__name__)
+    return EarlierReport(month, taken.data, taken.changed, parsed)
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,13 @@ invoiced / collected amounts — what the officer must look at first.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
-from python_calamine import CalamineWorkbook
 
 from . import titre_evolutions
 from .layout import fitted_table
-from .readback import as_cents, as_text, open_report, sheet_frame
+from .readback import as_cents, as_text
 from .receivables import DEFAULT_DELAY
 from .xlsx import Book, Col, cells
 
@@ -26,15 +27,15 @@ CHARGE_KEY = ["SIREN", "Type de frais", "Consultation", "Prestation"]
 LINE_KEY = ["SIREN", "Type de frais", "Consultation"]
 
 
-def compare(previous: bytes, charges: pd.DataFrame, rows: pd.DataFrame,
+def compare(previous: Mapping[str, pd.DataFrame | None], charges: pd.DataFrame,
+            rows: pd.DataFrame,
             titres: pd.DataFrame | None = None, outstanding: pd.DataFrame | None = None,
             delay: int = DEFAULT_DELAY) -> pd.DataFrame:
-    """One row per change, against last month's report (its bytes, as read once by
+    """One row per change, against last month's report (its sheets, as read back by
     ``earlier.read``); amounts in integer cents. With ``outstanding`` (this month's
     restes à recouvrer), also the titres newly collected and newly overdue."""
-    book = open_report(previous)
-    before_charges = _read(book, "Charges")
-    before_lines = _read(book, "Rapprochement")
+    before_charges = _read(previous.get("Charges"))
+    before_lines = _read(previous.get("Rapprochement"))
     now_charges = pd.DataFrame({
         "SIREN": charges["siren"], "Membre": charges["membre"],
         "Type de frais": charges["type_frais"].astype("int64"),
@@ -49,7 +50,8 @@ def compare(previous: bytes, charges: pd.DataFrame, rows: pd.DataFrame,
     changes = [_charge_changes(before_charges, now_charges),
                _line_changes(before_lines, now_lines)]
     if outstanding is not None:
-        changes.append(titre_evolutions.changes(book, titres, outstanding, delay))
+        changes.append(titre_evolutions.changes(previous.get(titre_evolutions.SHEET), titres,
+                                                outstanding, delay))
     result = pd.concat([c for c in changes if not c.empty] or [pd.DataFrame(
         columns=[c.header for c in COLUMNS])], ignore_index=True)
     if "Titre" not in result:
@@ -68,10 +70,8 @@ def render(book: Book, changes: pd.DataFrame, previous_month: str) -> None:
     sheet.set_header(f"&LÉvolutions depuis le rapport de {previous_month}")
 
 
-def _read(book: CalamineWorkbook, sheet: str) -> pd.DataFrame:
-    frame = sheet_frame(book, sheet)
-    if frame is None:
-        frame = pd.DataFrame()
+def _read(frame: pd.DataFrame | None) -> pd.DataFrame:
+    frame = pd.DataFrame() if frame is None else frame.copy()  # the value read stays as read
     for column in ("SIREN", "Consultation", "Prestation", "Membre", "Statut"):
         if column in frame:
             frame[column] = as_text(frame[column])

@@ -19,7 +19,7 @@ import pandas as pd
 from .anomalies import Anomaly
 from .earlier import Earlier
 from .model import report_name
-from .readback import as_cents, as_text, open_report, sheet_frame
+from .readback import as_cents, as_text
 from .receivables import due_prescription, titre_prescription
 from .reconciliation import reconcile
 
@@ -81,9 +81,9 @@ def reopened(year: int, as_of: pd.Timestamp, titres: pd.DataFrame | None) -> lis
     return sorted(exercises)
 
 
-def read_dues(data: bytes, exercise: int) -> pd.DataFrame:
-    """The Charges sheet of a report, as charges (integer cents); raises if it is not one."""
-    frame = sheet_frame(open_report(data), "Charges")
+def read_dues(frame: pd.DataFrame | None, exercise: int) -> pd.DataFrame:
+    """The Charges sheet of a report (as read back by ``earlier.read``), as charges
+    (integer cents); raises if it is not one."""
     if frame is None or not set(DUE_COLUMNS) <= set(frame.columns):
         raise ValueError("feuille Charges sans les colonnes attendues")
     text = {c: as_text(frame[c]) for c in ("SIREN", "Membre", "Consultation")}
@@ -138,9 +138,9 @@ def _dues(earlier: Earlier, exercise: int, result: PastExercises) -> pd.DataFram
     if report is None and not failed:
         return empty
     try:
-        if report is None:
-            raise ValueError(next(iter(failed.values())))
-        dues = read_dues(report.data, exercise)
+        if report is None or report.problem:
+            raise ValueError(report.problem if report else next(iter(failed.values())))
+        dues = read_dues(report.sheets.get("Charges"), exercise)
     except Exception as error:  # a damaged or hand-edited report must not stop the month
         name = report.name if report is not None else next(iter(failed))
         result.unreadable[exercise] = name

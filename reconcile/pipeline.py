@@ -523,7 +523,9 @@ def _evolutions(earlier: Earlier, month: str, due: Due, rows: pd.DataFrame,
             if not failed:
                 return None, []
             raise OSError(failed[0])
-        return (previous.month, evolutions.compare(previous.data, due.charges, rows,
+        if previous.problem:
+            raise ValueError(previous.problem)
+        return (previous.month, evolutions.compare(previous.sheets, due.charges, rows,
                                                    *receivables)), []
     except Exception as error:  # an old or hand-edited report must not stop the month
         name = previous.file if previous else report_name(str(before))

@@ -18,6 +18,13 @@ def open_report(data: bytes) -> calamine.CalamineWorkbook:
     return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
 
 
+def read_sheets(data: bytes, sheets: tuple[str, ...]) -> dict[str, pd.DataFrame | None]:
+    """The ``sheets`` of a report from its bytes, parsed once; raises if the bytes are
+    not a workbook."""
+    book = open_report(data)
+    return {sheet: sheet_frame(book, sheet) for sheet in sheets}
+
+
 def sheet_frame(book: calamine.CalamineWorkbook, sheet: str) -> pd.DataFrame | None:
     """The sheet's table (header on its first row), or ``None`` if it is absent or empty."""
     if sheet not in book.sheet_names:

@@ -9,20 +9,19 @@ newly overdue.
 from __future__ import annotations
 
 import pandas as pd
-from python_calamine import CalamineWorkbook
 
-from .readback import as_cents, as_text, sheet_frame
+from .readback import as_cents, as_text
 from .receivables import overdue, with_restes
 
 SHEET = "Restes à recouvrer"
 COLLECTED, REDUCED, LATE = "titre encaissé", "titre réduit (annulation)", "titre en retard"
 
 
-def changes(previous: CalamineWorkbook, titres: pd.DataFrame | None,
+def changes(before: pd.DataFrame | None, titres: pd.DataFrame | None,
             outstanding: pd.DataFrame, delay: int) -> pd.DataFrame:
-    """Rows in the Évolutions sheet's columns (amounts in integer cents); empty when
-    last month's report has no `Restes à recouvrer` sheet (written by an older version)."""
-    before = sheet_frame(previous, SHEET)
+    """Rows in the Évolutions sheet's columns (amounts in integer cents), from last
+    month's `Restes à recouvrer` sheet as read back (``before``); empty when that report
+    has none (written by an older version)."""
     if before is None:
         return pd.DataFrame()
     before = pd.DataFrame({
