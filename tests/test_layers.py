@@ -69,6 +69,7 @@ def test_only_the_command_line_prints():
 
 FILE_SYSTEM = {"os", "io", "pathlib", "shutil", "glob", "tempfile", "fcntl"}
 READING = ("open(", ".read_bytes(", ".read_text(", ".glob(", ".iterdir(", "from_path(",
+           "from_filelike(", "open_report(", "read_sheets(",
            "load_workbook(", "scandir(")
 
 
