@@ -131,7 +131,7 @@ def _line(piece: etree._Element, line: Any, number: int, parameters: Parameters,
     if line.montant < 0:
         link = etree.SubElement(bloc, "RattachPiece")
         _v(link, "NatPceOrig", "01")
-        _v(link, "ExerRat", str(year))
+        _v(link, "ExerRat", str(line.exercice))  # the origin's: titres are per exercise
         _v(link, "IdPceOrig", str(line.origine))
         if str(line.origine_ligne).isdigit():
             _v(link, "IdLigneOrig", str(line.origine_ligne))

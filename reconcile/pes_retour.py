@@ -281,7 +281,7 @@ def _map(line: Line, codes: dict[str, int], consultations: set[str], as_of: dt.d
         collected_on = None
     state = f"{line.etat} {STATES.get(line.etat, 'état inconnu')}" if line.etat else ""
     return {
-        "numero": str(numero), "siren": siren, "exercice": exercice,
+        "numero": str(numero), "ligne": line.id_ligne, "siren": siren, "exercice": exercice,
         "type_frais": type_frais, "consultation": consultation,
         "montant": -montant if credit else montant, "date_emission": issued,
         "montant_encaisse": 0 if credit else collected, "date_encaissement": collected_on,

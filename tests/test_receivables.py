@@ -266,8 +266,8 @@ def test_evolutions_reports_titres_newly_collected_and_newly_overdue(years):
     got = {(r["Nature"], r["Titre"], r["SIREN"],
             None if r["Avant"] is None else euros(r["Avant"]), euros(r["Après"]))
            for _, r in titres.iterrows()}
-    assert got == {("titre encaissé", "X26-7", SYNDICAT, 2000, 1500),  # 5 € on 02/11
-                   ("titre en retard", "X26-1", COMMUNE_A, 10000, 10000)}  # 46 → 76 days
+    assert got == {("titre encaissé", "X26-7 (2026)", SYNDICAT, 2000, 1500),  # 5 € on 02/11
+                   ("titre en retard", "X26-1 (2026)", COMMUNE_A, 10000, 10000)}  # 46 → 76 days
 
 
 def _letter(path):
