@@ -13,7 +13,7 @@ from .anomalies import Anomaly
 from .model import Period
 from .normalise import Table
 from .parameters import Parameters, read_parameters
-from .pes_retour import EXTRA_COLUMNS, RetourFile, duplicates, to_titres
+from .pes_retour import ACTS, DATED_COLUMNS, EXTRA_COLUMNS, RetourFile, duplicates, to_titres
 
 KEY = ["siren", "exercice", "type_frais", "consultation"]
 
@@ -40,7 +40,10 @@ def titres_of(xlsx: pd.DataFrame | None, pes: pd.DataFrame | None, xlsx_name: st
     if xlsx is None or xlsx.empty:
         return pes.reset_index(drop=True)
     typed = xlsx.assign(**{c: "" for c in EXTRA_COLUMNS}).assign(
-        source=xlsx_name, counts_as_invoiced=True)
+        source=xlsx_name, counts_as_invoiced=True,
+        **{c: pd.Series(pd.NaT, index=xlsx.index, dtype="datetime64[ns]")
+           for c in DATED_COLUMNS}, **{ACTS: pd.Series([()] * len(xlsx), index=xlsx.index,
+                                                      dtype=object)})
     return pd.concat([typed, pes], ignore_index=True)
 
 
