@@ -54,8 +54,6 @@ EXTRA_COLUMNS = ["source", "id_bord", "id_ligne", "etat_helios", "motif_rejet",
 # too; §4.14: prescription runs from the prise en charge): blank for a typed titre.
 DATED_COLUMNS = ["date_prise_en_charge", "date_etat", "date_admission"]
 ACTS = "actes"  # ((date, « 03 mise en demeure »), …) oldest first: recovery steps
-INTERRUPTING = {"02", "03", "04", "05", "06", "07", "08", "10", "11", "12", "17", "18",
-                "19"}  # commandement, mise en demeure, saisies, SATD: CGCT L1617-5 3°
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,9 @@ def test_march_rerun_with_novembers_flow_gives_marchs_figures(tmp_path, capsys):
     assert rows.loc[EPCI, "État Hélios"] == "4 : 02 pris en charge, 01 lettre de rappel"
     restes = rerun.sheet("Restes à recouvrer").set_index("SIREN")
     assert restes.loc[EPCI, "Admission en non-valeur"] in ("", None)
+    assert restes.loc[EPCI, "Date de prescription"].date().isoformat() == "2030-02-10"
+    assert restes.loc[EPCI, "Base de la prescription"] == (
+        "4 ans après prise en charge du 10/02/2026")  # the later mise en demeure: not yet
     synthese = rerun.sheet("Synthèse").astype(str)
     assert synthese.apply(lambda c: c.str.contains(
         "4 état(s), étape(s) ou admission(s) en non-valeur du PES Retour datés après",
@@ -92,3 +95,6 @@ def test_november_run_applies_novembers_states(tmp_path, capsys):
     assert rows.loc[EPCI, "État Hélios"] == "4 : 02 pris en charge, 03 mise en demeure"
     restes = november.sheet("Restes à recouvrer").set_index("SIREN")
     assert restes.loc[EPCI, "Admission en non-valeur"] == "demandée"
+    assert restes.loc[EPCI, "Date de prescription"].date().isoformat() == "2030-09-01"
+    assert restes.loc[EPCI, "Base de la prescription"] == (
+        "4 ans après mise en demeure du 01/09/2026 (acte interruptif)")
