@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import evolutions, helios, issuance, receivables_view, titres_out
+from . import aller_numbers, evolutions, helios, issuance, receivables_view, titres_out
 from .anomalies import Anomaly, counts_by_code, has_errors, sort_key
 from .asof import titres_as_of
 from .audit import Control, applied_settings
@@ -35,6 +35,7 @@ from .faults import DiskFull, disk_full, ending, mark_published, space_needed
 from .intake import Inputs, normalise, read
 from .journal import RESERVE, close_abandoned, record
 from .model import EXIT_INVALID, EXIT_OK, Period, anomalies_name, period_of, report_name
+from .numbering import next_numbers
 from .parameters import Parameters
 from .progress import Progress, quiet
 from .reader import InputFile, Limits
@@ -171,14 +172,16 @@ def run(
     statements: bool = False,
     reminders: bool = False,
     delai_relance: int | None = None,
+    reissue: bool = False,
 ) -> Outcome:
     """The monthly job. Journals its start, then holds its month folder's lock to the
     end; whatever ends it (refusal, interruption, full disk, failure) is journaled with
     its exit status, and what it created but did not publish is removed.
     ``reminders``: also write the reminder letters; ``delai_relance``: the option, see
-    ``reminders.reminder_delay``."""
+    ``reminders.reminder_delay``; ``reissue``: replace the month's PES Aller already
+    written (`--reemettre`)."""
     job = Job(month, period_of(month), inputs, reports, limits or Limits(), statements,
-              receivables_view.Options(reminders, delai_relance))
+              receivables_view.Options(reminders, delai_relance, reissue))
     folder = job.folder
     try:
         record(folder, month, "debut", reserve=RESERVE, commande="run",
@@ -341,6 +344,9 @@ def reconcile_titres(validated: Validated, due: Due, period: Period, folder: Pat
     titres = helios.titres_of(xlsx.frame if xlsx else None, validated.pes_titres,
                               xlsx.file if xlsx else "")
     members = tables["membres"].frame
+    sent, written, unread = aller_numbers.read_sent(folder.parent)  # aller_numbers: → pes_sent
+    numbering = next_numbers(period.year, sent[sent["month"] != period.month], titres,
+                             validated.parameters)  # every number used, even after A
     titres, as_of = titres_as_of(titres, period.as_of)
     delay = reminder_delay(options.delai_relance, validated.parameters.written())
     rows = reconcile(due.charges, titres, members, period.year)
@@ -349,11 +355,12 @@ def reconcile_titres(validated: Validated, due: Due, period: Period, folder: Pat
     receivables = receivables_view.build(folder.parent, period, titres, members, as_of)
     planned = titres_out.plan(issuance.propose(rows, due.charges, members, titres,
                                                validated.parameters), validated.parameters,
-                              period, period.month)
+                              period, period.month, numbering, written.get(period.month),
+                              options.reissue)
     changes, problems = _evolutions(folder, period.month, due, rows,
                                     (titres, receivables.outstanding, delay))
     return (Reconciled(rows, titres, receivables, planned, changes, delay),
-            [*receivables.past.anomalies, *planned.warnings, *problems])
+            [*receivables.past.anomalies, *planned.warnings, *unread, *problems])
 
 
 def build_report(period: Period, validated: Validated, due: Due, reconciled: Reconciled,

@@ -61,6 +61,7 @@ class Options:
 
     reminders: bool = False
     delai_relance: int | None = None
+    reissue: bool = False  # `--reemettre`: replace the month's PES Aller (titres_out.plan)
 
 
 def build(reports: Path, period: Period, titres: pd.DataFrame | None,
