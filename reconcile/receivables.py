@@ -44,7 +44,9 @@ INTERRUPTING = {"02", "03", "04", "05", "06", "07", "08", "10", "11", "12", "17"
 
 
 def titre_prescription(emitted: pd.Series) -> pd.Series:
-    """31 December of the fourth year after the date of emission (NaT when undated)."""
+    """31 December of the fourth year after the date of emission (NaT when undated): the
+    broad rule that decides which past exercises are reopened (§4.13), where one too
+    many hides nothing; the date shown for a titre is ``prescription``'s."""
     years = emitted.dt.year + 4
     return pd.to_datetime(years.astype("Int64").astype(str) + "-12-31", errors="coerce")
 
