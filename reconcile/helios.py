@@ -58,7 +58,8 @@ def states(rows: pd.DataFrame, titres: pd.DataFrame) -> pd.Series:
     text = text.where(pes["motif_rejet"] == "", text + " (motif " + pes["motif_rejet"] + ")")
     text = text.where(pes["etape_recouvrement"] == "",
                       text + ", " + pes["etape_recouvrement"])
-    joined = text.groupby([pes[k] for k in KEY], sort=True).agg(" ; ".join)
+    joined = text.groupby([pes[k] for k in KEY], sort=True).agg(
+        lambda said: " ; ".join(dict.fromkeys(said)))  # a titre's lines: said once
     keys = pd.MultiIndex.from_frame(rows[KEY].assign(
         consultation=rows["consultation"].fillna("")))
     return pd.Series(joined.reindex(keys).fillna("").to_numpy(), index=rows.index)

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import io
 
+import openpyxl
 import pandas as pd
 import xlsxwriter
-from workbooks import COMMUNE_A, SYNDICAT, D, base, euros, run
+from lxml import etree
+from pes_files import SAFE
+from test_pes import write_inputs
+from workbooks import CCAS_A, COMMUNE_A, SYNDICAT, D, base, euros, read_sheet, run
 
 from reconcile.pes_retour import duplicates
 from reconcile.readback import open_report
@@ -141,3 +145,60 @@ def test_a_typed_titre_clashes_with_a_retour_only_in_its_own_exercise():
                         "source": ["r.xml", "r.xml"]})
     found = duplicates(xlsx, pes, lambda row, column, code, message: (row, code))
     assert found == [(3, "titre-en-double")]
+
+
+def test_the_titres_issued_read_back_as_titres_line_by_line(tmp_path, capsys):
+    """What the PES Aller issues — one titre per member, one line per type and
+    consultation — typed back into titres.xlsx line by line is read without a duplicate
+    and reconciles as conforme."""
+    inputs = base()
+    folder = write_inputs(tmp_path / "in", inputs)
+    first = run(folder, tmp_path / "out", capsys=capsys)
+    assert first.status == 0, first.err
+    root = etree.fromstring((first.folder / "PESALR2_2026-11.xml").read_bytes(), SAFE)
+    typed = []
+    for piece in root.iter("Piece"):
+        for ligne in piece.iterfind("LigneDePiece"):
+            info = ligne.find("BlocLignePiece/InfoLignePiece")
+            kind = {"GC1": 1, "GC2": 2}[info.find("CodProdLoc").get("V")]
+            code = info.find("ObjLignePce").get("V")[1:6] if kind == 1 else None
+            typed.append(_titre(piece.find("BlocPiece/IdPce").get("V"),
+                                ligne.find("Tiers/InfoTiers/IdTiers").get("V"), 2026,
+                                float(info.find("MtHT").get("V")),
+                                ligne=info.find("IdLigne").get("V"), type_frais=kind,
+                                code=code, emis=D(2026, 11, 30)))
+    numbers = [t["Numéro"] for t in typed]
+    assert len(set(numbers)) < len(numbers)  # several lines under one number
+    inputs.titres = typed
+    write_inputs(folder, inputs)
+    second = run(folder, tmp_path / "out2", capsys=capsys)
+    assert second.status == 0, second.err
+    rows = second.reconciliation()
+    assert set(rows[rows["SIREN"] != CCAS_A]["Statut"]) == {"conforme"}  # CCAS: held back
+
+
+def test_reduction_letters_and_statements_keep_exercises_apart(tmp_path, capsys):
+    """2026 n° 2 (130 €, 100 € due: a réduction of 30 €) beside 2024 n° 2 (50 €): the
+    réduction is linked to the 2026 titre only, the reminder lists both titres with
+    their exercise, the 2026 statement only the 2026 one."""
+    inputs = base()
+    inputs.titres = [_titre("2", COMMUNE_A, 2026, 130),
+                     _titre("2", COMMUNE_A, 2024, 50, emis=D(2024, 4, 1))]
+    folder = write_inputs(tmp_path / "in", inputs)
+    result = run(folder, tmp_path / "out", capsys=capsys, extra=["--relances", "--releves"])
+    assert result.status == 0, result.err
+    issued = read_sheet(result.folder / "titres_a_emettre_2026-11.xlsx", "Titres à émettre")
+    credit = issued[issued["Montant"] < 0]
+    assert [(r["SIREN"], r["Nature"], euros(r["Montant"]), r["Titres d'origine"])
+            for _, r in credit.iterrows()] == [(COMMUNE_A, "réduction", -3000, "2")]
+    root = etree.fromstring((result.folder / "PESALR2_2026-11.xml").read_bytes(), SAFE)
+    assert [(r.find("ExerRat").get("V"), r.find("IdPceOrig").get("V"))
+            for r in root.iter("RattachPiece")] == [("2026", "2")]
+    letter = openpyxl.load_workbook(result.folder / "relances" / f"relance_{COMMUNE_A}.xlsx")
+    rows = [r for r in letter["Relance"].iter_rows(values_only=True)]
+    header = next(i for i, r in enumerate(rows) if r[0] == "Numéro du titre")
+    assert sorted((r[0], r[1]) for r in rows[header + 1:header + 3]) == [("2", 2024),
+                                                                         ("2", 2026)]
+    statement = openpyxl.load_workbook(result.folder / "releves" / f"releve_{COMMUNE_A}.xlsx")
+    cells = [c for r in statement["Relevé"].iter_rows(values_only=True) for c in r]
+    assert 130 in cells and 50 not in cells  # the 2024 titre is not a 2026 titre
