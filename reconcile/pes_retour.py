@@ -309,7 +309,8 @@ def _map(line: Line, codes: dict[str, int], consultations: set[str], as_of: dt.d
         collected_on = max((d for d, _ in in_time), default=None)
     else:
         collected = total or 0
-        collected_on = None
+        # a total without detail is known as of its flow: dated by it (§4.5.1)
+        collected_on = on["flow"] if collected else None
     state = f"{line.etat} {STATES.get(line.etat, 'état inconnu')}" if line.etat else ""
     return {
         "numero": str(numero), "ligne": line.id_ligne, "siren": siren, "exercice": exercice,

@@ -32,6 +32,10 @@ def _flow(day: str, november: bool) -> bytes:
                                                else [])])]},
         {"pce": "4", "date": "2026-02-05", "lines": [line(tiers=("02", EPCI),
                                                            mt="1000.00")]},
+        # a total without detailed collections: known as of its flow only
+        {"pce": "5", "date": "2026-02-05", "lines": [line(
+            tiers=("02", COMMUNE_A), code="GC1", mt="30.00", objet="[C2026]",
+            **({"tot": "30.00"} if november else {}))]},
     ]
     root = etree.fromstring(retour(pieces, day=day), SAFE)
     for piece in root.iter("Piece"):
@@ -73,6 +77,8 @@ def test_march_rerun_with_novembers_flow_gives_marchs_figures(tmp_path, capsys):
     assert rows.loc[COMMUNE_A, "État Hélios"] == "1 : 02 pris en charge"
     assert rows.loc[COMMUNE_B, "État Hélios"] == "2 : 02 pris en charge"
     assert euros(rows.loc[SYNDICAT, "Encaissé"]) == 5000
+    type1 = rerun.reconciliation().query("`Type de frais` == 1").set_index("SIREN")
+    assert euros(type1.loc[COMMUNE_A, "Encaissé"]) == 0  # MtRecoTot of a November flow
     assert rows.loc[EPCI, "État Hélios"] == "4 : 02 pris en charge, 01 lettre de rappel"
     restes = rerun.sheet("Restes à recouvrer").set_index("SIREN")
     assert restes.loc[EPCI, "Admission en non-valeur"] in ("", None)
@@ -81,7 +87,8 @@ def test_march_rerun_with_novembers_flow_gives_marchs_figures(tmp_path, capsys):
         "4 ans après prise en charge du 10/02/2026")  # the later mise en demeure: not yet
     synthese = rerun.sheet("Synthèse").astype(str)
     assert synthese.apply(lambda c: c.str.contains(
-        "4 état(s), étape(s) ou admission(s) en non-valeur du PES Retour datés après",
+        "1 encaissement(s) datés après, 4 état(s), étape(s) ou admission(s) en non-valeur "
+        "du PES Retour datés après",
         regex=False)).any().any()
 
 
@@ -92,6 +99,8 @@ def test_november_run_applies_novembers_states(tmp_path, capsys):
     assert rows.loc[COMMUNE_A, "Statut"] == "à émettre"
     assert rows.loc[COMMUNE_B, "État Hélios"] == "2 : 06 annulé"
     assert euros(rows.loc[SYNDICAT, "Encaissé"]) == 20000
+    type1 = november.reconciliation().query("`Type de frais` == 1").set_index("SIREN")
+    assert euros(type1.loc[COMMUNE_A, "Encaissé"]) == 3000
     assert rows.loc[EPCI, "État Hélios"] == "4 : 02 pris en charge, 03 mise en demeure"
     restes = november.sheet("Restes à recouvrer").set_index("SIREN")
     assert restes.loc[EPCI, "Admission en non-valeur"] == "demandée"
