@@ -57,31 +57,35 @@ def prescription(titres: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     again by each interrupting act dated before the period ran out (CGCT L1617-5 3°).
     NaT and "" for a titre without any date. ``titres`` are already as of the as-of date
     (``asof``): a later act is not there."""
+    emitted = titres["date_emission"]
     taken = titres[TAKEN] if TAKEN in titres else pd.Series(pd.NaT, index=titres.index)
-    acts = titres[ACTS] if ACTS in titres else pd.Series([()] * len(titres),
-                                                         index=titres.index, dtype=object)
-    dates: list[pd.Timestamp | None] = []
-    bases: list[str] = []
-    for pec, emitted, found in zip(taken, titres["date_emission"], acts, strict=True):
-        if pd.notna(pec):
-            start, basis = pd.Timestamp(pec), "prise en charge du {}"
-        elif pd.notna(emitted):
-            start, basis = pd.Timestamp(emitted), "émission du {} (prise en charge inconnue)"
-        else:
-            dates.append(None)
-            bases.append("")
-            continue
-        basis = basis.format(start.strftime("%d/%m/%Y"))
-        end = start + pd.DateOffset(years=4)
-        for day, step in sorted((pd.Timestamp(d), s) for d, s in (found or ())
-                                if d is not None):
-            if step[:2] in INTERRUPTING and start <= day <= end:
-                start, end = day, day + pd.DateOffset(years=4)
-                basis = f"{step[3:]} du {day.strftime('%d/%m/%Y')} (acte interruptif)"
-        dates.append(end)
-        bases.append(f"4 ans après {basis}")
-    return (pd.Series(dates, index=titres.index, dtype="datetime64[ns]"),
-            pd.Series(bases, index=titres.index, dtype=object))
+    known = taken.notna()
+    start = taken.where(known, emitted).astype("datetime64[ns]")
+    day = start.dt.strftime("%d/%m/%Y")
+    basis = ("4 ans après prise en charge du " + day).where(
+        known, "4 ans après émission du " + day + " (prise en charge inconnue)")
+    dates = start + pd.DateOffset(years=4)  # vectorised: most titres have no act
+    if ACTS in titres:
+        for at, (found, begin) in enumerate(zip(titres[ACTS], start.tolist(), strict=True)):
+            if found and begin is not pd.NaT and begin is not None:
+                end, interrupted = _interrupted(pd.Timestamp(begin), found)
+                if interrupted:
+                    dates.iat[at], basis.iat[at] = end, interrupted
+    return dates, basis.where(start.notna(), "").astype(object)
+
+
+def _interrupted(start: pd.Timestamp, acts: tuple) -> tuple[pd.Timestamp, str]:
+    """Four years from ``start``, started again by each interrupting act dated before
+    the period then running ran out."""
+    end = start + pd.DateOffset(years=4)
+    basis = None
+    for day, step in sorted((pd.Timestamp(d), s) for d, s in acts if d is not None):
+        if step[:2] in INTERRUPTING and start <= day <= end:
+            start, end = day, day + pd.DateOffset(years=4)
+            basis = f"4 ans après {step[3:]} du {day.strftime('%d/%m/%Y')} (acte interruptif)"
+    if basis is None:
+        return end, ""
+    return end, basis
 
 
 def due_prescription(exercise: int) -> pd.Timestamp:
