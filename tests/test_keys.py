@@ -182,7 +182,7 @@ def test_reduction_letters_and_statements_keep_exercises_apart(tmp_path, capsys)
     réduction is linked to the 2026 titre only, the reminder lists both titres with
     their exercise, the 2026 statement only the 2026 one."""
     inputs = base()
-    inputs.titres = [_titre("2", COMMUNE_A, 2026, 130),
+    inputs.titres = [_titre("2", COMMUNE_A, 2026, 130, ligne="3"),
                      _titre("2", COMMUNE_A, 2024, 50, emis=D(2024, 4, 1))]
     folder = write_inputs(tmp_path / "in", inputs)
     result = run(folder, tmp_path / "out", capsys=capsys, extra=["--relances", "--releves"])
@@ -192,8 +192,9 @@ def test_reduction_letters_and_statements_keep_exercises_apart(tmp_path, capsys)
     assert [(r["SIREN"], r["Nature"], euros(r["Montant"]), r["Titres d'origine"])
             for _, r in credit.iterrows()] == [(COMMUNE_A, "réduction", -3000, "2")]
     root = etree.fromstring((result.folder / "PESALR2_2026-11.xml").read_bytes(), SAFE)
-    assert [(r.find("ExerRat").get("V"), r.find("IdPceOrig").get("V"))
-            for r in root.iter("RattachPiece")] == [("2026", "2")]
+    assert [(r.find("ExerRat").get("V"), r.find("IdPceOrig").get("V"),
+             r.find("IdLigneOrig").get("V")) for r in root.iter("RattachPiece")] == [
+        ("2026", "2", "3")]  # the typed line of the titre
     letter = openpyxl.load_workbook(result.folder / "relances" / f"relance_{COMMUNE_A}.xlsx")
     rows = [r for r in letter["Relance"].iter_rows(values_only=True)]
     header = next(i for i, r in enumerate(rows) if r[0] == "Numéro du titre")
