@@ -10,6 +10,7 @@ could not be written is said as a warning, never as a failure of the month's run
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,7 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str,
             result.warnings.append(Anomaly(name, "", None, "", "", WARNING, "pes-invalide",
                                            f"PES Aller non écrit : non conforme au schéma "
                                            f"{XSD_VERSION} ({'; '.join(invalid[:3])})"))
-        elif written is not None and written != aller.data and not reissue:
+        elif written is not None and not _same_emission(written, aller.data) and not reissue:
             result.keep = True
             result.summary = (f"non réécrit : {name} déjà écrit pour ce mois ; le réémettre "
                               "(option --reemettre) seulement s'il n'a pas été intégré")
@@ -110,6 +111,15 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str,
         result.notices.append(f"{len(proposal.held)} ligne(s) retenue(s) sous le seuil de "
                               f"recouvrement ({euros(proposal.threshold)})")
     return result
+
+
+def _same_emission(written: bytes, planned: bytes) -> bool:
+    """The same titres, whatever the day of writing: dates of the flow and the file's
+    name aside (``DteStr``, ``DteBordEm``, ``NomFic``)."""
+    return STAMPS.sub(b"", written) == STAMPS.sub(b"", planned)
+
+
+STAMPS = re.compile(rb'<(DteStr|DteBordEm|NomFic) V="[^"]*"/>')
 
 
 def write(folder: Path, period: Period, planned: Plan) -> list[Path]:

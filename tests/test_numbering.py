@@ -16,6 +16,7 @@ from workbooks import base, run
 from reconcile.aller_numbers import read_sent
 from reconcile.numbering import next_numbers
 from reconcile.parameters import Parameters
+from reconcile.titres_out import _same_emission
 
 
 def _parameters(bordereau, titre) -> Parameters:
@@ -79,6 +80,11 @@ def test_a_rerun_never_reuses_the_numbers_of_files_already_written(tmp_path, cap
     said = warnings[warnings["Code"] == "numero-deja-utilise"]["Message"].tolist()
     assert len(said) == 2 and any("numérotation reprise à 1205" in m for m in said)
 
+    # The same rerun: nothing to say, the file is left as it is.
+    same = run(inputs, reports, capsys=capsys)
+    assert "pes-aller-deja-ecrit" not in set(same.sheet("Anomalies")["Code"])
+    assert _numbers(aller) == (["42"], ["1205", "1206", "1207", "1208"])
+
     # A rerun of the month that would write another file keeps the one written…
     changed = base()
     changed.bareme[4]["Montant"] = 1200  # the EPCI's fee: another amount to issue
@@ -96,3 +102,10 @@ def test_a_rerun_never_reuses_the_numbers_of_files_already_written(tmp_path, cap
     assert aller.read_bytes() != before
     assert _numbers(aller)[0] == ["42"] and _numbers(aller)[1][0] == "1205"
     assert any((november.folder / "historique").glob("PESALR2_2026-11_*.xml"))
+
+
+def test_the_day_of_writing_does_not_make_another_emission():
+    one = b'<a><NomFic V="PESALR2_2026-11.xml"/><DteStr V="2026-11-30"/><IdPce V="7"/></a>'
+    later = one.replace(b"2026-11-30", b"2026-12-02")
+    assert _same_emission(one, later)
+    assert not _same_emission(one, later.replace(b'"7"', b'"8"'))
