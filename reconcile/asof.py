@@ -70,9 +70,10 @@ def states_as_of(titres: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.DataFram
     late_state = titres["date_etat"].notna() & (titres["date_etat"] > as_of)
     late_taking = taken.notna() & (taken > as_of)
     late_write_off = titres["date_admission"].notna() & (titres["date_admission"] > as_of)
-    acts = titres[ACTS].map(lambda found: tuple(
-        (day, step) for day, step in (found or ()) if day is None or pd.Timestamp(day) <= as_of))
-    late_acts = acts.map(len) < titres[ACTS].map(lambda found: len(found or ()))
+    given = titres[ACTS].map(lambda found: found if isinstance(found, tuple) else ())
+    acts = given.map(lambda found: tuple(
+        (day, step) for day, step in found if day is None or pd.Timestamp(day) <= as_of))
+    late_acts = acts.map(len) < given.map(len)
     if not (late_state | late_taking | late_write_off | late_acts).any():
         return titres, 0
     titres = titres.copy()

@@ -67,7 +67,7 @@ def prescription(titres: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     dates = start + pd.DateOffset(years=4)  # vectorised: most titres have no act
     if ACTS in titres:
         for at, (found, begin) in enumerate(zip(titres[ACTS], start.tolist(), strict=True)):
-            if found and begin is not pd.NaT and begin is not None:
+            if isinstance(found, tuple) and found and begin is not pd.NaT and begin is not None:
                 end, interrupted = _interrupted(pd.Timestamp(begin), found)
                 if interrupted:
                     dates.iat[at], basis.iat[at] = end, interrupted
