@@ -67,8 +67,11 @@ def states_as_of(titres: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.DataFram
     if "date_etat" not in titres or titres.empty:
         return titres, 0
     taken = titres["date_prise_en_charge"]
-    late_state = titres["date_etat"].notna() & (titres["date_etat"] > as_of)
     late_taking = taken.notna() & (taken > as_of)
+    before = pd.Series(f"02 {STATES['02']}", index=titres.index).where(
+        taken.notna() & ~late_taking, f"01 {STATES['01']}")
+    late_state = (titres["date_etat"].notna() & (titres["date_etat"] > as_of)
+                  & (titres["etat_helios"] != before))  # the state then is not the same
     late_write_off = titres["date_admission"].notna() & (titres["date_admission"] > as_of)
     given = titres[ACTS].map(lambda found: found if isinstance(found, tuple) else ())
     acts = given.map(lambda found: tuple(
@@ -78,8 +81,6 @@ def states_as_of(titres: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.DataFram
         return titres, 0
     titres = titres.copy()
     titres.loc[late_taking, "date_prise_en_charge"] = pd.NaT
-    before = pd.Series(f"02 {STATES['02']}", index=titres.index).where(
-        titres["date_prise_en_charge"].notna() & ~late_taking, f"01 {STATES['01']}")
     titres.loc[late_state, "etat_helios"] = before[late_state]
     titres.loc[late_state, "motif_rejet"] = ""
     titres.loc[late_state, "counts_as_invoiced"] = True

@@ -12,10 +12,13 @@ recouvrer must be the one the March flow gives.
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from lxml import etree
 from pes_files import SAFE, retour
 from test_pes import line, write_inputs
 from workbooks import COMMUNE_A, COMMUNE_B, EPCI, SYNDICAT, euros, run
+
+from reconcile.asof import states_as_of
 
 SHEETS = ("Rapprochement", "Restes à recouvrer")
 
@@ -107,3 +110,49 @@ def test_november_run_applies_novembers_states(tmp_path, capsys):
     assert restes.loc[EPCI, "Date de prescription"].date().isoformat() == "2030-09-01"
     assert restes.loc[EPCI, "Base de la prescription"] == (
         "4 ans après mise en demeure du 01/09/2026 (acte interruptif)")
+
+
+def _day(text):
+    return pd.Timestamp(text) if text else pd.NaT
+
+
+STATE_ROWS = [
+    # (id, state, motif, prise en charge, date of state, write-off, its date, acts,
+    #  → state, counts, write-off, step), as of 31/03/2026
+    ("rejected-later", "04 rejeté", "05", "2026-02-10", "2026-10-20", "", "", (),
+     "02 pris en charge", True, "", ""),
+    ("cancelled-in-a-later-flow", "06 annulé", "", "", "2026-11-30", "", "", (),
+     "01 en instance", True, "", ""),
+    ("taken-later", "02 pris en charge", "", "2026-04-15", "2026-04-15", "", "", (),
+     "01 en instance", True, "", ""),
+    ("rejected-by-then", "04 rejeté", "05", "", "2026-03-31", "", "", (),
+     "04 rejeté", False, "", ""),
+    ("write-off-later", "02 pris en charge", "", "2026-02-10", "2026-02-10", "prononcée",
+     "2026-06-01", (), "02 pris en charge", True, "", ""),
+    ("write-off-by-then", "02 pris en charge", "", "2026-02-10", "2026-02-10", "demandée",
+     "2026-03-01", (), "02 pris en charge", True, "demandée", ""),
+    ("acts-by-then-only", "02 pris en charge", "", "2026-02-10", "2026-02-10", "", "",
+     ((pd.Timestamp("2026-03-01").date(), "01 lettre de rappel"),
+      (pd.Timestamp("2026-09-01").date(), "03 mise en demeure")),
+     "02 pris en charge", True, "", "01 lettre de rappel"),
+]
+
+
+@pytest.mark.parametrize(("state", "motif", "taken", "dated", "write_off", "written_off",
+                          "acts", "then", "counts", "write_off_then", "step"),
+                         [pytest.param(*row[1:], id=row[0]) for row in STATE_ROWS])
+def test_states_as_of_table(state, motif, taken, dated, write_off, written_off, acts, then,
+                            counts, write_off_then, step):
+    titres = pd.DataFrame({
+        "etat_helios": [state], "motif_rejet": [motif], "counts_as_invoiced": [
+            not state.startswith(("04", "06"))],
+        "date_prise_en_charge": [_day(taken)], "date_etat": [_day(dated)],
+        "admission_non_valeur": [write_off], "date_admission": [_day(written_off)],
+        "actes": [acts], "etape_recouvrement": [acts[-1][1] if acts else ""]})
+    got, _ = states_as_of(titres, pd.Timestamp("2026-03-31"))
+    row = got.iloc[0]
+    assert (row["etat_helios"], bool(row["counts_as_invoiced"]),
+            row["admission_non_valeur"], row["etape_recouvrement"]) == (
+        then, counts, write_off_then, step)
+    if then != state:
+        assert row["motif_rejet"] == ""
