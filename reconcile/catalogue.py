@@ -205,6 +205,16 @@ KINDS: tuple[Kind, ...] = (
          "Le PES Aller produit n'est pas conforme au schéma : il n'est pas écrit."),
     Kind("reduction-hors-pes", _W, "Réduction à saisir à la main",
          "Le titre d'origine d'une réduction n'a pas de numéro utilisable dans le PES."),
+    Kind("numero-deja-utilise", _W, "Numéro déjà utilisé",
+         "prochain_titre ou prochain_bordereau de Parametres désigne un numéro déjà "
+         "utilisé dans l'exercice (PES Aller déjà écrit, titres, PES Retour) : la "
+         "numérotation reprend après le plus grand numéro utilisé."),
+    Kind("pes-aller-deja-ecrit", _W, "PES Aller du mois déjà écrit",
+         "Le PES Aller du mois existe déjà et celui de cette exécution serait différent : "
+         "il n'est pas remplacé sans l'option --reemettre (réémission explicite)."),
+    Kind("pes-aller-illisible", _W, "PES Aller déjà écrit illisible",
+         "Un PES Aller du dossier des rapports ne peut pas être relu : ses numéros ne "
+         "sont pas connus de la numérotation."),
     # -- the run ----------------------------------------------------------------------
     Kind("evolutions-illisibles", _W, "Rapport du mois précédent illisible",
          "La feuille Évolutions n'est pas produite."),

@@ -92,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--delai-relance", type=_days, default=None, metavar="JOURS",
                      help="jours après l'émission au-delà desquels un titre impayé est "
                      "relancé (défaut : 60)")
+    run.add_argument("--reemettre", action="store_true",
+                     help="remplacer le PES Aller du mois déjà écrit (seulement s'il n'a "
+                     "pas été intégré par le comptable : ses numéros sont réutilisés)")
     run.add_argument("--mesures", type=Path, metavar="FICHIER.json",
                      help="écrire la durée, la mémoire et les lignes de chaque étape")
     run.set_defaults(handler=_run)
@@ -183,7 +186,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         outcome = run(args.mois, args.inputs, args.reports, _limits(args), progress,
                       statements=args.releves, reminders=args.relances,
-                      delai_relance=args.delai_relance, journaled=started)
+                      delai_relance=args.delai_relance, journaled=started,
+                      reissue=args.reemettre)
     except Busy as busy:
         interrupts.ignore()
         return _busy(Path(str(busy)))

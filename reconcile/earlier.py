@@ -58,6 +58,20 @@ class EarlierReport:
 
 
 @dataclass(frozen=True)
+class SentFile:
+    """A file this tool wrote and sent on (a PES Aller), read back once: its name under
+    the reports folder (``2026-10/PESALR2_2026-10.xml``) and its exact bytes."""
+
+    name: str
+    data: bytes = field(repr=False)
+    changed: bool = False
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
 class Earlier:
     """What the month needs of the reports folder: last month's report of the same
     exercise, each wanted exercise's final report, and the reports that exist but could
@@ -66,6 +80,8 @@ class Earlier:
     previous: EarlierReport | None = None
     finals: Mapping[int, EarlierReport] = field(default_factory=dict)
     unreadable: Mapping[str, str] = field(default_factory=dict)
+    sent: tuple[SentFile, ...] = ()  # the PES Aller already written (numbering, §4.16)
+    unsent: Mapping[str, str] = field(default_factory=dict)  # those that could not be read
 
     @property
     def reports(self) -> tuple[EarlierReport, ...]:
@@ -99,7 +115,8 @@ def read(reports: Path, month: str, exercises: Iterable[int] = ()) -> Earlier:
         if found is not None and (
                 report := _take(reports, found, FINAL_SHEETS, unreadable)) is not None:
             finals[exercise] = report
-    return Earlier(previous, finals, unreadable)
+    sent, unsent = read_sent(reports)
+    return Earlier(previous, finals, unreadable, sent, unsent)
 
 
 def _take(reports: Path, month: str, sheets: tuple[str, ...], unreadable: dict[str, str]
@@ -115,20 +132,6 @@ def _take(reports: Path, month: str, sheets: tuple[str, ...], unreadable: dict[s
         return EarlierReport(month, taken.data, taken.changed, {}, str(error) or
                              type(error).__name__)
     return EarlierReport(month, taken.data, taken.changed, parsed)
-
-
-@dataclass(frozen=True)
-class SentFile:
-    """A file this tool wrote and sent on (a PES Aller), read back once: its name under
-    the reports folder (``2026-10/PESALR2_2026-10.xml``) and its exact bytes."""
-
-    name: str
-    data: bytes = field(repr=False)
-    changed: bool = False
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
 
 
 SENT = "[0-9][0-9][0-9][0-9]-[01][0-9]/PESALR2_*.xml"

@@ -13,7 +13,7 @@ from .anomalies import Anomaly
 from .model import Period
 from .normalise import Table
 from .parameters import Parameters, read_parameters
-from .pes_retour import EXTRA_COLUMNS, RetourFile, duplicates, to_titres
+from .pes_retour import ACTS, DATED_COLUMNS, EXTRA_COLUMNS, RetourFile, duplicates, to_titres
 
 KEY = ["siren", "exercice", "type_frais", "consultation"]
 
@@ -40,7 +40,10 @@ def titres_of(xlsx: pd.DataFrame | None, pes: pd.DataFrame | None, xlsx_name: st
     if xlsx is None or xlsx.empty:
         return pes.reset_index(drop=True)
     typed = xlsx.assign(**{c: "" for c in EXTRA_COLUMNS}).assign(
-        source=xlsx_name, counts_as_invoiced=True)
+        source=xlsx_name, counts_as_invoiced=True,
+        **{c: pd.Series(pd.NaT, index=xlsx.index, dtype="datetime64[ns]")
+           for c in DATED_COLUMNS}, **{ACTS: pd.Series([()] * len(xlsx), index=xlsx.index,
+                                                      dtype=object)})
     return pd.concat([typed, pes], ignore_index=True)
 
 
@@ -55,7 +58,8 @@ def states(rows: pd.DataFrame, titres: pd.DataFrame) -> pd.Series:
     text = text.where(pes["motif_rejet"] == "", text + " (motif " + pes["motif_rejet"] + ")")
     text = text.where(pes["etape_recouvrement"] == "",
                       text + ", " + pes["etape_recouvrement"])
-    joined = text.groupby([pes[k] for k in KEY], sort=True).agg(" ; ".join)
+    joined = text.groupby([pes[k] for k in KEY], sort=True).agg(
+        lambda said: " ; ".join(dict.fromkeys(said)))  # a titre's lines: said once
     keys = pd.MultiIndex.from_frame(rows[KEY].assign(
         consultation=rows["consultation"].fillna("")))
     return pd.Series(joined.reindex(keys).fillna("").to_numpy(), index=rows.index)

@@ -126,7 +126,12 @@ def _origins(titres: pd.DataFrame | None) -> dict[tuple, list[tuple[str, str, in
         return {}
     frame = counted(titres)
     frame = frame[frame["montant"] > 0]
-    lines = frame["id_ligne"] if "id_ligne" in frame else pd.Series("", index=frame.index)
+    # the line of the titre: `ligne` (typed, or IdLigne of a PES Retour line)
+    lines = pd.Series("", index=frame.index)
+    for column in ("id_ligne", "ligne"):
+        if column in frame:
+            given = frame[column].fillna("").astype(str)
+            lines = given.where(given != "", lines)
     found: dict[tuple, list[tuple[str, str, int]]] = {}
     for numero, line, siren, exercice, type_frais, consultation, amount in zip(
             frame["numero"].astype(str), lines.fillna("").astype(str), frame["siren"],

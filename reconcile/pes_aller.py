@@ -24,6 +24,7 @@ from lxml import etree
 
 from .issuance import OBJECT_SIZE
 from .model import Period
+from .numbering import TYPES, Numbering
 from .parameters import Parameters
 from .statements import statement_name
 from .wording import euros
@@ -54,8 +55,11 @@ def file_name(month: str) -> str:
     return f"PESALR2_{month}.xml"
 
 
-def build(lines: pd.DataFrame, parameters: Parameters, period: Period, month: str) -> Aller:
-    """The PES Aller of ``lines`` (the proposal to issue, signed cents)."""
+def build(lines: pd.DataFrame, parameters: Parameters, period: Period, month: str,
+          numbering: Numbering | None = None) -> Aller:
+    """The PES Aller of ``lines`` (the proposal to issue, signed cents), numbered from
+    ``numbering`` (``numbering.next_numbers``: after every number already used, IdBord
+    per bordereau type), else from the parameters alone."""
     name = file_name(month)
     root = etree.Element(f"{{{NAMESPACE}}}PES_Aller", nsmap={"n": NAMESPACE})
     envelope = etree.SubElement(root, "Enveloppe")
@@ -72,7 +76,10 @@ def build(lines: pd.DataFrame, parameters: Parameters, period: Period, month: st
     _v(header, "CodBud", parameters["code_budget"])
     recette = etree.SubElement(root, "PES_RecetteAller")
     _v(etree.SubElement(recette, "EnTeteRecette"), "IdVer", "2")
-    bordereau, titre = int(parameters["prochain_bordereau"]), int(parameters["prochain_titre"])
+    if numbering is None:
+        numbering = Numbering(period.year, dict.fromkeys(
+            TYPES, int(parameters["prochain_bordereau"])), int(parameters["prochain_titre"]))
+    bordereaux, titre = dict(numbering.bordereau), numbering.titre
     records: list[Any] = list(lines.sort_values("siren", kind="stable").itertuples(index=False))
     linkable, skipped = [], []
     for r in (r for r in records if r.montant < 0):
@@ -89,7 +96,7 @@ def build(lines: pd.DataFrame, parameters: Parameters, period: Period, month: st
         block = etree.SubElement(recette, "Bordereau")
         bloc = etree.SubElement(block, "BlocBordereau")
         _v(bloc, "Exer", str(period.year))
-        _v(bloc, "IdBord", str(bordereau))
+        _v(bloc, "IdBord", str(bordereaux[kind]))
         _v(bloc, "DteBordEm", day)
         _v(bloc, "TypBord", kind)
         _v(bloc, "NbrPce", str(len(members)))
@@ -109,11 +116,11 @@ def build(lines: pd.DataFrame, parameters: Parameters, period: Period, month: st
             titre += 1
             pieces += 1
             count += len(of_member)
-        bordereau += 1
+        bordereaux[kind] += 1
     document = etree.ElementTree(root)
     data = etree.tostring(document, xml_declaration=True, encoding="ISO-8859-1",
                           pretty_print=True)
-    return Aller(data, pieces, count, skipped, bordereau, titre)
+    return Aller(data, pieces, count, skipped, max(bordereaux.values()), titre)
 
 
 def _line(piece: etree._Element, line: Any, number: int, parameters: Parameters, year: int
@@ -131,7 +138,7 @@ def _line(piece: etree._Element, line: Any, number: int, parameters: Parameters,
     if line.montant < 0:
         link = etree.SubElement(bloc, "RattachPiece")
         _v(link, "NatPceOrig", "01")
-        _v(link, "ExerRat", str(year))
+        _v(link, "ExerRat", str(line.exercice))  # the origin's: titres are per exercise
         _v(link, "IdPceOrig", str(line.origine))
         if str(line.origine_ligne).isdigit():
             _v(link, "IdLigneOrig", str(line.origine_ligne))

@@ -41,11 +41,19 @@ STATES = {"01": "en instance", "02": "pris en charge", "03": "prise en charge pa
           "04": "rejeté", "05": "soldé", "06": "annulé", "07": "prise en compte partielle"}
 NOT_INVOICED = ("04", "06")  # rejected, cancelled: the titre does not exist for the debtor
 STEPS = {"00": "avis des sommes à payer", "01": "lettre de rappel", "02": "commandement",
-         "03": "mise en demeure"}
+         "03": "mise en demeure", "04": "saisie attribution", "05": "saisie attribution CAF",
+         "06": "saisie vente", "07": "saisie rémunération", "08": "vente",
+         "10": "saisie des coffres forts", "11": "saisie des véhicules",
+         "12": "saisie des valeurs mobilières", "17": "SATD employeur",
+         "18": "SATD bancaire", "19": "SATD autres tiers"}
 WRITE_OFF = {"12": "demandée", "18": "prononcée"}  # InfoSuspPour/CodSuspPour
 CONSULTATION = re.compile(r"\[([^\[\]]+)\]")
 EXTRA_COLUMNS = ["source", "id_bord", "id_ligne", "etat_helios", "motif_rejet",
                  "etape_recouvrement", "admission_non_valeur", "counts_as_invoiced"]
+# When each fact became true (spécification §4.5.1: the as-of date applies to states
+# too; §4.14: prescription runs from the prise en charge): blank for a typed titre.
+DATED_COLUMNS = ["date_prise_en_charge", "date_etat", "date_admission"]
+ACTS = "actes"  # ((date, « 03 mise en demeure »), …) oldest first: recovery steps
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,11 @@ class Line:
     collected_total: Field | None = None
     write_off: str = ""
     step: str = ""
+    taken_on: str = ""  # DtePcePec: the prise en charge, start of prescription
+    rejected_on: str = ""  # DtePceRej
+    pending_on: str = ""  # DtePceInst
+    write_off_on: str = ""  # DteSuspPour
+    acts: list[tuple[str, str]] = field(default_factory=list)  # (date, EtapePce code)
 
 
 @dataclass
@@ -135,9 +148,12 @@ def read(name: str, root: etree._Element, recette: etree._Element) -> list[Line]
                 info = ligne.find("BlocLignePiece/InfoLignePiece")
                 tiers = _debtor(ligne)
                 objet = _field(info, "ObjLignePce", "InfoLignePiece/") or _field(bp, "ObjPce")
-                steps = sorted((_v(s.find("DteEtPce")), _v(s.find("EtPce"))) for s in
+                # 2009 layout: EtPce/DteEtPce; v5.19: EtapePce/DteEtapePce
+                steps = sorted((_v(s.find("DteEtPce")) or _v(s.find("DteEtapePce")),
+                                _v(s.find("EtPce")) or _v(s.find("EtapePce"))) for s in
                                ligne.iterfind("BlocLignePiece/InfoAmiableContentieux"))
                 step = steps[-1][1] if steps else ""
+                suspension = ligne.find("BlocLignePiece/InfoSuspPour")
                 reason = _text(bp, "CodInst-Rej")
                 remark = _text(bp, "ObsEtat")
                 lines.append(Line(
@@ -157,9 +173,13 @@ def read(name: str, root: etree._Element, recette: etree._Element) -> list[Line]
                                  and (m := _field(r, "MtReco", "Recouvrement/")) is not None],
                     collected_total=_field(ligne.find("BlocLignePiece/InfoRecouvrement"),
                                            "MtRecoTot", "InfoRecouvrement/"),
-                    write_off=WRITE_OFF.get(
-                        _v(ligne.find("BlocLignePiece/InfoSuspPour/CodSuspPour")), ""),
+                    write_off=WRITE_OFF.get(_text(suspension, "CodSuspPour")
+                                            or _text(suspension, "CodeSuspPour"), ""),
                     step=f"{step} {STEPS.get(step, 'étape de recouvrement')}" if step else "",
+                    taken_on=_text(bp, "DtePcePec"), rejected_on=_text(bp, "DtePceRej"),
+                    pending_on=_text(bp, "DtePceInst"),
+                    write_off_on=_text(suspension, "DteSuspPour"),
+                    acts=[a for a in steps if a[1]],
                 ))
     return lines
 
@@ -217,7 +237,9 @@ def to_titres(files: list[RetourFile], parameters: Parameters, consultations: se
                                      "en double dans le fichier"))
         records[key] = (line.file, record)  # a later flow supersedes an earlier one
     frame = pd.DataFrame([r for _, r in records.values()],
-                         columns=[*TITRE_COLUMNS, *EXTRA_COLUMNS])
+                         columns=[*TITRE_COLUMNS, *EXTRA_COLUMNS, *DATED_COLUMNS, ACTS])
+    for name in DATED_COLUMNS:
+        frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
     for name, kind in TITRES.columns.items():  # typed as the titres sheet is
         if kind == "date":
             frame[name] = pd.to_datetime(frame[name]).astype(DTYPES[kind])
@@ -274,6 +296,15 @@ def _map(line: Line, codes: dict[str, int], consultations: set[str], as_of: dt.d
              for d, m in line.collections]
     total = 0 if line.collected_total is None else _cents(
         line.collected_total, fail, "montant encaissé (MtRecoTot)")
+    on = {name: _date(Field(value, line.line, tag), fail) if value else None
+          for name, value, tag in (("taken", line.taken_on, "DtePcePec"),
+                                   ("rejected", line.rejected_on, "DtePceRej"),
+                                   ("pending", line.pending_on, "DtePceInst"),
+                                   ("write_off", line.write_off_on, "DteSuspPour"))}
+    on["flow"] = _day(line.flow)  # orders flows only: never an error of the line
+    acts = tuple((_date(Field(d, line.line, "DteEtapePce"), fail) if d else None,
+                  f"{code} {STEPS.get(code, 'étape de recouvrement')}")
+                 for d, code in line.acts)
     if problems:
         return None, problems
     in_time = [(d, m) for d, m in dated if d is not None and m is not None and d <= as_of]
@@ -282,10 +313,11 @@ def _map(line: Line, codes: dict[str, int], consultations: set[str], as_of: dt.d
         collected_on = max((d for d, _ in in_time), default=None)
     else:
         collected = total or 0
-        collected_on = None
+        # a total without detail is known as of its flow: dated by it (§4.5.1)
+        collected_on = on["flow"] if collected else None
     state = f"{line.etat} {STATES.get(line.etat, 'état inconnu')}" if line.etat else ""
     return {
-        "numero": str(numero), "siren": siren, "exercice": exercice,
+        "numero": str(numero), "ligne": line.id_ligne, "siren": siren, "exercice": exercice,
         "type_frais": type_frais, "consultation": consultation,
         "montant": -montant if credit else montant, "date_emission": issued,
         "montant_encaisse": 0 if credit else collected, "date_encaissement": collected_on,
@@ -293,6 +325,12 @@ def _map(line: Line, codes: dict[str, int], consultations: set[str], as_of: dt.d
         "etat_helios": state, "motif_rejet": line.motif_rejet if line.etat == "04" else "",
         "etape_recouvrement": line.step, "admission_non_valeur": line.write_off,
         "counts_as_invoiced": line.etat not in NOT_INVOICED,
+        "date_prise_en_charge": on["taken"],
+        # a state is dated by its own date when the file gives one, else by the flow's
+        "date_etat": {"01": on["pending"], "02": on["taken"], "03": on["taken"],
+                      "04": on["rejected"]}.get(line.etat) or on["flow"],
+        "date_admission": on["write_off"] if line.write_off else None,
+        ACTS: acts,
     }, problems
 
 
@@ -352,6 +390,13 @@ def _date(f: Field, fail: Fail) -> dt.date | None:
         return dt.date.fromisoformat(f.value)
     except ValueError:
         fail(f, "valeur-invalide", "date attendue au format AAAA-MM-JJ")
+        return None
+
+
+def _day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
         return None
 
 

@@ -29,8 +29,8 @@ from typing import Any
 
 import pandas as pd
 
+from . import aller_numbers, evolutions, helios, issuance, receivables_view, titres_out
 from . import earlier as earlier_reports
-from . import evolutions, helios, issuance, receivables_view, titres_out
 from .anomalies import Anomaly, counts_by_code, has_errors, sort_key
 from .asof import AsOf, titres_as_of
 from .audit import Control
@@ -40,6 +40,7 @@ from .faults import DiskFull, disk_full, ending, mark_published, space_needed
 from .intake import Inputs, normalise, read
 from .journal import RESERVE, close_abandoned, record
 from .model import EXIT_INVALID, EXIT_OK, Period, anomalies_name, period_of, report_name
+from .numbering import next_numbers
 from .parameters import Parameters
 from .past_exercises import reopened
 from .progress import Progress, quiet
@@ -152,6 +153,7 @@ class Known:
 
     titres: pd.DataFrame | None
     as_of: AsOf
+    every: pd.DataFrame | None = None  # also those after the as-of date: numbers used
 
 
 @dataclass(frozen=True)
@@ -188,15 +190,17 @@ def run(
     reminders: bool = False,
     delai_relance: int | None = None,
     journaled: bool = False,
+    reissue: bool = False,
 ) -> Outcome:
     """The monthly job. Journals its start, then holds its month folder's lock to the
     end; whatever ends it (refusal, interruption, full disk, failure) is journaled with
     its exit status, and what it created but did not publish is removed.
     ``reminders``: also write the reminder letters; ``delai_relance``: the option, see
     ``settings.decide``; ``journaled``: the caller already wrote the ``debut`` (the
-    command line does, before its slow imports)."""
+    command line does, before its slow imports); ``reissue``: replace the month's PES
+    Aller already written (`--reemettre`)."""
     job = Job(month, period_of(month), inputs, reports, limits or Limits(), statements,
-              Options(reminders, delai_relance))
+              Options(reminders, delai_relance, reissue))
     folder = job.folder
     try:
         if not journaled:
@@ -240,7 +244,8 @@ def _month(job: Job, say: Progress, trail: Trail) -> Outcome:
     trail.lap("rapprochement", len(reconciled.rows))
 
     say("écriture", f"{len(reconciled.rows)} lignes de rapprochement")
-    planned, more = plan_titres(validated, reconciled, period)
+    planned, more = plan_titres(validated, reconciled, period, known, earlier,
+                                      settings)
     anomalies = sorted([*anomalies, *problems, *more], key=sort_key)  # the final list
     report = build_report(period, validated, due, reconciled, planned, anomalies, settings,
                           earlier)
@@ -360,7 +365,7 @@ def known_titres(validated: Validated, period: Period) -> Known:
     xlsx = validated.inputs.tables.get("titres")
     titres = helios.titres_of(xlsx.frame if xlsx else None, validated.pes_titres,
                               xlsx.file if xlsx else "")
-    return Known(*titres_as_of(titres, period.as_of))
+    return Known(*titres_as_of(titres, period.as_of), every=titres)
 
 
 def read_earlier(reports: Path, period: Period, known: Known) -> Earlier:
@@ -392,14 +397,19 @@ def reconcile_titres(validated: Validated, due: Due, period: Period, known: Know
             [*moved, *receivables.past.anomalies, *problems])
 
 
-def plan_titres(validated: Validated, reconciled: Reconciled, period: Period
-                ) -> tuple[titres_out.Plan, list[Anomaly]]:
-    """The titres to issue laid out for writing (spécification §4.16): the PES Aller
-    built and checked against its schema — a render step, like the workbooks, done
-    before the report that states it."""
+def plan_titres(validated: Validated, reconciled: Reconciled, period: Period, known: Known,
+                earlier: Earlier, settings: Settings) -> tuple[titres_out.Plan, list[Anomaly]]:
+    """The titres to issue laid out for writing (spécification §4.16): numbered after
+    every number already used (the PES Aller already written, the titres source even
+    after the as-of date, `Parametres`), then the PES Aller built and checked against
+    its schema — a render step, like the workbooks, done before the report that states it."""
+    sent, written, unread = aller_numbers.numbers_sent(earlier.sent, earlier.unsent)
+    numbering = next_numbers(period.year, sent[sent["month"] != period.month], known.every,
+                             validated.parameters)
     planned = titres_out.plan(reconciled.proposal, validated.parameters, period,
-                              period.month)
-    return planned, list(planned.warnings)
+                              period.month, numbering, written.get(period.month),
+                              settings.options.reissue)
+    return planned, [*unread, *planned.warnings]
 
 
 def build_report(period: Period, validated: Validated, due: Due, reconciled: Reconciled,

@@ -7,9 +7,11 @@ since emission at the as-of date; a partial collection ages on what remains (the
 is what sits in a bucket, not the titre's full amount).
 
 Prescription (see docs/choix.md):
-* a titre: 31 December of the fourth year after its date of emission (four years from
-  prise en charge, CGCT L1617-5; a demand for payment restarts the period, which the
-  export does not show, so this is the earliest date — the one to watch);
+* a titre: four years from its prise en charge (CGCT L1617-5 3°: ``DtePcePec`` from the
+  PES Retour, the emission date when unknown), to the day; an interrupting act the
+  Retour shows (commandement, mise en demeure, saisie, SATD) starts four years again
+  from its date. Nothing else is assumed: the date shown is the earliest applicable
+  one, never a later one, and the column ``prescription_base`` says which rule and date;
 * a due never invoiced: 31 December of the fourth year after its exercise (loi 68-1250,
   four years from 1 January after the year the right arose).
 """
@@ -35,13 +37,55 @@ STEP, WRITE_OFF = "etape_recouvrement", "admission_non_valeur"
 
 COLUMNS = ["siren", "membre", "exercice", "numero", "type_frais", "consultation",
            "date_emission", "montant", "encaisse", "annule", "reste", "age", "tranche",
-           "prescription", "alerte"]
+           "prescription", "prescription_base", "alerte"]
+TAKEN, ACTS = "date_prise_en_charge", "actes"  # PES Retour columns (pes_retour)
+INTERRUPTING = {"02", "03", "04", "05", "06", "07", "08", "10", "11", "12", "17", "18",
+                "19"}  # EtapePce: commandement, mise en demeure, saisies, SATD
 
 
 def titre_prescription(emitted: pd.Series) -> pd.Series:
-    """31 December of the fourth year after the date of emission (NaT when undated)."""
+    """31 December of the fourth year after the date of emission (NaT when undated): the
+    broad rule that decides which past exercises are reopened (§4.13), where one too
+    many hides nothing; the date shown for a titre is ``prescription``'s."""
     years = emitted.dt.year + 4
     return pd.to_datetime(years.astype("Int64").astype(str) + "-12-31", errors="coerce")
+
+
+def prescription(titres: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Per titre, the date its recovery prescribes and the basis of that date: four
+    years from the prise en charge (the emission date when unknown), to the day, started
+    again by each interrupting act dated before the period ran out (CGCT L1617-5 3°).
+    NaT and "" for a titre without any date. ``titres`` are already as of the as-of date
+    (``asof``): a later act is not there."""
+    emitted = titres["date_emission"]
+    taken = titres[TAKEN] if TAKEN in titres else pd.Series(pd.NaT, index=titres.index)
+    known = taken.notna()
+    start = taken.where(known, emitted).astype("datetime64[ns]")
+    day = start.dt.strftime("%d/%m/%Y")
+    basis = ("4 ans après prise en charge du " + day).where(
+        known, "4 ans après émission du " + day + " (prise en charge inconnue)")
+    dates = start + pd.DateOffset(years=4)  # vectorised: most titres have no act
+    if ACTS in titres:
+        for at, (found, begin) in enumerate(zip(titres[ACTS], start.tolist(), strict=True)):
+            if isinstance(found, tuple) and found and begin is not pd.NaT and begin is not None:
+                end, interrupted = _interrupted(pd.Timestamp(begin), found)
+                if interrupted:
+                    dates.iat[at], basis.iat[at] = end, interrupted
+    return dates, basis.where(start.notna(), "").astype(object)
+
+
+def _interrupted(start: pd.Timestamp, acts: tuple) -> tuple[pd.Timestamp, str]:
+    """Four years from ``start``, started again by each interrupting act dated before
+    the period then running ran out."""
+    end = start + pd.DateOffset(years=4)
+    basis = None
+    for day, step in sorted((pd.Timestamp(d), s) for d, s in acts if d is not None):
+        if step[:2] in INTERRUPTING and start <= day <= end:
+            start, end = day, day + pd.DateOffset(years=4)
+            basis = f"4 ans après {step[3:]} du {day.strftime('%d/%m/%Y')} (acte interruptif)"
+    if basis is None:
+        return end, ""
+    return end, basis
 
 
 def due_prescription(exercise: int) -> pd.Timestamp:
@@ -83,7 +127,7 @@ def outstanding(titres: pd.DataFrame | None, members: pd.DataFrame,
     frame = frame[frame["reste"] > 0]
     names = members.drop_duplicates("siren").set_index("siren")["nom"]
     age = (as_of - frame["date_emission"]).dt.days.astype("Int64")
-    prescription = titre_prescription(frame["date_emission"])
+    prescribes, basis = prescription(frame)
     frame = frame.assign(
         membre=frame["siren"].map(names).astype(object).fillna(""),
         numero=frame["numero"].astype(str),
@@ -92,8 +136,9 @@ def outstanding(titres: pd.DataFrame | None, members: pd.DataFrame,
         type_frais=frame["type_frais"].astype("int64"),
         age=age,
         tranche=bucket(age),
-        prescription=prescription,
-        alerte=alert(prescription, as_of),
+        prescription=prescribes,
+        prescription_base=basis,
+        alerte=alert(prescribes, as_of),
     )
     for column in extra:
         frame[column] = frame[column].fillna("").astype(str)

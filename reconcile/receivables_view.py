@@ -36,6 +36,7 @@ OUTSTANDING = [
     Col("Numéro", width=16), Col("Date d'émission", "date", 12), Col("Montant", "euro", 13),
     Col("Encaissé", "euro", 13), Col("Reste", "euro", 13), Col("Âge", "int", 8),
     Col("Tranche", width=13), Col("Date de prescription", "date", 13),
+    Col("Base de la prescription", width=40),
 ]
 PES_COLUMNS = {STEP: Col("Étape de recouvrement", width=24),
                WRITE_OFF: Col("Admission en non-valeur", width=14)}
@@ -52,14 +53,6 @@ class Receivables:
     as_of: AsOf
     past: PastExercises
     outstanding: pd.DataFrame
-
-
-@dataclass(frozen=True)
-class Options:
-    """`--relances` and `--delai-relance` (resolved by ``reminders.reminder_delay``)."""
-
-    reminders: bool = False
-    delai_relance: int | None = None
 
 
 def build(earlier: Earlier, period: Period, titres: pd.DataFrame | None,
@@ -99,7 +92,8 @@ def render_outstanding(book: Book, outstanding: pd.DataFrame) -> None:
     fields = [("siren", "text"), ("membre", "text"), ("exercice", "int"), ("numero", "text"),
               ("date_emission", "date"), ("montant", "euro"), ("encaisse", "euro"),
               ("reste", "euro"), ("age", "int"), ("tranche", "text"),
-              ("prescription", "date"), *((c, "text") for c in pes),
+              ("prescription", "date"), ("prescription_base", "text"),
+              *((c, "text") for c in pes),
               ("type_frais", "int"), ("consultation", "text"), ("annule", "euro"),
               ("alerte", "text")]
     shown = outstanding.assign(annule=outstanding["annule"].where(outstanding["annule"] != 0))

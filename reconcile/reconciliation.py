@@ -21,7 +21,9 @@ def counted(titres: pd.DataFrame) -> pd.DataFrame:
 def reconcile(
     charges: pd.DataFrame, titres: pd.DataFrame | None, members: pd.DataFrame, year: int
 ) -> pd.DataFrame:
-    """One row per key due > 0 or with titres in E; amounts in integer cents."""
+    """One row per key due > 0 or with titres in E; amounts in integer cents. Titres are
+    those of exercise E (a titre is (exercice, numéro)); a titre of several lines is
+    named once in ``titres``."""
     due = charges.groupby(KEY, as_index=False, sort=False).agg(du=("montant", "sum"))
     if titres is None or titres.empty:
         invoiced = pd.DataFrame(columns=[*KEY, "titre", "encaisse", "titres", "nb_titres"])
@@ -43,7 +45,7 @@ def reconcile(
         if several.any():
             joined = of_year.set_index(KEY).loc[invoiced.index[several], "numero"]
             invoiced.loc[several, "titres"] = joined.groupby(level=KEY, sort=False).agg(
-                ", ".join)
+                lambda numbers: ", ".join(dict.fromkeys(numbers)))  # a titre's lines: once
         invoiced = invoiced.reset_index()
     for frame in (due, invoiced):
         frame["exercice"] = frame["exercice"].astype("int64")

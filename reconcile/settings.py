@@ -20,10 +20,11 @@ SHEET, DEFAULT = "feuille Parametres", "défaut"
 
 @dataclass(frozen=True)
 class Options:
-    """`--relances` and `--delai-relance`, as given on the command line."""
+    """`--relances`, `--delai-relance` and `--reemettre`, as given on the command line."""
 
     reminders: bool = False
     delai_relance: int | None = None
+    reissue: bool = False  # `--reemettre`: replace the month's PES Aller (titres_out.plan)
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,10 @@ RULES: dict[tuple[str, str], tuple[str | None, str, str]] = {
     ("Exonerations", "deliberation"): (None, "Délibération qui a voté l'exonération "
                                        "(numéro et date), citée sur les relevés.",
                                        "n° 2026-12 du 10/02/2026"),
-    ("Titres", "numero"): (None, "Numéro unique du titre de recettes.", "T-2026-0042"),
+    ("Titres", "numero"): (None, "Numéro du titre de recettes, unique dans son exercice.",
+                           "T-2026-0042"),
+    ("Titres", "ligne"): ("non", "Numéro de la ligne du titre, quand il en a plusieurs.",
+                          "1"),
     ("Titres", "siren"): (None, "Membre débiteur.", EXAMPLE_SIREN),
     ("Titres", "exercice"): (None, "Exercice facturé (année).", "2026"),
     ("Titres", "type_frais"): (None, "Type de frais facturé (1 ou 2).", "1"),

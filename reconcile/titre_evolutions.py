@@ -21,47 +21,70 @@ def changes(before: pd.DataFrame | None, titres: pd.DataFrame | None,
             outstanding: pd.DataFrame, delay: int) -> pd.DataFrame:
     """Rows in the Évolutions sheet's columns (amounts in integer cents), from last
     month's `Restes à recouvrer` sheet as read back (``before``); empty when that report
-    has none (written by an older version)."""
+    has none (written by an older version).
+
+    A titre is (exercice, numéro) — Hélios numbers titres per exercise — and its lines
+    are summed: a 2024 titre n° 2 is never taken for the 2026 titre n° 2."""
     if before is None:
         return pd.DataFrame()
-    before = pd.DataFrame({
-        "Titre": before["Numéro"].map(str), "SIREN": before["SIREN"].map(str),
+    lines = pd.DataFrame({
+        "Exercice": before["Exercice"].astype("int64"),
+        "Numéro": before["Numéro"].map(lambda v: str(v).strip()),
+        "SIREN": before["SIREN"].map(str),
         "Membre": as_text(before["Membre"]),
         "Type de frais": before["Type de frais"].astype("int64"),
         "Consultation": as_text(before["Consultation"]),
         "Avant": as_cents(before["Reste"]), "Encaissé avant": as_cents(before["Encaissé"]),
         "Âge avant": before["Âge"].map(lambda v: None if v in (None, "") else int(v)),
-    }).drop_duplicates("Titre")
+    })
+    titre = lines.groupby(["Exercice", "Numéro"], sort=False)
+    summed = titre[["Avant", "Encaissé avant"]].transform("sum")
+    before = lines.assign(**summed).drop_duplicates(["Exercice", "Numéro"])
+    before = before.assign(Titre=label(before["Exercice"], before["Numéro"]))
     return pd.concat([_collected(before, titres), _late(before, outstanding, delay)],
                      ignore_index=True)
+
+
+def label(exercice: pd.Series, numero: pd.Series) -> pd.Series:
+    """How Évolutions name a titre: « 2 (2024) », its number and exercise."""
+    return numero.astype(str) + " (" + exercice.astype("int64").astype(str) + ")"
+
+
+def _per_titre(frame: pd.DataFrame) -> pd.DataFrame:
+    """Reste and encaissé summed over each titre's lines, indexed by its label."""
+    frame = frame.assign(_label=label(frame["exercice"], frame["numero"].astype(str).str.strip()))
+    return frame.groupby("_label")[["reste", "encaisse"]].sum()
 
 
 def _collected(before: pd.DataFrame, titres: pd.DataFrame | None) -> pd.DataFrame:
     """Titres whose reste went down: collected, or reduced by an annulation."""
     if titres is None or titres.empty:
         return pd.DataFrame()
-    now = with_restes(titres).assign(numero=lambda f: f["numero"].astype(str))
-    now = now.drop_duplicates("numero").set_index("numero")
+    now = _per_titre(with_restes(titres))
     both = before[before["Titre"].isin(now.index)].copy()
     both["Après"] = both["Titre"].map(now["reste"]).astype("int64")
     both = both[both["Après"] < both["Avant"]]
     more = both["Titre"].map(now["encaisse"]).astype("int64") > both["Encaissé avant"]
-    return both.assign(Nature=more.map({True: COLLECTED, False: REDUCED}).astype(object),
-                       Différence=both["Après"] - both["Avant"], Prestation="",
-                       **{"Statut avant": "", "Statut après": ""})
+    return both.drop(columns=["Exercice", "Numéro"]).assign(
+        Nature=more.map({True: COLLECTED, False: REDUCED}).astype(object),
+        Différence=both["Après"] - both["Avant"], Prestation="",
+        **{"Statut avant": "", "Statut après": ""})
 
 
 def _late(before: pd.DataFrame, outstanding: pd.DataFrame, delay: int) -> pd.DataFrame:
     late = overdue(outstanding, delay)
+    late = late.assign(_label=label(late["exercice"], late["numero"]))
+    late = late.assign(reste=late.groupby("_label")["reste"].transform("sum"))
+    late = late.drop_duplicates("_label")  # a titre's lines share their date: one row
     known = before.set_index("Titre")
     was_late = {t for t, age in known["Âge avant"].items() if age is not None and age > delay}
-    late = late[~late["numero"].isin(was_late)]
-    avant = late["numero"].map(known["Avant"])
+    late = late[~late["_label"].isin(was_late)]
+    avant = late["_label"].map(known["Avant"])
     return pd.DataFrame({
         "Nature": LATE, "SIREN": late["siren"], "Membre": late["membre"],
         "Type de frais": late["type_frais"], "Consultation": late["consultation"],
         "Prestation": "", "Avant": avant.astype("Int64"), "Après": late["reste"],
         "Différence": (late["reste"] - avant.fillna(late["reste"])).astype("int64"),
         "Statut avant": "", "Statut après": f"plus de {delay} jours",
-        "Titre": late["numero"],
+        "Titre": late["_label"],
     })

@@ -10,6 +10,7 @@ could not be written is said as a warning, never as a failure of the month's run
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from .anomalies import WARNING, Anomaly
 from .issuance import Proposal
 from .layout import fitted_table
 from .model import Period
+from .numbering import Numbering
 from .parameters import PES_ALLER, SHEET, Parameters
 from .pes_aller import XSD_VERSION, Aller, build, file_name, problems
 from .report import created_at
@@ -49,11 +51,21 @@ class Plan:
     summary: str = ""  # the Synthèse line about the PES Aller
     notices: list[str] = field(default_factory=list)  # for the screen
     warnings: list[Anomaly] = field(default_factory=list)
+    keep: bool = False  # the month's PES Aller already written stays as it is
 
 
-def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str) -> Plan:
+def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str,
+         numbering: Numbering | None = None, written: bytes | None = None,
+         reissue: bool = False) -> Plan:
+    """``numbering``: where numbers go on (``numbering.next_numbers``); ``written``: the
+    month's PES Aller already in the reports folder, replaced only when ``reissue``
+    (``--reemettre``) or when this run would write the same bytes."""
     result = Plan(month, proposal)
     name = file_name(month)
+    if numbering is not None:
+        result.warnings += [Anomaly(name, "", None, "", "", WARNING, "numero-deja-utilise",
+                                    f"Numéro déjà utilisé : {clash}")
+                            for clash in numbering.clashes]
     missing = parameters.missing(PES_ALLER)
     if proposal.lines.empty:
         result.summary = "non écrit : aucun titre à émettre"
@@ -63,13 +75,22 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str)
             result.warnings.append(parameters.missing_anomaly(missing, "PES Aller non écrit",
                                                               WARNING))
     else:
-        aller = build(proposal.lines, parameters, period, month)
+        aller = build(proposal.lines, parameters, period, month, numbering)
         invalid = problems(aller.data)
         if invalid:  # a bug of ours: say it, never hand the accountant a rejected file
             result.summary = "non écrit : non conforme au schéma"
             result.warnings.append(Anomaly(name, "", None, "", "", WARNING, "pes-invalide",
                                            f"PES Aller non écrit : non conforme au schéma "
                                            f"{XSD_VERSION} ({'; '.join(invalid[:3])})"))
+        elif written is not None and not _same_emission(written, aller.data) and not reissue:
+            result.keep = True
+            result.summary = (f"non réécrit : {name} déjà écrit pour ce mois ; le réémettre "
+                              "(option --reemettre) seulement s'il n'a pas été intégré")
+            result.warnings.append(Anomaly(
+                name, "", None, "", "", WARNING, "pes-aller-deja-ecrit",
+                "PES Aller du mois déjà écrit et différent de celui de cette exécution : "
+                "conservé tel quel ; s'il n'a pas été intégré par le comptable, relancer "
+                "avec --reemettre pour le remplacer (ses numéros seront réutilisés)"))
         else:
             result.aller = aller
             result.summary = (f"{name} : {aller.pieces} titre(s), {aller.lines} ligne(s), "
@@ -92,6 +113,15 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str)
     return result
 
 
+def _same_emission(written: bytes, planned: bytes) -> bool:
+    """The same titres, whatever the day of writing: dates of the flow and the file's
+    name aside (``DteStr``, ``DteBordEm``, ``NomFic``)."""
+    return STAMPS.sub(b"", written) == STAMPS.sub(b"", planned)
+
+
+STAMPS = re.compile(rb'<(DteStr|DteBordEm|NomFic) V="[^"]*"/>')
+
+
 def write(folder: Path, period: Period, planned: Plan) -> list[Path]:
     """Both files, atomically (after the report); returns what was written."""
     month = planned.month
@@ -101,6 +131,8 @@ def write(folder: Path, period: Period, planned: Plan) -> list[Path]:
             target)
     written = [target]
     xml = folder / file_name(month)
+    if planned.keep:  # already written, not to be re-issued without --reemettre
+        return written
     if planned.aller is None:
         retire(xml)  # an earlier one no longer matches this month's gaps
         return written

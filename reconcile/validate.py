@@ -106,6 +106,8 @@ def validate(tables: dict[str, Table], reported: list[Anomaly]
     if "titres" in checked and "consultations" in checked:
         problems += titre_problems(checked["titres"].rows("type_frais", "consultation"),
                                    checked["consultations"].readable("code"))
+    if "titres" in checked:
+        problems += titre_keys(checked["titres"].rows("exercice", "numero", "ligne"))
     if "titres" in checked and members is not None and members_known:
         # reconciled as « membre inconnu », but no statement is addressed to it
         problems += not_members(
@@ -343,6 +345,33 @@ def titre_problems(titres: Table, codes: set) -> list[Anomaly]:
             "un titre de type 2 (frais de fonctionnement) ne porte pas de consultation : "
             "laisser la cellule vide"))
     return problems
+
+
+def titre_keys(titres: Table) -> list[Anomaly]:
+    """A titre is (exercice, numéro) and a row one of its lines: only the full key
+    (exercice, numéro, ligne) must be unique (spécification §2.4) — a 2026 titre n° 2
+    beside a 2024 titre n° 2, or two lines of one titre, are not duplicates."""
+    frame = titres.frame
+    lines = frame["ligne"] if "ligne" in frame else pd.Series(None, index=frame.index)
+    key = pd.DataFrame({"exercice": frame["exercice"],
+                        "numero": frame["numero"].map(_key_text),
+                        "ligne": lines.map(_key_text)})
+    key = key[key["exercice"].notna() & (key["numero"] != "")]
+    problems = []
+    first: dict[tuple, int] = {}
+    for row, exercice, numero, ligne in key.itertuples():
+        seen = first.setdefault((int(exercice), numero, ligne), row)
+        if seen != row:
+            what = f"titre {numero} de {int(exercice)}" + (f" ligne {ligne}" if ligne else "")
+            problems.append(titres.anomaly(
+                row, "ligne" if ligne else "numero", "en-double",
+                f"{what} en double (déjà ligne {seen}) : un titre est unique par exercice "
+                "et numéro, une ligne de titre par exercice, numéro et ligne"))
+    return problems
+
+
+def _key_text(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else str(value).strip()
 
 
 def without_repeats(problems: list[Anomaly]) -> list[Anomaly]:

@@ -16,7 +16,8 @@ HEADERS: dict[str, str] = {
     "valable_au": "Valable au", "code": "Code", "debut_adhesion": "Début adhésion",
     "fin_adhesion": "Fin adhésion", "date_lancement": "Date lancement",
     "prestations": "Prestations", "exercice": "Exercice", "motif": "Motif",
-    "numero": "Numéro", "consultation": "Consultation", "date_emission": "Date émission",
+    "numero": "Numéro", "ligne": "Ligne", "consultation": "Consultation",
+    "date_emission": "Date émission",
     "montant_encaisse": "Montant encaissé", "date_encaissement": "Date encaissement",
     "deliberation": "Délibération", "parametre": "Paramètre", "valeur": "Valeur",
 }
@@ -28,6 +29,8 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "numero": ("N° titre", "N° de titre", "Numéro de titre", "Numéro du titre",
                    "Num titre", "No titre", "N°", "N° pièce", "Numéro de pièce", "Titre",
                    "Référence titre", "Réf. titre", "IdPce"),
+        "ligne": ("N° ligne", "N° de ligne", "Numéro de ligne", "Ligne de titre",
+                  "Ligne du titre", "IdLigne"),
         "siren": ("Tiers SIREN", "SIREN tiers", "SIREN du tiers", "SIREN débiteur",
                   "SIREN du débiteur", "N° SIREN", "Numéro SIREN", "Débiteur SIREN"),
         "exercice": ("Année", "Exercice budgétaire", "Année d'exercice", "Exer"),

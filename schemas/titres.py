@@ -1,4 +1,8 @@
-"""`titres` — sheet `Titres` (spécification §2.4), the receivables already issued."""
+"""`titres` — sheet `Titres` (spécification §2.4), the receivables already issued.
+
+A titre is (exercice, numero) — Hélios numbers titres per exercise — and a row is one
+line of it (exercice, numero, ligne): the optional ``ligne`` lets a titre of several
+lines be typed as it was issued."""
 
 import pandera.pandas as pa
 from pandera.pandas import Column
@@ -12,6 +16,7 @@ TITRES = SheetSpec(
     sheet="Titres",
     columns={
         "numero": "text",
+        "ligne": "text",
         "siren": "siren",
         "exercice": "integer",
         "type_frais": "integer",
@@ -26,7 +31,9 @@ TITRES = SheetSpec(
     guarded={"montant_encaisse": "aucun encaissement n'est compté (0 €)"},
     schema=pa.DataFrameSchema(
         {
-            "numero": Column(object, unique=True, report_duplicates="exclude_first"),
+            # unique on (exercice, numero, ligne), not alone: reconcile.validate.titre_keys
+            "numero": Column(object),
+            "ligne": Column(object, nullable=True),
             "siren": Column(object),
             "exercice": Column(
                 "Int64", within(2000, 2100, "exercice hors de 2000–2100")

@@ -47,11 +47,12 @@ def sample(folder: Path, without: tuple[str, ...] = ()) -> Path:
     return folder
 
 
-def spawn(inputs: Path, reports: Path, scratch: Path, month: str = MONTH) -> subprocess.Popen:
+def spawn(inputs: Path, reports: Path, scratch: Path, month: str = MONTH,
+          extra: tuple[str, ...] = ()) -> subprocess.Popen:
     scratch.mkdir(exist_ok=True)
     return subprocess.Popen(
         [sys.executable, "-m", "reconcile", "run", "--mois", month, "--inputs", str(inputs),
-         "--reports", str(reports)],
+         "--reports", str(reports), *extra],
         cwd=ROOT, env={**os.environ, "TMPDIR": str(scratch)}, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
@@ -168,8 +169,10 @@ def test_signals_at_random_moments_leave_a_clean_trail(references, tmp_path):
     shutil.copytree(previous_folder, folder)
     rng = random.Random(SEED)
     stopped, killed = 0, set()
+    # B's PES Aller replaces A's only when re-issuing is asked (spécification §4.16)
+    reissue = ("--reemettre",)
     for moment, sent in STORM:
-        process = spawn(inputs, reports, scratch)
+        process = spawn(inputs, reports, scratch, extra=reissue)
         stop_at(process, moment, rng)
         process.send_signal(sent)
         out, err = process.communicate()
@@ -197,7 +200,7 @@ def test_signals_at_random_moments_leave_a_clean_trail(references, tmp_path):
             if process.pid in runs:  # started: its end says how it ended
                 assert runs[process.pid][1]["statut"] == process.returncode, where
     assert stopped >= 3, f"seed {SEED}: the runs ended before the signal"
-    again = spawn(inputs, reports, scratch)
+    again = spawn(inputs, reports, scratch, extra=reissue)
     assert again.wait() == 0
     assert (folder / REPORT).read_bytes() == new
     assert not temporaries(folder, scratch)
@@ -282,7 +285,8 @@ def test_full_disk_at_every_level_is_one_french_line(references, small_disks, tm
     # The room the message asks for is enough.
     disk = disks[levels[-1]]
     leave_free(disk, max(needs))
-    again = spawn(inputs, disk / "reports", tmp_path / "tmp_again")
+    again = spawn(inputs, disk / "reports", tmp_path / "tmp_again",
+                  extra=("--reemettre",))  # B's PES Aller replaces A's: asked (§4.16)
     out, err = again.communicate()
     assert again.returncode == 0, err
     assert (disk / "reports" / MONTH / REPORT).read_bytes() == new

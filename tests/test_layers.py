@@ -14,10 +14,10 @@ LAYERS: list[set[str]] = [
     {"model", "catalogue", "anomalies", "safeio", "journal", "interrupts", "progress"},
     # 1. read: files → typed tables
     {"cells", "prescan", "csvinput", "xmlsafe", "reader", "tablerows", "normalise",
-     "parameters", "pes_retour", "intake", "readback", "disk", "earlier"},
+     "parameters", "pes_retour", "intake", "readback", "disk", "earlier", "aller_numbers"},
     # 2. check and compute: rules, charges, reconciliation, receivables, titres to issue
     {"validate", "rules", "wording", "charges", "reconciliation", "asof", "receivables",
-     "past_exercises", "issuance", "helios", "titre_evolutions", "settings"},
+     "past_exercises", "issuance", "helios", "titre_evolutions", "settings", "numbering"},
     # 3. render: workbooks and XML written from computed values
     {"xlsx", "layout", "audit", "evolutions", "report", "receivables_view", "statements",
      "reminders", "pes_aller", "titres_out", "templates", "summary"},

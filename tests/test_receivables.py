@@ -36,7 +36,7 @@ from workbooks import (
 
 from reconcile.asof import titres_as_of
 from reconcile.model import Period
-from reconcile.receivables import outstanding
+from reconcile.receivables import outstanding, prescription
 from reconcile.receivables_view import render_outstanding
 from reconcile.reminders import reminder_delay, write_reminders
 from reconcile.xlsx import Book
@@ -127,15 +127,17 @@ def test_restes_a_recouvrer_hand_computed(years):
     # Oldest first; the undated titre last; X25-1 and X25-3 are paid, X26-4 is after 30/11.
     assert list(restes["Numéro"]) == ["X22-1", "X23-1", "X24-1", "X25-2", "X26-3", "X26-7",
                                       "X26-1", "X26-2", "X26-6"]
+    # Prescription: four years after the emission, to the day (no prise en charge date in
+    # a typed export; CGCT L1617-5 3°), issue 18 item 7.
     expected = {  # numéro: (reste €, âge, tranche, prescription)
-        "X22-1": (500, 1721, "plus d'un an", D(2026, 12, 31)),
-        "X23-1": (60, 1300, "plus d'un an", D(2027, 12, 31)),  # 100 − 40 collected
-        "X24-1": (200, 1033, "plus d'un an", D(2028, 12, 31)),
-        "X25-2": (500, 350, "181–365", D(2029, 12, 31)),  # 200 collected on 05/12: later
-        "X26-3": (750, 182, "181–365", D(2030, 12, 31)),
-        "X26-7": (15, 138, "91–180", D(2030, 12, 31)),  # 5 collected on 02/11
-        "X26-1": (100, 76, "31–90", D(2030, 12, 31)),
-        "X26-2": (500, 10, "0–30", D(2030, 12, 31)),
+        "X22-1": (500, 1721, "plus d'un an", D(2026, 3, 15)),
+        "X23-1": (60, 1300, "plus d'un an", D(2027, 5, 10)),  # 100 − 40 collected
+        "X24-1": (200, 1033, "plus d'un an", D(2028, 2, 1)),
+        "X25-2": (500, 350, "181–365", D(2029, 12, 15)),  # 200 collected on 05/12: later
+        "X26-3": (750, 182, "181–365", D(2030, 6, 1)),
+        "X26-7": (15, 138, "91–180", D(2030, 7, 15)),  # 5 collected on 02/11
+        "X26-1": (100, 76, "31–90", D(2030, 9, 15)),
+        "X26-2": (500, 10, "0–30", D(2030, 11, 20)),
         "X26-6": (5, None, "date inconnue", None),
     }
     for numero, row in _by(restes).items():
@@ -146,8 +148,12 @@ def test_restes_a_recouvrer_hand_computed(years):
         got = row["Date de prescription"]
         assert (got.date() if got is not None else None) == prescription, numero
     assert _by(restes)["X23-1"]["Membre"] == "Commune partie"  # withdrew, still owes 2023
-    assert _by(restes)["X22-1"]["Alerte"] == "prescrit dans moins de six mois"
-    assert {r["Alerte"] for n, r in _by(restes).items() if n != "X22-1"} == {None}
+    assert _by(restes)["X22-1"]["Alerte"] == "prescrit"
+    assert _by(restes)["X23-1"]["Alerte"] == "prescrit dans moins de six mois"
+    assert {r["Alerte"] for n, r in _by(restes).items() if n not in ("X22-1", "X23-1")} \
+        == {None}
+    assert _by(restes)["X22-1"]["Base de la prescription"] == (
+        "4 ans après émission du 15/03/2022 (prise en charge inconnue)")
 
 
 def test_balance_agee_in_the_synthese(years):
@@ -168,7 +174,7 @@ def test_balance_agee_in_the_synthese(years):
                        2026: [50000, 10000, 1500, 75000, 0, 500, 137000]}
     soon = next(i for i, r in enumerate(rows)
                 if r[0] == "Titres qui se prescrivent d'ici le 31/05/2027")
-    assert round(rows[soon][1] * 100) == 50000
+    assert round(rows[soon][1] * 100) == 6000  # X23-1, 10/05/2027 (X22-1 is prescribed)
     assert synthese.cell(soon + 1, 2).font.color.rgb.endswith("C00000")  # in red
     # 2022 dues never invoiced (A 100, syndicat 200, EPCI 1 000, commune partie 100).
     assert rows[soon + 1][0] == "Dû jamais titré qui se prescrit d'ici le 31/05/2027"
@@ -266,8 +272,8 @@ def test_evolutions_reports_titres_newly_collected_and_newly_overdue(years):
     got = {(r["Nature"], r["Titre"], r["SIREN"],
             None if r["Avant"] is None else euros(r["Avant"]), euros(r["Après"]))
            for _, r in titres.iterrows()}
-    assert got == {("titre encaissé", "X26-7", SYNDICAT, 2000, 1500),  # 5 € on 02/11
-                   ("titre en retard", "X26-1", COMMUNE_A, 10000, 10000)}  # 46 → 76 days
+    assert got == {("titre encaissé", "X26-7 (2026)", SYNDICAT, 2000, 1500),  # 5 € on 02/11
+                   ("titre en retard", "X26-1 (2026)", COMMUNE_A, 10000, 10000)}  # 46 → 76 days
 
 
 def _letter(path):
@@ -361,7 +367,8 @@ def test_pes_columns_shown_and_uncounted_titres_left_out(tmp_path):
     render_outstanding(book, rows)
     book.close()
     sheet = read_sheet(path, "Restes à recouvrer")
-    assert list(sheet.columns[11:13]) == ["Étape de recouvrement", "Admission en non-valeur"]
+    assert list(sheet.columns[10:14]) == ["Date de prescription", "Base de la prescription",
+                                          "Étape de recouvrement", "Admission en non-valeur"]
     assert [(r["Numéro"], r["Étape de recouvrement"], r["Admission en non-valeur"],
              euros(r["Reste"])) for _, r in sheet.iterrows()] == [
         ("P1", "mise en demeure", None, 10000), ("P3", "saisie administrative", "prononcée",
@@ -428,3 +435,45 @@ def test_an_annulation_reduces_the_same_charges_titres_oldest_first():
     got = {r.numero: (r.reste, r.annule) for r in rows.itertuples()}
     # C (−250 €) cancels A (100 €) then 150 € of B; D (type 1) and E (another member) keep all.
     assert got == {"B": (5000, 15000), "D": (7000, 0), "E": (3000, 0)}
+
+
+# Prescription of a titre, issue 18 item 7, computed by hand: four years from the prise
+# en charge (DtePcePec; the emission date when unknown), to the day; an interrupting act
+# (commandement 02, mise en demeure 03, saisies, SATD) dated before the end starts four
+# years again from its date; a lettre de rappel (01) or an ASAP (00) does not.
+PRESCRIPTIONS = [
+    # (id, emission, prise en charge, acts, expected date, expected basis)
+    ("taken-in-charge", "2026-04-01", "2026-04-15", (), "2030-04-15",
+     "4 ans après prise en charge du 15/04/2026"),
+    ("emission-when-not-taken", "2026-04-01", None, (), "2030-04-01",
+     "4 ans après émission du 01/04/2026 (prise en charge inconnue)"),
+    ("leap-day", "2024-02-29", None, (), "2028-02-29",
+     "4 ans après émission du 29/02/2024 (prise en charge inconnue)"),
+    ("reminder-does-not-interrupt", "2026-04-01", "2026-04-15",
+     (("2027-01-10", "01 lettre de rappel"),), "2030-04-15",
+     "4 ans après prise en charge du 15/04/2026"),
+    ("formal-notice-interrupts", "2026-04-01", "2026-04-15",
+     (("2027-01-10", "01 lettre de rappel"), ("2027-03-01", "03 mise en demeure")),
+     "2031-03-01", "4 ans après mise en demeure du 01/03/2027 (acte interruptif)"),
+    ("two-acts-the-last-counts", "2026-04-01", "2026-04-15",
+     (("2027-03-01", "03 mise en demeure"), ("2030-06-30", "18 SATD bancaire")),
+     "2034-06-30", "4 ans après SATD bancaire du 30/06/2030 (acte interruptif)"),
+    ("act-on-the-last-day", "2026-04-01", "2026-04-15",
+     (("2030-04-15", "02 commandement"),), "2034-04-15",
+     "4 ans après commandement du 15/04/2030 (acte interruptif)"),
+    ("act-after-prescription-revives-nothing", "2026-04-01", "2026-04-15",
+     (("2030-04-16", "02 commandement"),), "2030-04-15",
+     "4 ans après prise en charge du 15/04/2026"),
+    ("undated", None, None, (), None, ""),
+]
+
+
+@pytest.mark.parametrize(("emitted", "taken", "acts", "date", "basis"),
+                         [pytest.param(*row[1:], id=row[0]) for row in PRESCRIPTIONS])
+def test_titre_prescription_table(emitted, taken, acts, date, basis):
+    frame = pd.DataFrame({"date_emission": pd.to_datetime([emitted]),
+                          "date_prise_en_charge": pd.to_datetime([taken]),
+                          "actes": [tuple((dt.date.fromisoformat(d), s) for d, s in acts)]})
+    dates, bases = prescription(frame)
+    assert (None if pd.isna(dates[0]) else dates[0].date().isoformat()) == date
+    assert bases[0] == basis

@@ -53,7 +53,7 @@ def test_evolutions_compares_with_the_previous_month(tmp_path, capsys):
                    ("rapprochement modifié", COMMUNE_B, 2),
                    ("titre en retard", COMMUNE_B, 2)}  # T2, issued 01/04, new and unpaid
     late = changes[changes["Nature"] == "titre en retard"].iloc[0]
-    assert (late["Titre"], euros(late["Après"])) == ("T2", 40000)
+    assert (late["Titre"], euros(late["Après"])) == ("T2 (2026)", 40000)
     line = changes[changes["Nature"] == "rapprochement modifié"].iloc[0]
     assert (euros(line["Avant"]), euros(line["Après"])) == (10000, 50000)
     assert (line["Statut avant"], line["Statut après"]) == ("sous-titré", "conforme")
