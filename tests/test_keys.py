@@ -18,9 +18,9 @@ from test_pes import write_inputs
 from workbooks import CCAS_A, COMMUNE_A, SYNDICAT, D, base, euros, read_sheet, run
 
 from reconcile.pes_retour import duplicates
-from reconcile.readback import open_report
+from reconcile.readback import read_sheets
 from reconcile.reconciliation import reconcile
-from reconcile.titre_evolutions import changes
+from reconcile.titre_evolutions import SHEET, changes
 
 
 def _titre(numero, who, exercice, montant, ligne=None, type_frais=2, code=None,
@@ -118,9 +118,14 @@ def _now(rows: list[tuple]) -> pd.DataFrame:
                           "date_emission": pd.Timestamp(e, 4, 1)} for e, n, m, c in rows])
 
 
+def _restes(data: bytes) -> pd.DataFrame | None:
+    """Last month's `Restes à recouvrer`, read back as the read layer does."""
+    return read_sheets(data, (SHEET,))[SHEET]
+
+
 def test_evolutions_never_announce_a_collection_of_another_exercise():
     # 2024 n° 2 unpaid, 2026 n° 2 now paid: only the 2026 one is collected.
-    previous = open_report(_previous([(2024, "2", 50, 0, 50, 900), (2026, "2", 100, 0, 100, 30)]))
+    previous = _restes(_previous([(2024, "2", 50, 0, 50, 900), (2026, "2", 100, 0, 100, 30)]))
     now = _now([(2024, "2", 5000, 0), (2026, "2", 10000, 10000)])
     found = changes(previous, now, pd.DataFrame(columns=["age", "numero", "exercice",
                                                          "reste", "siren", "membre",
@@ -130,7 +135,7 @@ def test_evolutions_never_announce_a_collection_of_another_exercise():
 
 
 def test_evolutions_sum_the_lines_of_a_titre():
-    previous = open_report(_previous([(2026, "2", 30, 0, 30, 30), (2026, "2", 20, 0, 20, 30)]))
+    previous = _restes(_previous([(2026, "2", 30, 0, 30, 30), (2026, "2", 20, 0, 20, 30)]))
     now = pd.concat([_now([(2026, "2", 3000, 0)]), _now([(2026, "2", 2000, 2000)])])
     found = changes(previous, now, pd.DataFrame(columns=["age", "numero", "exercice",
                                                          "reste", "siren", "membre",

@@ -13,7 +13,8 @@ from pes_files import SAFE
 from test_pes import write_inputs
 from workbooks import base, run
 
-from reconcile.aller_numbers import read_sent
+from reconcile.aller_numbers import numbers_sent
+from reconcile.earlier import read_sent
 from reconcile.numbering import next_numbers
 from reconcile.parameters import Parameters
 from reconcile.titres_out import _same_emission
@@ -70,7 +71,7 @@ def test_a_rerun_never_reuses_the_numbers_of_files_already_written(tmp_path, cap
     reports = tmp_path / "reports"
     (reports / "2026-10").mkdir(parents=True)
     shutil.copy(written, reports / "2026-10" / "PESALR2_2026-10.xml")
-    sent, _, problems = read_sent(reports)
+    sent, _, problems = numbers_sent(*read_sent(reports))
     assert problems == [] and list(sent["titre"]) == ["1201", "1202", "1203", "1204"]
     november = run(inputs, reports, capsys=capsys)
     assert november.status == 0, november.err
