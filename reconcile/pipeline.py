@@ -349,7 +349,8 @@ def reconcile_titres(validated: Validated, due: Due, period: Period, folder: Pat
     receivables = receivables_view.build(folder.parent, period, titres, members, as_of)
     planned = titres_out.plan(issuance.propose(rows, due.charges, members, titres,
                                                validated.parameters), validated.parameters,
-                              period, period.month)
+                              period, period.month, members, members_file=tables[
+                                  "membres"].file)
     changes, problems = _evolutions(folder, period.month, due, rows,
                                     (titres, receivables.outstanding, delay))
     return (Reconciled(rows, titres, receivables, planned, changes, delay),

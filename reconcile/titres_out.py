@@ -1,5 +1,5 @@
 """Write the month's titres to issue: ``titres_a_emettre_AAAA-MM.xlsx`` always, and
-``PESALR2_AAAA-MM.xml`` when the parameters allow it and the file passes the schema.
+``PESALR2_AAAA-MM_T<n>.xml`` when the parameters allow it and the file passes the schema.
 See spécification §4.16.
 
 Both are written like the report (temporary file, then rename; an identical rerun
@@ -22,8 +22,17 @@ from .anomalies import WARNING, Anomaly
 from .issuance import Proposal
 from .layout import fitted_table
 from .model import Period
-from .parameters import PES_ALLER, SHEET, Parameters
-from .pes_aller import XSD_VERSION, Aller, build, file_name, problems
+from .parameters import PES_ALLER, PES_REDUCTIONS, SHEET, Parameters
+from .pes_aller import (
+    DOSSIER,
+    XSD_VERSION,
+    Aller,
+    addresses,
+    build,
+    problems,
+    without_address,
+)
+from .pes_rules import broken_rules
 from .report import created_at
 from .safeio import publish, retire, write_new
 from .wording import euros
@@ -51,10 +60,17 @@ class Plan:
     warnings: list[Anomaly] = field(default_factory=list)
 
 
-def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str) -> Plan:
+def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str,
+         members: pd.DataFrame | None = None, today: dt.date | None = None,
+         members_file: str = "membres.xlsx") -> Plan:
+    """What to write. ``members`` gives the debtors' addresses; ``today`` is the day of
+    writing (the PES Aller's DteStr), the wall clock unless a test pins it."""
     result = Plan(month, proposal)
-    name = file_name(month)
     missing = parameters.missing(PES_ALLER)
+    if (proposal.lines["montant"] < 0).any():
+        missing += parameters.missing(PES_REDUCTIONS)
+    known = addresses(members) if members is not None else {}
+    homeless = without_address(proposal.lines, known) if not proposal.lines.empty else []
     if proposal.lines.empty:
         result.summary = "non écrit : aucun titre à émettre"
     elif missing:
@@ -62,25 +78,48 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str)
         if len(missing) < len(PES_ALLER):  # set up in part: a warning; not at all: no
             result.warnings.append(parameters.missing_anomaly(missing, "PES Aller non écrit",
                                                               WARNING))
+    elif homeless:
+        listed = ", ".join(f"{name} ({siren})" for siren, name in homeless)
+        result.summary = (f"non écrit : {len(homeless)} débiteur(s) sans adresse complète "
+                          f"dans membres (adresse, code postal, ville) : {listed}")
+        rows = {} if members is None else dict(zip(members["siren"], members.index,
+                                                   strict=True))
+        result.warnings += [Anomaly(
+            members_file, "Membres", _row(rows.get(siren)), "Adresse", siren, WARNING,
+            "adresse-manquante",
+            f"PES Aller non écrit : {name} ({siren}) a des titres à émettre mais pas "
+            "d'adresse complète (colonnes Adresse, Code postal, Ville) ; Hélios rejette un "
+            "débiteur sans adresse") for siren, name in homeless]
     else:
-        aller = build(proposal.lines, parameters, period, month)
+        aller = build(proposal.lines, parameters, period, month, today or dt.date.today(),
+                      known)
         invalid = problems(aller.data)
-        if invalid:  # a bug of ours: say it, never hand the accountant a rejected file
-            result.summary = "non écrit : non conforme au schéma"
-            result.warnings.append(Anomaly(name, "", None, "", "", WARNING, "pes-invalide",
-                                           f"PES Aller non écrit : non conforme au schéma "
-                                           f"{XSD_VERSION} ({'; '.join(invalid[:3])})"))
+        broken = broken_rules(aller.data, today or dt.date.today())
+        if invalid or broken:  # a bug of ours: say it, never hand over a rejected file
+            result.summary = "non écrit : non conforme au schéma ou au dossier technique"
+            if invalid:
+                result.warnings.append(Anomaly(
+                    aller.name, "", None, "", "", WARNING, "pes-invalide",
+                    f"PES Aller non écrit : non conforme au schéma {XSD_VERSION} "
+                    f"({'; '.join(invalid[:3])})"))
+            if broken:
+                result.warnings.append(Anomaly(
+                    aller.name, "", None, "", "", WARNING, "pes-regle",
+                    f"PES Aller non écrit : contraire au {DOSSIER} ({'; '.join(broken[:3])})"))
         else:
             result.aller = aller
-            result.summary = (f"{name} : {aller.pieces} titre(s), {aller.lines} ligne(s), "
-                              f"prochain_bordereau = {aller.next_bordereau}, "
-                              f"prochain_titre = {aller.next_titre} après intégration")
+            following = f"prochain_bordereau = {aller.next_bordereau}"
+            if aller.next_reduction is not None and any(k == "02" for k, _ in
+                                                        aller.bordereaux):
+                following += f", prochain_bordereau_reduction = {aller.next_reduction}"
+            following += f" et prochain_titre = {aller.next_titre}"
+            result.summary = (f"{aller.name} : {aller.pieces} titre(s), {aller.lines} "
+                              f"ligne(s), {following} après intégration")
             result.notices.append(
                 f"PES Aller : {aller.pieces} titre(s), {aller.lines} ligne(s) ; après son "
-                f"intégration, mettre dans la feuille {SHEET} du barème prochain_bordereau "
-                f"= {aller.next_bordereau} et prochain_titre = {aller.next_titre}")
+                f"intégration, mettre dans la feuille {SHEET} du barème {following}")
             for line in aller.skipped:
-                result.warnings.append(Anomaly(name, "", None, "", "", WARNING,
+                result.warnings.append(Anomaly(aller.name, "", None, "", "", WARNING,
                                                "reduction-hors-pes",
                                                f"hors du PES Aller, à saisir à la main : "
                                                f"{line}"))
@@ -92,6 +131,11 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str)
     return result
 
 
+def _row(index: Any) -> int | None:
+    """The Excel row of a member (the tables' index), when known."""
+    return None if index is None else int(index)
+
+
 def write(folder: Path, period: Period, planned: Plan) -> list[Path]:
     """Both files, atomically (after the report); returns what was written."""
     month = planned.month
@@ -100,10 +144,13 @@ def write(folder: Path, period: Period, planned: Plan) -> list[Path]:
     publish(write_new(target, lambda path: _render(path, planned.proposal, created, month)),
             target)
     written = [target]
-    xml = folder / file_name(month)
+    current = planned.aller.name if planned.aller is not None else None
+    for earlier in sorted(folder.glob(f"PESALR2_{month}*.xml")):
+        if earlier.name != current:  # no longer this month's emission: kept in history
+            retire(earlier)
     if planned.aller is None:
-        retire(xml)  # an earlier one no longer matches this month's gaps
         return written
+    xml = folder / planned.aller.name
     data = planned.aller.data
 
     def render(path: str) -> None:

@@ -42,19 +42,34 @@ PARAMETERS = {
     "siret_coordonnateur": "20004000000012", "id_poste": "078000",
     "code_collectivite": "123", "code_budget": "01", "nature_type_1": "70878",
     "nature_type_2": "70878", "code_produit_type_1": "GC1", "code_produit_type_2": "GC2",
-    "prochain_bordereau": 41, "prochain_titre": 1201, "seuil_recouvrement": 15,
+    "prochain_bordereau": 41, "prochain_bordereau_reduction": 7, "prochain_titre": 1201, "seuil_recouvrement": 15,
     "deliberation": "délibération n° 2025-40 du 12/12/2025",
 }
 
 
-def write_inputs(folder: Path, inputs=None, parameters: dict | None = PARAMETERS) -> Path:
+ADDRESS = {"Adresse": "1 place de la Mairie", "Complément d'adresse": "Hôtel de ville",
+           "Code postal": "78000", "Ville": "VERSAILLES"}
+
+
+def write_inputs(folder: Path, inputs=None, parameters: dict | None = PARAMETERS,
+                 addressed: bool = True) -> Path:
+    """The inputs, every member with an address (the PES Aller needs one per debtor)."""
     inputs = inputs or base()
+    if addressed:
+        inputs.membres = [{**ADDRESS, **m} for m in inputs.membres]
     inputs.write(folder)
     sheets = {"Bareme": inputs.bareme, "Consultations": inputs.consultations}
     if parameters is not None:
         sheets["Parametres"] = [{"Paramètre": k, "Valeur": v} for k, v in parameters.items()]
     write_book(folder / "bareme.xlsx", sheets)
     return folder
+
+
+def aller_file(folder: Path) -> Path | None:
+    """The month's PES Aller (its name carries its first titre number)."""
+    found = sorted(folder.glob("PESALR2_2026-11_T*.xml"))
+    assert len(found) <= 1, found
+    return found[0] if found else None
 
 
 def aller_totals(data: bytes) -> dict[tuple[str, int], int]:
@@ -96,7 +111,7 @@ def test_round_trip_through_helios(tmp_path, capsys):
     inputs = write_inputs(tmp_path / "in")
     first = run(inputs, tmp_path / "out", capsys=capsys)
     assert first.status == 0, first.err
-    xml = first.folder / "PESALR2_2026-11.xml"
+    xml = aller_file(first.folder)
     data = xml.read_bytes()
     assert data.startswith(b"<?xml version='1.0' encoding='ISO-8859-1'?>")
     assert pes_aller.problems(data) == []  # the vendored PES_Aller.xsd, 2.1.a
@@ -163,8 +178,8 @@ def test_the_pes_aller_is_reproducible_and_reductions_are_linked(tmp_path, capsy
     folder = write_inputs(tmp_path / "in", inputs)
     one = run(folder, tmp_path / "a", capsys=capsys)
     two = run(folder, tmp_path / "b", capsys=capsys)
-    data = (one.folder / "PESALR2_2026-11.xml").read_bytes()
-    assert data == (two.folder / "PESALR2_2026-11.xml").read_bytes()
+    data = aller_file(one.folder).read_bytes()
+    assert data == aller_file(two.folder).read_bytes()
     assert pes_aller.problems(data) == []
     root = etree.fromstring(data, SAFE)
     kinds = [b.find("BlocBordereau/TypBord").get("V") for b in root.iter("Bordereau")]
@@ -184,7 +199,7 @@ def test_without_parameters_no_pes_aller_and_it_is_said(tmp_path, capsys):
     result = run(write_inputs(tmp_path / "in", parameters=None), tmp_path / "out",
                  capsys=capsys)
     assert result.status == 0
-    assert not (result.folder / "PESALR2_2026-11.xml").exists()
+    assert aller_file(result.folder) is None
     assert (result.folder / "titres_a_emettre_2026-11.xlsx").exists()
     assert "PES Aller non écrit" in result.out and "siret_coordonnateur" in result.out
     summary = result.sheet("Synthèse").astype(str)
@@ -337,8 +352,8 @@ def test_bad_parameter_values_are_errors_at_their_cell(tmp_path, capsys):
     errors = result.anomalies()
     located = {(r.Feuille, int(r.Ligne), r.Colonne, r.Gravité) for r in errors.itertuples()}
     assert ("Parametres", 8, "Valeur", "erreur") in located
-    assert ("Parametres", 11, "Valeur", "erreur") in located
-    assert ("Parametres", 14, "Paramètre", "avertissement") in located
+    assert ("Parametres", 12, "Valeur", "erreur") in located
+    assert ("Parametres", 15, "Paramètre", "avertissement") in located
 
 
 def test_reconciliation_ignores_rejected_titres_but_lists_them(tmp_path, capsys):
@@ -372,7 +387,7 @@ def test_the_statement_is_the_supporting_document(tmp_path, capsys):
                     for c in row if c)
     assert "bases de liquidation" in text and "Bareme, ligne" not in text
     assert "deux mois" in text and "L1617-5" in text
-    aller = (result.folder / "PESALR2_2026-11.xml").read_bytes()
+    aller = aller_file(result.folder).read_bytes()
     assert f"relevé releve_{COMMUNE_A}.xlsx".encode("latin-1") in aller
 
 
@@ -381,7 +396,7 @@ def test_long_objects_stay_within_the_schema_once_in_latin1(tmp_path, capsys):
     for tariff in inputs.bareme:  # « € » and « – » grow when written in ISO-8859-1
         tariff["Libellé"] = "Tarif – " + "très long libellé € " * 10
     result = run(write_inputs(tmp_path / "in", inputs), tmp_path / "out", capsys=capsys)
-    data = (result.folder / "PESALR2_2026-11.xml").read_bytes()
+    data = aller_file(result.folder).read_bytes()
     assert pes_aller.problems(data) == []
     objects = [e.get("V") for e in etree.fromstring(data, SAFE).iter("ObjLignePce")]
     assert objects and all(len(o) <= 160 and o.endswith("...") for o in objects)
@@ -401,7 +416,7 @@ def test_round_trip_on_the_bundled_sample(tmp_path, capsys):
     workbook.save(folder / "titres.xlsx")
     first = run(folder, tmp_path / "out", capsys=capsys)
     assert first.status == 0, first.err
-    data = (first.folder / "PESALR2_2026-11.xml").read_bytes()
+    data = aller_file(first.folder).read_bytes()
     assert pes_aller.problems(data) == []
     book = first.folder / "titres_a_emettre_2026-11.xlsx"
     issued = read_sheet(book, "Titres à émettre")
@@ -438,7 +453,7 @@ def test_parameter_keys_ignore_case_and_spaces(tmp_path, capsys):
     result = run(write_inputs(tmp_path / "in", parameters=renamed), tmp_path / "out",
                  capsys=capsys)
     assert result.status == 0, result.err
-    assert (result.folder / "PESALR2_2026-11.xml").exists()
+    assert aller_file(result.folder) is not None
 
 
 HAND_WRITTEN = """<?xml version="1.0" encoding="ISO-8859-1"?>
