@@ -15,11 +15,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import TypeAlias
 
 from lxml import etree
 from stdnum import luhn
 
-Element = etree._Element
+Element: TypeAlias = etree._Element
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pandas as pd
+from lxml import etree
 
 from .anomalies import WARNING, Anomaly, InputError, file_problem
 from .safeio import HISTORY
@@ -127,7 +128,7 @@ def parse_sent(name: str, data: bytes, current: bool = True
     return frame, problems
 
 
-def _v(element) -> str:
+def _v(element: etree._Element | None) -> str:
     return "" if element is None else (element.get("V") or "").strip()
 
 

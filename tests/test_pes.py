@@ -42,7 +42,8 @@ PARAMETERS = {
     "siret_coordonnateur": "20004000000012", "id_poste": "078000",
     "code_collectivite": "123", "code_budget": "01", "nature_type_1": "70878",
     "nature_type_2": "70878", "code_produit_type_1": "GC1", "code_produit_type_2": "GC2",
-    "prochain_bordereau": 41, "prochain_bordereau_reduction": 7, "prochain_titre": 1201, "seuil_recouvrement": 15,
+    "prochain_bordereau": 41, "prochain_bordereau_reduction": 7, "prochain_titre": 1201,
+    "seuil_recouvrement": 15,
     "deliberation": "délibération n° 2025-40 du 12/12/2025",
 }
 
@@ -533,3 +534,64 @@ def test_the_reminder_delay_written_in_parametres_wins_over_the_option(tmp_path,
 
     assert letters({**PARAMETERS, "delai_relance": 300}, "sheet") == []
     assert letters(PARAMETERS, "option") == [f"relance_{COMMUNE_A}.xlsx"]
+
+
+def test_a_debtor_without_address_stops_the_pes_aller_not_the_report(tmp_path, capsys):
+    inputs = base()
+    inputs.membres = [{**ADDRESS, **m} for m in inputs.membres]
+    homeless = [m for m in inputs.membres if m["SIREN"] in (COMMUNE_B, SYNDICAT)]
+    for m in homeless:
+        m["Adresse"] = None
+    inputs.membres[[m["SIREN"] for m in inputs.membres].index(EPCI)]["Code postal"] = None
+    result = run(write_inputs(tmp_path / "in", inputs, addressed=False), tmp_path / "out",
+                 capsys=capsys)
+    assert result.status == 0, result.err
+    assert result.report_path.exists() and aller_file(result.folder) is None
+    assert (result.folder / "titres_a_emettre_2026-11.xlsx").exists()
+    screen = result.out
+    summary = " ".join(str(v) for v in result.sheet("Synthèse").to_numpy().ravel())
+    for siren_ in (COMMUNE_B, SYNDICAT, EPCI):  # every member concerned, on both
+        assert siren_ in screen and siren_ in summary
+    warnings = result.sheet("Anomalies")
+    concerned = warnings[warnings["Code"] == "adresse-manquante"]
+    assert sorted(concerned["Valeur"]) == sorted([COMMUNE_B, SYNDICAT, EPCI])
+    assert set(concerned["Fichier"]) == {"membres.xlsx"} and concerned["Ligne"].notna().all()
+
+
+def test_a_postal_code_typed_as_a_number_is_an_error_at_its_cell(tmp_path, capsys):
+    inputs = base()
+    inputs.membres = [{**ADDRESS, **m} for m in inputs.membres]
+    inputs.membres[1]["Code postal"] = 1000  # 01000 typed as a number
+    result = run(write_inputs(tmp_path / "in", inputs, addressed=False), tmp_path / "out",
+                 capsys=capsys)
+    assert result.status == 2
+    errors = result.anomalies()
+    row = errors[errors["Code"] == "code-postal-invalide"].iloc[0]
+    assert (row["Feuille"], int(row["Ligne"]), row["Colonne"]) == ("Membres", 3,
+                                                                   "Code postal")
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("id_poste", "78000"), ("id_poste", "0780000A"), ("code_collectivite", "12A"),
+    ("code_collectivite", "1234"), ("code_budget", "1"), ("code_budget", "0A"),
+    ("nature_type_1", "7087A"), ("prochain_titre", 123_456_789),
+])
+def test_parameter_formats_of_the_dossier_are_checked(tmp_path, capsys, key, value):
+    result = run(write_inputs(tmp_path / "in", parameters={**PARAMETERS, key: value}),
+                 tmp_path / "out", capsys=capsys)
+    assert result.status == 2
+    errors = result.anomalies()
+    bad = errors[errors["Code"] == "parametre-invalide"]
+    assert len(bad) == 1 and bad.iloc[0]["Message"].startswith(key), bad["Message"].tolist()
+
+
+def test_accepted_parameter_formats(tmp_path, capsys):
+    accepted = {**PARAMETERS, "id_poste": "02A1234", "code_budget": "B1",
+                "code_collectivite": "012"}
+    result = run(write_inputs(tmp_path / "in", parameters=accepted), tmp_path / "out",
+                 capsys=capsys)
+    assert result.status == 0, result.err
+    data = aller_file(result.folder).read_bytes()
+    root = etree.fromstring(data, SAFE)
+    assert [root.find(f"EnTetePES/{n}").get("V") for n in ("IdPost", "CodCol", "CodBud")] == [
+        "02A1234", "012", "B1"]
