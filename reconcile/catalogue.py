@@ -219,8 +219,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("acquit-rejet", _W, "Flux ou bordereau rejeté par Hélios",
          "Un acquit (PES_ACQUIT) dit qu'Hélios a rejeté un PES Aller ou un de ses "
          "bordereaux : ses titres repassent « à émettre »."),
-    Kind("acquit-illisible", _E, "Acquit illisible",
-         "Un fichier PES_ACQUIT du dossier des entrées n'a pas la forme attendue."),
+    Kind("acquit-illisible", BOTH, "Acquit illisible",
+         "Un fichier PES_ACQUIT du dossier des entrées n'a pas la forme attendue (erreur) "
+         "ou ne porte aucun élément (avertissement)."),
     Kind("reduction-hors-pes", _W, "Réduction à saisir à la main",
          "Le titre d'origine d'une réduction n'a pas de numéro utilisable dans le PES."),
     # -- the run ----------------------------------------------------------------------

@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from . import evolutions, helios, issuance, receivables_view, titres_out
+from .acquits import find_acquits
 from .anomalies import Anomaly, counts_by_code, has_errors, sort_key
 from .asof import titres_as_of
 from .audit import Control, applied_settings
@@ -36,6 +37,7 @@ from .intake import Inputs, normalise, read
 from .journal import RESERVE, close_abandoned, record
 from .model import EXIT_INVALID, EXIT_OK, Period, anomalies_name, period_of, report_name
 from .parameters import Parameters
+from .pes_sent import read_sent
 from .progress import Progress, quiet
 from .reader import InputFile, Limits
 from .reconciliation import reconcile
@@ -136,6 +138,8 @@ class Validated:
     checked: dict[str, Checked]
     parameters: Parameters
     pes_titres: pd.DataFrame | None
+    sent: pd.DataFrame | None = None  # the PES Aller lines already written (pes_sent)
+    acquits: pd.DataFrame | None = None  # the reception's acquits of them (acquits)
 
 
 @dataclass(frozen=True)
@@ -208,7 +212,8 @@ def _month(job: Job, say: Progress, trail: Trail) -> Outcome:
     sweep(folder)  # what a killed run left: temporaries of the report, snapshot, history…
     close_abandoned(folder, month)  # … and its journal without a ``fin``
 
-    inputs, validated, due, anomalies = _examine(job.inputs, job.limits, period, say, trail)
+    inputs, validated, due, anomalies = _examine(job.inputs, job.limits, period, say, trail,
+                                                 job.reports)
     if due is None or has_errors(anomalies):
         return _refuse(job, inputs, anomalies, trail)
 
@@ -239,19 +244,23 @@ def _month(job: Job, say: Progress, trail: Trail) -> Outcome:
     return outcome
 
 
-def _examine(source: Path, limits: Limits, period: Period, say: Progress, trail: Trail
+def _examine(source: Path, limits: Limits, period: Period, say: Progress, trail: Trail,
+             reports: Path | None = None
              ) -> tuple[Inputs, Validated, Due | None, list[Anomaly]]:
     """The first stages, which ``check`` runs too: read → normalise → validate →
     compute. Every anomaly they find, sorted; ``due`` is ``None`` when a needed sheet
-    could not be read at all."""
+    could not be read at all. ``reports``: where the PES Aller already written are."""
     found, anomalies = read(source, limits, say)
+    sent, unread = read_sent(reports) if reports is not None else (None, [])
+    acquitted, unread_acquits = find_acquits(source, limits)
+    anomalies += [*unread, *unread_acquits]
     inputs, problems = normalise(found)
     anomalies = without_repeats([*anomalies, *problems])
     trail.inputs = inputs.digests
     trail.lap("lecture", inputs.rows)
 
     say("validation", f"{inputs.rows} lignes")
-    validated, problems = validate_inputs(inputs, period, anomalies)
+    validated, problems = validate_inputs(inputs, period, anomalies, sent, acquitted)
     anomalies = without_repeats([*anomalies, *problems])
     trail.lap("validation", inputs.rows)
 
@@ -300,7 +309,7 @@ def check(month: str, inputs: Path, limits: Limits, reports: Path | None = None
     """`reconcile check`: the anomalies a run would find (its stages up to the
     computation); nothing is written unless ``reports`` is given (then only the
     anomalies file)."""
-    anomalies = _examine(inputs, limits, period_of(month), quiet, Trail())[3]
+    anomalies = _examine(inputs, limits, period_of(month), quiet, Trail(), reports)[3]
     if reports is None or not anomalies:
         return anomalies, None
     with exclusive(reports / month):  # a run of the month sweeps its temporaries
@@ -310,14 +319,17 @@ def check(month: str, inputs: Path, limits: Limits, reports: Path | None = None
 # -- the stages --------------------------------------------------------------------------
 
 
-def validate_inputs(inputs: Inputs, period: Period, known: list[Anomaly]
+def validate_inputs(inputs: Inputs, period: Period, known: list[Anomaly],
+                    sent: pd.DataFrame | None = None, acquits: pd.DataFrame | None = None
                     ) -> tuple[Validated, list[Anomaly]]:
     """Every check on the cells that read well (spécification §2.8), then the Hélios
     side: parameters (§2.9) and PES Retour titres (§2.10). ``known``: what reading
     already found."""
     problems, checked = validate(inputs.tables, known)
-    parameters, pes_titres, found = helios.prepare(inputs.tables, list(inputs.pes), period)
-    return Validated(inputs, checked, parameters, pes_titres), [*problems, *found]
+    parameters, pes_titres, found = helios.prepare(inputs.tables, list(inputs.pes), period,
+                                                   sent)
+    return (Validated(inputs, checked, parameters, pes_titres, sent, acquits),
+            [*problems, *found])
 
 
 def compute_charges(validated: Validated, period: Period) -> tuple[Due | None, list[Anomaly]]:
@@ -341,16 +353,18 @@ def reconcile_titres(validated: Validated, due: Due, period: Period, folder: Pat
     titres = helios.titres_of(xlsx.frame if xlsx else None, validated.pes_titres,
                               xlsx.file if xlsx else "")
     members = tables["membres"].frame
+    rejected = helios.rejected_titres(validated.acquits, validated.sent)
+    titres = helios.mark_rejected(titres, rejected)
     titres, as_of = titres_as_of(titres, period.as_of)
     delay = reminder_delay(options.delai_relance, validated.parameters.written())
     rows = reconcile(due.charges, titres, members, period.year)
-    if validated.pes_titres is not None and titres is not None:
+    if (validated.pes_titres is not None or rejected) and titres is not None:
         rows = rows.assign(etat_helios=helios.states(rows, titres))
     receivables = receivables_view.build(folder.parent, period, titres, members, as_of)
     planned = titres_out.plan(issuance.propose(rows, due.charges, members, titres,
                                                validated.parameters), validated.parameters,
                               period, period.month, members, members_file=tables[
-                                  "membres"].file)
+                                  "membres"].file, acquits=validated.acquits)
     changes, problems = _evolutions(folder, period.month, due, rows,
                                     (titres, receivables.outstanding, delay))
     return (Reconciled(rows, titres, receivables, planned, changes, delay),

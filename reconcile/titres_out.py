@@ -18,6 +18,7 @@ import pandas as pd
 
 from schemas import CATEGORIES
 
+from .acquits import DOMAINS
 from .anomalies import WARNING, Anomaly
 from .issuance import Proposal
 from .layout import fitted_table
@@ -44,6 +45,12 @@ COLUMNS = [
     Col("Montant", "euro", 13), Col("Objet", width=70), Col("Nature", width=12),
     Col("Titres d'origine", width=14),
 ]
+ACQUIT_COLUMNS = [
+    Col("Acquit", width=24), Col("Flux (NomFic)", width=26), Col("Date", width=11),
+    Col("Domaine", width=12), Col("État", width=10), Col("Exercice", width=9),
+    Col("Bordereau", width=10), Col("Pièce", width=9), Col("Ligne", width=7),
+    Col("Code", width=22), Col("Libellé", width=70),
+]
 NATURE_COLOURS = {"à émettre": "#FFE699", "complément": "#F8CBAD", "réduction": "#C6E0B4",
                   "annulation": "#9BC2E6"}
 
@@ -58,14 +65,15 @@ class Plan:
     summary: str = ""  # the Synthèse line about the PES Aller
     notices: list[str] = field(default_factory=list)  # for the screen
     warnings: list[Anomaly] = field(default_factory=list)
+    acquits: pd.DataFrame | None = None  # the reception's acquits read this month
 
 
 def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str,
          members: pd.DataFrame | None = None, today: dt.date | None = None,
-         members_file: str = "membres.xlsx") -> Plan:
+         members_file: str = "membres.xlsx", acquits: pd.DataFrame | None = None) -> Plan:
     """What to write. ``members`` gives the debtors' addresses; ``today`` is the day of
     writing (the PES Aller's DteStr), the wall clock unless a test pins it."""
-    result = Plan(month, proposal)
+    result = Plan(month, proposal, acquits=acquits)
     missing = parameters.missing(PES_ALLER)
     if (proposal.lines["montant"] < 0).any():
         missing += parameters.missing(PES_REDUCTIONS)
@@ -125,10 +133,39 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str,
                                                f"{line}"))
     if result.aller is None and not proposal.lines.empty:
         result.notices.append(f"PES Aller {result.summary}")
+    told = acquit_lines(acquits)
+    if told:
+        result.summary += " ; acquits d'Hélios : " + " ; ".join(told)
+        result.notices += [f"Acquit d'Hélios : {line}" for line in told]
     if len(proposal.held):
         result.notices.append(f"{len(proposal.held)} ligne(s) retenue(s) sous le seuil de "
                               f"recouvrement ({euros(proposal.threshold)})")
     return result
+
+
+def acquit_lines(acquits: pd.DataFrame | None) -> list[str]:
+    """Per acquit and element: « PESALR2_….xml : bordereau 12 rejeté (code libellé) »,
+    accepted elements of one flow in one line."""
+    if acquits is None or acquits.empty:
+        return []
+    lines = []
+    for (file, flow), group in acquits.groupby(["file", "nom_fic"], sort=True):
+        refused = group[~group["accepte"].astype(bool)]
+        heads = group.drop_duplicates(["domaine", "exercice", "bordereau"])
+        if refused.empty:
+            lines.append(f"{flow or file} accepté ({len(heads)} élément(s), acquit {file})")
+            continue
+        for _, element in refused.groupby(["domaine", "exercice", "bordereau"], sort=True):
+            first = element.iloc[0]
+            what = (f"bordereau {first['bordereau']}" if first["bordereau"] else
+                    f"flux ({DOMAINS.get(first['domaine'], first['domaine'])})")
+            errors = "; ".join(dict.fromkeys(
+                (f"pièce {p} : " if p else "") + f"{c} {lab}".strip()
+                for p, c, lab in zip(element["piece"], element["code"], element["libelle"],
+                                     strict=True) if c or lab))
+            lines.append(f"{flow or file} : {what} REJETÉ"
+                         + (f" ({errors})" if errors else "") + f" (acquit {file})")
+    return lines
 
 
 def _row(index: Any) -> int | None:
@@ -141,8 +178,8 @@ def write(folder: Path, period: Period, planned: Plan) -> list[Path]:
     month = planned.month
     target = folder / f"titres_a_emettre_{month}.xlsx"
     created = created_at(period)
-    publish(write_new(target, lambda path: _render(path, planned.proposal, created, month)),
-            target)
+    publish(write_new(target, lambda path: _render(path, planned.proposal, created, month,
+                                                   planned.acquits)), target)
     written = [target]
     current = planned.aller.name if planned.aller is not None else None
     for earlier in sorted(folder.glob(f"PESALR2_{month}*.xml")):
@@ -161,7 +198,8 @@ def write(folder: Path, period: Period, planned: Plan) -> list[Path]:
     return written
 
 
-def _render(path: str, proposal: Proposal, created: dt.datetime, month: str) -> None:
+def _render(path: str, proposal: Proposal, created: dt.datetime, month: str,
+            acquits: pd.DataFrame | None = None) -> None:
     book = Book(path, created)
     book.workbook.set_properties({"created": created, "author": "reconcile",
                                   "title": f"Titres à émettre {month}"})
@@ -172,6 +210,13 @@ def _render(path: str, proposal: Proposal, created: dt.datetime, month: str) -> 
                              f"de recouvrement de {euros(proposal.threshold)} (CGCT D1611-1) ; "
                              "reportées sur un prochain titre.", book.formats["bold"])
     fitted_table(book, sheet, COLUMNS, _columns(proposal.held), first_row=2)
+    if acquits is not None and not acquits.empty:  # what the reception said of our files
+        fitted_table(book, book.sheet("Acquits"), ACQUIT_COLUMNS, [
+            cells(acquits["file"]), cells(acquits["nom_fic"]), cells(acquits["dte_str"]),
+            cells(acquits["domaine"].map(lambda d: DOMAINS.get(d, d))),
+            cells(acquits["accepte"].map({True: "accepté", False: "REJETÉ"})),
+            *(cells(acquits[c]) for c in ("exercice", "bordereau", "piece", "ligne", "code",
+                                          "libelle"))])
     book.close()
 
 

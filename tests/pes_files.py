@@ -25,7 +25,11 @@ def _v(parent, name: str, value) -> etree._Element:
     return element
 
 
-def retour(pieces: list[dict], day: str = "2026-11-30", encoding: str = "UTF-8") -> bytes:
+def retour(pieces: list[dict], day: str = "2026-11-30", encoding: str = "UTF-8",
+           header: dict[str, str] | None = None) -> bytes:
+    """``header``: the budget's EnTetePES values (IdPost, IdColl, CodCol, CodBud)."""
+    header_values = {"IdPost": "078000", "IdColl": "20004000000012", "CodCol": "123",
+                     "CodBud": "01", **(header or {})}
     root = etree.Element(f"{{{RETOUR}}}PES_Retour", nsmap={"n": RETOUR})
     params = etree.SubElement(etree.SubElement(root, "Enveloppe"), "Parametres")
     _v(params, "Version", "2")
@@ -33,10 +37,8 @@ def retour(pieces: list[dict], day: str = "2026-11-30", encoding: str = "UTF-8")
     _v(params, "NomFic", f"PERET2_{day}.xml")
     header = etree.SubElement(root, "EnTetePES")
     _v(header, "DteStr", day)
-    _v(header, "IdPost", "078000")
-    _v(header, "IdColl", "20004000000012")
-    _v(header, "CodCol", "123")
-    _v(header, "CodBud", "01")
+    for name in ("IdPost", "IdColl", "CodCol", "CodBud"):
+        _v(header, name, header_values[name])
     recette = etree.SubElement(root, "PES_RecetteRetour")
     head = etree.SubElement(recette, "EnTeteRecette")
     _v(head, "IdVer", "2")
@@ -143,7 +145,9 @@ def from_aller(aller: bytes, rejected: set[str], recos: dict[tuple[str, str], li
                            "pce": number, "objet": bp.find("ObjPce").get("V"),
                            "natpce": bp.find("NatPce").get("V"),
                            "etat": "04" if number in rejected else "02", "lines": lines})
-    return retour(pieces, encoding="ISO-8859-1")
+    budget = {name: root.find(f"EnTetePES/{name}").get("V")
+              for name in ("IdPost", "IdColl", "CodCol", "CodBud")}
+    return retour(pieces, encoding="ISO-8859-1", header=budget)
 
 
 def schema_errors(data: bytes, xsd: Path) -> list[str]:

@@ -14,7 +14,7 @@ LAYERS: list[set[str]] = [
     {"model", "catalogue", "anomalies", "safeio", "journal", "interrupts", "progress"},
     # 1. read: files → typed tables
     {"cells", "prescan", "csvinput", "xmlsafe", "reader", "tablerows", "normalise", "pes_sent",
-     "parameters", "pes_retour", "intake", "readback"},
+     "parameters", "pes_retour", "intake", "readback", "acquits"},
     # 2. check and compute: rules, charges, reconciliation, receivables, titres to issue
     {"validate", "rules", "wording", "charges", "reconciliation", "asof", "receivables",
      "past_exercises", "issuance", "helios", "titre_evolutions"},

@@ -246,20 +246,33 @@ def test_hand_written_retour_files(tmp_path, capsys):
     assert euros(rows.loc[(COMMUNE_B, 2), "Encaissé"]) == 50000
 
 
-def test_unknown_product_code_is_an_error_at_its_xml_line(tmp_path, capsys):
+def test_lines_that_are_not_ours_are_counted_and_skipped_with_one_warning(tmp_path, capsys):
+    """A real flow carries every titre of the budget: another product code, a private
+    person without identifier, another budget — counted, never copied, never blocking."""
     folder = write_inputs(tmp_path / "in")
-    data = retour([{"pce": "7", "lines": [line(), line(code="ZZ9", ligne=2)]}])
-    (folder / "retour.xml").write_bytes(data)
-    expected = next(n for n, text in enumerate(data.decode().splitlines(), start=1)
-                    if 'CodProdLoc V="ZZ9"' in text)
+    (folder / "retour.xml").write_bytes(retour([
+        {"pce": "7", "lines": [line(), line(code="ZZ9", ligne=2, mt="777.77",
+                                            tiers=("02", COMMUNE_B))]},
+        {"pce": "8", "lines": [line(code="300", mt="274.05", tiers=None)]},
+        {"pce": "9", "lines": [line(mt="55.55", tiers=None)]},
+    ]))
+    other = retour([{"pce": "3", "lines": [line(mt="99.99")]}])
+    (folder / "autre-budget.xml").write_bytes(other.replace(b'CodBud V="01"',
+                                                            b'CodBud V="02"'))
     result = run(folder, tmp_path / "out", capsys=capsys)
-    assert result.status == 2
-    errors = result.anomalies()
-    error = errors[errors["Valeur"] == "ZZ9"].iloc[0]
-    assert (error["Fichier"], error["Feuille"], int(error["Ligne"])) == (
-        "retour.xml", "PES_RecetteRetour/Bordereau/Piece/LigneDePiece", expected)
-    assert error["Code"] == "code-produit-inconnu"
-    assert not result.report_path.exists()
+    assert result.status == 0, result.err
+    warnings = result.sheet("Anomalies")
+    skipped = warnings[warnings["Code"] == "pes-retour-hors-perimetre"]
+    assert sorted(zip(skipped["Fichier"], skipped["Valeur"].astype(int))) == [
+        ("autre-budget.xml", 1), ("retour.xml", 3)]
+    message = skipped[skipped["Fichier"] == "retour.xml"]["Message"].iloc[0]
+    assert "2 d'un autre produit" in message and "1 de débiteurs sans SIREN" in message
+    rows = result.reconciliation()
+    assert set(rows["Titres"].dropna().astype(str)) == {"7"}
+    report = " ".join(str(v) for name in ("Rapprochement", "Synthèse")
+                      for v in result.sheet(name).to_numpy().ravel())
+    for amount in ("777,77", "777.77", "274,05", "55,55", "99,99"):
+        assert amount not in report
 
 
 def test_unmappable_lines_are_errors_never_dropped(tmp_path, capsys):
@@ -276,7 +289,7 @@ def test_unmappable_lines_are_errors_never_dropped(tmp_path, capsys):
     result = run(folder, tmp_path / "out", capsys=capsys)
     assert result.status == 2
     found = sorted(map(tuple, result.anomalies()[["Code", "Valeur"]].values.tolist()))
-    assert found == sorted([("debiteur-manquant", None),
+    assert found == sorted([("pes-retour-hors-perimetre", "1"),  # no debtor id: not ours
                             ("consultation-manquante", "sans consultation"),
                             ("consultation-inconnue", "[C1999] inconnue"),
                             ("debiteur-invalide", "123"),
@@ -441,10 +454,11 @@ def test_round_trip_on_the_bundled_sample(tmp_path, capsys):
 
 def test_check_reports_pes_errors_without_writing(tmp_path, capsys):
     folder = write_inputs(tmp_path / "in")
-    (folder / "retour.xml").write_bytes(retour([{"pce": "7", "lines": [line(code="XX")]}]))
+    (folder / "retour.xml").write_bytes(retour([{"pce": "7", "lines": [
+        line(tiers=("02", "123456789"))]}]))  # our product, a SIREN with a wrong key
     status = main(["check", "--mois", "2026-11", "--inputs", str(folder)])
     assert status == 2
-    assert "code produit « XX » inconnu" in capsys.readouterr().out
+    assert "identifiant du débiteur « 123456789 »" in capsys.readouterr().out
     assert sorted(p.name for p in folder.iterdir()) == [
         "bareme.xlsx", "membres.xlsx", "retour.xml", "souscriptions.xlsx", "titres.xlsx"]
 
