@@ -263,7 +263,7 @@ def test_lines_that_are_not_ours_are_counted_and_skipped_with_one_warning(tmp_pa
     assert result.status == 0, result.err
     warnings = result.sheet("Anomalies")
     skipped = warnings[warnings["Code"] == "pes-retour-hors-perimetre"]
-    assert sorted(zip(skipped["Fichier"], skipped["Valeur"].astype(int))) == [
+    assert sorted(zip(skipped["Fichier"], skipped["Valeur"].astype(int), strict=True)) == [
         ("autre-budget.xml", 1), ("retour.xml", 3)]
     message = skipped[skipped["Fichier"] == "retour.xml"]["Message"].iloc[0]
     assert "2 d'un autre produit" in message and "1 de débiteurs sans SIREN" in message
