@@ -10,8 +10,11 @@ Two steps, because the second needs what only validation knows:
   same columns as the `Titres` sheet, plus what Hélios says about each titre (state,
   rejection, recovery step, write-off) for the report and the receivables follow-up.
 
-A line that cannot be mapped is an error located in the XML file (file, element path,
-source line), never dropped. See docs/pes.md for the mapping table.
+Both layouts are read, each code in its own version's meaning: the 2009–2011 one
+(the DGFiP's example file) and today's (dossier technique v5.19). A real flow carries
+every titre of the budget: lines that are not ours are counted and skipped (one
+warning per file, nothing of them copied); one of ours that cannot be mapped is an
+error located in the XML file (file, element path, source line). See docs/pes.md.
 """
 
 from __future__ import annotations
