@@ -67,7 +67,7 @@ def test_the_example_is_read_in_the_2009_meaning_of_its_codes():
     assert [(line.id_pce.value, line.etat) for line in lines] == [("1449", "02"),
                                                                   ("1456", "05")]
     first = lines[0]
-    assert first.step == "05 saisie attribution"  # the latest step (25/04/2006)
+    assert first.step == "05 saisie attribution CAF"  # the latest step (25/04/2006)
     assert [(d.value, m.value) for d, m in first.collections] == [("2008-01-10", "1.56"),
                                                                   ("2008-01-15", "150")]
     # As if the budget and product were ours: 05 is « soldé » in 2009, and counts.
