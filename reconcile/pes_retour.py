@@ -68,6 +68,7 @@ REQUESTS = ("04", "05")
 # EncaissementEmargement/OrgEma that settle a line without money: liste de non-valeur,
 # titre correctif (our réduction, already a line of its own), cancelled fees.
 NOT_CASH = ("06", "07", "09")
+OTHER_BUDGET = "d'un autre budget"
 CONSULTATION = re.compile(r"\[([^\[\]]+)\]")
 EXTRA_COLUMNS = ["source", "id_bord", "id_ligne", "etat_helios", "motif_rejet",
                  "etape_recouvrement", "admission_non_valeur", "counts_as_invoiced",
@@ -270,7 +271,7 @@ def to_titres(files: list[RetourFile], parameters: Parameters, consultations: se
     for line in ordered:
         known = ours.get((_digits(line.exer), _digits(line.id_pce), _digits(line.id_ligne)))
         reason = _not_ours(line, parameters, codes, known)
-        if line.typ_bord in REQUESTS:
+        if line.typ_bord in REQUESTS and reason != OTHER_BUDGET:
             request = _request(line, members or {})
             if request is None:
                 skipped.setdefault(line.file, Counter())["débiteur hors des membres"] += 1
@@ -331,7 +332,7 @@ def _not_ours(line: Line, parameters: Parameters, codes: dict[str, int],
     expected = (parameters.get("siret_coordonnateur"), parameters.get("code_collectivite"),
                 parameters.get("code_budget"))
     if any(e and v and e != v for e, v in zip(expected, (ident, col, bud), strict=True)):
-        return "d'un autre budget"
+        return OTHER_BUDGET
     if known is not None:
         return ""
     if line.code_produit is None or line.code_produit.value not in codes:

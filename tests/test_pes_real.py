@@ -245,3 +245,24 @@ def test_an_accepted_acquit_changes_nothing_and_is_said(tmp_path, capsys):
     assert again.status == 0, again.err
     assert again.reconciliation().equals(first.reconciliation())
     assert f"{sent.name} accepté" in again.out
+
+
+def test_a_cancelled_line_of_a_taken_in_charge_titre_does_not_count():
+    data = retour_519([{"pce": "12", "etat": "03", "lines": [
+        {"ligne": 1, "code": "GC2", "mt": "10.00", "tiers": ("02", COMMUNE_A),
+         "etatlig": "02"},
+        {"ligne": 2, "code": "GC1", "mt": "5.00", "tiers": ("02", COMMUNE_A),
+         "etatlig": "06"}]}])
+    parameters = Parameters({"code_produit_type_1": "GC1", "code_produit_type_2": "GC2"})
+    sent = pd.DataFrame([{"exercice": 2026, "titre": 12, "ligne": 2, "type_frais": 1,
+                          "consultation": "C2026", "siren": COMMUNE_A, "file": "x.xml",
+                          "current": True}])
+    frame, problems = pes_retour.to_titres(
+        [pes_retour.RetourFile(None, lines_of(data))],  # type: ignore[arg-type]
+        parameters, {"C2026"}, pd.Timestamp("2026-11-30"), {}, sent)
+    assert problems == []
+    by_line = frame.set_index("id_ligne")
+    assert not by_line.loc["1", "counts_as_invoiced"]
+    assert by_line.loc["1", "etat_helios"] == "03 prise en charge partielle, ligne 02 annulée"
+    assert by_line.loc["2", "counts_as_invoiced"]  # soldée en non-valeur: it was a titre
+    assert by_line.loc["2", "consultation"] == "C2026"  # from what we sent: no Obj today
