@@ -15,7 +15,7 @@ import pandas as pd
 from lxml import etree
 
 from .anomalies import WARNING, Anomaly, InputError, file_problem
-from .reader import Limits, read_input, too_large
+from .reader import InputFile, Limits, read_input, too_large
 from .xmlsafe import parse
 
 ROOT = "PES_ACQUIT"
@@ -31,12 +31,15 @@ WHOLE_FLOW = ("0", "1", "2")  # a rejection there rejects every bordereau of the
 STEM = "pes_acquit"
 
 
-def find_acquits(folder: Path, limits: Limits) -> tuple[pd.DataFrame, list[Anomaly]]:
-    """Every PES_ACQUIT of ``folder`` (other XML files are not ours to judge here)."""
+def find_acquits(folder: Path, limits: Limits
+                 ) -> tuple[pd.DataFrame, list[Anomaly], list[InputFile]]:
+    """Every PES_ACQUIT of ``folder`` (other XML files are not ours to judge here), and
+    the files read (for Contrôle and the inputs' snapshot)."""
     frames: list[pd.DataFrame] = []
     problems: list[Anomaly] = []
+    files: list[InputFile] = []
     if not folder.is_dir():
-        return empty(), []
+        return empty(), [], []
     for path in sorted(p for p in folder.iterdir()
                        if p.is_file() and p.suffix.lower() == ".xml"):
         source, unreadable = read_input(path, STEM, limits)
@@ -48,7 +51,8 @@ def find_acquits(folder: Path, limits: Limits) -> tuple[pd.DataFrame, list[Anoma
         frame, found = parse_acquit(path.name, source.data)
         frames.append(frame)
         problems += found
-    return (pd.concat(frames, ignore_index=True) if frames else empty()), problems
+        files.append(source)
+    return (pd.concat(frames, ignore_index=True) if frames else empty()), problems, files
 
 
 def empty() -> pd.DataFrame:

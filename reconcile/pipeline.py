@@ -20,7 +20,7 @@ import os
 import resource
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from .asof import titres_as_of
 from .audit import Control, applied_settings
 from .charges import Due, compute, sound_rows
 from .faults import DiskFull, disk_full, ending, mark_published, space_needed
-from .intake import Inputs, normalise, read
+from .intake import Inputs, SheetCount, normalise, read
 from .journal import RESERVE, close_abandoned, record
 from .model import EXIT_INVALID, EXIT_OK, Period, anomalies_name, period_of, report_name
 from .parameters import Parameters
@@ -252,9 +252,14 @@ def _examine(source: Path, limits: Limits, period: Period, say: Progress, trail:
     could not be read at all. ``reports``: where the PES Aller already written are."""
     found, anomalies = read(source, limits, say)
     sent, unread = read_sent(reports) if reports is not None else (None, [])
-    acquitted, unread_acquits = find_acquits(source, limits)
+    acquitted, unread_acquits, acquit_files = find_acquits(source, limits)
     anomalies += [*unread, *unread_acquits]
+    found = replace(found, files=(*found.files, *acquit_files))  # traced like any input
     inputs, problems = normalise(found)
+    inputs = replace(inputs, counts=(*inputs.counts, *(
+        SheetCount(f.name, "ACQUIT/ElementACQUIT", None,
+                   int((acquitted["file"] == f.name).sum()), 0, "acquit PES (XML)")
+        for f in acquit_files)))
     anomalies = without_repeats([*anomalies, *problems])
     trail.inputs = inputs.digests
     trail.lap("lecture", inputs.rows)

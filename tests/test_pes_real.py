@@ -232,6 +232,9 @@ def test_a_rejected_bordereau_goes_back_to_be_issued(tmp_path, capsys):
     issued = read_sheet(book, "Titres à émettre")
     again = issued[(issued["SIREN"] == COMMUNE_B) & (issued["Type de frais"] == 2)]
     assert euros(again["Montant"].sum()) == euros(amount)  # to issue again
+    control = " ".join(str(v) for v in result.sheet("Contrôle").to_numpy().ravel())
+    assert "ACQUIT_1.xml" in control and "acquit PES (XML)" in control  # traced
+    assert list((result.folder / "entrees").rglob("ACQUIT_1.xml"))
 
 
 def test_an_accepted_acquit_changes_nothing_and_is_said(tmp_path, capsys):
