@@ -183,17 +183,16 @@ def _triplet(root: Element, today: dt.date) -> Iterator[str]:
 def _line_fields(root: Element, today: dt.date) -> Iterator[str]:
     for bordereau, piece, ligne in _lines(root):
         info = ligne.find("BlocLignePiece/InfoLignePiece")
-        here = _where(bordereau, piece)
         number = _v(info, "IdLigne") or ""
         if not re.fullmatch(r"[0-9]{1,6}", number) or int(number) < 1:
-            yield f"{here} : IdLigne « {number} »"
+            yield f"{_where(bordereau, piece)} : IdLigne « {number} »"
         if not re.fullmatch(r"[0-9A-Za-z]{1,4}", _v(info, "CodProdLoc") or ""):
-            yield f"{here} : CodProdLoc « {_v(info, 'CodProdLoc')} »"
+            yield f"{_where(bordereau, piece)} : CodProdLoc « {_v(info, 'CodProdLoc')} »"
         if not re.fullmatch(r"[0-9]{1,12}", _v(info, "Nature") or ""):
-            yield f"{here} : Nature « {_v(info, 'Nature')} »"
+            yield f"{_where(bordereau, piece)} : Nature « {_v(info, 'Nature')} »"
         amount = _amount(_v(info, "MtHT"))
         if amount is None or amount <= 0:
-            yield f"{here} : MtHT « {_v(info, 'MtHT')} »"
+            yield f"{_where(bordereau, piece)} : MtHT « {_v(info, 'MtHT')} »"
 
 
 def _majoration(root: Element, today: dt.date) -> Iterator[str]:
@@ -214,19 +213,18 @@ def _link(root: Element, today: dt.date) -> Iterator[str]:
         link = ligne.find("BlocLignePiece/RattachPiece")
         if not corrective:
             continue
-        here = _where(bordereau, piece)
         if link is None:
-            yield f"{here} : titre correctif sans RattachPiece"
+            yield f"{_where(bordereau, piece)} : titre correctif sans RattachPiece"
             continue
         if _v(link, "NatPceOrig") not in ("01", "02"):
-            yield f"{here} : NatPceOrig « {_v(link, 'NatPceOrig')} »"
+            yield f"{_where(bordereau, piece)} : NatPceOrig « {_v(link, 'NatPceOrig')} »"
         if _v(link, "ExerRat") != _v(bordereau, "BlocBordereau/Exer"):
-            yield f"{here} : ExerRat {_v(link, 'ExerRat')} ≠ Exer"
+            yield f"{_where(bordereau, piece)} : ExerRat {_v(link, 'ExerRat')} ≠ Exer"
         if not re.fullmatch(r"[0-9]{1,13}", _v(link, "IdPceOrig") or ""):
-            yield f"{here} : IdPceOrig « {_v(link, 'IdPceOrig')} »"
+            yield f"{_where(bordereau, piece)} : IdPceOrig « {_v(link, 'IdPceOrig')} »"
         line = _v(link, "IdLigneOrig") or ""
         if not re.fullmatch(r"[0-9]{1,6}", line) or int(line) < 1:
-            yield f"{here} : IdLigneOrig « {line} »"
+            yield f"{_where(bordereau, piece)} : IdLigneOrig « {line} »"
 
 
 # Annexe 3: CatTiers → the NatJur it may go with.
@@ -241,21 +239,20 @@ ANNEX_3: dict[str, set[str]] = {
 
 def _debtors(root: Element, today: dt.date) -> Iterator[str]:
     for bordereau, piece, ligne in _lines(root):
-        here = _where(bordereau, piece)
         tiers = list(ligne.iterfind("Tiers"))
         if not tiers:
-            yield f"{here} : ligne sans débiteur (Tiers)"
+            yield f"{_where(bordereau, piece)} : ligne sans débiteur (Tiers)"
         for one in tiers:
             info = one.find("InfoTiers")
             category, nature = _v(info, "CatTiers"), _v(info, "NatJur")
             if nature not in ANNEX_3.get(category or "", set()):
-                yield f"{here} : CatTiers {category} avec NatJur {nature}"
+                yield f"{_where(bordereau, piece)} : CatTiers {category} avec NatJur {nature}"
             if not (_v(info, "Nom") or "").strip() or len(_v(info, "Nom") or "") > 38:
-                yield f"{here} : Nom « {_v(info, 'Nom')} »"
+                yield f"{_where(bordereau, piece)} : Nom « {_v(info, 'Nom')} »"
             if category == "01" and not (_v(info, "Civilite") and _v(info, "Prenom")):
-                yield f"{here} : personne physique sans Civilite ni Prenom"
+                yield f"{_where(bordereau, piece)} : personne physique sans Civilite ni Prenom"
             if _v(info, "TypTiers") == "05":
-                yield f"{here} : TypTiers 05 (réservé aux hôpitaux)"
+                yield f"{_where(bordereau, piece)} : TypTiers 05 (réservé aux hôpitaux)"
 
 
 def _debtor_ids(root: Element, today: dt.date) -> Iterator[str]:
@@ -274,24 +271,23 @@ def _debtor_ids(root: Element, today: dt.date) -> Iterator[str]:
 def _address(root: Element, today: dt.date) -> Iterator[str]:
     for bordereau, piece, ligne in _lines(root):
         for one in ligne.iterfind("Tiers"):
-            here = _where(bordereau, piece)
             where = one.find("Adresse")
             if where is None:
-                yield f"{here} : débiteur sans Adresse"
+                yield f"{_where(bordereau, piece)} : débiteur sans Adresse"
                 continue
             if _v(where, "TypAdr") not in ("0", "1", "2"):
-                yield f"{here} : TypAdr « {_v(where, 'TypAdr')} »"
+                yield f"{_where(bordereau, piece)} : TypAdr « {_v(where, 'TypAdr')} »"
             if not (_v(where, "Adr2") or "").strip() or not (_v(where, "Ville") or "").strip():
-                yield f"{here} : adresse sans Adr2 ou sans Ville"
+                yield f"{_where(bordereau, piece)} : adresse sans Adr2 ou sans Ville"
             if not re.fullmatch(r"[0-9]{5}", _v(where, "CP") or ""):
-                yield f"{here} : CP « {_v(where, 'CP')} »"
+                yield f"{_where(bordereau, piece)} : CP « {_v(where, 'CP')} »"
             resident, country = _v(where, "CodRes"), _v(where, "CodPays")
             if resident not in ("0", "1") or (resident == "1" and country is None) or (
                     resident == "0" and country not in (None, "100")):
-                yield f"{here} : CodRes {resident}, CodPays {country}"
+                yield f"{_where(bordereau, piece)} : CodRes {resident}, CodPays {country}"
             for name in ("Adr1", "Adr2", "Adr3", "Ville"):
                 if len(_v(where, name) or "") > 38:
-                    yield f"{here} : {name} de plus de 38 caractères"
+                    yield f"{_where(bordereau, piece)} : {name} de plus de 38 caractères"
 
 
 def _objects(root: Element, today: dt.date) -> Iterator[str]:
