@@ -90,14 +90,8 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str,
         listed = ", ".join(f"{name} ({siren})" for siren, name in homeless)
         result.summary = (f"non écrit : {len(homeless)} débiteur(s) sans adresse complète "
                           f"dans membres (adresse, code postal, ville) : {listed}")
-        rows = {} if members is None else dict(zip(members["siren"], members.index,
-                                                   strict=True))
-        result.warnings += [Anomaly(
-            members_file, "Membres", _row(rows.get(siren)), "Adresse", siren, WARNING,
-            "adresse-manquante",
-            f"PES Aller non écrit : {name} ({siren}) a des titres à émettre mais pas "
-            "d'adresse complète (colonnes Adresse, Code postal, Ville) ; Hélios rejette un "
-            "débiteur sans adresse") for siren, name in homeless]
+        result.warnings += [_homeless(members, members_file, siren, name)
+                            for siren, name in homeless]
     else:
         aller = build(proposal.lines, parameters, period, month, today or dt.date.today(),
                       known)
@@ -168,9 +162,26 @@ def acquit_lines(acquits: pd.DataFrame | None) -> list[str]:
     return lines
 
 
-def _row(index: Any) -> int | None:
-    """The Excel row of a member (the tables' index), when known."""
-    return None if index is None else int(index)
+ADDRESS_PARTS = (("adresse", "Adresse"), ("code_postal", "Code postal"), ("ville", "Ville"))
+
+
+def _homeless(members: pd.DataFrame | None, file: str, siren: str, name: str) -> Anomaly:
+    """The warning for a debtor without a complete address, at its row and first empty
+    (or invalid) address cell of `membres`."""
+    row, column = None, "Adresse"
+    if members is not None and "adresse" in members:
+        found = members[members["siren"] == siren]
+        if len(found):
+            row = int(found.index[0])
+            record = found.iloc[0]
+            column = next((header for key, header in ADDRESS_PARTS
+                           if not str(record.get(key) or "").strip()
+                           or (key == "code_postal"
+                               and not str(record.get(key)).strip().isdigit())), column)
+    return Anomaly(file, "Membres", row, column, siren, WARNING, "adresse-manquante",
+                   f"PES Aller non écrit : {name} ({siren}) a des titres à émettre mais pas "
+                   "d'adresse complète (colonnes Adresse, Code postal, Ville) ; Hélios "
+                   "rejette un débiteur sans adresse")
 
 
 def write(folder: Path, period: Period, planned: Plan) -> list[Path]:

@@ -570,6 +570,8 @@ def test_a_debtor_without_address_stops_the_pes_aller_not_the_report(tmp_path, c
     concerned = warnings[warnings["Code"] == "adresse-manquante"]
     assert sorted(concerned["Valeur"]) == sorted([COMMUNE_B, SYNDICAT, EPCI])
     assert set(concerned["Fichier"]) == {"membres.xlsx"} and concerned["Ligne"].notna().all()
+    columns = dict(zip(concerned["Valeur"], concerned["Colonne"], strict=True))
+    assert columns == {COMMUNE_B: "Adresse", SYNDICAT: "Adresse", EPCI: "Code postal"}
 
 
 def test_a_postal_code_typed_as_a_number_is_an_error_at_its_cell(tmp_path, capsys):
