@@ -93,10 +93,10 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str,
         result.warnings += [_homeless(members, members_file, siren, name)
                             for siren, name in homeless]
     else:
-        aller = build(proposal.lines, parameters, period, month, today or dt.date.today(),
-                      known)
+        day = today or dt.date.today()  # read once: the file and its check agree
+        aller = build(proposal.lines, parameters, period, month, day, known)
         invalid = problems(aller.data)
-        broken = broken_rules(aller.data, today or dt.date.today())
+        broken = broken_rules(aller.data, day)
         if invalid or broken:  # a bug of ours: say it, never hand over a rejected file
             result.summary = "non écrit : non conforme au schéma ou au dossier technique"
             if invalid:
