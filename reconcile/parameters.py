@@ -108,10 +108,9 @@ KEYS: tuple[Key, ...] = (
     Key("prochain_bordereau", "Numéro du prochain bordereau de titres ordinaire (IdBord, "
         "TypBord 01) ; à mettre à jour après l'intégration du PES Aller.",
         _integer(1, 9_999_999), example="12"),
-    Key("prochain_bordereau_reduction", "Numéro du prochain bordereau de réductions et "
-        "d'annulations (IdBord, TypBord 02 : la numérotation est propre à chaque type de "
-        "bordereau) ; à mettre à jour après l'intégration du PES Aller.",
-        _integer(1, 9_999_999), example="3"),
+    Key("prochain_bordereau_02", "Numéro du prochain bordereau de réductions et "
+        "annulations (IdBord, TypBord 02, numéroté à part) ; à mettre à jour après "
+        "l'intégration.", _integer(1, 9_999_999), example="3"),
     Key("prochain_titre", "Numéro du prochain titre (IdPce, 8 chiffres au plus) ; à mettre "
         "à jour après l'intégration du PES Aller.", _integer(1, 99_999_999), example="345"),
     Key("seuil_recouvrement", "Montant en euros sous lequel les sommes dues par un membre "
@@ -128,7 +127,7 @@ PES_ALLER = ("siret_coordonnateur", "id_poste", "code_collectivite", "code_budge
              "nature_type_1", "nature_type_2", "code_produit_type_1", "code_produit_type_2",
              "prochain_bordereau", "prochain_titre")
 # Needed only when the month has réductions or annulations (a bordereau TypBord 02).
-PES_REDUCTIONS = ("prochain_bordereau_reduction",)
+PES_REDUCTIONS = ("prochain_bordereau_02",)
 PES_RETOUR = ("code_produit_type_1", "code_produit_type_2")
 
 

@@ -119,7 +119,7 @@ def build(lines: pd.DataFrame, parameters: Parameters, period: Period, month: st
     written = min(today, period.as_of.date())  # a bordereau is never dated ahead
     day = written.strftime("%Y-%m-%d")
     bordereau = int(parameters["prochain_bordereau"])
-    reduction = parameters.get("prochain_bordereau_reduction")
+    reduction = parameters.get("prochain_bordereau_02")
     first_titre = titre = int(parameters["prochain_titre"])
     name = file_name(month, first_titre)
     root = etree.Element(f"{{{NAMESPACE}}}PES_Aller", nsmap={"n": NAMESPACE})

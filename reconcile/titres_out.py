@@ -113,7 +113,7 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str,
             following = f"prochain_bordereau = {aller.next_bordereau}"
             if aller.next_reduction is not None and any(k == "02" for k, _ in
                                                         aller.bordereaux):
-                following += f", prochain_bordereau_reduction = {aller.next_reduction}"
+                following += f", prochain_bordereau_02 = {aller.next_reduction}"
             following += f" et prochain_titre = {aller.next_titre}"
             result.summary = (f"{aller.name} : {aller.pieces} titre(s), {aller.lines} "
                               f"ligne(s), {following} après intégration")

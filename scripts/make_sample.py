@@ -237,7 +237,7 @@ def main(folder: Path) -> None:
         ["code_collectivite", "123"], ["code_budget", "01"], ["nature_type_1", "70878"],
         ["nature_type_2", "70878"], ["code_produit_type_1", "GC1"],
         ["code_produit_type_2", "GC2"], ["prochain_bordereau", 12],
-        ["prochain_bordereau_reduction", 3], ["prochain_titre", 345],
+        ["prochain_bordereau_02", 3], ["prochain_titre", 345],
         ["seuil_recouvrement", "15,00"], ["delai_relance", 60],
         ["deliberation", "délibération n° 2025-40 du 12/12/2025"],
     ], {"Paramètre": 24, "Valeur": 44})

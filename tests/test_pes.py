@@ -42,7 +42,7 @@ PARAMETERS = {
     "siret_coordonnateur": "20004000000012", "id_poste": "078000",
     "code_collectivite": "123", "code_budget": "01", "nature_type_1": "70878",
     "nature_type_2": "70878", "code_produit_type_1": "GC1", "code_produit_type_2": "GC2",
-    "prochain_bordereau": 41, "prochain_bordereau_reduction": 7, "prochain_titre": 1201,
+    "prochain_bordereau": 41, "prochain_bordereau_02": 7, "prochain_titre": 1201,
     "seuil_recouvrement": 15,
     "deliberation": "délibération n° 2025-40 du 12/12/2025",
 }

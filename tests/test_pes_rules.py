@@ -31,7 +31,7 @@ PARAMETERS = Parameters({
     "siret_coordonnateur": "20004000000012", "id_poste": "078000",
     "code_collectivite": "123", "code_budget": "01", "nature_type_1": "70878",
     "nature_type_2": "70878", "code_produit_type_1": "GC1", "code_produit_type_2": "GC2",
-    "prochain_bordereau": 41, "prochain_bordereau_reduction": 7, "prochain_titre": 1201})
+    "prochain_bordereau": 41, "prochain_bordereau_02": 7, "prochain_titre": 1201})
 SIRENS = {"commune": "217806462", "epci": "200058485", "syndicat": "200067106",
           "caisse_des_ecoles": "267800134", "ccas": "267801231",
           "etablissement_public": "130005481", "autre": "775671357"}
