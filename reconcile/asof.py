@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .pes_retour import ACTS, STATES
+from .pes_retour import ACTS, LAYOUT_519, STATES
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,9 @@ def states_as_of(titres: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.DataFram
         return titres, 0
     taken = titres["date_prise_en_charge"]
     late_taking = taken.notna() & (taken > as_of)
-    before = pd.Series(f"02 {STATES['02']}", index=titres.index).where(
-        taken.notna() & ~late_taking, f"01 {STATES['01']}")
+    said = STATES[LAYOUT_519]  # 01 and 02 mean the same in both layouts
+    before = pd.Series(f"02 {said['02']}", index=titres.index).where(
+        taken.notna() & ~late_taking, f"01 {said['01']}")
     late_state = (titres["date_etat"].notna() & (titres["date_etat"] > as_of)
                   & (titres["etat_helios"] != before))  # the state then is not the same
     late_write_off = titres["date_admission"].notna() & (titres["date_admission"] > as_of)

@@ -129,6 +129,9 @@ KINDS: tuple[Kind, ...] = (
          "Catégorie, prestation, rôle ou type de frais hors de la liste admise."),
     Kind("negatif", _E, "Valeur négative",
          "Population, montant ou encaissement négatif."),
+    Kind("code-postal-invalide", _E, "Code postal invalide",
+         "Le code postal d'un membre n'a pas 5 chiffres (saisi comme un nombre, il a perdu "
+         "son zéro de tête)."),
     Kind("hors-limites", _E, "Valeur hors limites", "Exercice hors de 2000–2100."),
     Kind("dates-dans-le-desordre", _E, "Dates ou bornes dans le désordre",
          "Fin avant début (validité, adhésion, lancement) ou maximum sous le minimum."),
@@ -203,6 +206,27 @@ KINDS: tuple[Kind, ...] = (
          "utilisée (PES Retour), avertissement quand elle n'est simplement pas produite."),
     Kind("pes-invalide", _W, "PES Aller non écrit",
          "Le PES Aller produit n'est pas conforme au schéma : il n'est pas écrit."),
+    Kind("adresse-manquante", _W, "Débiteur sans adresse",
+         "Un membre à qui le PES Aller adresse un titre n'a pas d'adresse complète (adresse, "
+         "code postal, ville) dans membres : le PES Aller n'est pas écrit, le rapport l'est."),
+    Kind("pes-regle", _W, "PES Aller contraire au dossier technique",
+         "Le PES Aller produit enfreint une règle de rejet du dossier technique PES V2 "
+         "(v5.19) : il n'est pas écrit."),
+    Kind("pes-retour-hors-perimetre", _W, "Lignes du PES Retour qui ne sont pas les nôtres",
+         "Lignes d'un PES Retour d'un autre produit, d'un autre budget ou d'un débiteur sans "
+         "SIREN (particulier) : comptées et ignorées, jamais recopiées."),
+    Kind("encaissement-sans-titre", _W, "Encaissement avant titre (P503)",
+         "Hélios a reçu de l'argent avant tout titre et demande d'en émettre un (bordereau "
+         "P503) : à émettre par l'ordonnateur."),
+    Kind("pes-envoye-illisible", _W, "PES Aller déjà écrit illisible",
+         "Un PES Aller du dossier des rapports ne se relit pas : ses numéros et ses lignes "
+         "ne servent ni à la numérotation ni à reconnaître nos lignes dans un PES Retour."),
+    Kind("acquit-rejet", _W, "Flux ou bordereau rejeté par Hélios",
+         "Un acquit (PES_ACQUIT) dit qu'Hélios a rejeté un PES Aller ou un de ses "
+         "bordereaux : ses titres repassent « à émettre »."),
+    Kind("acquit-illisible", BOTH, "Acquit illisible",
+         "Un fichier PES_ACQUIT du dossier des entrées n'a pas la forme attendue (erreur) "
+         "ou ne porte aucun élément (avertissement)."),
     Kind("reduction-hors-pes", _W, "Réduction à saisir à la main",
          "Le titre d'origine d'une réduction n'a pas de numéro utilisable dans le PES."),
     Kind("numero-deja-utilise", _W, "Numéro déjà utilisé",

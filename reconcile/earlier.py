@@ -21,6 +21,7 @@ from .disk import take
 from .model import report_name
 from .readback import read_sheets
 from .reader import READ_CEILING
+from .safeio import HISTORY
 
 # The sheets read back (spécification §4.8, §4.13): last month's for Évolutions, a past
 # exercise's final report for its dues.
@@ -70,6 +71,15 @@ class SentFile:
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
+    @property
+    def month(self) -> str:
+        return self.name.split("/")[0]
+
+    @property
+    def kept(self) -> bool:
+        """A replaced version, kept in its month's ``historique/``."""
+        return f"/{HISTORY}/" in self.name
+
 
 @dataclass(frozen=True)
 class Earlier:
@@ -80,8 +90,6 @@ class Earlier:
     previous: EarlierReport | None = None
     finals: Mapping[int, EarlierReport] = field(default_factory=dict)
     unreadable: Mapping[str, str] = field(default_factory=dict)
-    sent: tuple[SentFile, ...] = ()  # the PES Aller already written (numbering, §4.16)
-    unsent: Mapping[str, str] = field(default_factory=dict)  # those that could not be read
 
     @property
     def reports(self) -> tuple[EarlierReport, ...]:
@@ -115,8 +123,7 @@ def read(reports: Path, month: str, exercises: Iterable[int] = ()) -> Earlier:
         if found is not None and (
                 report := _take(reports, found, FINAL_SHEETS, unreadable)) is not None:
             finals[exercise] = report
-    sent, unsent = read_sent(reports)
-    return Earlier(previous, finals, unreadable, sent, unsent)
+    return Earlier(previous, finals, unreadable)
 
 
 def _take(reports: Path, month: str, sheets: tuple[str, ...], unreadable: dict[str, str]
@@ -134,17 +141,32 @@ def _take(reports: Path, month: str, sheets: tuple[str, ...], unreadable: dict[s
     return EarlierReport(month, taken.data, taken.changed, parsed)
 
 
-SENT = "[0-9][0-9][0-9][0-9]-[01][0-9]/PESALR2_*.xml"
+MONTH = "[0-9][0-9][0-9][0-9]-[01][0-9]"
+SENT = (f"{MONTH}/PESALR2_*.xml", f"{MONTH}/{HISTORY}/PESALR2_*.xml")
 
 
-def read_sent(reports: Path, pattern: str = SENT
-              ) -> tuple[tuple[SentFile, ...], dict[str, str]]:
-    """Each PES Aller already written in the reports folder (``pattern``, the month
-    folders only: never ``historique/``), read once for a parser of bytes (such as
-    ``pes_sent.parse_sent(name, data)``); and those that could not be read (name → why)."""
+@dataclass(frozen=True)
+class SentFiles:
+    """The PES Aller already written, each read once: each month's current file, then the
+    versions kept in its ``historique/`` (replaced, but perhaps sent too); and those that
+    could not be read (name → why)."""
+
+    files: tuple[SentFile, ...] = ()
+    unreadable: Mapping[str, str] = field(default_factory=dict)
+
+    def current(self, month: str) -> bytes | None:
+        """The bytes of ``month``'s current PES Aller (the latest written), if any."""
+        found = [f for f in self.files if f.month == month and not f.kept]
+        return found[-1].data if found else None
+
+
+def read_sent(reports: Path, patterns: tuple[str, ...] = SENT) -> SentFiles:
+    """Each PES Aller already written in the reports folder (``patterns``), read once
+    for a parser of bytes (``pes_sent.parse_files``)."""
     found: list[SentFile] = []
     unreadable: dict[str, str] = {}
-    for path in sorted(reports.glob(pattern)):
+    paths = [path for pattern in patterns for path in sorted(reports.glob(pattern))]
+    for path in paths:
         name = path.relative_to(reports).as_posix()
         try:
             taken = take(path, READ_CEILING)
@@ -152,4 +174,4 @@ def read_sent(reports: Path, pattern: str = SENT
             unreadable[name] = error.strerror or str(error)
             continue
         found.append(SentFile(name, taken.data, taken.changed))
-    return tuple(found), unreadable
+    return SentFiles(tuple(found), unreadable)

@@ -53,6 +53,7 @@ class Found:
     sheets: dict[str, list[RawSheet]]
     reported: frozenset[str]
     pes: tuple[pes_retour.RetourFile, ...]
+    acquits: tuple[InputFile, ...] = ()  # the reception's acquits, for ``acquits``
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,13 @@ def read(inputs: Path, limits: Limits, say: Progress) -> tuple[Found, list[Anoma
         files += more
         anomalies += problems
         reported |= absent
-    retour, problems = pes_retour.find(inputs, limits)
+    retour, acquitted, problems = pes_retour.find(inputs, limits)
     for pes in retour:
         say("lecture", f"{pes.source.name} ({pes.source.bytes_on_disk / 1024:.0f} Ko)")
         files.append(pes.source)
-    result = Found(tuple(files), sheets, frozenset(reported), tuple(retour))
+    files += acquitted  # traced like any input (Contrôle, the inputs' snapshot)
+    result = Found(tuple(files), sheets, frozenset(reported), tuple(retour),
+                   tuple(acquitted))
     moved = [changed_warning(f.name) for f in files if f.changed]
     return result, [*anomalies, *problems, *moved]
 

@@ -6,9 +6,9 @@ and bordereau type (01 ordinaire, 02 réductions et annulations). The numbers us
 those of the PES Aller files already written in the reports folder (a table with
 columns ``exercice``, ``typ_bord``, ``bordereau``, ``titre``, one row per line sent),
 those of the titres source (typed or read from a PES Retour: a titre number; a Retour
-line also gives its bordereau) and, as a floor, ``prochain_bordereau`` and
-``prochain_titre`` of `Parametres`. A parameter below a number already used would
-issue it again: the run says so and starts after it.
+line also gives its bordereau) and, as a floor, ``prochain_bordereau`` (type 01),
+``prochain_bordereau_02`` (type 02) and ``prochain_titre`` of `Parametres`. A parameter
+below a number already used would issue it again: the run says so and starts after it.
 """
 
 from __future__ import annotations
@@ -59,10 +59,12 @@ def next_numbers(exercice: int, sent: pd.DataFrame | None, titres: pd.DataFrame 
     clashes: list[str] = []
     floor = parameters.get("prochain_titre")
     titre = _next(used_titres, floor, "prochain_titre", f"titre de {exercice}", clashes)
-    floor = parameters.get("prochain_bordereau")
-    bordereau = {kind: _next(used_bordereaux.get(kind, []), floor, "prochain_bordereau",
-                             f"bordereau {kind} de {exercice}", clashes)
-                 for kind in TYPES}
+    floors = {"01": "prochain_bordereau", "02": "prochain_bordereau_02"}
+    bordereau = {}
+    for kind in TYPES:  # no `prochain_bordereau_02`: the 01 floor, as before it existed
+        key = floors[kind] if parameters.get(floors[kind]) not in (None, "") else floors["01"]
+        bordereau[kind] = _next(used_bordereaux.get(kind, []), parameters.get(key), key,
+                                f"bordereau {kind} de {exercice}", clashes)
     return Numbering(exercice, bordereau, titre, clashes)
 
 

@@ -44,6 +44,17 @@ def _rule(pattern: str) -> str:
         pattern, "texte")
 
 
+def _format(pattern: str, rule: str) -> Callable[[Any], str]:
+    """A code the reception checks character by character (dossier PES V2 v5.19):
+    a value it would refuse is an error at its cell, with the rule in French."""
+    def parse(value: Any) -> str:
+        text = parse_text(value)
+        if not re.fullmatch(pattern, text):
+            raise CellError(f"{rule} ; lu : « {text} »")
+        return text
+    return parse
+
+
 def _integer(low: int, high: int) -> Callable[[Any], int]:
     def parse(value: Any) -> int:
         number = parse_integer(value)
@@ -72,26 +83,36 @@ def _amount(value: Any) -> int:
 KEYS: tuple[Key, ...] = (
     Key("siret_coordonnateur", "SIRET du coordonnateur, ordonnateur des titres (IdColl du "
         "PES).", _siret, example="20004000000012"),
-    Key("id_poste", "Code du poste comptable (IdPost, 7 caractères au plus).",
-        _code(r".+", 7, "code du poste comptable"), example="078000"),
-    Key("code_collectivite", "Code collectivité attribué par la DGFiP (CodCol).",
-        _code(r"[0-9A-Za-z]+", 3, "code collectivité"), example="123"),
-    Key("code_budget", "Code du budget (CodBud).",
-        _code(r"[0-9A-Za-z]+", 2, "code budget"), example="01"),
-    Key("nature_type_1", "Compte d'imputation des frais de type 1 (Nature), à fixer avec "
-        "le comptable.", _code(r".+", 12, "compte"), example="70878"),
+    Key("id_poste", "Code du poste comptable (IdPost) : 6 ou 7 chiffres, ou 02A / 02B "
+        "suivi de 3 ou 4 chiffres.",
+        _format(r"[0-9]{6,7}|02[AB][0-9]{3,4}", "code du poste comptable : 6 ou 7 chiffres, "
+                "ou 02A / 02B suivi de 3 ou 4 chiffres (saisir en texte : 078000)"),
+        example="078000"),
+    Key("code_collectivite", "Code collectivité attribué par la DGFiP (CodCol) : 3 chiffres.",
+        _format(r"[0-9]{3}", "code collectivité : 3 chiffres (saisir en texte : 012)"),
+        example="123"),
+    Key("code_budget", "Code du budget (CodBud) : 2 caractères, un chiffre ou une majuscule "
+        "puis un chiffre.",
+        _format(r"[0-9A-Z][0-9]", "code budget : 2 caractères, un chiffre ou une lettre "
+                "majuscule puis un chiffre (saisir en texte : 01)"), example="01"),
+    Key("nature_type_1", "Compte d'imputation des frais de type 1 (Nature, 12 chiffres au "
+        "plus), à fixer avec le comptable.",
+        _format(r"[0-9]{1,12}", "compte : 12 chiffres au plus"), example="70878"),
     Key("nature_type_2", "Compte d'imputation des frais de type 2 (Nature).",
-        _code(r".+", 12, "compte"), example="70878"),
+        _format(r"[0-9]{1,12}", "compte : 12 chiffres au plus"), example="70878"),
     Key("code_produit_type_1", "Code produit local des frais de type 1 (CodProdLoc) : "
         "reconnaît le type dans les PES Retour.",
         _code(r"[0-9A-Za-z]+", 4, "code produit"), example="GC1"),
     Key("code_produit_type_2", "Code produit local des frais de type 2 (CodProdLoc).",
         _code(r"[0-9A-Za-z]+", 4, "code produit"), example="GC2"),
-    Key("prochain_bordereau", "Numéro du prochain bordereau de titres (IdBord) ; à "
-        "mettre à jour après l'intégration du PES Aller.", _integer(1, 9_999_999),
-        example="12"),
-    Key("prochain_titre", "Numéro du prochain titre (IdPce) ; à mettre à jour après "
-        "l'intégration du PES Aller.", _integer(1, 9_999_999_999_999), example="345"),
+    Key("prochain_bordereau", "Numéro du prochain bordereau de titres ordinaire (IdBord, "
+        "TypBord 01) ; à mettre à jour après l'intégration du PES Aller.",
+        _integer(1, 9_999_999), example="12"),
+    Key("prochain_bordereau_02", "Numéro du prochain bordereau de réductions et "
+        "annulations (IdBord, TypBord 02, numéroté à part) ; à mettre à jour après "
+        "l'intégration.", _integer(1, 9_999_999), example="3"),
+    Key("prochain_titre", "Numéro du prochain titre (IdPce, 8 chiffres au plus) ; à mettre "
+        "à jour après l'intégration du PES Aller.", _integer(1, 99_999_999), example="345"),
     Key("seuil_recouvrement", "Montant en euros sous lequel les sommes dues par un membre "
         "ne sont pas mises en recouvrement mais reportées (CGCT D1611-1).", _amount,
         default=1500, example="15,00"),
@@ -105,6 +126,8 @@ BY_NAME = {key.name: key for key in KEYS}
 PES_ALLER = ("siret_coordonnateur", "id_poste", "code_collectivite", "code_budget",
              "nature_type_1", "nature_type_2", "code_produit_type_1", "code_produit_type_2",
              "prochain_bordereau", "prochain_titre")
+# Needed only when the month has réductions or annulations (a bordereau TypBord 02).
+PES_REDUCTIONS = ("prochain_bordereau_02",)
 PES_RETOUR = ("code_produit_type_1", "code_produit_type_2")
 
 

@@ -23,21 +23,22 @@ import os
 import resource
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from . import aller_numbers, evolutions, helios, issuance, receivables_view, titres_out
 from . import earlier as earlier_reports
+from . import evolutions, helios, issuance, pes_sent, receivables_view, titres_out
+from .acquits import parse_files as parse_acquits
 from .anomalies import Anomaly, counts_by_code, has_errors, sort_key
 from .asof import AsOf, titres_as_of
 from .audit import Control
 from .charges import Due, compute, sound_rows
-from .earlier import Earlier
+from .earlier import Earlier, SentFiles
 from .faults import DiskFull, disk_full, ending, mark_published, space_needed
-from .intake import Inputs, normalise, read
+from .intake import Inputs, SheetCount, normalise, read
 from .journal import RESERVE, close_abandoned, record
 from .model import EXIT_INVALID, EXIT_OK, Period, anomalies_name, period_of, report_name
 from .numbering import next_numbers
@@ -144,6 +145,9 @@ class Validated:
     checked: dict[str, Checked]
     parameters: Parameters
     pes_titres: pd.DataFrame | None
+    sent: pd.DataFrame | None = None  # the PES Aller lines already written (pes_sent)
+    acquits: pd.DataFrame | None = None  # the reception's acquits of them (acquits)
+    sent_files: SentFiles = field(default_factory=SentFiles)  # their bytes, read once
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,7 @@ class Known:
     titres: pd.DataFrame | None
     as_of: AsOf
     every: pd.DataFrame | None = None  # also those after the as-of date: numbers used
+    rejected: bool = False  # some titres went back « à émettre » (a rejected bordereau)
 
 
 @dataclass(frozen=True)
@@ -232,7 +237,8 @@ def _month(job: Job, say: Progress, trail: Trail) -> Outcome:
     sweep(folder)  # what a killed run left: temporaries of the report, snapshot, history…
     close_abandoned(folder, month)  # … and its journal without a ``fin``
 
-    inputs, validated, due, anomalies = _examine(job.inputs, job.limits, period, say, trail)
+    inputs, validated, due, anomalies = _examine(job.inputs, job.limits, period, say, trail,
+                                                 job.reports)
     if due is None or has_errors(anomalies):
         return _refuse(job, inputs, anomalies, trail)
 
@@ -244,8 +250,7 @@ def _month(job: Job, say: Progress, trail: Trail) -> Outcome:
     trail.lap("rapprochement", len(reconciled.rows))
 
     say("écriture", f"{len(reconciled.rows)} lignes de rapprochement")
-    planned, more = plan_titres(validated, reconciled, period, known, earlier,
-                                      settings)
+    planned, more = plan_titres(validated, reconciled, period, known, settings)
     anomalies = sorted([*anomalies, *problems, *more], key=sort_key)  # the final list
     report = build_report(period, validated, due, reconciled, planned, anomalies, settings,
                           earlier)
@@ -269,19 +274,29 @@ def _month(job: Job, say: Progress, trail: Trail) -> Outcome:
     return outcome
 
 
-def _examine(source: Path, limits: Limits, period: Period, say: Progress, trail: Trail
+def _examine(source: Path, limits: Limits, period: Period, say: Progress, trail: Trail,
+             reports: Path | None = None
              ) -> tuple[Inputs, Validated, Due | None, list[Anomaly]]:
     """The first stages, which ``check`` runs too: read → normalise → validate →
     compute. Every anomaly they find, sorted; ``due`` is ``None`` when a needed sheet
-    could not be read at all."""
+    could not be read at all. ``reports``: where the PES Aller already written are."""
     found, anomalies = read(source, limits, say)
+    sent_files = earlier_reports.read_sent(reports) if reports is not None else SentFiles()
+    sent, unread = pes_sent.parse_files(sent_files)
+    acquitted, unread_acquits = parse_acquits(found.acquits)
+    anomalies += [*unread, *unread_acquits]
     inputs, problems = normalise(found)
+    inputs = replace(inputs, counts=(*inputs.counts, *(
+        SheetCount(f.name, "ACQUIT/ElementACQUIT", None,
+                   int((acquitted["file"] == f.name).sum()), 0, "acquit PES (XML)")
+        for f in found.acquits)))
     anomalies = without_repeats([*anomalies, *problems])
     trail.inputs = inputs.digests
     trail.lap("lecture", inputs.rows)
 
     say("validation", f"{inputs.rows} lignes")
-    validated, problems = validate_inputs(inputs, period, anomalies)
+    validated, problems = validate_inputs(inputs, period, anomalies, sent, acquitted,
+                                          sent_files)
     anomalies = without_repeats([*anomalies, *problems])
     trail.lap("validation", inputs.rows)
 
@@ -330,7 +345,7 @@ def check(month: str, inputs: Path, limits: Limits, reports: Path | None = None
     """`reconcile check`: the anomalies a run would find (its stages up to the
     computation); nothing is written unless ``reports`` is given (then only the
     anomalies file)."""
-    anomalies = _examine(inputs, limits, period_of(month), quiet, Trail())[3]
+    anomalies = _examine(inputs, limits, period_of(month), quiet, Trail(), reports)[3]
     if reports is None or not anomalies:
         return anomalies, None
     with exclusive(reports / month):  # a run of the month sweeps its temporaries
@@ -340,14 +355,18 @@ def check(month: str, inputs: Path, limits: Limits, reports: Path | None = None
 # -- the stages --------------------------------------------------------------------------
 
 
-def validate_inputs(inputs: Inputs, period: Period, known: list[Anomaly]
-                    ) -> tuple[Validated, list[Anomaly]]:
+def validate_inputs(inputs: Inputs, period: Period, known: list[Anomaly],
+                    sent: pd.DataFrame | None = None, acquits: pd.DataFrame | None = None,
+                    sent_files: SentFiles | None = None) -> tuple[Validated, list[Anomaly]]:
     """Every check on the cells that read well (spécification §2.8), then the Hélios
     side: parameters (§2.9) and PES Retour titres (§2.10). ``known``: what reading
     already found."""
     problems, checked = validate(inputs.tables, known)
-    parameters, pes_titres, found = helios.prepare(inputs.tables, list(inputs.pes), period)
-    return Validated(inputs, checked, parameters, pes_titres), [*problems, *found]
+    parameters, pes_titres, found = helios.prepare(inputs.tables, list(inputs.pes), period,
+                                                   sent)
+    return (Validated(inputs, checked, parameters, pes_titres, sent, acquits,
+                      sent_files or SentFiles()),
+            [*problems, *found])
 
 
 def compute_charges(validated: Validated, period: Period) -> tuple[Due | None, list[Anomaly]]:
@@ -365,7 +384,9 @@ def known_titres(validated: Validated, period: Period) -> Known:
     xlsx = validated.inputs.tables.get("titres")
     titres = helios.titres_of(xlsx.frame if xlsx else None, validated.pes_titres,
                               xlsx.file if xlsx else "")
-    return Known(*titres_as_of(titres, period.as_of), every=titres)
+    rejected = helios.rejected_titres(validated.acquits, validated.sent)
+    titres = helios.mark_rejected(titres, rejected)  # a rejected bordereau: « à émettre »
+    return Known(*titres_as_of(titres, period.as_of), every=titres, rejected=bool(rejected))
 
 
 def read_earlier(reports: Path, period: Period, known: Known) -> Earlier:
@@ -386,7 +407,7 @@ def reconcile_titres(validated: Validated, due: Due, period: Period, known: Know
     members = validated.inputs.tables["membres"].frame
     delay = settings.delay
     rows = reconcile(due.charges, titres, members, period.year)
-    if validated.pes_titres is not None and titres is not None:
+    if (validated.pes_titres is not None or known.rejected) and titres is not None:
         rows = rows.assign(etat_helios=helios.states(rows, titres))
     receivables = receivables_view.build(earlier, period, titres, members, as_of)
     proposal = issuance.propose(rows, due.charges, members, titres, validated.parameters)
@@ -398,18 +419,21 @@ def reconcile_titres(validated: Validated, due: Due, period: Period, known: Know
 
 
 def plan_titres(validated: Validated, reconciled: Reconciled, period: Period, known: Known,
-                earlier: Earlier, settings: Settings) -> tuple[titres_out.Plan, list[Anomaly]]:
+                settings: Settings) -> tuple[titres_out.Plan, list[Anomaly]]:
     """The titres to issue laid out for writing (spécification §4.16): numbered after
     every number already used (the PES Aller already written, the titres source even
     after the as-of date, `Parametres`), then the PES Aller built and checked against
-    its schema — a render step, like the workbooks, done before the report that states it."""
-    sent, written, unread = aller_numbers.numbers_sent(earlier.sent, earlier.unsent)
+    its schema and the dossier's rules — a render step, like the workbooks, done before
+    the report that states it."""
+    sent = validated.sent if validated.sent is not None else pes_sent.empty()
     numbering = next_numbers(period.year, sent[sent["month"] != period.month], known.every,
                              validated.parameters)
+    membres = validated.inputs.tables["membres"]
     planned = titres_out.plan(reconciled.proposal, validated.parameters, period,
-                              period.month, numbering, written.get(period.month),
-                              settings.options.reissue)
-    return planned, [*unread, *planned.warnings]
+                              period.month, numbering, validated.sent_files.current(period.month),
+                              settings.options.reissue, membres.frame,
+                              members_file=membres.file, acquits=validated.acquits)
+    return planned, list(planned.warnings)
 
 
 def build_report(period: Period, validated: Validated, due: Due, reconciled: Reconciled,

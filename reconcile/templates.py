@@ -96,6 +96,17 @@ RULES: dict[tuple[str, str], tuple[str | None, str, str]] = {
     ("Membres", "role"): ("non (défaut : membre)",
                           f"{_listed(ROLES)} ; un seul coordonnateur, jamais facturé.",
                           ROLES["membre"]),
+    ("Membres", "adresse"): ("pour recevoir des titres par PES Aller",
+                             "Numéro et voie (38 caractères au plus) : adresse du débiteur "
+                             "des titres, des lettres de relance et des relevés.",
+                             "1 place de la Mairie"),
+    ("Membres", "complement_adresse"): (None, "Bâtiment, service, lieu-dit (38 caractères au "
+                                        "plus).", "Hôtel de ville"),
+    ("Membres", "code_postal"): ("pour recevoir des titres par PES Aller",
+                                 "5 chiffres, saisis comme du texte pour garder le zéro de "
+                                 "tête.", "78000"),
+    ("Membres", "ville"): ("pour recevoir des titres par PES Aller",
+                           "Localité de destination (38 caractères au plus).", "VERSAILLES"),
     ("Souscriptions", "siren"): (None, "Une ligne par membre et par prestation ; le SIREN "
                                  "doit figurer dans membres.", EXAMPLE_SIREN),
     ("Souscriptions", "prestation"): (None, f"Une valeur de la liste : {_listed(PRESTATIONS)}.",

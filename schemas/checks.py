@@ -21,6 +21,13 @@ def not_negative(what: str) -> pa.Check:
                        error=f"{what} : valeur négative ; elle doit être positive ou nulle")
 
 
+def postal_code() -> pa.Check:
+    """Five digits, as text: a code typed as a number loses its leading zero."""
+    return pa.Check.str_matches(r"^[0-9]{5}$", name="code-postal-invalide",
+                                error="code postal : 5 chiffres attendus (saisir la cellule "
+                                      "en texte pour garder le zéro de tête, 01000)")
+
+
 def within(low: int, high: int, message: str) -> pa.Check:
     return pa.Check.in_range(low, high, name="hors-limites", error=message)
 

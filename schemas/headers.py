@@ -20,6 +20,8 @@ HEADERS: dict[str, str] = {
     "date_emission": "Date émission",
     "montant_encaisse": "Montant encaissé", "date_encaissement": "Date encaissement",
     "deliberation": "Délibération", "parametre": "Paramètre", "valeur": "Valeur",
+    "adresse": "Adresse", "complement_adresse": "Complément d'adresse",
+    "code_postal": "Code postal", "ville": "Ville",
 }
 
 # Sheet → declared column → other headers meaning it (exports of finance suites, Hélios
@@ -65,6 +67,12 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
                                       "Date de notification du retrait",
                                       "Date de réception du retrait"),
         "role": ("Rôle dans le groupement", "Qualité"),
+        "adresse": ("Adresse postale", "Voie", "Numéro et voie", "Adresse ligne 1",
+                    "Adr2"),
+        "complement_adresse": ("Complément", "Complément adresse", "Adresse ligne 2",
+                               "Adr3"),
+        "code_postal": ("CP", "Code postal (CP)"),
+        "ville": ("Localité", "Ville (adresse)", "Bureau distributeur"),
     },
     "Souscriptions": {
         "siren": ("N° SIREN", "Numéro SIREN", "SIREN du membre"),

@@ -3,7 +3,7 @@
 import pandera.pandas as pa
 from pandera.pandas import Column
 
-from .checks import not_before, not_negative, one_of
+from .checks import not_before, not_negative, one_of, postal_code
 from .codes import CATEGORIES, ROLES
 from .spec import SheetSpec
 
@@ -19,6 +19,10 @@ MEMBRES = SheetSpec(
         "date_adhesion": "date",
         "date_notification_retrait": "date",
         "role": "code",
+        "adresse": "text",
+        "complement_adresse": "text",
+        "code_postal": "text",
+        "ville": "text",
     },
     required=("siren", "nom", "categorie", "date_adhesion"),
     defaults={"role": "membre"},
@@ -39,6 +43,11 @@ MEMBRES = SheetSpec(
                 nullable=True,
             ),
             "role": Column(object, one_of(ROLES, "rôle")),
+            # The debtor's address (PES Aller Tiers/Adresse, letters, statements).
+            "adresse": Column(object, nullable=True),
+            "complement_adresse": Column(object, nullable=True),
+            "code_postal": Column(object, postal_code(), nullable=True),
+            "ville": Column(object, nullable=True),
         },
         checks=[
             not_before(

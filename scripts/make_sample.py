@@ -55,6 +55,20 @@ def siret_of(siren: str) -> str:
                 if siret.is_valid(siren + f"{nic:05d}"))
 
 
+def town_hall(commune, service="Hôtel de ville"):
+    """An illustrative postal address at the commune's town hall. The postal code is
+    approximated by the INSEE code (same département, five digits): data/ has no postal
+    codes."""
+    return ["1 place de la Mairie", service, commune["code_insee"], commune["nom"].upper()[:38]]
+
+
+def seat(epci, communes):
+    """The EPCI's address: the town hall of its first member commune in data/."""
+    by_siren = {c["siren"]: c for c in communes}
+    first = next(by_siren[s] for s in epci["communes_membres"].split() if s in by_siren)
+    return ["1 place de la Mairie", "Siège communautaire", *town_hall(first)[2:]]
+
+
 def notice(workbook, lines):
     sheet = workbook.add_worksheet("Notice")
     sheet.set_column(0, 0, 110)
@@ -104,35 +118,42 @@ def main(folder: Path) -> None:
     outsiders = chosen[170:]  # real communes that are NOT members (their CCAS pay type 2)
     coordinator = generated_siren(rng, taken)
     rows = [[coordinator, "CIG Grande Couronne (SIREN fictif)", "etablissement_public", "",
-             "", D(2019, 1, 1), None, "coordonnateur"]]
+             "", D(2019, 1, 1), None, "coordonnateur",
+             "15 rue Boileau", "", "78000", "VERSAILLES"]]
     windows = [D(2021, 3, 15), D(2022, 6, 1), D(2023, 2, 10), D(2024, 11, 20), D(2026, 1, 20)]
     for i, c in enumerate(members):
         joined = windows[i % 4] if i < 166 else D(2026, 2, 10)
         rows.append([c["siren"], c["nom"], "commune", int(c["population"]), "", joined, None,
-                     "membre"])
+                     "membre", *town_hall(c)])
     for e in epcis[:8]:
         rows.append([e["siren"], e["nom"], "epci", int(e["population"]), "", D(2022, 6, 1),
-                     None, "membre"])
+                     None, "membre", *seat(e, communes)])
     for i, c in enumerate(members[:40] + outsiders[:8]):
         rows.append([generated_siren(rng, taken), f"CCAS de {c['nom']} (fictif)", "ccas", "",
-                     c["siren"], windows[i % 4], None, "membre"])
+                     c["siren"], windows[i % 4], None, "membre",
+                     *town_hall(c, "Centre communal d'action sociale")])
     for i, c in enumerate(members[40:60] + outsiders[8:12]):
         rows.append([generated_siren(rng, taken), f"Caisse des écoles de {c['nom']} (fictive)",
-                     "caisse_des_ecoles", "", c["siren"], windows[i % 3], None, "membre"])
+                     "caisse_des_ecoles", "", c["siren"], windows[i % 3], None, "membre",
+                     *town_hall(c, "Caisse des écoles")])
     for i in range(15):
         rows.append([generated_siren(rng, taken), f"Syndicat intercommunal n° {i + 1} (fictif)",
-                     "syndicat", "", "", windows[i % 4], None, "membre"])
+                     "syndicat", "", "", windows[i % 4], None, "membre",
+                     *town_hall(members[60 + i], "Syndicat intercommunal")])
     rows.append([generated_siren(rng, taken), "Office de tourisme intercommunal (fictif)",
-                 "etablissement_public", "", "", D(2023, 2, 10), None, "membre"])
+                 "etablissement_public", "", "", D(2023, 2, 10), None, "membre",
+                 "2 rue de la Gare", "Office de tourisme", *town_hall(members[80])[2:]])
     rows.append([generated_siren(rng, taken), "Association de gestion du refuge (fictif)",
-                 "autre", "", "", D(2024, 11, 20), None, "membre"])
+                 "autre", "", "", D(2024, 11, 20), None, "membre",
+                 "Chemin du Refuge", "Lieu-dit Les Bruyères", *town_hall(members[90])[2:]])
     # R2 cases: 30 October (leaves 1 Jan next year) vs 31 October (one year later).
     rows[3][6] = D(2025, 10, 30)
     rows[4][6] = D(2025, 10, 31)
     rows[5][6] = D(2026, 4, 2)
     rows[6][5] = D(2025, 8, 14)  # adhesion outside any window: a warning (R5)
     header = ["SIREN", "Nom", "Catégorie", "Population", "Commune de rattachement",
-              "Date adhésion", "Date notification retrait", "Rôle"]
+              "Date adhésion", "Date notification retrait", "Rôle", "Adresse",
+              "Complément d'adresse", "Code postal", "Ville"]
     workbook = book(folder / "membres.xlsx")
     table(workbook, "Membres", header, rows, {"Nom": 44})
     notice(workbook, [
@@ -141,6 +162,8 @@ def main(folder: Path) -> None:
         "(INSEE COG, DGCL BANATIC, via @etalab/decoupage-administratif 6.0.0, Licence Ouverte).",
         "CCAS, caisses des écoles, syndicats, établissements et SIREN du coordonnateur : "
         "GÉNÉRÉS (SIREN fictifs, valides au sens de Luhn, n'appartenant à aucun organisme réel).",
+        "Adresses ILLUSTRATIVES (hôtel de ville, 1 place de la Mairie) ; le code postal est "
+        "approché par le code INSEE de la commune (nos sources n'ont pas les codes postaux).",
     ])
     workbook.close()
 
@@ -213,7 +236,8 @@ def main(folder: Path) -> None:
         ["siret_coordonnateur", siret_of(coordinator)], ["id_poste", "078000"],
         ["code_collectivite", "123"], ["code_budget", "01"], ["nature_type_1", "70878"],
         ["nature_type_2", "70878"], ["code_produit_type_1", "GC1"],
-        ["code_produit_type_2", "GC2"], ["prochain_bordereau", 12], ["prochain_titre", 345],
+        ["code_produit_type_2", "GC2"], ["prochain_bordereau", 12],
+        ["prochain_bordereau_02", 3], ["prochain_titre", 345],
         ["seuil_recouvrement", "15,00"], ["delai_relance", 60],
         ["deliberation", "délibération n° 2025-40 du 12/12/2025"],
     ], {"Paramètre": 24, "Valeur": 44})

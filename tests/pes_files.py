@@ -25,7 +25,11 @@ def _v(parent, name: str, value) -> etree._Element:
     return element
 
 
-def retour(pieces: list[dict], day: str = "2026-11-30", encoding: str = "UTF-8") -> bytes:
+def retour(pieces: list[dict], day: str = "2026-11-30", encoding: str = "UTF-8",
+           header: dict[str, str] | None = None) -> bytes:
+    """``header``: the budget's EnTetePES values (IdPost, IdColl, CodCol, CodBud)."""
+    header_values = {"IdPost": "078000", "IdColl": "20004000000012", "CodCol": "123",
+                     "CodBud": "01", **(header or {})}
     root = etree.Element(f"{{{RETOUR}}}PES_Retour", nsmap={"n": RETOUR})
     params = etree.SubElement(etree.SubElement(root, "Enveloppe"), "Parametres")
     _v(params, "Version", "2")
@@ -33,10 +37,8 @@ def retour(pieces: list[dict], day: str = "2026-11-30", encoding: str = "UTF-8")
     _v(params, "NomFic", f"PERET2_{day}.xml")
     header = etree.SubElement(root, "EnTetePES")
     _v(header, "DteStr", day)
-    _v(header, "IdPost", "078000")
-    _v(header, "IdColl", "20004000000012")
-    _v(header, "CodCol", "123")
-    _v(header, "CodBud", "01")
+    for name in ("IdPost", "IdColl", "CodCol", "CodBud"):
+        _v(header, name, header_values[name])
     recette = etree.SubElement(root, "PES_RecetteRetour")
     head = etree.SubElement(recette, "EnTeteRecette")
     _v(head, "IdVer", "2")
@@ -143,7 +145,9 @@ def from_aller(aller: bytes, rejected: set[str], recos: dict[tuple[str, str], li
                            "pce": number, "objet": bp.find("ObjPce").get("V"),
                            "natpce": bp.find("NatPce").get("V"),
                            "etat": "04" if number in rejected else "02", "lines": lines})
-    return retour(pieces, encoding="ISO-8859-1")
+    budget = {name: root.find(f"EnTetePES/{name}").get("V")
+              for name in ("IdPost", "IdColl", "CodCol", "CodBud")}
+    return retour(pieces, encoding="ISO-8859-1", header=budget)
 
 
 def schema_errors(data: bytes, xsd: Path) -> list[str]:
@@ -151,3 +155,77 @@ def schema_errors(data: bytes, xsd: Path) -> list[str]:
     if schema.validate(etree.fromstring(data, SAFE)):
         return []
     return [f"{e.line}: {e.message}" for e in schema.error_log]
+
+
+def retour_519(pieces: list[dict], day: str = "2026-11-30", header: dict | None = None
+               ) -> bytes:
+    """A PES Retour recette in today's layout (dossier technique v5.19): TypRestit,
+    BlocPiece/Obj, EtatLigPce, EncaissementEmargement, EtapePce, CodeSuspPour — a probe
+    derived from the dossier (no XSD of this version is public).
+
+    A piece: {"exer", "bord", "typbord", "pce", "etat", "pec", "obj", "lines": [...]};
+    a line: {"ligne", "code", "mt", "etatlig", "tiers": (nature, id) or None, "cat",
+    "nom", "emas": [(orgema, date, mt)], "step": (code, date), "susp": code}."""
+    values = {"IdPost": "078000", "IdColl": "20004000000012", "CodCol": "123",
+              "CodBud": "01", **(header or {})}
+    root = etree.Element(f"{{{RETOUR}}}PES_Retour", nsmap={"n": RETOUR})
+    params = etree.SubElement(etree.SubElement(root, "Enveloppe"), "Parametres")
+    _v(params, "Version", "1")
+    _v(params, "TypFic", "PES2R_REC")
+    _v(params, "NomFic", f"PES2R_REC_{day}.xml")
+    head = etree.SubElement(root, "EnTetePES")
+    _v(head, "DteStr", day)
+    for name in ("IdPost", "IdColl", "CodCol", "CodBud"):
+        _v(head, name, values[name])
+    recette = etree.SubElement(root, "PES_RecetteRetour")
+    entete = etree.SubElement(recette, "EnTeteRecette")
+    _v(entete, "TypRestit", "02")
+    _v(entete, "IdVer", "2")
+    _v(entete, "NatInf", "2")
+    for piece in pieces:
+        block = etree.SubElement(recette, "Bordereau")
+        bloc = etree.SubElement(block, "BlocBordereau")
+        _v(bloc, "Exer", piece.get("exer", 2026))
+        _v(bloc, "IdBord", piece.get("bord", 1))
+        _v(bloc, "TypBord", piece.get("typbord", "01"))
+        element = etree.SubElement(block, "Piece")
+        bp = etree.SubElement(element, "BlocPiece")
+        _v(bp, "IdPce", piece["pce"])
+        _v(bp, "TypPce", "13" if piece.get("typbord") == "05" else "01")
+        _v(bp, "NatPce", "01")
+        if piece.get("obj"):
+            _v(bp, "Obj", piece["obj"])
+        if piece.get("pec", "2026-11-10"):
+            _v(bp, "DtePcePec", piece.get("pec", "2026-11-10"))
+        _v(bp, "EtatPce", piece.get("etat", "02"))
+        for line in piece["lines"]:
+            ligne = etree.SubElement(element, "LigneDePiece")
+            bl = etree.SubElement(ligne, "BlocLignePiece")
+            info = etree.SubElement(bl, "InfoLignePiece")
+            _v(info, "IdLigne", line.get("ligne", 1))
+            if line.get("code"):
+                _v(info, "CodProdLoc", line["code"])
+            _v(info, "EtatLigPce", line.get("etatlig", "04"))
+            _v(info, "MtHT", line["mt"])
+            if line.get("susp"):
+                susp = etree.SubElement(bl, "InfoSuspPour")
+                _v(susp, "CodeSuspPour", line["susp"])
+                _v(susp, "DteSuspPour", "2026-11-20")
+            if line.get("step"):
+                step = etree.SubElement(bl, "InfoAmiableContentieux")
+                _v(step, "EtapePce", line["step"][0])
+                _v(step, "DteEtapePce", line["step"][1])
+            tiers = etree.SubElement(etree.SubElement(ligne, "Tiers"), "InfoTiers")
+            if line.get("tiers"):
+                _v(tiers, "IdTiers", line["tiers"][1])
+                _v(tiers, "NatIdTiers", line["tiers"][0])
+            _v(tiers, "CatTiers", line.get("cat", "23"))
+            _v(tiers, "NatJur", "01" if line.get("cat") == "01" else "09")
+            _v(tiers, "Nom", line.get("nom", "COMMUNE"))
+            for org, date, mt in line.get("emas", []):
+                ema = etree.SubElement(ligne, "EncaissementEmargement")
+                _v(ema, "OrgEma", org)
+                _v(ema, "DteReco", date)
+                _v(ema, "MtReco", mt)
+    return etree.tostring(etree.ElementTree(root), xml_declaration=True,
+                          encoding="ISO-8859-1", pretty_print=True)

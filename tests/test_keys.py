@@ -160,7 +160,7 @@ def test_the_titres_issued_read_back_as_titres_line_by_line(tmp_path, capsys):
     folder = write_inputs(tmp_path / "in", inputs)
     first = run(folder, tmp_path / "out", capsys=capsys)
     assert first.status == 0, first.err
-    root = etree.fromstring((first.folder / "PESALR2_2026-11.xml").read_bytes(), SAFE)
+    root = etree.fromstring(next(first.folder.glob("PESALR2_2026-11_T*.xml")).read_bytes(), SAFE)
     typed = []
     for piece in root.iter("Piece"):
         for ligne in piece.iterfind("LigneDePiece"):
@@ -196,7 +196,7 @@ def test_reduction_letters_and_statements_keep_exercises_apart(tmp_path, capsys)
     credit = issued[issued["Montant"] < 0]
     assert [(r["SIREN"], r["Nature"], euros(r["Montant"]), r["Titres d'origine"])
             for _, r in credit.iterrows()] == [(COMMUNE_A, "réduction", -3000, "2")]
-    root = etree.fromstring((result.folder / "PESALR2_2026-11.xml").read_bytes(), SAFE)
+    root = etree.fromstring(next(result.folder.glob("PESALR2_2026-11_T*.xml")).read_bytes(), SAFE)
     assert [(r.find("ExerRat").get("V"), r.find("IdPceOrig").get("V"),
              r.find("IdLigneOrig").get("V")) for r in root.iter("RattachPiece")] == [
         ("2026", "2", "3")]  # the typed line of the titre

@@ -13,14 +13,14 @@ LAYERS: list[set[str]] = [
     # 0. the model and plumbing every stage may use
     {"model", "catalogue", "anomalies", "safeio", "journal", "interrupts", "progress"},
     # 1. read: files → typed tables
-    {"cells", "prescan", "csvinput", "xmlsafe", "reader", "tablerows", "normalise",
-     "parameters", "pes_retour", "intake", "readback", "disk", "earlier", "aller_numbers"},
+    {"cells", "prescan", "csvinput", "xmlsafe", "reader", "tablerows", "normalise", "pes_sent",
+     "parameters", "pes_retour", "intake", "readback", "acquits", "disk", "earlier"},
     # 2. check and compute: rules, charges, reconciliation, receivables, titres to issue
     {"validate", "rules", "wording", "charges", "reconciliation", "asof", "receivables",
      "past_exercises", "issuance", "helios", "titre_evolutions", "settings", "numbering"},
     # 3. render: workbooks and XML written from computed values
     {"xlsx", "layout", "audit", "evolutions", "report", "receivables_view", "statements",
-     "reminders", "pes_aller", "titres_out", "templates", "summary"},
+     "reminders", "pes_aller", "pes_rules", "titres_out", "templates", "summary"},
     # 4. the run
     {"pipeline", "faults"},
     # 5. the command line

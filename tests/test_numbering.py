@@ -13,10 +13,10 @@ from pes_files import SAFE
 from test_pes import write_inputs
 from workbooks import base, run
 
-from reconcile.aller_numbers import numbers_sent
 from reconcile.earlier import read_sent
 from reconcile.numbering import next_numbers
 from reconcile.parameters import Parameters
+from reconcile.pes_sent import parse_files
 from reconcile.titres_out import _same_emission
 
 
@@ -65,17 +65,17 @@ def test_a_rerun_never_reuses_the_numbers_of_files_already_written(tmp_path, cap
     inputs = write_inputs(tmp_path / "in")
     october = run(inputs, tmp_path / "first", capsys=capsys)
     assert october.status == 0, october.err
-    written = october.folder / "PESALR2_2026-11.xml"
+    written = october.folder / "PESALR2_2026-11_T1201.xml"
     assert _numbers(written) == (["41"], ["1201", "1202", "1203", "1204"])
     # The same file, as last month's emission, in the reports folder of this run.
     reports = tmp_path / "reports"
     (reports / "2026-10").mkdir(parents=True)
     shutil.copy(written, reports / "2026-10" / "PESALR2_2026-10.xml")
-    sent, _, problems = numbers_sent(*read_sent(reports))
-    assert problems == [] and list(sent["titre"]) == ["1201", "1202", "1203", "1204"]
+    sent, problems = parse_files(read_sent(reports))
+    assert problems == [] and sorted(set(sent["titre"])) == [1201, 1202, 1203, 1204]
     november = run(inputs, reports, capsys=capsys)
     assert november.status == 0, november.err
-    aller = november.folder / "PESALR2_2026-11.xml"
+    aller = november.folder / "PESALR2_2026-11_T1205.xml"
     assert _numbers(aller) == (["42"], ["1205", "1206", "1207", "1208"])
     warnings = november.sheet("Anomalies")
     said = warnings[warnings["Code"] == "numero-deja-utilise"]["Message"].tolist()

@@ -42,19 +42,35 @@ PARAMETERS = {
     "siret_coordonnateur": "20004000000012", "id_poste": "078000",
     "code_collectivite": "123", "code_budget": "01", "nature_type_1": "70878",
     "nature_type_2": "70878", "code_produit_type_1": "GC1", "code_produit_type_2": "GC2",
-    "prochain_bordereau": 41, "prochain_titre": 1201, "seuil_recouvrement": 15,
+    "prochain_bordereau": 41, "prochain_bordereau_02": 7, "prochain_titre": 1201,
+    "seuil_recouvrement": 15,
     "deliberation": "délibération n° 2025-40 du 12/12/2025",
 }
 
 
-def write_inputs(folder: Path, inputs=None, parameters: dict | None = PARAMETERS) -> Path:
+ADDRESS = {"Adresse": "1 place de la Mairie", "Complément d'adresse": "Hôtel de ville",
+           "Code postal": "78000", "Ville": "VERSAILLES"}
+
+
+def write_inputs(folder: Path, inputs=None, parameters: dict | None = PARAMETERS,
+                 addressed: bool = True) -> Path:
+    """The inputs, every member with an address (the PES Aller needs one per debtor)."""
     inputs = inputs or base()
+    if addressed:
+        inputs.membres = [{**ADDRESS, **m} for m in inputs.membres]
     inputs.write(folder)
     sheets = {"Bareme": inputs.bareme, "Consultations": inputs.consultations}
     if parameters is not None:
         sheets["Parametres"] = [{"Paramètre": k, "Valeur": v} for k, v in parameters.items()]
     write_book(folder / "bareme.xlsx", sheets)
     return folder
+
+
+def aller_file(folder: Path) -> Path | None:
+    """The month's PES Aller (its name carries its first titre number)."""
+    found = sorted(folder.glob("PESALR2_2026-11_T*.xml"))
+    assert len(found) <= 1, found
+    return found[0] if found else None
 
 
 def aller_totals(data: bytes) -> dict[tuple[str, int], int]:
@@ -96,7 +112,7 @@ def test_round_trip_through_helios(tmp_path, capsys):
     inputs = write_inputs(tmp_path / "in")
     first = run(inputs, tmp_path / "out", capsys=capsys)
     assert first.status == 0, first.err
-    xml = first.folder / "PESALR2_2026-11.xml"
+    xml = aller_file(first.folder)
     data = xml.read_bytes()
     assert data.startswith(b"<?xml version='1.0' encoding='ISO-8859-1'?>")
     assert pes_aller.problems(data) == []  # the vendored PES_Aller.xsd, 2.1.a
@@ -163,8 +179,8 @@ def test_the_pes_aller_is_reproducible_and_reductions_are_linked(tmp_path, capsy
     folder = write_inputs(tmp_path / "in", inputs)
     one = run(folder, tmp_path / "a", capsys=capsys)
     two = run(folder, tmp_path / "b", capsys=capsys)
-    data = (one.folder / "PESALR2_2026-11.xml").read_bytes()
-    assert data == (two.folder / "PESALR2_2026-11.xml").read_bytes()
+    data = aller_file(one.folder).read_bytes()
+    assert data == aller_file(two.folder).read_bytes()
     assert pes_aller.problems(data) == []
     root = etree.fromstring(data, SAFE)
     kinds = [b.find("BlocBordereau/TypBord").get("V") for b in root.iter("Bordereau")]
@@ -184,7 +200,7 @@ def test_without_parameters_no_pes_aller_and_it_is_said(tmp_path, capsys):
     result = run(write_inputs(tmp_path / "in", parameters=None), tmp_path / "out",
                  capsys=capsys)
     assert result.status == 0
-    assert not (result.folder / "PESALR2_2026-11.xml").exists()
+    assert aller_file(result.folder) is None
     assert (result.folder / "titres_a_emettre_2026-11.xlsx").exists()
     assert "PES Aller non écrit" in result.out and "siret_coordonnateur" in result.out
     summary = result.sheet("Synthèse").astype(str)
@@ -230,20 +246,33 @@ def test_hand_written_retour_files(tmp_path, capsys):
     assert euros(rows.loc[(COMMUNE_B, 2), "Encaissé"]) == 50000
 
 
-def test_unknown_product_code_is_an_error_at_its_xml_line(tmp_path, capsys):
+def test_lines_that_are_not_ours_are_counted_and_skipped_with_one_warning(tmp_path, capsys):
+    """A real flow carries every titre of the budget: another product code, a private
+    person without identifier, another budget — counted, never copied, never blocking."""
     folder = write_inputs(tmp_path / "in")
-    data = retour([{"pce": "7", "lines": [line(), line(code="ZZ9", ligne=2)]}])
-    (folder / "retour.xml").write_bytes(data)
-    expected = next(n for n, text in enumerate(data.decode().splitlines(), start=1)
-                    if 'CodProdLoc V="ZZ9"' in text)
+    (folder / "retour.xml").write_bytes(retour([
+        {"pce": "7", "lines": [line(), line(code="ZZ9", ligne=2, mt="777.77",
+                                            tiers=("02", COMMUNE_B))]},
+        {"pce": "8", "lines": [line(code="300", mt="274.05", tiers=None)]},
+        {"pce": "9", "lines": [line(mt="55.55", tiers=None)]},
+    ]))
+    other = retour([{"pce": "3", "lines": [line(mt="99.99")]}])
+    (folder / "autre-budget.xml").write_bytes(other.replace(b'CodBud V="01"',
+                                                            b'CodBud V="02"'))
     result = run(folder, tmp_path / "out", capsys=capsys)
-    assert result.status == 2
-    errors = result.anomalies()
-    error = errors[errors["Valeur"] == "ZZ9"].iloc[0]
-    assert (error["Fichier"], error["Feuille"], int(error["Ligne"])) == (
-        "retour.xml", "PES_RecetteRetour/Bordereau/Piece/LigneDePiece", expected)
-    assert error["Code"] == "code-produit-inconnu"
-    assert not result.report_path.exists()
+    assert result.status == 0, result.err
+    warnings = result.sheet("Anomalies")
+    skipped = warnings[warnings["Code"] == "pes-retour-hors-perimetre"]
+    assert sorted(zip(skipped["Fichier"], skipped["Valeur"].astype(int), strict=True)) == [
+        ("autre-budget.xml", 1), ("retour.xml", 3)]
+    message = skipped[skipped["Fichier"] == "retour.xml"]["Message"].iloc[0]
+    assert "2 d'un autre produit" in message and "1 de débiteurs sans SIREN" in message
+    rows = result.reconciliation()
+    assert set(rows["Titres"].dropna().astype(str)) == {"7"}
+    report = " ".join(str(v) for name in ("Rapprochement", "Synthèse")
+                      for v in result.sheet(name).to_numpy().ravel())
+    for amount in ("777,77", "777.77", "274,05", "55,55", "99,99"):
+        assert amount not in report
 
 
 def test_unmappable_lines_are_errors_never_dropped(tmp_path, capsys):
@@ -260,7 +289,7 @@ def test_unmappable_lines_are_errors_never_dropped(tmp_path, capsys):
     result = run(folder, tmp_path / "out", capsys=capsys)
     assert result.status == 2
     found = sorted(map(tuple, result.anomalies()[["Code", "Valeur"]].values.tolist()))
-    assert found == sorted([("debiteur-manquant", None),
+    assert found == sorted([("pes-retour-hors-perimetre", "1"),  # no debtor id: not ours
                             ("consultation-manquante", "sans consultation"),
                             ("consultation-inconnue", "[C1999] inconnue"),
                             ("debiteur-invalide", "123"),
@@ -337,8 +366,8 @@ def test_bad_parameter_values_are_errors_at_their_cell(tmp_path, capsys):
     errors = result.anomalies()
     located = {(r.Feuille, int(r.Ligne), r.Colonne, r.Gravité) for r in errors.itertuples()}
     assert ("Parametres", 8, "Valeur", "erreur") in located
-    assert ("Parametres", 11, "Valeur", "erreur") in located
-    assert ("Parametres", 14, "Paramètre", "avertissement") in located
+    assert ("Parametres", 12, "Valeur", "erreur") in located
+    assert ("Parametres", 15, "Paramètre", "avertissement") in located
 
 
 def test_reconciliation_ignores_rejected_titres_but_lists_them(tmp_path, capsys):
@@ -372,7 +401,7 @@ def test_the_statement_is_the_supporting_document(tmp_path, capsys):
                     for c in row if c)
     assert "bases de liquidation" in text and "Bareme, ligne" not in text
     assert "deux mois" in text and "L1617-5" in text
-    aller = (result.folder / "PESALR2_2026-11.xml").read_bytes()
+    aller = aller_file(result.folder).read_bytes()
     assert f"relevé releve_{COMMUNE_A}.xlsx".encode("latin-1") in aller
 
 
@@ -381,7 +410,7 @@ def test_long_objects_stay_within_the_schema_once_in_latin1(tmp_path, capsys):
     for tariff in inputs.bareme:  # « € » and « – » grow when written in ISO-8859-1
         tariff["Libellé"] = "Tarif – " + "très long libellé € " * 10
     result = run(write_inputs(tmp_path / "in", inputs), tmp_path / "out", capsys=capsys)
-    data = (result.folder / "PESALR2_2026-11.xml").read_bytes()
+    data = aller_file(result.folder).read_bytes()
     assert pes_aller.problems(data) == []
     objects = [e.get("V") for e in etree.fromstring(data, SAFE).iter("ObjLignePce")]
     assert objects and all(len(o) <= 160 and o.endswith("...") for o in objects)
@@ -401,7 +430,7 @@ def test_round_trip_on_the_bundled_sample(tmp_path, capsys):
     workbook.save(folder / "titres.xlsx")
     first = run(folder, tmp_path / "out", capsys=capsys)
     assert first.status == 0, first.err
-    data = (first.folder / "PESALR2_2026-11.xml").read_bytes()
+    data = aller_file(first.folder).read_bytes()
     assert pes_aller.problems(data) == []
     book = first.folder / "titres_a_emettre_2026-11.xlsx"
     issued = read_sheet(book, "Titres à émettre")
@@ -425,10 +454,11 @@ def test_round_trip_on_the_bundled_sample(tmp_path, capsys):
 
 def test_check_reports_pes_errors_without_writing(tmp_path, capsys):
     folder = write_inputs(tmp_path / "in")
-    (folder / "retour.xml").write_bytes(retour([{"pce": "7", "lines": [line(code="XX")]}]))
+    (folder / "retour.xml").write_bytes(retour([{"pce": "7", "lines": [
+        line(tiers=("02", "123456789"))]}]))  # our product, a SIREN with a wrong key
     status = main(["check", "--mois", "2026-11", "--inputs", str(folder)])
     assert status == 2
-    assert "code produit « XX » inconnu" in capsys.readouterr().out
+    assert "identifiant du débiteur « 123456789 »" in capsys.readouterr().out
     assert sorted(p.name for p in folder.iterdir()) == [
         "bareme.xlsx", "membres.xlsx", "retour.xml", "souscriptions.xlsx", "titres.xlsx"]
 
@@ -438,7 +468,7 @@ def test_parameter_keys_ignore_case_and_spaces(tmp_path, capsys):
     result = run(write_inputs(tmp_path / "in", parameters=renamed), tmp_path / "out",
                  capsys=capsys)
     assert result.status == 0, result.err
-    assert (result.folder / "PESALR2_2026-11.xml").exists()
+    assert aller_file(result.folder) is not None
 
 
 HAND_WRITTEN = """<?xml version="1.0" encoding="ISO-8859-1"?>
@@ -486,7 +516,7 @@ def test_a_hand_written_latin1_file_with_qualified_children(tmp_path):
     folder.mkdir()
     text = HAND_WRITTEN.format(siret=COMMUNE_A + "00017", siren=COMMUNE_A)
     (folder / "PERET2_main.xml").write_bytes(text.encode("latin-1"))
-    files, problems = pes_retour.find(folder, Limits())
+    files, _, problems = pes_retour.find(folder, Limits())
     assert problems == [] and len(files[0].lines) == 2
     parameters = read_parameters(None)[0]
     parameters.values.update(code_produit_type_1="GC1", code_produit_type_2="GC2")
@@ -518,3 +548,66 @@ def test_the_reminder_delay_written_in_parametres_wins_over_the_option(tmp_path,
 
     assert letters({**PARAMETERS, "delai_relance": 300}, "sheet") == []
     assert letters(PARAMETERS, "option") == [f"relance_{COMMUNE_A}.xlsx"]
+
+
+def test_a_debtor_without_address_stops_the_pes_aller_not_the_report(tmp_path, capsys):
+    inputs = base()
+    inputs.membres = [{**ADDRESS, **m} for m in inputs.membres]
+    homeless = [m for m in inputs.membres if m["SIREN"] in (COMMUNE_B, SYNDICAT)]
+    for m in homeless:
+        m["Adresse"] = None
+    inputs.membres[[m["SIREN"] for m in inputs.membres].index(EPCI)]["Code postal"] = None
+    result = run(write_inputs(tmp_path / "in", inputs, addressed=False), tmp_path / "out",
+                 capsys=capsys)
+    assert result.status == 0, result.err
+    assert result.report_path.exists() and aller_file(result.folder) is None
+    assert (result.folder / "titres_a_emettre_2026-11.xlsx").exists()
+    screen = result.out
+    summary = " ".join(str(v) for v in result.sheet("Synthèse").to_numpy().ravel())
+    for siren_ in (COMMUNE_B, SYNDICAT, EPCI):  # every member concerned, on both
+        assert siren_ in screen and siren_ in summary
+    warnings = result.sheet("Anomalies")
+    concerned = warnings[warnings["Code"] == "adresse-manquante"]
+    assert sorted(concerned["Valeur"]) == sorted([COMMUNE_B, SYNDICAT, EPCI])
+    assert set(concerned["Fichier"]) == {"membres.xlsx"} and concerned["Ligne"].notna().all()
+    columns = dict(zip(concerned["Valeur"], concerned["Colonne"], strict=True))
+    assert columns == {COMMUNE_B: "Adresse", SYNDICAT: "Adresse", EPCI: "Code postal"}
+
+
+def test_a_postal_code_typed_as_a_number_is_an_error_at_its_cell(tmp_path, capsys):
+    inputs = base()
+    inputs.membres = [{**ADDRESS, **m} for m in inputs.membres]
+    inputs.membres[1]["Code postal"] = 1000  # 01000 typed as a number
+    result = run(write_inputs(tmp_path / "in", inputs, addressed=False), tmp_path / "out",
+                 capsys=capsys)
+    assert result.status == 2
+    errors = result.anomalies()
+    row = errors[errors["Code"] == "code-postal-invalide"].iloc[0]
+    assert (row["Feuille"], int(row["Ligne"]), row["Colonne"]) == ("Membres", 3,
+                                                                   "Code postal")
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("id_poste", "78000"), ("id_poste", "0780000A"), ("code_collectivite", "12A"),
+    ("code_collectivite", "1234"), ("code_budget", "1"), ("code_budget", "0A"),
+    ("nature_type_1", "7087A"), ("prochain_titre", 123_456_789),
+])
+def test_parameter_formats_of_the_dossier_are_checked(tmp_path, capsys, key, value):
+    result = run(write_inputs(tmp_path / "in", parameters={**PARAMETERS, key: value}),
+                 tmp_path / "out", capsys=capsys)
+    assert result.status == 2
+    errors = result.anomalies()
+    bad = errors[errors["Code"] == "parametre-invalide"]
+    assert len(bad) == 1 and bad.iloc[0]["Message"].startswith(key), bad["Message"].tolist()
+
+
+def test_accepted_parameter_formats(tmp_path, capsys):
+    accepted = {**PARAMETERS, "id_poste": "02A1234", "code_budget": "B1",
+                "code_collectivite": "012"}
+    result = run(write_inputs(tmp_path / "in", parameters=accepted), tmp_path / "out",
+                 capsys=capsys)
+    assert result.status == 0, result.err
+    data = aller_file(result.folder).read_bytes()
+    root = etree.fromstring(data, SAFE)
+    assert [root.find(f"EnTetePES/{n}").get("V") for n in ("IdPost", "CodCol", "CodBud")] == [
+        "02A1234", "012", "B1"]

@@ -234,11 +234,13 @@ def test_earlier_reports_and_sent_files_are_read_once_each(tmp_path):
     assert read.finals[2024].sha256 == hashlib.sha256(b"2024-12").hexdigest()
     assert read.finals[2024].is_december and not read.finals[2025].is_december
     assert earlier.read(tmp_path, "2026-01").previous is None
-    sent, unreadable = earlier.read_sent(tmp_path)
-    assert [(f.name, f.data) for f in sent] == [
-        (f"{m}/PESALR2_{m}.xml", b"<" + m.encode())
-        for m in ("2024-11", "2024-12", "2025-06", "2026-10")]
-    assert unreadable == {}
+    sent = earlier.read_sent(tmp_path)
+    assert [(f.name, f.data) for f in sent.files] == [
+        *((f"{m}/PESALR2_{m}.xml", b"<" + m.encode())
+          for m in ("2024-11", "2024-12", "2025-06", "2026-10")),
+        ("2026-10/historique/PESALR2_2026-10.xml", b"old")]  # a replaced one may have gone
+    assert sent.unreadable == {}
+    assert sent.current("2026-10") == b"<2026-10" and sent.current("2026-11") is None
 
 
 def test_an_earlier_report_that_cannot_be_read_is_a_warning(tmp_path, capsys):

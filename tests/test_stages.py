@@ -58,8 +58,7 @@ def called(tmp_path_factory) -> Called:
     earlier = pipeline.read_earlier(folder.parent, PERIOD, known)
     reconciled, problems = pipeline.reconcile_titres(validated, due, PERIOD, known, earlier,
                                                      settings)
-    planned, more = pipeline.plan_titres(validated, reconciled, PERIOD, known, earlier,
-                                         settings)
+    planned, more = pipeline.plan_titres(validated, reconciled, PERIOD, known, settings)
     anomalies = sorted([*examined, *problems, *more], key=sort_key)
     report = pipeline.build_report(PERIOD, validated, due, reconciled, planned, anomalies,
                                    settings, earlier)
