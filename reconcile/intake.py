@@ -78,7 +78,7 @@ def read(inputs: Path, limits: Limits, say: Progress) -> tuple[Found, list[Anoma
     problem = folder_problem(inputs)
     if problem is not None:
         return Found((), {}, frozenset(), ()), [file_problem(str(inputs), "dossier-absent",
-                                                             problem)]
+                                                             detail=problem)]
     anomalies: list[Anomaly] = []
     files: list[InputFile] = []
     sheets: dict[str, list[RawSheet]] = {}

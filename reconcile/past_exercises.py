@@ -18,14 +18,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from .anomalies import Anomaly
+from . import columns as C
+from .anomalies import CATALOGUE, Anomaly
+from .columns import Header as H
+from .columns import Sheet
 from .model import report_name
 from .readback import as_cents, as_text, open_report, sheet_frame
 from .receivables import due_prescription, titre_prescription
 from .reconciliation import reconcile
+from .vocabulary import Status
 
-UNKNOWN_DUE = "dû non connu"
-DUE_COLUMNS = ("SIREN", "Membre", "Exercice", "Type de frais", "Consultation", "Montant dû")
+UNKNOWN_DUE = Status.UNKNOWN_DUE
+DUE_COLUMNS = (H.SIREN, H.MEMBER, H.EXERCISE, H.TYPE, H.CONSULTATION, H.DUE)
 
 
 @dataclass(frozen=True)
@@ -91,16 +95,15 @@ def final_report(reports: Path, exercise: int) -> Path | None:
 
 def read_dues(data: bytes, exercise: int) -> pd.DataFrame:
     """The Charges sheet of a report, as charges (integer cents); raises if it is not one."""
-    frame = sheet_frame(open_report(data), "Charges")
+    frame = sheet_frame(open_report(data), Sheet.CHARGES)
     if frame is None or not set(DUE_COLUMNS) <= set(frame.columns):
         raise ValueError("feuille Charges sans les colonnes attendues")
-    text = {c: as_text(frame[c]) for c in ("SIREN", "Membre", "Consultation")}
     charges = pd.DataFrame({
-        "siren": text["SIREN"], "nom": text["Membre"],
-        "exercice": frame["Exercice"].astype("int64"),
-        "type_frais": frame["Type de frais"].astype("int64"),
-        "consultation": text["Consultation"],
-        "montant": as_cents(frame["Montant dû"]),
+        C.SIREN: as_text(frame[H.SIREN]), C.NAME: as_text(frame[H.MEMBER]),
+        C.EXERCISE: frame[H.EXERCISE].astype("int64"),
+        C.TYPE: frame[H.TYPE].astype("int64"),
+        C.CONSULTATION: as_text(frame[H.CONSULTATION]),
+        C.AMOUNT: as_cents(frame[H.DUE]),
     })
     if (charges["exercice"] != exercise).any():
         raise ValueError(f"des charges n'appartiennent pas à l'exercice {exercise}")
@@ -147,9 +150,8 @@ def _dues(reports: Path, exercise: int, result: PastExercises) -> pd.DataFrame:
         dues = read_dues(data, exercise)
     except Exception as error:  # a damaged or hand-edited report must not stop the month
         result.unreadable[exercise] = f"{path.parent.name}/{path.name}"
-        result.anomalies.append(Anomaly(
-            path.name, "Charges", None, "", "", "avertissement", "rapport-final-illisible",
-            f"rapport final de l'exercice {exercise} illisible ({error}) : dû non connu"))
+        result.anomalies.append(CATALOGUE["rapport-final-illisible"].at(
+            path.name, "Charges", exercise=exercise, error=error))
         return empty
     result.reports[exercise] = FinalReport(exercise, path, hashlib.sha256(data).hexdigest())
     return dues

@@ -29,7 +29,7 @@ from stdnum import luhn
 
 from schemas import TITRES
 
-from .anomalies import ERROR, WARNING, Anomaly, InputError, file_problem
+from .anomalies import CATALOGUE, Anomaly, InputError, file_problem
 from .normalise import DTYPES
 from .parameters import PES_RETOUR, Parameters
 from .reader import InputFile, Limits, read_input, too_large
@@ -107,10 +107,7 @@ def find(folder: Path, limits: Limits) -> tuple[list[RetourFile], list[Anomaly]]
             continue
         recette = root.find("PES_RecetteRetour")
         if root.tag != "PES_Retour" or recette is None:
-            problems.append(file_problem(
-                path.name, "xml-ignore",
-                f"fichier XML ignoré : ce n'est pas un PES Retour de recettes (racine "
-                f"« {root.tag} »)", WARNING))
+            problems.append(file_problem(path.name, "xml-ignore", root=root.tag))
             continue
         found.append(RetourFile(source, read(path.name, root, recette)))
     return found, problems
@@ -353,8 +350,8 @@ def _date(f: Field, fail: Fail) -> dt.date | None:
 
 def _problem(line: Line, f: Field | None, code: str, message: str) -> Anomaly:
     where = f.line if f is not None else line.line
-    return Anomaly(line.file, LINE_PATH, where, f.name if f else "",
-                   f.value if f else "", ERROR, code, message)
+    return CATALOGUE[code].at(line.file, LINE_PATH, where, f.name if f else "",
+                              value=f.value if f else "", detail=message)
 
 
 def duplicates(xlsx: pd.DataFrame, pes: pd.DataFrame,

@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from . import evolutions, helios, issuance, receivables_view, titres_out
-from .anomalies import Anomaly, counts_by_code, has_errors, sort_key
+from .anomalies import Anomaly, counts_by_code, file_problem, has_errors, sort_key
 from .asof import titres_as_of
 from .audit import Control, applied_settings
 from .charges import Due, compute, sound_rows
@@ -459,10 +459,7 @@ def _evolutions(folder: Path, month: str, due: Due, rows: pd.DataFrame, receivab
         return (previous.parent.name, evolutions.compare(previous, due.charges, rows,
                                                           *receivables)), []
     except Exception as error:  # an old or hand-edited report must not stop the month
-        return None, [Anomaly(previous.name, "", None, "", "", "avertissement",
-                              "evolutions-illisibles",
-                              f"Le rapport du mois précédent est illisible ({error}) : "
-                              "la feuille Évolutions n'est pas produite.")]
+        return None, [file_problem(previous.name, "evolutions-illisibles", error=error)]
 
 
 def _snapshot(folder: Path, files: tuple[InputFile, ...]) -> Path:

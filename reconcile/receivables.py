@@ -22,6 +22,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from .columns import RECEIVABLE
 from .parameters import BY_NAME
 from .reconciliation import counted
 
@@ -33,9 +34,7 @@ SOON = "prescrit dans moins de six mois"
 # Optional columns of titres read from the accountant's PES Retour (another reader).
 STEP, WRITE_OFF = "etape_recouvrement", "admission_non_valeur"
 
-COLUMNS = ["siren", "membre", "exercice", "numero", "type_frais", "consultation",
-           "date_emission", "montant", "encaisse", "annule", "reste", "age", "tranche",
-           "prescription", "alerte"]
+COLUMNS = list(RECEIVABLE)  # declared in columns.py
 
 
 def titre_prescription(emitted: pd.Series) -> pd.Series:

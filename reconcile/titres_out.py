@@ -18,7 +18,7 @@ import pandas as pd
 
 from schemas import CATEGORIES
 
-from .anomalies import WARNING, Anomaly
+from .anomalies import WARNING, Anomaly, file_problem
 from .issuance import Proposal
 from .layout import fitted_table
 from .model import Period
@@ -26,6 +26,7 @@ from .parameters import PES_ALLER, SHEET, Parameters
 from .pes_aller import XSD_VERSION, Aller, build, file_name, problems
 from .report import created_at
 from .safeio import publish, retire, write_new
+from .vocabulary import Nature
 from .wording import euros
 from .xlsx import Book, Col, cells
 
@@ -35,8 +36,8 @@ COLUMNS = [
     Col("Montant", "euro", 13), Col("Objet", width=70), Col("Nature", width=12),
     Col("Titres d'origine", width=14),
 ]
-NATURE_COLOURS = {"à émettre": "#FFE699", "complément": "#F8CBAD", "réduction": "#C6E0B4",
-                  "annulation": "#9BC2E6"}
+NATURE_COLOURS: dict[str, str] = {Nature.ISSUE: "#FFE699", Nature.SUPPLEMENT: "#F8CBAD",
+                                  Nature.REDUCTION: "#C6E0B4", Nature.CANCELLATION: "#9BC2E6"}
 
 
 @dataclass
@@ -67,9 +68,8 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str)
         invalid = problems(aller.data)
         if invalid:  # a bug of ours: say it, never hand the accountant a rejected file
             result.summary = "non écrit : non conforme au schéma"
-            result.warnings.append(Anomaly(name, "", None, "", "", WARNING, "pes-invalide",
-                                           f"PES Aller non écrit : non conforme au schéma "
-                                           f"{XSD_VERSION} ({'; '.join(invalid[:3])})"))
+            result.warnings.append(file_problem(name, "pes-invalide", version=XSD_VERSION,
+                                                problems="; ".join(invalid[:3])))
         else:
             result.aller = aller
             result.summary = (f"{name} : {aller.pieces} titre(s), {aller.lines} ligne(s), "
@@ -80,10 +80,7 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str)
                 f"intégration, mettre dans la feuille {SHEET} du barème prochain_bordereau "
                 f"= {aller.next_bordereau} et prochain_titre = {aller.next_titre}")
             for line in aller.skipped:
-                result.warnings.append(Anomaly(name, "", None, "", "", WARNING,
-                                               "reduction-hors-pes",
-                                               f"hors du PES Aller, à saisir à la main : "
-                                               f"{line}"))
+                result.warnings.append(file_problem(name, "reduction-hors-pes", line=line))
     if result.aller is None and not proposal.lines.empty:
         result.notices.append(f"PES Aller {result.summary}")
     if len(proposal.held):

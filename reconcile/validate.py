@@ -17,7 +17,7 @@ import pandera.pandas as pa
 from schemas import CATEGORIES, PRESTATIONS
 from schemas.codes import NEED_COMMUNE, NEED_POPULATION
 
-from .anomalies import ERROR, WARNING, Anomaly
+from .anomalies import ERROR, Anomaly
 from .catalogue import UNREADABLE
 from .cells import parse_code
 from .normalise import Table
@@ -100,18 +100,14 @@ def validate(tables: dict[str, Table], reported: list[Anomaly]
                 checked["consultations"].rows("debut_adhesion", "fin_adhesion"))
     if "exonerations" in checked and members is not None and members_known:
         problems += not_members(
-            checked["exonerations"].rows("siren"), members, "exoneration-siren-inconnu",
-            "Ce SIREN est absent du fichier membres : cette exonération ne s'applique à "
-            "personne (faute de frappe ?).")
+            checked["exonerations"].rows("siren"), members, "exoneration-siren-inconnu")
     if "titres" in checked and "consultations" in checked:
         problems += titre_problems(checked["titres"].rows("type_frais", "consultation"),
                                    checked["consultations"].readable("code"))
     if "titres" in checked and members is not None and members_known:
         # reconciled as « membre inconnu », but no statement is addressed to it
         problems += not_members(
-            checked["titres"].rows("siren"), members, "titre-hors-membres",
-            "Ce SIREN ne figure pas dans le fichier membres : le titre est rapproché avec le "
-            "statut « membre inconnu » et aucun relevé n'est produit pour ce SIREN.")
+            checked["titres"].rows("siren"), members, "titre-hors-membres")
     known = [*reported, *problems]
     return problems, {name: Checked(t, failed_cells(t, known)) for name, t in tables.items()}
 
@@ -249,7 +245,7 @@ def subscription_problems(checked: Checked, members: Checked,
     for row in mframe.index[mframe["siren"].notna() & ~mframe["siren"].isin(subscribed)
                             & (mframe["role"] != "coordonnateur")]:
         problems.append(members.table.anomaly(row, "siren", "sans-souscription",
-                                              "Ce membre n'a aucune souscription.", WARNING))
+                                              "Ce membre n'a aucune souscription."))
     return problems
 
 
@@ -305,20 +301,17 @@ def adhesion_window_warnings(members: Table, consultations: Table) -> list[Anoma
         inside |= (adhesion >= start) & (adhesion <= end)
     outside = adhesion.notna() & (adhesion > first_start) & ~inside
     return [
-        members.anomaly(row, "date_adhesion", "adhesion-hors-periode",
-                        "Adhésion hors de toute période d'adhésion : le membre participera "
-                        "à la prochaine consultation dont la période se termine après.",
-                        WARNING)
+        members.anomaly(row, "date_adhesion", "adhesion-hors-periode")
         for row in members.frame.index[outside & (members.frame["role"] != "coordonnateur")]
     ]
 
 
-def not_members(table: Table, members: Checked, code: str, message: str) -> list[Anomaly]:
+def not_members(table: Table, members: Checked, code: str) -> list[Anomaly]:
     """A warning at each SIREN of ``table`` that is not a member: it changes no amount
     (an exemption of no one, a titre reconciled as « membre inconnu »)."""
     known = members.readable("siren")
     frame = table.frame
-    return [table.anomaly(row, "siren", code, message, WARNING)
+    return [table.anomaly(row, "siren", code)
             for row in frame.index[frame["siren"].notna() & ~frame["siren"].isin(known)]]
 
 
@@ -339,9 +332,7 @@ def titre_problems(titres: Table, codes: set) -> list[Anomaly]:
             "consultation absente de la feuille Consultations du barème"))
     for row in frame.index[type2.fillna(False) & frame["consultation"].notna()]:
         problems.append(titres.anomaly(
-            row, "consultation", "consultation-type-2",
-            "un titre de type 2 (frais de fonctionnement) ne porte pas de consultation : "
-            "laisser la cellule vide"))
+            row, "consultation", "consultation-type-2"))
     return problems
 
 
