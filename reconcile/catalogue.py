@@ -6,7 +6,7 @@ Anomalies sheets carry; the message of each anomaly says what to do about *that*
 ``docs/catalogue.md`` is generated from here (``python -m reconcile.catalogue``) and a
 test keeps it current.
 
-The catalogue cannot be bypassed (choix C-44): an anomaly is made from its kind with
+The catalogue cannot be bypassed (choix C-102): an anomaly is made from its kind with
 its place, ``CATALOGUE[code].at(file, sheet, row, column, value=…, **values)``, which
 takes the severity and the prominence from the kind and the message from its template;
 ``Anomaly`` itself refuses a code the catalogue does not declare or a severity the kind

@@ -3,7 +3,7 @@ the report's own headers (« SIREN », « Type de frais »…), which the report
 with and read back by (last month's report for Évolutions, each exercise's final one).
 
 A frame's shape is the tuple of its columns here; the stages build and select frames
-by these names rather than retyping them. No logic, no I/O.
+by these names rather than retyping them (choix C-103). No logic, no I/O.
 """
 
 from __future__ import annotations

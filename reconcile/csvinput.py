@@ -1,4 +1,5 @@
-"""CSV input files, read into the same ``RawSheet`` a workbook gives (spécification §2.5).
+"""CSV input files, read into the same ``RawSheet`` a workbook gives (spécification §2.5,
+choix C-7).
 
 Officers export from other tools in CSV: ``;`` (French Excel) or ``,``, UTF-8 with or
 without BOM, or Windows-1252 (Excel's « CSV (séparateur : point-virgule) »). Both are

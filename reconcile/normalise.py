@@ -258,7 +258,8 @@ def _padded(cells: list[Any], width: int) -> list[Any]:
 
 
 def _find_header_row(rows: list[list[Any]], spec: SheetSpec) -> int | None:
-    """The first row holding every required column, else the one holding the most."""
+    """The first row holding every required column, else the one holding the most
+    (choix C-3)."""
     best, best_count = None, 0
     for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
         names = {column_name(c, spec.columns, spec.sheet) for c in cells if not is_blank(c)}

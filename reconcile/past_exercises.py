@@ -1,5 +1,5 @@
 """Earlier exercises reconciled again against today's titres (sheet `Exercices antérieurs`).
-See spécification §4.13.
+See spécification §4.13 and choix C-47 to C-50.
 
 What a past exercise owed is taken from that exercise's final report — the latest
 ``rapprochement_AAAA-MM.xlsx`` of that year in the reports folder, normally December's

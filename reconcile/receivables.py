@@ -6,7 +6,7 @@ prescription date: what is not collected within four years is lost. Ages count d
 since emission at the as-of date; a partial collection ages on what remains (the reste
 is what sits in a bucket, not the titre's full amount).
 
-Prescription (see docs/choix.md):
+Prescription (choix C-46, C-53):
 * a titre: 31 December of the fourth year after its date of emission (four years from
   prise en charge, CGCT L1617-5; a demand for payment restarts the period, which the
   export does not show, so this is the earliest date — the one to watch);

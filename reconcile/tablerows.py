@@ -1,4 +1,5 @@
-"""Rows of a table that officers add or hide: total rows (skipped) and hidden rows (read).
+"""Rows of a table that officers add or hide: total rows (skipped) and hidden rows (read),
+choix C-8 and C-9.
 
 A ``Total`` or ``Sous-total`` row under a table (or between its groups) is not a
 record: read as one it would give a pile of errors (no SIREN, no category…) or, worse,

@@ -3,7 +3,7 @@
 Each is a ``StrEnum`` whose values are the French labels the reports show: a member
 compares equal to its label and prints as it, so frames, workbooks and the golden dump
 are byte for byte what the plain strings gave, while code names ``Status.TO_ISSUE``
-instead of retyping « à émettre ».
+instead of retyping « à émettre » (choix C-103).
 """
 
 from __future__ import annotations

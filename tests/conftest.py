@@ -1,6 +1,6 @@
 """Markers: ``slow`` is every test that writes files to disk (it asks for ``tmp_path``
 or ``tmp_path_factory``, or its module is marked), so ``pytest -m "not slow"`` runs the
-rules, stages and units stated in memory alone, in seconds."""
+rules, stages and units stated in memory alone, in seconds (choix C-104)."""
 
 import sys
 from pathlib import Path

@@ -6,7 +6,7 @@ sheet into the cells the workbook reader returns (numbers as floats, dates as da
 blanks as ``""``) and runs the real stages from normalisation on: validation, charges,
 reconciliation. No file is written or read, so a rule is checked in milliseconds;
 tests whose subject is reading or writing files keep ``workbooks.run``.
-``tests/test_month.py`` checks that both ways give the same charges and lines.
+``tests/test_month.py`` checks that both ways give the same tables (choix C-104).
 """
 
 from __future__ import annotations
