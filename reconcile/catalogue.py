@@ -235,25 +235,40 @@ KINDS: tuple[Kind, ...] = (
          "Commune ou EPCI sans population, ou membre sans population alors que les "
          "lignes du barème ont des tranches."),
     Kind("rattachement-manquant", _E, "Commune de rattachement manquante",
-         "CCAS ou caisse des écoles sans commune de rattachement."),
+         "CCAS ou caisse des écoles sans commune de rattachement.",
+         template="commune de rattachement obligatoire pour un CCAS ou une caisse des écoles"),
     Kind("rattachement-pas-commune", _E, "Rattachement à autre chose qu'une commune",
-         "La commune de rattachement figure dans membres avec une autre catégorie."),
+         "La commune de rattachement figure dans membres avec une autre catégorie.",
+         template=("la commune de rattachement est dans membres avec la catégorie « {category} » "
+                  ": elle doit être une commune")),
     Kind("plusieurs-coordonnateurs", _E, "Plusieurs coordonnateurs",
-         "Plus d'un membre a le rôle coordonnateur."),
+         "Plus d'un membre a le rôle coordonnateur.",
+         template="plusieurs coordonnateurs (lignes {rows}) : il n'y en a qu'un"),
     Kind("siren-inconnu", _E, "SIREN absent du fichier membres",
-         "Une souscription nomme un SIREN qui n'est pas membre."),
+         "Une souscription nomme un SIREN qui n'est pas membre.",
+         template="SIREN absent du fichier membres : ajouter le membre ou corriger le SIREN"),
     Kind("fin-avant-adhesion", _E, "Fin avant l'adhésion",
-         "Une souscription sans début se termine avant l'adhésion du membre."),
+         "Une souscription sans début se termine avant l'adhésion du membre.",
+         template=("date de fin antérieure à la date d'adhésion du membre (début par défaut de "
+                  "la souscription)")),
     Kind("souscriptions-chevauchees", _E, "Souscriptions qui se chevauchent",
-         "Deux souscriptions du même membre à la même prestation se recouvrent."),
+         "Deux souscriptions du même membre à la même prestation se recouvrent.",
+         template=("souscription chevauchant une autre pour le même membre et la prestation « "
+                  "{service} »")),
     Kind("sans-souscription", _W, "Membre sans souscription",
-         "Un membre n'a aucune souscription."),
+         "Un membre n'a aucune souscription.",
+         template="Ce membre n'a aucune souscription."),
     Kind("bareme-chevauchement", _E, "Lignes du barème qui se chevauchent",
-         "Même type, catégorie et prestation, tranches et validités qui se recouvrent."),
+         "Même type, catégorie et prestation, tranches et validités qui se recouvrent.",
+         template=("chevauche la ligne {other} (même type, catégorie et prestation, tranches de "
+                  "population et périodes de validité qui se recouvrent)")),
     Kind("bareme-non-couvert", _E, "Membre qu'aucune ligne du barème ne couvre",
-         "Jamais un 0 silencieux : compléter le barème (spécification §3.7)."),
+         "Jamais un 0 silencieux : compléter le barème (spécification §3.7).",
+         template=("aucune ligne du barème {what} ne couvre ce membre (catégorie « {category} »"
+                  "{population}) : compléter le barème")),
     Kind("prestation-inconnue", _E, "Prestation inconnue",
-         "Une consultation cite une prestation hors de la liste."),
+         "Une consultation cite une prestation hors de la liste.",
+         template="prestation(s) inconnue(s) : {unknown} ; valeurs admises : {known}"),
     Kind("adhesion-hors-periode", _W, "Adhésion hors période",
          "Adhésion hors de toute période d'adhésion (R5) : le membre participera à la "
          "consultation suivante.",
@@ -309,7 +324,8 @@ KINDS: tuple[Kind, ...] = (
          "Une clé de la feuille Parametres n'est pas reconnue : ignorée.",
          template="paramètre inconnu, ignoré ; paramètres admis : {known}"),
     Kind("parametre-invalide", _E, "Paramètre invalide",
-         "La valeur d'un paramètre est illisible ou hors limites."),
+         "La valeur d'un paramètre est illisible ou hors limites.",
+         template="{name} : {error}"),
     Kind("parametre-manquant", BOTH, "Paramètre manquant",
          "Une clé nécessaire à une fonction manque : erreur quand la fonction est "
          "utilisée (PES Retour), avertissement quand elle n'est simplement pas produite.",
@@ -350,14 +366,25 @@ def undeclared(code: str, severity: str) -> str | None:
     return None
 
 
+def _shown(template: str) -> str:
+    """A template in a Markdown cell: « (selon le cas) » for a site's own sentence."""
+    return "(selon le cas)" if template == DETAIL else template.replace("|", "\\|")
+
+
 def markdown() -> str:
     """The catalogue as the table of ``docs/catalogue.md``."""
     lines = ["# Catalogue des anomalies", "",
              "Généré depuis `reconcile/catalogue.py` par `python -m reconcile.catalogue > "
              "docs/catalogue.md` ; un test vérifie qu'il est à jour. Le code figure dans la "
              "colonne `Code` des feuilles Anomalies et, compté, dans le journal.", "",
-             "| code | gravité | anomalie | quand, et que faire |", "|---|---|---|---|"]
-    lines += [f"| `{k.code}` | {k.severity} | {k.title} | {k.description} |" for k in KINDS]
+             "La colonne « message » donne le modèle du message, ses champs entre accolades "
+             "remplis à chaque anomalie ; « (selon le cas) » : la phrase est écrite là où "
+             "l'anomalie est trouvée. « mis en avant » : affiché à l'écran et dans la "
+             "Synthèse, pas seulement dans la feuille Anomalies.", "",
+             "| code | gravité | anomalie | quand, et que faire | message |",
+             "|---|---|---|---|---|"]
+    lines += [f"| `{k.code}` | {k.severity}{', mis en avant' if k.prominent else ''} | "
+              f"{k.title} | {k.description} | {_shown(k.template)} |" for k in KINDS]
     return "\n".join(lines) + "\n"
 
 

@@ -283,9 +283,8 @@ def _coverage_errors(members: Table, missing: pd.DataFrame, type_frais: int,
         else:
             population = "" if pd.isna(item.population) else f", population {item.population}"
             problems.append(members.anomaly(
-                item.membre_ligne, "categorie", "bareme-non-couvert",
-                f"aucune ligne du barème {what} ne couvre ce membre (catégorie "
-                f"« {item.categorie} »{population}) : compléter le barème"))
+                item.membre_ligne, "categorie", "bareme-non-couvert", what=what,
+                category=item.categorie, population=population))
     return problems
 
 

@@ -18,6 +18,7 @@ from .layout import fitted_table
 from .model import report_name
 from .readback import as_cents, as_text, open_report, sheet_frame
 from .receivables import DEFAULT_DELAY
+from .vocabulary import Change
 from .xlsx import Book, Col, cells
 
 COLUMNS = [
@@ -105,11 +106,11 @@ def _charge_changes(before: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
                                                       Après=("Montant", "sum"))
     both = old.merge(new, on=CHARGE_KEY, how="outer", suffixes=("_avant", ""), indicator=True)
     both[Header.MEMBER] = both[Header.MEMBER].fillna(both["Membre_avant"])
-    nature = both["_merge"].map({"left_only": "charge supprimée", "right_only": "nouvelle charge",
-                                 "both": "montant modifié"})
+    nature = both["_merge"].map({"left_only": Change.REMOVED_CHARGE,
+                                 "right_only": Change.NEW_CHARGE, "both": Change.AMOUNT})
     both = both.assign(Nature=nature.astype(str), Avant=both["Avant"].astype("Int64"),
                        Après=both["Après"].astype("Int64"))
-    both = both[(both["Nature"] != "montant modifié") | (both["Avant"] != both["Après"])]
+    both = both[(both["Nature"] != Change.AMOUNT) | (both["Avant"] != both["Après"])]
     both["Différence"] = both["Après"].fillna(0) - both["Avant"].fillna(0)
     return both.assign(**{"Statut avant": "", "Statut après": ""})
 
@@ -121,6 +122,6 @@ def _line_changes(before: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
     new = now.rename(columns={"Titré": "Après", Header.STATUS: "Statut après"})
     both = old.merge(new, on=LINE_KEY, how="inner")
     changed = (both["Statut avant"] != both["Statut après"]) | (both["Avant"] != both["Après"])
-    both = both[changed].assign(Nature="rapprochement modifié", Prestation="")
+    both = both[changed].assign(Nature=Change.LINE, Prestation="")
     both["Différence"] = both["Après"] - both["Avant"]
     return both

@@ -163,5 +163,5 @@ def read_parameters(table: Table | None) -> tuple[Parameters, list[Anomaly]]:
             parameters.given.add(name)
         except CellError as error:
             problems.append(table.anomaly(cast(int, row), "valeur", "parametre-invalide",
-                                          detail=f"{name} : {error}"))
+                                          name=name, error=error))
     return parameters, problems

@@ -25,12 +25,13 @@ import pandas as pd
 from .columns import RECEIVABLE
 from .parameters import BY_NAME
 from .reconciliation import counted
+from .vocabulary import Alert
 
 DEFAULT_DELAY = BY_NAME["delai_relance"].default  # days after emission before a reminder
 BUCKETS = ("0–30", "31–90", "91–180", "181–365", "plus d'un an")
 UNDATED = "date inconnue"
-PRESCRIBED = "prescrit"
-SOON = "prescrit dans moins de six mois"
+PRESCRIBED = Alert.PRESCRIBED
+SOON = Alert.SOON
 # Optional columns of titres read from the accountant's PES Retour (another reader).
 STEP, WRITE_OFF = "etape_recouvrement", "admission_non_valeur"
 

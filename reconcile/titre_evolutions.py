@@ -13,9 +13,10 @@ from python_calamine import CalamineWorkbook
 
 from .readback import as_cents, as_text, sheet_frame
 from .receivables import overdue, with_restes
+from .vocabulary import Change
 
 SHEET = "Restes à recouvrer"
-COLLECTED, REDUCED, LATE = "titre encaissé", "titre réduit (annulation)", "titre en retard"
+COLLECTED, REDUCED, LATE = Change.COLLECTED, Change.REDUCED, Change.LATE
 
 
 def changes(previous: CalamineWorkbook, titres: pd.DataFrame | None,

@@ -178,8 +178,7 @@ def member_problems(checked: Checked) -> list[Anomaly]:
     need_commune = frame["categorie"].isin(NEED_COMMUNE)
     for row in frame.index[need_commune & frame["commune_rattachement"].isna()]:
         problems.append(members.anomaly(
-            row, "commune_rattachement", "rattachement-manquant",
-            "commune de rattachement obligatoire pour un CCAS ou une caisse des écoles"))
+            row, "commune_rattachement", "rattachement-manquant"))
     everyone = checked.rows("siren", "categorie").frame
     category_of = everyone.drop_duplicates("siren").set_index("siren")["categorie"]
     parent_category = frame["commune_rattachement"].map(category_of)
@@ -187,16 +186,14 @@ def member_problems(checked: Checked) -> list[Anomaly]:
     for row in frame.index[wrong & (parent_category != "commune")]:
         problems.append(members.anomaly(
             row, "commune_rattachement", "rattachement-pas-commune",
-            f"la commune de rattachement est dans membres avec la catégorie "
-            f"« {parent_category[row]} » : elle doit être une commune"))
+            category=parent_category[row]))
     frame = checked.rows("role").frame
     coordinators = frame.index[frame["role"] == "coordonnateur"]
     if len(coordinators) > 1:
         rows = ", ".join(str(r) for r in coordinators)
         for row in coordinators:
             problems.append(members.anomaly(
-                row, "role", "plusieurs-coordonnateurs",
-                f"plusieurs coordonnateurs (lignes {rows}) : il n'y en a qu'un"))
+                row, "role", "plusieurs-coordonnateurs", rows=rows))
     return problems
 
 
@@ -211,9 +208,7 @@ def subscription_problems(checked: Checked, members: Checked,
         known = members.readable("siren")
         frame = checked.rows("siren").frame
         problems += [
-            subscriptions.anomaly(row, "siren", "siren-inconnu",
-                                  "SIREN absent du fichier membres : ajouter le membre ou "
-                                  "corriger le SIREN")
+            subscriptions.anomaly(row, "siren", "siren-inconnu")
             for row in frame.index[frame["siren"].notna() & ~frame["siren"].isin(known)]
         ]
     adhesions = members.rows("siren", "date_adhesion").frame
@@ -222,9 +217,7 @@ def subscription_problems(checked: Checked, members: Checked,
     end = frame["date_fin"].fillna(FAR_FUTURE)
     for row in frame.index[frame["date_debut"].isna() & (frame["date_fin"] < start)]:
         problems.append(subscriptions.anomaly(
-            row, "date_fin", "fin-avant-adhesion",
-            "date de fin antérieure à la date d'adhésion du membre (début par défaut de la "
-            "souscription)"))
+            row, "date_fin", "fin-avant-adhesion"))
     order = pd.DataFrame({"siren": frame["siren"], "prestation": frame["prestation"],
                           "start": start, "end": end}).dropna(subset=["siren", "prestation",
                                                                        "start"])
@@ -236,16 +229,14 @@ def subscription_problems(checked: Checked, members: Checked,
     for row in clash.tolist():
         problems.append(subscriptions.anomaly(
             row, "date_debut", "souscriptions-chevauchees",
-            f"souscription chevauchant une autre pour le même membre et la prestation "
-            f"« {frame.at[row, 'prestation']!s} »"))
+            service=f"{frame.at[row, 'prestation']!s}"))
     if checked.unread("siren"):
         return problems  # a member might be the one an unreadable SIREN meant
     subscribed = checked.readable("siren")
     mframe = members.rows("siren", "role").frame
     for row in mframe.index[mframe["siren"].notna() & ~mframe["siren"].isin(subscribed)
                             & (mframe["role"] != "coordonnateur")]:
-        problems.append(members.table.anomaly(row, "siren", "sans-souscription",
-                                              "Ce membre n'a aucune souscription."))
+        problems.append(members.table.anomaly(row, "siren", "sans-souscription"))
     return problems
 
 
@@ -263,9 +254,7 @@ def tariff_overlaps(tariffs: Table) -> list[Anomaly]:
                 if (a.population_min <= b.pmax and b.population_min <= a.pmax
                         and a.valable_du <= b.until and b.valable_du <= a.until):
                     problems.append(tariffs.anomaly(
-                        a.Index, "population_min", "bareme-chevauchement",
-                        f"chevauche la ligne {b.Index} (même type, catégorie et prestation, "
-                        "tranches de population et périodes de validité qui se recouvrent)"))
+                        a.Index, "population_min", "bareme-chevauchement", other=b.Index))
     return problems
 
 
@@ -276,8 +265,7 @@ def consultation_problems(consultations: Table) -> list[Anomaly]:
         if unknown:
             problems.append(consultations.anomaly(
                 row, "prestations", "prestation-inconnue",  # type: ignore[arg-type]
-                f"prestation(s) inconnue(s) : {', '.join(unknown)} ; valeurs admises : "
-                f"{', '.join(PRESTATIONS)}"))
+                unknown=", ".join(unknown), known=", ".join(PRESTATIONS)))
     return problems
 
 

@@ -40,6 +40,26 @@ class Nature(StrEnum):
     CANCELLATION = "annulation"
 
 
+class Change(StrEnum):
+    """A row of the Évolutions sheet: what changed since last month's report
+    (spécification §4.8)."""
+
+    NEW_CHARGE = "nouvelle charge"
+    REMOVED_CHARGE = "charge supprimée"
+    AMOUNT = "montant modifié"
+    LINE = "rapprochement modifié"
+    COLLECTED = "titre encaissé"
+    REDUCED = "titre réduit (annulation)"
+    LATE = "titre en retard"
+
+
+class Alert(StrEnum):
+    """The prescription alert of a receivable (spécification §4.14)."""
+
+    PRESCRIBED = "prescrit"
+    SOON = "prescrit dans moins de six mois"
+
+
 class Severity(StrEnum):
     """An anomaly's ``Gravité``: an error stops the run (exit 2), a warning does not."""
 

@@ -11,7 +11,7 @@ from reconcile.columns import Header
 from reconcile.evolutions import CHARGE_KEY, LINE_KEY
 from reconcile.past_exercises import DUE_COLUMNS
 from reconcile.report import CHARGES, RECONCILIATION
-from reconcile.vocabulary import RULED, Nature, Severity, Status
+from reconcile.vocabulary import RULED, Alert, Change, Nature, Severity, Status
 
 
 def _headers(cols: list) -> set[str]:
@@ -53,3 +53,5 @@ def test_enums_are_the_labels_of_the_specification():
     assert pd.Series(["à émettre", "indu"]).isin([Status.TO_ISSUE]).tolist() == [True, False]
     assert Severity.ERROR == "erreur" and Severity.WARNING == "avertissement"
     assert Status.UNKNOWN_DUE not in RULED
+    assert pd.Series([Change.LATE]).astype(str).tolist() == ["titre en retard"]
+    assert Alert.SOON == "prescrit dans moins de six mois"
