@@ -9,6 +9,7 @@ import pytest
 from month import found, state
 from workbooks import SYNDICAT, base, titre
 
+from reconcile import columns
 from reconcile.intake import normalise, read
 from reconcile.progress import quiet
 from reconcile.reader import Limits
@@ -52,3 +53,11 @@ def test_a_stated_month_reports_its_anomalies_where_excel_would():
     month = state(inputs)
     assert [(a.file, a.sheet, a.row, a.column, a.code) for a in month.errors] == [
         ("membres.xlsx", "Membres", 3, "SIREN", "valeur-siren")]
+
+
+def test_the_stages_give_frames_of_their_declared_shape():
+    """The columns declared in reconcile/columns.py are those the stages produce."""
+    month = state(_varied())
+    assert tuple(month.charges.columns) == columns.CHARGE
+    assert month.lines is not None
+    assert set(month.lines.columns) == set(columns.LINE)
