@@ -1,5 +1,5 @@
 """The titres to issue: what the reconciliation's gaps ask the officer to invoice.
-See spécification §4.16.
+See spécification §4.16 and choix C-95 to C-98.
 
 From each row of the reconciliation (exercise E): « à émettre » → a titre of what is
 due, « sous-titré » → a complement, « sur-titré » / « indu » → a réduction or an

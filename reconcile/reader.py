@@ -168,8 +168,8 @@ def too_large(source: InputFile, limits: Limits) -> Anomaly | None:
 
 def _looks_like(path: Path, stem: str) -> bool:
     """``membres (1).xlsx``, ``Copie de membres.xlsx``, ``membres.txt``,
-    ``membres.xlsx.bak``: the stem is a word of the name. (PES XML files are titres
-    sources of their own, not look-alikes.)"""
+    ``membres.xlsx.bak``: the stem is a word of the name (choix C-6). (PES XML files
+    are titres sources of their own, not look-alikes.)"""
     if path.suffix.lower() == ".xml":
         return False
     return stem in plain_name(path.name).split("_")

@@ -120,7 +120,7 @@ TARIFF_KEY = ("type_frais", "categorie", "prestation", "population_min", "popula
 
 # pandera's own column properties (``nullable``, ``unique``) are not ``Check`` objects
 # and have no name of ours: their codes are fixed here. Every declared ``Check`` carries
-# its code as its name and its message as its error (schemas/checks.py).
+# its code as its name and its message as its error (schemas/checks.py; choix C-20).
 PROPERTIES = {"not_nullable": "obligatoire-manquant", "field_uniqueness": "en-double"}
 
 
