@@ -46,8 +46,9 @@ TITRE_TO_ISSUE: Final = (SIREN, MEMBER, CATEGORY, EXERCISE, TYPE, CONSULTATION, 
 
 
 class Header:
-    """The report's headers (spécification §4.4, §4.5): written by ``report``, read
-    back by ``past_exercises`` and ``evolutions``."""
+    """The report's headers (spécification §4.4, §4.5, §4.14): written by ``report`` and
+    ``receivables_view``, read back by ``past_exercises``, ``evolutions`` and
+    ``titre_evolutions``."""
 
     SIREN: Final = "SIREN"
     MEMBER: Final = "Membre"
@@ -68,6 +69,10 @@ class Header:
     LEFT: Final = "Reste à recouvrer"
     STATUS: Final = "Statut"
     TITRES: Final = "Titres"
+    # the Restes à recouvrer sheet (§4.14), read back for Évolutions' titres
+    NUMBER: Final = "Numéro"
+    REMAINING: Final = "Reste"
+    AGE: Final = "Âge"
 
 
 class Sheet:
@@ -75,3 +80,4 @@ class Sheet:
 
     CHARGES: Final = "Charges"
     RECONCILIATION: Final = "Rapprochement"
+    RECEIVABLES: Final = "Restes à recouvrer"

@@ -11,11 +11,13 @@ from __future__ import annotations
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
+from .columns import Header as H
+from .columns import Sheet
 from .readback import as_cents, as_text, sheet_frame
 from .receivables import overdue, with_restes
 from .vocabulary import Change
 
-SHEET = "Restes à recouvrer"
+SHEET = Sheet.RECEIVABLES
 COLLECTED, REDUCED, LATE = Change.COLLECTED, Change.REDUCED, Change.LATE
 
 
@@ -27,12 +29,12 @@ def changes(previous: CalamineWorkbook, titres: pd.DataFrame | None,
     if before is None:
         return pd.DataFrame()
     before = pd.DataFrame({
-        "Titre": before["Numéro"].map(str), "SIREN": before["SIREN"].map(str),
-        "Membre": as_text(before["Membre"]),
-        "Type de frais": before["Type de frais"].astype("int64"),
-        "Consultation": as_text(before["Consultation"]),
-        "Avant": as_cents(before["Reste"]), "Encaissé avant": as_cents(before["Encaissé"]),
-        "Âge avant": before["Âge"].map(lambda v: None if v in (None, "") else int(v)),
+        "Titre": before[H.NUMBER].map(str), H.SIREN: before[H.SIREN].map(str),
+        H.MEMBER: as_text(before[H.MEMBER]),
+        H.TYPE: before[H.TYPE].astype("int64"),
+        H.CONSULTATION: as_text(before[H.CONSULTATION]),
+        "Avant": as_cents(before[H.REMAINING]), "Encaissé avant": as_cents(before[H.COLLECTED]),
+        "Âge avant": before[H.AGE].map(lambda v: None if v in (None, "") else int(v)),
     }).drop_duplicates("Titre")
     return pd.concat([_collected(before, titres), _late(before, outstanding, delay)],
                      ignore_index=True)

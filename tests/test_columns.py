@@ -10,6 +10,7 @@ from reconcile import columns
 from reconcile.columns import Header
 from reconcile.evolutions import CHARGE_KEY, LINE_KEY
 from reconcile.past_exercises import DUE_COLUMNS
+from reconcile.receivables_view import OUTSTANDING, TAIL
 from reconcile.report import CHARGES, RECONCILIATION
 from reconcile.vocabulary import RULED, Alert, Change, Nature, Severity, Status
 
@@ -23,12 +24,17 @@ def test_what_is_read_back_is_what_the_report_writes():
     assert set(CHARGE_KEY) <= _headers(CHARGES)
     assert set(LINE_KEY) <= _headers(RECONCILIATION)
     assert {Header.INVOICED, Header.STATUS} <= _headers(RECONCILIATION)
+    read_by_titre_evolutions = {Header.NUMBER, Header.SIREN, Header.MEMBER, Header.TYPE,
+                                Header.CONSULTATION, Header.REMAINING, Header.COLLECTED,
+                                Header.AGE}
+    assert read_by_titre_evolutions <= _headers(OUTSTANDING + TAIL)
 
 
 def test_every_report_header_is_declared_once():
     declared = [v for k, v in vars(Header).items() if k.isupper()]
     assert len(declared) == len(set(declared))
     assert _headers(CHARGES) | _headers(RECONCILIATION) <= set(declared)
+    assert {Header.NUMBER, Header.REMAINING, Header.AGE} <= _headers(OUTSTANDING)
 
 
 def test_frames_keep_their_declared_columns():
