@@ -207,61 +207,57 @@ def test_announced_dissolution_keeps_current_exercise(tmp_path, capsys):
 
 @pytest.mark.parametrize(("joined", "takes_part"), [(D(2020, 1, 31), True),
                                                     (D(2020, 2, 1), False)])
-def test_member_takes_part_when_joined_by_end_of_adhesion_window(tmp_path, capsys, joined,
-                                                                  takes_part):
+def test_member_takes_part_when_joined_by_end_of_adhesion_window(joined, takes_part):
     inputs = base()
     inputs.membres[1]["Date adhésion"] = joined
-    result = go(tmp_path, capsys, inputs)
-    assert (len(type1(result, COMMUNE_A)) > 0) is takes_part
+    assert (len(state(inputs).charges_of(COMMUNE_A, 1)) > 0) is takes_part
 
 
-def test_adhesion_outside_every_window_is_a_warning(tmp_path, capsys):
+def test_adhesion_outside_every_window_is_a_warning():
     inputs = base()
     inputs.membres[1]["Date adhésion"] = D(2021, 6, 1)
-    result = go(tmp_path, capsys, inputs)
-    warnings = result.sheet("Anomalies")
-    assert (warnings["Ligne"] == 3).any()
-    assert set(warnings["Gravité"]) == {"avertissement"}
+    month = state(inputs)
+    assert [(a.row, a.severity, a.code) for a in month.anomalies] == [
+        (3, "avertissement", "adhesion-hors-periode")]
 
 
-def test_consultation_only_charges_members_with_a_covered_service(tmp_path, capsys):
+def test_consultation_only_charges_members_with_a_covered_service():
     inputs = base()
     inputs.consultations[0]["Prestations"] = "certificats, parapheur"
-    result = go(tmp_path, capsys, inputs)
-    assert set(result.charges().query("`Type de frais` == 1")["SIREN"]) == {COMMUNE_A, EPCI}
+    charges = state(inputs).charges
+    assert set(charges[charges["type_frais"] == 1]["siren"]) == {COMMUNE_A, EPCI}
 
 
-def test_subscription_ended_before_launch_does_not_take_part(tmp_path, capsys):
+def test_subscription_ended_before_launch_does_not_take_part():
     inputs = base()
     inputs.souscriptions[2]["Date fin"] = D(2026, 3, 1)  # B's only service, launch 2 March
-    result = go(tmp_path, capsys, inputs)
-    assert type1(result, COMMUNE_B).empty
-    assert len(type2(result, COMMUNE_B)) == 1  # still active in 2026: type 2 is a forfait
+    month = state(inputs)
+    assert month.charges_of(COMMUNE_B, 1).empty
+    assert len(month.charges_of(COMMUNE_B, 2)) == 1  # still active in 2026: a forfait
 
 
-def test_consultation_after_as_of_date_is_not_charged_yet(tmp_path, capsys):
-    result = go(tmp_path, capsys, base(), month="2026-02")
-    assert result.charges().query("`Type de frais` == 1").empty
-    result = go(tmp_path / "m", capsys, base(), month="2026-03")
-    assert not result.charges().query("`Type de frais` == 1").empty
+def test_consultation_after_as_of_date_is_not_charged_yet():
+    february = state(base(), "2026-02").charges
+    assert february[february["type_frais"] == 1].empty
+    march = state(base(), "2026-03").charges
+    assert not march[march["type_frais"] == 1].empty
 
 
-def test_member_joining_after_as_of_date_is_not_active(tmp_path, capsys):
+def test_member_joining_after_as_of_date_is_not_active():
     inputs = base()
     inputs.membres[4]["Date adhésion"] = D(2026, 6, 15)  # syndicat
-    assert charges_of(go(tmp_path, capsys, inputs, "2026-05"), SYNDICAT).empty
-    assert len(type2(go(tmp_path / "b", capsys, inputs, "2026-06"), SYNDICAT)) == 1
+    assert state(inputs, "2026-05").charges_of(SYNDICAT).empty
+    assert len(state(inputs, "2026-06").charges_of(SYNDICAT, 2)) == 1
 
 
 # -- barème validity and per-service rows (R6, R7) -------------------------------------
 
 
-def test_bareme_change_on_1_january_applies_to_type_2(tmp_path, capsys):
+def test_bareme_change_on_1_january_applies_to_type_2():
     inputs = base()
     inputs.bareme[4]["Valable au"] = D(2025, 12, 31)
     inputs.bareme.append(tariff(2, "epci", 1200, du=D(2026, 1, 1)))
-    rows = type2(go(tmp_path, capsys, inputs), EPCI)
-    assert [euros(v) for v in rows["Montant dû"]] == [120000]
+    assert state(inputs).charges_of(EPCI, 2)["montant"].tolist() == [120000]
 
 
 def test_mid_year_bareme_change_applies_to_type_1_by_launch_date_only(tmp_path, capsys):
@@ -294,12 +290,11 @@ def test_per_service_rows_add_up_with_per_member_rows(tmp_path, capsys):
     assert euros(line["Montant dû"].iloc[0]) == 11234
 
 
-def test_service_subscription_ended_last_year_is_not_charged(tmp_path, capsys):
+def test_service_subscription_ended_last_year_is_not_charged():
     inputs = base()
     inputs.bareme.append(tariff(2, "commune", 12.34, prestation="parapheur"))
     inputs.souscriptions[1]["Date fin"] = D(2025, 12, 31)
-    rows = type2(go(tmp_path, capsys, inputs), COMMUNE_A)
-    assert rows["Prestation"].isna().all()
+    assert state(inputs).charges_of(COMMUNE_A, 2)["prestation"].tolist() == [""]
 
 
 def test_amounts_are_exact_to_the_cent(tmp_path, capsys):
