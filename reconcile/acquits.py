@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import pandas as pd
 from lxml import etree
 
-from .anomalies import WARNING, Anomaly, InputError, file_problem
+from .anomalies import ERROR, WARNING, Anomaly, InputError, file_problem
 from .reader import InputFile
 from .xmlsafe import parse
 
@@ -56,9 +56,8 @@ def parse_acquit(name: str, data: bytes) -> tuple[pd.DataFrame, list[Anomaly]]:
         return empty(), [error.anomaly]
     acquit = root.find("ACQUIT")
     if root.tag != ROOT or acquit is None:
-        return empty(), [file_problem(name, "acquit-illisible",
-                                      f"acquit illisible : racine « {root.tag} », "
-                                      f"{ROOT} avec un bloc ACQUIT attendu")]
+        return empty(), [file_problem(name, "acquit-illisible", severity=ERROR, detail=(
+            f"acquit illisible : racine « {root.tag} », {ROOT} avec un bloc ACQUIT attendu"))]
     head = {"file": name, "nom_fic": _v(root.find("Enveloppe/Parametres/NomFic")),
             "dte_str": _v(root.find("EnTetePES/DteStr"))}
     rows: list[dict] = []
@@ -79,8 +78,8 @@ def parse_acquit(name: str, data: bytes) -> tuple[pd.DataFrame, list[Anomaly]]:
                           **_error(e)} for e in line.iterfind("Erreur")]
     problems: list[Anomaly] = []
     if not rows:
-        problems.append(file_problem(name, "acquit-illisible",
-                                     "acquit sans élément (ElementACQUIT)", WARNING))
+        problems.append(file_problem(name, "acquit-illisible", severity=WARNING,
+                                     detail="acquit sans élément (ElementACQUIT)"))
     return pd.DataFrame(rows, columns=COLUMNS), problems
 
 

@@ -6,47 +6,12 @@ renderer writes them, whether the run goes on (warnings only) or stops (any erro
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from .catalogue import ERROR, WARNING, undeclared
+from .catalogue import CATALOGUE, ERROR, WARNING, Anomaly, Kind
 
-# Tests (and anyone who sets RECONCILE_STRICT_CODES) refuse an anomaly whose code the
-# catalogue does not declare; a production run never fails for it.
-STRICT = bool(os.environ.get("RECONCILE_STRICT_CODES"))
-
-__all__ = ["ERROR", "WARNING", "Anomaly"]
-
-
-@dataclass(frozen=True, order=True)
-class Anomaly:
-    """One problem, located as the officer would find it in Excel.
-
-    ``row`` is the row number Excel shows (header = 1), ``None`` for a whole-file or
-    whole-sheet problem; ``column`` is the header as written in the file (or the
-    expected name when the column is missing).
-    """
-
-    file: str
-    sheet: str
-    row: int | None
-    column: str
-    value: str
-    severity: str
-    code: str
-    message: str
-
-    def __post_init__(self) -> None:
-        if STRICT:
-            problem = undeclared(self.code, self.severity)
-            if problem:
-                raise ValueError(problem)
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == ERROR
+__all__ = ["CATALOGUE", "ERROR", "WARNING", "Anomaly", "Kind"]
 
 
 def shown(value: Any) -> str:
@@ -60,20 +25,14 @@ def shown(value: Any) -> str:
     return str(value)
 
 
-# Warnings that change what the figures mean: shown on screen and in the Synthèse,
-# never only in the Anomalies sheet.
-PROMINENT = frozenset({"colonne-absente", "fichier-ressemblant",
-                       "fichier-modifie-pendant-lecture"})
-
-
 def prominent(anomalies: Sequence[Anomaly]) -> list[Anomaly]:
-    return [a for a in anomalies if a.code in PROMINENT]
+    """The warnings the catalogue marks as changing what the figures mean."""
+    return [a for a in anomalies if a.is_prominent]
 
 
-def file_problem(name: str, code: str, message: str, severity: str = ERROR,
-                 value: str = "") -> Anomaly:
+def file_problem(name: str, code: str, *, value: Any = "", **values: Any) -> Anomaly:
     """A problem of a whole file (no sheet, row or column)."""
-    return Anomaly(name, "", None, "", value, severity, code, message)
+    return CATALOGUE[code].at(name, value=value, **values)
 
 
 def counts_by_code(anomalies: list[Anomaly]) -> dict[str, int]:

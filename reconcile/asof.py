@@ -1,5 +1,5 @@
 """The as-of date applies to titres and to what Hélios says of them: a report arrêté au
-31/10 counts what was known on 31/10. See spécification §4.5.1.
+31/10 counts what was known on 31/10. See spécification §4.5.1 and choix C-43 to C-45.
 
 A titre issued after the as-of date is not counted, and neither is a collection dated
 after it (the titres sheet has one ``date_encaissement`` per row, the date of the

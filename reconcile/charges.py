@@ -15,6 +15,7 @@ import pandas as pd
 from schemas import CONSULTATIONS, SheetSpec
 
 from .anomalies import Anomaly
+from .columns import CHARGE
 from .model import Period
 from .normalise import DTYPES, Table
 from .rules import (
@@ -35,10 +36,7 @@ from .rules import (
 from .validate import TARIFF_KEY, Checked, split_codes
 from .wording import deliberations, voted_exemption
 
-CHARGE_COLUMNS = [
-    "siren", "membre", "categorie", "exercice", "type_frais", "consultation", "prestation",
-    "bareme_ligne", "bareme_libelle", "montant", "motif", "regle", "deliberation",
-]
+CHARGE_COLUMNS = list(CHARGE)  # declared in columns.py
 RULES = {
     (2, False): "Type 2, forfait annuel par membre (R7)",
     (2, True): "Type 2, forfait annuel par prestation (R6, R7)",
@@ -285,9 +283,8 @@ def _coverage_errors(members: Table, missing: pd.DataFrame, type_frais: int,
         else:
             population = "" if pd.isna(item.population) else f", population {item.population}"
             problems.append(members.anomaly(
-                item.membre_ligne, "categorie", "bareme-non-couvert",
-                f"aucune ligne du barème {what} ne couvre ce membre (catégorie "
-                f"« {item.categorie} »{population}) : compléter le barème"))
+                item.membre_ligne, "categorie", "bareme-non-couvert", what=what,
+                category=item.categorie, population=population))
     return problems
 
 

@@ -1,4 +1,5 @@
-"""CSV input files, read into the same ``RawSheet`` a workbook gives (spécification §2.5).
+"""CSV input files, read into the same ``RawSheet`` a workbook gives (spécification §2.5,
+choix C-7).
 
 Officers export from other tools in CSV: ``;`` (French Excel) or ``,``, UTF-8 with or
 without BOM, or Windows-1252 (Excel's « CSV (séparateur : point-virgule) »). Both are
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from schemas import SHEETS
 
-from .anomalies import ERROR, WARNING, Anomaly, InputError, file_problem
+from .anomalies import CATALOGUE, Anomaly, InputError, file_problem
 from .prescan import refuse_range
 
 SEPARATORS = (";", ",", "\t")
@@ -94,9 +95,9 @@ def read_csv(name: str, stem: str, data: bytes, max_rows: int, max_columns: int
             refuse_range(name, sheet, len(rows), len(row), max_rows, max_columns)
             start = reader.line_num + 1
     except csv.Error:
-        raise InputError(Anomaly(
-            name, sheet, len(rows) + 1, "", "", ERROR, "csv-illisible",
-            f"Fichier CSV illisible à partir de la ligne {start} du fichier : un guillemet "
+        raise InputError(CATALOGUE["csv-illisible"].at(
+            name, sheet, len(rows) + 1,
+            detail=f"Fichier CSV illisible à partir de la ligne {start} du fichier : un guillemet "
             "« \" » y ouvre une cellule qui n'est pas refermée correctement ; corriger "
             "cette ligne ou exporter à nouveau le fichier.")) from None
     return rows, sheet, f"CSV, séparateur {SEPARATOR_NAMES[delimiter]}, {encoding}"
@@ -104,7 +105,7 @@ def read_csv(name: str, stem: str, data: bytes, max_rows: int, max_columns: int
 
 def _not_csv(name: str, why: str) -> Anomaly:
     return file_problem(name, "csv-illisible",
-                        f"Ce fichier n'est ni un classeur ni un CSV lisible : {why}. "
+                        detail=f"Ce fichier n'est ni un classeur ni un CSV lisible : {why}. "
                         "L'enregistrer au format .xlsx, ou en « CSV UTF-8 » ou « CSV "
                         "(séparateur : point-virgule) ».")
 
@@ -127,15 +128,15 @@ def companions(folder: Path, stem: str, main: str, is_csv: bool
         if not is_csv:
             if path is not None:
                 problems.append(file_problem(
-                    path.name, "fichier-ressemblant",
-                    f"{path.name} ignoré : la feuille {spec.sheet} est lue dans "
-                    f"{main}. Supprimer l'un des deux.", WARNING, value=path.name))
+                    path.name, "fichier-ressemblant", value=path.name,
+                    detail=f"{path.name} ignoré : la feuille {spec.sheet} est lue dans "
+                           f"{main}. Supprimer l'un des deux."))
         elif path is not None:
             found.append(path)
         elif not spec.optional_sheet:
-            problems.append(Anomaly(
-                wanted, spec.sheet, None, "", "", ERROR, "fichier-manquant",
-                f"Fichier « {wanted} » absent du dossier {folder} : avec {main}, la "
+            problems.append(CATALOGUE["fichier-manquant"].at(
+                wanted, spec.sheet,
+                detail=f"Fichier « {wanted} » absent du dossier {folder} : avec {main}, la "
                 f"feuille {spec.sheet} du barème se dépose dans un fichier CSV à part, "
                 f"nommé {wanted} (ou bien déposer un classeur {stem}.xlsx qui a toutes "
                 "ses feuilles)."))

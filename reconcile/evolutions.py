@@ -12,19 +12,22 @@ from collections.abc import Mapping
 import pandas as pd
 
 from . import titre_evolutions
+from .columns import Header, Sheet
 from .layout import fitted_table
 from .readback import as_cents, as_text
 from .receivables import DEFAULT_DELAY
+from .vocabulary import Change
 from .xlsx import Book, Col, cells
 
 COLUMNS = [
-    Col("Nature", width=24), Col("SIREN", width=11), Col("Membre", width=34),
-    Col("Type de frais", "int", 8), Col("Consultation", width=14), Col("Prestation", width=16),
+    Col("Nature", width=24), Col(Header.SIREN, width=11), Col(Header.MEMBER, width=34),
+    Col(Header.TYPE, "int", 8), Col(Header.CONSULTATION, width=14),
+    Col(Header.SERVICE, width=16),
     Col("Avant", "euro", 13), Col("Après", "euro", 13), Col("Différence", "euro", 13),
     Col("Statut avant", width=15), Col("Statut après", width=15), Col("Titre", width=16),
 ]
-CHARGE_KEY = ["SIREN", "Type de frais", "Consultation", "Prestation"]
-LINE_KEY = ["SIREN", "Type de frais", "Consultation"]
+CHARGE_KEY = [Header.SIREN, Header.TYPE, Header.CONSULTATION, Header.SERVICE]
+LINE_KEY = [Header.SIREN, Header.TYPE, Header.CONSULTATION]
 
 
 def compare(previous: Mapping[str, pd.DataFrame | None], charges: pd.DataFrame,
@@ -34,18 +37,19 @@ def compare(previous: Mapping[str, pd.DataFrame | None], charges: pd.DataFrame,
     """One row per change, against last month's report (its sheets, as read back by
     ``earlier.read``); amounts in integer cents. With ``outstanding`` (this month's
     restes à recouvrer), also the titres newly collected and newly overdue."""
-    before_charges = _read(previous.get("Charges"))
-    before_lines = _read(previous.get("Rapprochement"))
+    before_charges = _read(previous.get(Sheet.CHARGES))
+    before_lines = _read(previous.get(Sheet.RECONCILIATION))
     now_charges = pd.DataFrame({
-        "SIREN": charges["siren"], "Membre": charges["membre"],
-        "Type de frais": charges["type_frais"].astype("int64"),
-        "Consultation": charges["consultation"], "Prestation": charges["prestation"],
+        Header.SIREN: charges["siren"], Header.MEMBER: charges["membre"],
+        Header.TYPE: charges["type_frais"].astype("int64"),
+        Header.CONSULTATION: charges["consultation"], Header.SERVICE: charges["prestation"],
         "Montant": charges["montant"].astype("int64"),
     })
     now_lines = pd.DataFrame({
-        "SIREN": rows["siren"], "Membre": rows["membre"],
-        "Type de frais": rows["type_frais"].astype("int64"), "Consultation": rows["consultation"],
-        "Titré": rows["titre"], "Statut": rows["statut"],
+        Header.SIREN: rows["siren"], Header.MEMBER: rows["membre"],
+        Header.TYPE: rows["type_frais"].astype("int64"),
+        Header.CONSULTATION: rows["consultation"],
+        "Titré": rows["titre"], Header.STATUS: rows["statut"],
     })
     changes = [_charge_changes(before_charges, now_charges),
                _line_changes(before_lines, now_lines)]
@@ -56,8 +60,8 @@ def compare(previous: Mapping[str, pd.DataFrame | None], charges: pd.DataFrame,
         columns=[c.header for c in COLUMNS])], ignore_index=True)
     if "Titre" not in result:
         result["Titre"] = None
-    return result.sort_values(["Nature", "SIREN", "Type de frais", "Consultation",
-                               "Prestation", "Titre"], kind="stable").reset_index(drop=True)
+    return result.sort_values(["Nature", Header.SIREN, Header.TYPE, Header.CONSULTATION,
+                               Header.SERVICE, "Titre"], kind="stable").reset_index(drop=True)
 
 
 def render(book: Book, changes: pd.DataFrame, previous_month: str) -> None:
@@ -72,38 +76,40 @@ def render(book: Book, changes: pd.DataFrame, previous_month: str) -> None:
 
 def _read(frame: pd.DataFrame | None) -> pd.DataFrame:
     frame = pd.DataFrame() if frame is None else frame.copy()  # the value read stays as read
-    for column in ("SIREN", "Consultation", "Prestation", "Membre", "Statut"):
+    for column in (Header.SIREN, Header.CONSULTATION, Header.SERVICE, Header.MEMBER,
+                   Header.STATUS):
         if column in frame:
             frame[column] = as_text(frame[column])
-    frame["Type de frais"] = frame["Type de frais"].astype("int64")
-    for column in ("Montant dû", "Montant titré"):
+    frame[Header.TYPE] = frame[Header.TYPE].astype("int64")
+    for column in (Header.DUE, Header.INVOICED):
         if column in frame:
             frame[column] = as_cents(frame[column])
     return frame
 
 
 def _charge_changes(before: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
-    old = before.groupby(CHARGE_KEY, as_index=False).agg(Membre=("Membre", "first"),
-                                                         Avant=("Montant dû", "sum"))
-    new = now.groupby(CHARGE_KEY, as_index=False).agg(Membre=("Membre", "first"),
+    old = before.groupby(CHARGE_KEY, as_index=False).agg(Membre=(Header.MEMBER, "first"),
+                                                         Avant=(Header.DUE, "sum"))
+    new = now.groupby(CHARGE_KEY, as_index=False).agg(Membre=(Header.MEMBER, "first"),
                                                       Après=("Montant", "sum"))
     both = old.merge(new, on=CHARGE_KEY, how="outer", suffixes=("_avant", ""), indicator=True)
-    both["Membre"] = both["Membre"].fillna(both["Membre_avant"])
-    nature = both["_merge"].map({"left_only": "charge supprimée", "right_only": "nouvelle charge",
-                                 "both": "montant modifié"})
+    both[Header.MEMBER] = both[Header.MEMBER].fillna(both["Membre_avant"])
+    nature = both["_merge"].map({"left_only": Change.REMOVED_CHARGE,
+                                 "right_only": Change.NEW_CHARGE, "both": Change.AMOUNT})
     both = both.assign(Nature=nature.astype(str), Avant=both["Avant"].astype("Int64"),
                        Après=both["Après"].astype("Int64"))
-    both = both[(both["Nature"] != "montant modifié") | (both["Avant"] != both["Après"])]
+    both = both[(both["Nature"] != Change.AMOUNT) | (both["Avant"] != both["Après"])]
     both["Différence"] = both["Après"].fillna(0) - both["Avant"].fillna(0)
     return both.assign(**{"Statut avant": "", "Statut après": ""})
 
 
 def _line_changes(before: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
-    old = before[[*LINE_KEY, "Membre", "Montant titré", "Statut"]].rename(
-        columns={"Montant titré": "Avant", "Statut": "Statut avant", "Membre": "Membre_avant"})
-    new = now.rename(columns={"Titré": "Après", "Statut": "Statut après"})
+    old = before[[*LINE_KEY, Header.MEMBER, Header.INVOICED, Header.STATUS]].rename(
+        columns={Header.INVOICED: "Avant", Header.STATUS: "Statut avant",
+                 Header.MEMBER: "Membre_avant"})
+    new = now.rename(columns={"Titré": "Après", Header.STATUS: "Statut après"})
     both = old.merge(new, on=LINE_KEY, how="inner")
     changed = (both["Statut avant"] != both["Statut après"]) | (both["Avant"] != both["Après"])
-    both = both[changed].assign(Nature="rapprochement modifié", Prestation="")
+    both = both[changed].assign(Nature=Change.LINE, Prestation="")
     both["Différence"] = both["Après"] - both["Avant"]
     return both

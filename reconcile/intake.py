@@ -81,7 +81,7 @@ def read(inputs: Path, limits: Limits, say: Progress) -> tuple[Found, list[Anoma
     problem = folder_problem(inputs)
     if problem is not None:
         return Found((), {}, frozenset(), ()), [file_problem(str(inputs), "dossier-absent",
-                                                             problem)]
+                                                             detail=problem)]
     unlisted = folder_unreadable(inputs)
     if unlisted is not None:  # an input error (exit 2) naming the folder, §2.5
         return Found((), {}, frozenset(), ()), [unlisted]

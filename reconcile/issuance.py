@@ -1,5 +1,5 @@
 """The titres to issue: what the reconciliation's gaps ask the officer to invoice.
-See spécification §4.16.
+See spécification §4.16 and choix C-95 to C-98.
 
 From each row of the reconciliation (exercise E): « à émettre » → a titre of what is
 due, « sous-titré » → a complement, « sur-titré » / « indu » → a réduction or an
@@ -20,13 +20,14 @@ import numpy as np
 import pandas as pd
 
 from .charges import bareme_reference
+from .columns import TITRE_TO_ISSUE
 from .parameters import Parameters
 from .reconciliation import KEY, counted
+from .vocabulary import Nature, Status
 from .wording import euros
 
 OBJECT_SIZE = 160  # ObjLignePce / ObjPce (PES V2)
-COLUMNS = ["siren", "membre", "categorie", "exercice", "type_frais", "consultation",
-           "montant", "objet", "nature", "origine", "origine_ligne"]
+COLUMNS = list(TITRE_TO_ISSUE)  # declared in columns.py
 SHORT_TYPES = {1: "Frais de procédure", 2: "Frais de fonctionnement"}
 
 
@@ -42,7 +43,8 @@ def propose(rows: pd.DataFrame, charges: pd.DataFrame, members: pd.DataFrame,
     """Vectorised for the titres to issue (most lines); réductions, rare, in a loop."""
     threshold = int(parameters["seuil_recouvrement"])
     category = members.drop_duplicates("siren").set_index("siren")["categorie"]
-    gaps = rows[~rows["statut"].isin(("conforme", "membre inconnu")) & (rows["ecart"] != 0)]
+    settled = rows["statut"].isin((Status.MATCHED, Status.UNKNOWN_MEMBER))
+    gaps = rows[~settled & (rows["ecart"] != 0)]
     gaps = gaps.assign(consultation=gaps["consultation"].fillna(""),
                        exercice=gaps["exercice"].astype("int64"),
                        type_frais=gaps["type_frais"].astype("int64"))
@@ -52,7 +54,7 @@ def propose(rows: pd.DataFrame, charges: pd.DataFrame, members: pd.DataFrame,
     debits = gaps[gaps["ecart"] < 0]
     issued = debits[["siren", "membre", "categorie", *KEY[1:]]].assign(
         montant=-debits["ecart"],
-        nature=np.where(debits["titre"] == 0, "à émettre", "complément"),
+        nature=np.where(debits["titre"] == 0, Nature.ISSUE, Nature.SUPPLEMENT),
         origine="", origine_ligne="")
     issued["objet"] = _objects(issued, issued["nature"], debits["basis"], parameters)
     origins = _origins(titres)
@@ -64,7 +66,7 @@ def propose(rows: pd.DataFrame, charges: pd.DataFrame, members: pd.DataFrame,
                   "consultation": row.consultation}
         key = (row.siren, row.exercice, row.type_frais, row.consultation)
         for numero, line, amount, whole in _allocate(int(row.ecart), origins.get(key, [])):
-            nature = "annulation" if whole else "réduction"
+            nature = Nature.CANCELLATION if whole else Nature.REDUCTION
             records.append({**common, "montant": -amount, "nature": nature,
                             "what": f"{nature} du titre {numero}", "basis": row.basis,
                             "origine": numero, "origine_ligne": line})

@@ -18,7 +18,7 @@ import pandas as pd
 from schemas import SheetSpec
 from schemas.headers import ALIASES, HEADERS
 
-from .anomalies import ERROR, WARNING, Anomaly, shown
+from .anomalies import CATALOGUE, Anomaly, shown
 from .catalogue import UNREADABLE
 from .cells import (
     CellError,
@@ -97,14 +97,17 @@ class Table:
     headers: dict[str, str]
     header_row: int
 
-    def anomaly(
-        self, row: int | None, column: str, code: str, message: str, severity: str = ERROR
-    ) -> Anomaly:
+    def anomaly(self, row: int | None, column: str, code: str, detail: str | None = None,
+                **values: Any) -> Anomaly:
+        """The catalogue's ``code`` at this cell, its value as typed; ``detail`` is the
+        sentence of a kind worded at its site (catalogue.DETAIL)."""
         value = ""
         if row is not None and column in self.raw.columns:
             value = shown(self.raw.at[row, column])
+        if detail is not None:
+            values["detail"] = detail
         header = self.headers.get(column, column)
-        return Anomaly(self.file, self.sheet, row, header, value, severity, code, message)
+        return CATALOGUE[code].at(self.file, self.sheet, row, header, value=value, **values)
 
 
 def pick_sheet(
@@ -122,11 +125,7 @@ def pick_sheet(
         return None, []
     found = ", ".join(f"« {s.name} »" for s in sheets) or "aucune"
     return None, [
-        Anomaly(
-            file, spec.sheet, None, "", "", ERROR, "feuille-manquante",
-            f"feuille « {spec.sheet} » introuvable (feuilles présentes : {found}) : "
-            f"renommer la feuille en « {spec.sheet} »",
-        )
+        CATALOGUE["feuille-manquante"].at(file, spec.sheet, wanted=spec.sheet, found=found)
     ]
 
 
@@ -134,18 +133,16 @@ def to_table(raw: RawSheet, spec: SheetSpec) -> tuple[Table | None, list[Anomaly
     """Find the header row, map the columns, read every cell; ``None`` if unusable."""
     problems: list[Anomaly] = []
 
-    def sheet_problem(code: str, message: str, row: int | None = None, column: str = "",
-                      value: str = "", severity: str = ERROR) -> None:
-        problems.append(
-            Anomaly(raw.file, raw.name, row, column, value, severity, code, message)
-        )
+    def sheet_problem(code: str, row: int | None = None, column: str = "", value: str = "",
+                      **values: Any) -> None:
+        problems.append(CATALOGUE[code].at(raw.file, raw.name, row, column, value=value,
+                                           **values))
 
     header_index = _find_header_row(raw.rows, spec)
     if header_index is None:
         expected = ", ".join(f"« {header_of(c)} »" for c in spec.columns)
         sheet_problem(
-            "feuille-vide",
-            f"feuille vide : aucune ligne d'en-tête ; colonnes attendues : {expected}",
+            "feuille-vide", expected=expected,
             column=", ".join(header_of(c) for c in spec.required),
         )
         return None, problems
@@ -166,16 +163,12 @@ def to_table(raw: RawSheet, spec: SheetSpec) -> tuple[Table | None, list[Anomaly
             if kept == written:
                 positions[name], headers[name] = position, written
             sheet_problem(
-                "colonne-synonyme-ignoree",
-                f"Les colonnes « {kept} » et « {dropped} » désignent toutes deux « "
-                f"{header_of(name)} » : « {kept} » est lue, « {dropped} » est ignorée.",
-                row=header_row, column=dropped, value=dropped, severity=WARNING,
+                "colonne-synonyme-ignoree", kept=kept, dropped=dropped, name=header_of(name),
+                row=header_row, column=dropped, value=dropped,
             )
         elif name in positions:
             sheet_problem(
-                "colonne-double",
-                f"colonne « {written} » en double (déjà colonne « {headers[name]} ») : "
-                "n'en garder qu'une",
+                "colonne-double", header=written, first=headers[name],
                 row=header_row, column=written, value=written,
             )
         elif name in spec.columns:
@@ -184,13 +177,13 @@ def to_table(raw: RawSheet, spec: SheetSpec) -> tuple[Table | None, list[Anomaly
         else:
             unknown[written] = position
             sheet_problem(
-                "colonne-inconnue", f"La colonne « {written} » est inconnue : elle est ignorée.",
-                row=header_row, column=written, value=written, severity=WARNING,
+                "colonne-inconnue", header=written,
+                row=header_row, column=written, value=written,
             )
     missing = [c for c in spec.required if c not in positions]
     if missing:
         sheet_problem(
-            "colonnes-manquantes", _missing_message(missing, headers, unknown, spec),
+            "colonnes-manquantes", detail=_missing_message(missing, headers, unknown, spec),
             row=header_row, column=", ".join(header_of(c) for c in missing),
         )
     if any(p.is_error for p in problems):
@@ -265,7 +258,8 @@ def _padded(cells: list[Any], width: int) -> list[Any]:
 
 
 def _find_header_row(rows: list[list[Any]], spec: SheetSpec) -> int | None:
-    """The first row holding every required column, else the one holding the most."""
+    """The first row holding every required column, else the one holding the most
+    (choix C-3)."""
     best, best_count = None, 0
     for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
         names = {column_name(c, spec.columns, spec.sheet) for c in cells if not is_blank(c)}
@@ -328,15 +322,11 @@ def _absent(raw: RawSheet, header_row: int, column: str, meaning: str,
     header = header_of(column)
     if like:
         found = ", ".join(f"« {h} »" for h in like)
-        return Anomaly(
-            raw.file, raw.name, header_row, header, ", ".join(like), ERROR,
-            "colonne-non-reconnue",
-            f"Colonne {found} non reconnue et colonne « {header} » absente : si c'est elle, "
-            f"renommer l'en-tête en « {header} » ; sinon, ajouter une colonne « {header} » "
-            f"(sans elle, {meaning}).")
-    return Anomaly(raw.file, raw.name, header_row, header, "", WARNING, "colonne-absente",
-                   f"Colonne « {header} » absente : {meaning}. L'ajouter si ce n'est pas "
-                   "voulu.")
+        return CATALOGUE["colonne-non-reconnue"].at(
+            raw.file, raw.name, header_row, header, value=", ".join(like), found=found,
+            header=header, meaning=meaning)
+    return CATALOGUE["colonne-absente"].at(raw.file, raw.name, header_row, header,
+                                           header=header, meaning=meaning)
 
 
 def _missing_message(missing: list[str], known: dict[str, str], unknown: dict[str, int],

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from .anomalies import ERROR, WARNING, Anomaly
+from .anomalies import CATALOGUE, ERROR, Anomaly
 from .cells import CellError, is_blank, parse_cents, parse_integer, parse_text
 from .normalise import Table
 
@@ -154,11 +154,12 @@ class Parameters:
 
     def missing_anomaly(self, names: list[str], feature: str, severity: str = ERROR
                         ) -> Anomaly:
+        """An error when the feature is used (PES Retour), a warning when it is only not
+        produced: the catalogue lets the context decide (« parametre-manquant »)."""
         listed = ", ".join(names)
-        return Anomaly(self.file, SHEET, None, "parametre", listed, severity,
-                       "parametre-manquant",
-                       f"{feature} : paramètre(s) manquant(s) dans la feuille {SHEET} du "
-                       f"barème : {listed}")
+        return CATALOGUE["parametre-manquant"].at(
+            self.file, SHEET, None, "parametre", value=listed, severity=severity,
+            feature=feature, sheet_name=SHEET, names=listed)
 
 
 def read_parameters(table: Table | None) -> tuple[Parameters, list[Anomaly]]:
@@ -175,9 +176,7 @@ def read_parameters(table: Table | None) -> tuple[Parameters, list[Anomaly]]:
         key = BY_NAME.get(name)  # a "code" column: already lower case
         if key is None:
             problems.append(table.anomaly(
-                cast(int, row), "parametre", "parametre-inconnu",
-                f"paramètre inconnu, ignoré ; paramètres admis : {', '.join(BY_NAME)}",
-                WARNING))
+                cast(int, row), "parametre", "parametre-inconnu", known=", ".join(BY_NAME)))
             continue
         raw = table.raw.at[row, "valeur"]
         if is_blank(raw):
@@ -187,5 +186,5 @@ def read_parameters(table: Table | None) -> tuple[Parameters, list[Anomaly]]:
             parameters.given.add(name)
         except CellError as error:
             problems.append(table.anomaly(cast(int, row), "valeur", "parametre-invalide",
-                                          f"{name} : {error}"))
+                                          name=name, error=error))
     return parameters, problems

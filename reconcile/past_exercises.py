@@ -1,5 +1,5 @@
 """Earlier exercises reconciled again against today's titres (sheet `Exercices antérieurs`).
-See spécification §4.13.
+See spécification §4.13 and choix C-47 to C-50.
 
 What a past exercise owed is taken from that exercise's final report — the latest
 ``rapprochement_AAAA-MM.xlsx`` of that year in the reports folder, normally December's
@@ -16,15 +16,18 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .anomalies import Anomaly
+from . import columns as C
+from .anomalies import CATALOGUE, Anomaly
+from .columns import Header as H
 from .earlier import Earlier
 from .model import report_name
 from .readback import as_cents, as_text
 from .receivables import due_prescription, titre_prescription
 from .reconciliation import reconcile
+from .vocabulary import Status
 
-UNKNOWN_DUE = "dû non connu"
-DUE_COLUMNS = ("SIREN", "Membre", "Exercice", "Type de frais", "Consultation", "Montant dû")
+UNKNOWN_DUE = Status.UNKNOWN_DUE
+DUE_COLUMNS = (H.SIREN, H.MEMBER, H.EXERCISE, H.TYPE, H.CONSULTATION, H.DUE)
 
 
 @dataclass(frozen=True)
@@ -86,13 +89,12 @@ def read_dues(frame: pd.DataFrame | None, exercise: int) -> pd.DataFrame:
     (integer cents); raises if it is not one."""
     if frame is None or not set(DUE_COLUMNS) <= set(frame.columns):
         raise ValueError("feuille Charges sans les colonnes attendues")
-    text = {c: as_text(frame[c]) for c in ("SIREN", "Membre", "Consultation")}
     charges = pd.DataFrame({
-        "siren": text["SIREN"], "nom": text["Membre"],
-        "exercice": frame["Exercice"].astype("int64"),
-        "type_frais": frame["Type de frais"].astype("int64"),
-        "consultation": text["Consultation"],
-        "montant": as_cents(frame["Montant dû"]),
+        C.SIREN: as_text(frame[H.SIREN]), C.NAME: as_text(frame[H.MEMBER]),
+        C.EXERCISE: frame[H.EXERCISE].astype("int64"),
+        C.TYPE: frame[H.TYPE].astype("int64"),
+        C.CONSULTATION: as_text(frame[H.CONSULTATION]),
+        C.AMOUNT: as_cents(frame[H.DUE]),
     })
     if (charges["exercice"] != exercise).any():
         raise ValueError(f"des charges n'appartiennent pas à l'exercice {exercise}")
@@ -144,10 +146,8 @@ def _dues(earlier: Earlier, exercise: int, result: PastExercises) -> pd.DataFram
     except Exception as error:  # a damaged or hand-edited report must not stop the month
         name = report.name if report is not None else next(iter(failed))
         result.unreadable[exercise] = name
-        result.anomalies.append(Anomaly(
-            name.split("/")[-1], "Charges", None, "", "", "avertissement",
-            "rapport-final-illisible",
-            f"rapport final de l'exercice {exercise} illisible ({error}) : dû non connu"))
+        result.anomalies.append(CATALOGUE["rapport-final-illisible"].at(
+            name.split("/")[-1], "Charges", exercise=exercise, error=error))
         return empty
     result.reports[exercise] = FinalReport(exercise, report.month, report.sha256)
     return dues

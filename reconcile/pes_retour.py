@@ -33,7 +33,7 @@ from stdnum import luhn
 
 from schemas import TITRES
 
-from .anomalies import ERROR, WARNING, Anomaly, InputError, file_problem
+from .anomalies import CATALOGUE, Anomaly, InputError, file_problem
 from .normalise import DTYPES
 from .parameters import PES_RETOUR, Parameters
 from .reader import InputFile, Limits, read_input, too_large, unlistable
@@ -160,10 +160,7 @@ def find(folder: Path, limits: Limits
                 acquitted.append(source)
             continue
         if root.tag != "PES_Retour" or recette is None:
-            problems.append(file_problem(
-                path.name, "xml-ignore",
-                f"fichier XML ignoré : ce n'est pas un PES Retour de recettes (racine "
-                f"« {root.tag} »)", WARNING))
+            problems.append(file_problem(path.name, "xml-ignore", root=root.tag))
             continue
         found.append(RetourFile(source, read(path.name, root, recette)))
     return found, acquitted, problems
@@ -318,10 +315,9 @@ def to_titres(files: list[RetourFile], parameters: Parameters, consultations: se
     for name, counts in sorted(skipped.items()):
         detail = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
         problems.append(file_problem(
-            name, "pes-retour-hors-perimetre",
-            f"{sum(counts.values())} ligne(s) qui ne sont pas des titres du groupement "
-            f"ignorées ({detail}) : ni leurs débiteurs ni leurs montants ne sont repris",
-            WARNING, str(sum(counts.values()))))
+            name, "pes-retour-hors-perimetre", value=str(sum(counts.values())), detail=(
+                f"{sum(counts.values())} ligne(s) qui ne sont pas des titres du groupement "
+                f"ignorées ({detail}) : ni leurs débiteurs ni leurs montants ne sont repris")))
     frame = pd.DataFrame([r for _, r in records.values()],
                          columns=[*TITRE_COLUMNS, *EXTRA_COLUMNS, *DATED_COLUMNS, ACTS])
     for name in DATED_COLUMNS:
@@ -380,13 +376,13 @@ def _request(line: Line, members: dict[str, str]) -> Anomaly | None:
     told = euros_text(amount) if amount is not None else "un montant illisible"
     when = next((d.value for d, _ in line.collections), "") or line.date_emission
     number = line.id_pce.value if line.id_pce is not None else "?"
-    return Anomaly(line.file, LINE_PATH, line.line, "BlocPiece/IdPce", number, WARNING,
-                   "encaissement-sans-titre",
-                   f"Hélios a encaissé {told}{f' le {when}' if when else ''} de "
-                   f"{members[siren]} ({siren}) avant tout titre (bordereau P503, "
-                   f"encaissement n° {number}) : émettre un titre émis après encaissement "
-                   f"(TypPce 05) rattaché à cet encaissement (RattachPiece NatPceOrig 03, "
-                   f"IdPceOrig {number})")
+    return CATALOGUE["encaissement-sans-titre"].at(
+        line.file, LINE_PATH, line.line, "BlocPiece/IdPce", value=number, detail=(
+            f"Hélios a encaissé {told}{f' le {when}' if when else ''} de "
+            f"{members[siren]} ({siren}) avant tout titre (bordereau P503, "
+            f"encaissement n° {number}) : émettre un titre émis après encaissement "
+            f"(TypPce 05) rattaché à cet encaissement (RattachPiece NatPceOrig 03, "
+            f"IdPceOrig {number})"))
 
 
 def euros_text(cents: int) -> str:
@@ -564,8 +560,8 @@ def _day(text: str) -> dt.date | None:
 
 def _problem(line: Line, f: Field | None, code: str, message: str) -> Anomaly:
     where = f.line if f is not None else line.line
-    return Anomaly(line.file, LINE_PATH, where, f.name if f else "",
-                   f.value if f else "", ERROR, code, message)
+    return CATALOGUE[code].at(line.file, LINE_PATH, where, f.name if f else "",
+                              value=f.value if f else "", detail=message)
 
 
 def duplicates(xlsx: pd.DataFrame, pes: pd.DataFrame,

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 import pandas as pd
 from lxml import etree
 
-from .anomalies import WARNING, Anomaly, InputError, file_problem
+from .anomalies import Anomaly, InputError, file_problem
 from .earlier import SentFiles
 from .xmlsafe import parse
 
@@ -37,7 +37,7 @@ def parse_files(sent: SentFiles) -> tuple[pd.DataFrame, list[Anomaly]]:
     month it belongs to; a version identical to another is counted once."""
     frames, seen = [], set()
     problems = [file_problem(name, "pes-envoye-illisible",
-                             f"PES Aller déjà écrit illisible : {why}", WARNING)
+                             detail=f"PES Aller déjà écrit illisible : {why}")
                 for name, why in sent.unreadable.items()]
     for file in sent.files:
         if file.data in seen:
@@ -63,13 +63,13 @@ def parse_sent(name: str, data: bytes, current: bool = True
     try:
         root = parse(name, data)
     except InputError as error:
-        return empty(), [file_problem(name, "pes-envoye-illisible",
-                                      f"PES Aller déjà écrit illisible : {error.anomaly.message}",
-                                      WARNING)]
+        return empty(), [file_problem(
+            name, "pes-envoye-illisible",
+            detail=f"PES Aller déjà écrit illisible : {error.anomaly.message}")]
     recette = root.find("PES_RecetteAller")
     if root.tag != "PES_Aller" or recette is None:
         return empty(), [file_problem(name, "pes-envoye-illisible",
-                                      "ce fichier n'est pas un PES Aller de recettes", WARNING)]
+                                      detail="ce fichier n'est pas un PES Aller de recettes")]
     nom_fic = _v(root.find("Enveloppe/Parametres/NomFic"))
     dte_str = _v(root.find("EnTetePES/DteStr"))
     rows, bad = [], 0
@@ -107,8 +107,8 @@ def parse_sent(name: str, data: bytes, current: bool = True
                     "current": current,
                 })
     problems = [] if not bad else [file_problem(
-        name, "pes-envoye-illisible", f"{bad} ligne(s) de titre sans exercice, numéro de "
-        "bordereau, de titre ou de ligne, ou montant lisible : ignorées", WARNING)]
+        name, "pes-envoye-illisible", detail=f"{bad} ligne(s) de titre sans exercice, "
+        "numéro de bordereau, de titre ou de ligne, ou montant lisible : ignorées")]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     for column in ("exercice", "bordereau", "titre", "ligne", "montant", "type_frais",
                    "origine_exercice"):

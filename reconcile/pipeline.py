@@ -32,7 +32,7 @@ import pandas as pd
 from . import earlier as earlier_reports
 from . import evolutions, helios, issuance, pes_sent, receivables_view, titres_out
 from .acquits import parse_files as parse_acquits
-from .anomalies import Anomaly, counts_by_code, has_errors, sort_key
+from .anomalies import Anomaly, counts_by_code, file_problem, has_errors, sort_key
 from .asof import AsOf, titres_as_of
 from .audit import Control
 from .charges import Due, compute, sound_rows
@@ -563,10 +563,7 @@ def _evolutions(earlier: Earlier, month: str, due: Due, rows: pd.DataFrame,
                                                    *receivables)), []
     except Exception as error:  # an old or hand-edited report must not stop the month
         name = previous.file if previous else report_name(str(before))
-        return None, [Anomaly(name, "", None, "", "", "avertissement",
-                              "evolutions-illisibles",
-                              f"Le rapport du mois précédent est illisible ({error}) : "
-                              "la feuille Évolutions n'est pas produite.")]
+        return None, [file_problem(name, "evolutions-illisibles", error=error)]
 
 
 def _snapshot(folder: Path, files: tuple[InputFile, ...]) -> Path:

@@ -21,7 +21,7 @@ from xml.parsers import expat
 
 from defusedxml import ElementTree
 
-from .anomalies import ERROR, Anomaly, InputError, file_problem
+from .anomalies import CATALOGUE, Anomaly, InputError, file_problem
 
 # What a damaged archive raises while it is read (zlib.error: a corrupt deflate stream).
 ZIP_FAILURES = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError,
@@ -59,15 +59,11 @@ def column_index(letters: bytes | str) -> int:
 
 
 def corrupt_error(name: str) -> Anomaly:
-    return file_problem(name, "fichier-corrompu",
-                   "fichier endommagé ou incomplet : l'ouvrir dans Excel ou LibreOffice pour "
-                   "vérifier, ou l'exporter à nouveau")
+    return file_problem(name, "fichier-corrompu")
 
 
 def entities_error(name: str, part: str) -> Anomaly:
-    return file_problem(name, "xml-entites",
-                   f"« {part} » déclare une DTD ou des entités XML, ce qu'aucun classeur "
-                   "légitime ne fait : fichier refusé")
+    return file_problem(name, "xml-entites", part=part)
 
 
 def refuse_range(file: str, sheet: str, max_row: int, max_column: int,
@@ -82,9 +78,7 @@ def refuse_range(file: str, sheet: str, max_row: int, max_column: int,
     else:
         return
     raise InputError(
-        Anomaly(file, sheet, None, "", "", ERROR, "plage-trop-grande",
-                f"la feuille a {where} : supprimer les cellules remplies par erreur loin du "
-                "tableau, ou augmenter la limite si le tableau est vraiment si grand")
+        CATALOGUE["plage-trop-grande"].at(file, sheet, where=where)
     )
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import python_calamine as calamine
 
-from .anomalies import WARNING, Anomaly, InputError, file_problem
+from .anomalies import CATALOGUE, Anomaly, InputError, file_problem
 from .cells import plain_name
 from .csvinput import read_csv
 from .disk import take
@@ -121,23 +121,22 @@ def locate(
     named = [p for p in candidates if p.suffix.lower() in EXTENSIONS and p.stem.lower() == stem]
     broken = [p for p in named if not p.is_file() and p.is_symlink()]
     if broken:
-        return None, [file_problem(p.name, "lien-casse", _broken_link(p)) for p in broken]
+        return None, [file_problem(p.name, "lien-casse", detail=_broken_link(p))
+                      for p in broken]
     matches = [p for p in named if p.is_file()]
     alikes = [p.name for p in candidates
               if p not in named and p.is_file() and _looks_like(p, stem)]
     if not matches:
         return None, _absent(folder, stem, alikes, required)
     problems = [
-        file_problem(name, "fichier-ressemblant",
-                     f"{name} ignoré : seul {matches[0].name} est lu. Vérifier lequel est à jour.",
-                     WARNING, value=name)
+        file_problem(name, "fichier-ressemblant", value=name,
+                     detail=f"{name} ignoré : seul {matches[0].name} est lu. Vérifier lequel "
+                            "est à jour.")
         for name in alikes]
     if len(matches) > 1:
         names = ", ".join(p.name for p in matches)
-        return None, [*problems, file_problem(
-            matches[0].name, "fichier-double",
-            f"plusieurs fichiers « {stem} » : {names} ; n'en garder qu'un dans le dossier",
-            value=names)]
+        return None, [*problems, file_problem(matches[0].name, "fichier-double", value=names,
+                                              stem=stem, names=names)]
     found, unreadable = read_input(matches[0], stem, limits)
     return found, [*problems, *unreadable]
 
@@ -151,8 +150,7 @@ def read_input(path: Path, stem: str, limits: Limits | None = None
     try:
         taken = take(path, ceiling)
     except OSError as error:
-        return None, [file_problem(path.name, "fichier-illisible",
-                                   f"fichier illisible : {_why(error)}")]
+        return None, [file_problem(path.name, "fichier-illisible", why=_why(error))]
     if not taken.data and taken.size > ceiling:
         return InputFile(stem, path, b"", taken.size, taken.changed), []
     return InputFile(stem, path, taken.data, changed=taken.changed), []
@@ -161,12 +159,11 @@ def read_input(path: Path, stem: str, limits: Limits | None = None
 def changed_warning(name: str) -> Anomaly:
     """A file that moved while it was read (spécification §2.5, §4.7): the bytes used
     and hashed are one read's, but maybe not the version the officer meant."""
-    return file_problem(name, "fichier-modifie-pendant-lecture",
-                        f"Le fichier {name} a été modifié ou remplacé pendant sa lecture : le "
-                        "rapport est calculé sur une seule lecture complète du fichier, dont "
-                        "l'empreinte est dans Contrôle, mais l'enregistrement était peut-être "
-                        "en cours. Relancer quand plus personne n'enregistre ce fichier.",
-                        WARNING, value=name)
+    return file_problem(name, "fichier-modifie-pendant-lecture", value=name, detail=(
+        f"Le fichier {name} a été modifié ou remplacé pendant sa lecture : le rapport est "
+        "calculé sur une seule lecture complète du fichier, dont l'empreinte est dans "
+        "Contrôle, mais l'enregistrement était peut-être en cours. Relancer quand plus "
+        "personne n'enregistre ce fichier."))
 
 
 def too_large(source: InputFile, limits: Limits) -> Anomaly | None:
@@ -175,14 +172,13 @@ def too_large(source: InputFile, limits: Limits) -> Anomaly | None:
     if source.bytes_on_disk <= limit and source.size < 0:
         return None
     return file_problem(source.name, "fichier-trop-gros",
-                        f"fichier de {source.bytes_on_disk / 2**20:.1f} Mo, au-delà de la "
-                        f"limite de {limit / 2**20:.0f} Mo (option --max-fichier-mo)")
+                        size_mo=source.bytes_on_disk / 2**20, limit_mo=limit / 2**20)
 
 
 def _looks_like(path: Path, stem: str) -> bool:
     """``membres (1).xlsx``, ``Copie de membres.xlsx``, ``membres.txt``,
-    ``membres.xlsx.bak``: the stem is a word of the name. (PES XML files are titres
-    sources of their own, not look-alikes.)"""
+    ``membres.xlsx.bak``: the stem is a word of the name (choix C-6). (PES XML files
+    are titres sources of their own, not look-alikes.)"""
     if path.suffix.lower() == ".xml":
         return False
     return stem in plain_name(path.name).split("_")
@@ -192,14 +188,14 @@ def _absent(folder: Path, stem: str, alikes: list[str], required: bool) -> list[
     formats = ".xlsx, .xlsm, .xls, .ods ou .csv"
     if not alikes:
         return [file_problem(f"{stem}.xlsx", "fichier-manquant",
-                            f"fichier « {stem} » absent du dossier {folder} ({formats})")
+                             detail=f"fichier « {stem} » absent du dossier {folder} ({formats})")
                 ] if required else []
     names = ", ".join(alikes)
     why = "" if required else " (sans lui, aucun titre ne serait compté)"
-    return [file_problem(f"{stem}.xlsx", "fichier-manquant",
-                        f"fichier « {stem} » absent du dossier {folder}{why}, mais trouvé : "
-                        f"{names}. Renommer en {stem}.xlsx celui qui est à jour ({formats}).",
-                        value=names)]
+    return [file_problem(f"{stem}.xlsx", "fichier-manquant", value=names,
+                         detail=f"fichier « {stem} » absent du dossier {folder}{why}, mais "
+                                f"trouvé : {names}. Renommer en {stem}.xlsx celui qui est à "
+                                f"jour ({formats}).")]
 
 
 def read_workbook(source: InputFile, limits: Limits) -> list[RawSheet]:
@@ -209,14 +205,15 @@ def read_workbook(source: InputFile, limits: Limits) -> list[RawSheet]:
     if refused is not None:
         raise InputError(refused)
     if not data:
-        raise InputError(file_problem(source.name, "fichier-vide", "fichier vide (0 octet)"))
+        raise InputError(file_problem(source.name, "fichier-vide",
+                                      detail="fichier vide (0 octet)"))
     suffix = source.path.suffix.lower()
     if data.startswith(ZIP_MAGIC):
         archive = _open_zip(source, limits)
         if not any(n.startswith("xl/") or n == "content.xml" for n in archive.namelist()):
             raise InputError(file_problem(
                 source.name, "pas-un-classeur",
-                "ce fichier est une archive zip qui ne contient aucun classeur (document "
+                detail="ce fichier est une archive zip qui ne contient aucun classeur (document "
                 "Word ou PowerPoint, dossier compressé…) : l'ouvrir dans Excel ou "
                 "LibreOffice et l'enregistrer au format .xlsx"))
         if suffix in (".xlsx", ".xlsm") or "xl/workbook.xml" in archive.namelist():
@@ -238,15 +235,16 @@ def read_workbook(source: InputFile, limits: Limits) -> list[RawSheet]:
     if _looks_like_text(data):
         raise InputError(file_problem(
             source.name, "pas-un-classeur",
-            f"ce fichier n'est pas un classeur Excel ou LibreOffice (contenu texte ou CSV) : "
-            f"si c'est un CSV, le renommer en {source.stem}.csv ; sinon l'ouvrir dans Excel "
+            detail=f"ce fichier n'est pas un classeur Excel ou LibreOffice (contenu texte ou "
+            f"CSV) : si c'est un CSV, le renommer en {source.stem}.csv ; sinon l'ouvrir dans Excel "
             "ou LibreOffice et l'enregistrer au format .xlsx"))
     raise InputError(
         file_problem(
             source.name,
             "pas-un-classeur",
-            "ce fichier n'est pas un classeur Excel ou LibreOffice (contenu d'un format "
-            "inconnu) : l'ouvrir dans Excel ou LibreOffice et l'enregistrer au format .xlsx",
+            detail="ce fichier n'est pas un classeur Excel ou LibreOffice (contenu d'un "
+            "format inconnu) : l'ouvrir dans Excel ou LibreOffice et l'enregistrer au format "
+            ".xlsx",
         )
     )
 
@@ -266,9 +264,8 @@ def _open_zip(source: InputFile, limits: Limits) -> zipfile.ZipFile:
             file_problem(
                 source.name,
                 "decompression-excessive",
-                f"le contenu décompressé ferait {total / 2**20:.0f} Mo, au-delà de la "
-                f"limite de {limits.max_unzipped_bytes / 2**20:.0f} Mo "
-                "(option --max-decompresse-mo)",
+                size_mo=total / 2**20,
+                limit_mo=limits.max_unzipped_bytes / 2**20,
             )
         )
     for entry in entries:
@@ -279,9 +276,9 @@ def _open_zip(source: InputFile, limits: Limits) -> zipfile.ZipFile:
                 file_problem(
                     source.name,
                     "bombe-zip",
-                    f"« {entry.filename} » se décompresse "
-                    f"{entry.file_size // max(entry.compress_size, 1)} fois (limite "
-                    f"{limits.max_ratio}) : fichier suspect, refusé",
+                    part=entry.filename,
+                    ratio=entry.file_size // max(entry.compress_size, 1),
+                    limit=limits.max_ratio,
                 )
             )
     for entry in entries:
@@ -382,14 +379,7 @@ def _parse_in_child(
         return payload
     if outcome == "error":
         raise InputError(payload)
-    raise InputError(
-        file_problem(
-            source.name,
-            "lecteur-arrete",
-            "la lecture de ce fichier a échoué (structure anormale ou trop grande) : "
-            "l'ouvrir dans Excel ou LibreOffice et l'enregistrer au format .xlsx",
-        )
-    )
+    raise InputError(file_problem(source.name, "lecteur-arrete"))
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -430,8 +420,7 @@ def folder_unreadable(folder: Path) -> Anomaly | None:
 
 
 def unlistable(folder: Path, error: OSError) -> Anomaly:
-    return file_problem(str(folder), "dossier-illisible",
-                        f"dossier des entrées illisible ({folder}) : {_why(error)}")
+    return file_problem(str(folder), "dossier-illisible", why=f"{folder} : {_why(error)}")
 
 
 def _broken_link(path: Path) -> str:
@@ -455,21 +444,8 @@ def _why(error: OSError) -> str:
 
 
 def _password_error(name: str) -> Anomaly:
-    return file_problem(
-        name,
-        "protege-mot-de-passe",
-        "classeur protégé par mot de passe : enregistrer une copie sans mot de passe",
-    )
+    return file_problem(name, "protege-mot-de-passe")
 
 
 def hidden_sheet_warning(sheet: RawSheet) -> Anomaly:
-    return Anomaly(
-        sheet.file,
-        sheet.name,
-        None,
-        "",
-        "",
-        WARNING,
-        "feuille-masquee",
-        "Cette feuille est masquée dans le classeur : elle est lue quand même.",
-    )
+    return CATALOGUE["feuille-masquee"].at(sheet.file, sheet.name)

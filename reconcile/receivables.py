@@ -6,7 +6,7 @@ prescription date: what is not collected within four years is lost. Ages count d
 since emission at the as-of date; a partial collection ages on what remains (the reste
 is what sits in a bucket, not the titre's full amount).
 
-Prescription (see docs/choix.md):
+Prescription (choix C-46, C-53; spécification §4.14):
 * a titre: four years from its prise en charge (CGCT L1617-5 3°: ``DtePcePec`` from the
   PES Retour, the emission date when unknown), to the day; an interrupting act the
   Retour shows (commandement, mise en demeure, saisie, SATD) starts four years again
@@ -24,20 +24,20 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from .columns import RECEIVABLE
 from .parameters import BY_NAME
 from .reconciliation import counted
+from .vocabulary import Alert
 
 DEFAULT_DELAY = BY_NAME["delai_relance"].default  # days after emission before a reminder
 BUCKETS = ("0–30", "31–90", "91–180", "181–365", "plus d'un an")
 UNDATED = "date inconnue"
-PRESCRIBED = "prescrit"
-SOON = "prescrit dans moins de six mois"
+PRESCRIBED = Alert.PRESCRIBED
+SOON = Alert.SOON
 # Optional columns of titres read from the accountant's PES Retour (another reader).
 STEP, WRITE_OFF = "etape_recouvrement", "admission_non_valeur"
 
-COLUMNS = ["siren", "membre", "exercice", "numero", "type_frais", "consultation",
-           "date_emission", "montant", "encaisse", "annule", "reste", "age", "tranche",
-           "prescription", "prescription_base", "alerte"]
+COLUMNS = list(RECEIVABLE)  # declared in columns.py
 TAKEN, ACTS = "date_prise_en_charge", "actes"  # PES Retour columns (pes_retour)
 INTERRUPTING = {"02", "03", "04", "05", "06", "07", "08", "10", "11", "12", "17", "18",
                 "19"}  # EtapePce: commandement, mise en demeure, saisies, SATD

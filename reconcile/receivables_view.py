@@ -14,6 +14,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from . import receivables
 from .asof import AsOf
+from .columns import Header as H
+from .columns import Sheet
 from .earlier import Earlier
 from .layout import fitted_table
 from .model import Period
@@ -31,16 +33,16 @@ from .receivables import (
 )
 from .xlsx import EURO, Book, Col, cells
 
-OUTSTANDING = [
-    Col("SIREN", width=11), Col("Membre", width=30), Col("Exercice", "int", 9),
-    Col("Numéro", width=16), Col("Date d'émission", "date", 12), Col("Montant", "euro", 13),
-    Col("Encaissé", "euro", 13), Col("Reste", "euro", 13), Col("Âge", "int", 8),
+OUTSTANDING = [  # headers read back by titre_evolutions: declared in columns.Header
+    Col(H.SIREN, width=11), Col(H.MEMBER, width=30), Col(H.EXERCISE, "int", 9),
+    Col(H.NUMBER, width=16), Col("Date d'émission", "date", 12), Col("Montant", "euro", 13),
+    Col(H.COLLECTED, "euro", 13), Col(H.REMAINING, "euro", 13), Col(H.AGE, "int", 8),
     Col("Tranche", width=13), Col("Date de prescription", "date", 13),
     Col("Base de la prescription", width=40),
 ]
 PES_COLUMNS = {STEP: Col("Étape de recouvrement", width=24),
                WRITE_OFF: Col("Admission en non-valeur", width=14)}
-TAIL = [Col("Type de frais", "int", 8), Col("Consultation", width=14),
+TAIL = [Col(H.TYPE, "int", 8), Col(H.CONSULTATION, width=14),
         Col("Annulations imputées", "euro", 13), Col("Alerte", width=28)]
 ALERT_COLOURS = {PRESCRIBED: "#FF9999", SOON: "#F8CBAD"}
 PRESCRIPTION = Col("Date de prescription", "date", 13)
@@ -86,7 +88,7 @@ def render_past(book: Book, past: PastExercises, columns: list[Col],
 
 def render_outstanding(book: Book, outstanding: pd.DataFrame) -> None:
     """`Restes à recouvrer`: one row per titre with something left, oldest first."""
-    sheet = book.sheet("Restes à recouvrer")
+    sheet = book.sheet(Sheet.RECEIVABLES)
     pes = [c for c in PES_COLUMNS if c in outstanding]
     columns = [*OUTSTANDING, *(PES_COLUMNS[c] for c in pes), *TAIL]
     fields = [("siren", "text"), ("membre", "text"), ("exercice", "int"), ("numero", "text"),

@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-KEY = ["siren", "exercice", "type_frais", "consultation"]
-STATUSES = ("membre inconnu", "conforme", "à émettre", "sous-titré", "sur-titré", "indu")
+from .columns import LINE_KEY
+from .vocabulary import RULED
+
+KEY = list(LINE_KEY)
 
 
 def counted(titres: pd.DataFrame) -> pd.DataFrame:
@@ -80,6 +82,6 @@ def status(due: pd.Series, invoiced: pd.Series, known: pd.Series) -> np.ndarray:
             (due > 0) & (invoiced > due),
             due == 0,
         ],
-        list(STATUSES),
+        list(RULED),
         default="?",
     )

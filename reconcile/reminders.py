@@ -1,6 +1,6 @@
 """Reminder letters (`reconcile run --relances`): one printable xlsx per member with
 titres overdue by more than the reminder delay.
-See spécification §4.15.
+See spécification §4.15 and choix C-54 to C-57.
 
 One letter per member groups all its overdue titres (numbers, dates, amounts, what
 remains), says in plain French how much is owed and whom to contact. Titres whose

@@ -21,29 +21,32 @@ from . import evolutions, receivables_view
 from .anomalies import Anomaly, prominent, sort_key
 from .audit import Control
 from .charges import Due, bareme_reference
+from .columns import Header as H
+from .columns import Sheet
 from .layout import LINE_HEIGHT, PADDING, fitted_table, text_width
 from .model import Period
-from .reconciliation import STATUSES
+from .vocabulary import RULED, Status
 from .xlsx import Book, Col, cells
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
           "septembre", "octobre", "novembre", "décembre")
 
-CHARGES = [
-    Col("SIREN", width=11), Col("Membre", width=30), Col("Catégorie", width=14),
-    Col("Exercice", "int", 9), Col("Type de frais", "int", 7), Col("Consultation", width=13),
-    Col("Prestation", width=15), Col("Ligne du barème", width=15),
-    Col("Montant dû", "euro", 13), Col("Motif", width=30), Col("Règle appliquée", width=42),
-    Col("Libellé du barème", width=30), Col("Délibération", width=30),
+CHARGES = [  # the headers are declared in columns.Header: read back from past reports
+    Col(H.SIREN, width=11), Col(H.MEMBER, width=30), Col(H.CATEGORY, width=14),
+    Col(H.EXERCISE, "int", 9), Col(H.TYPE, "int", 7), Col(H.CONSULTATION, width=13),
+    Col(H.SERVICE, width=15), Col(H.TARIFF_LINE, width=15),
+    Col(H.DUE, "euro", 13), Col(H.REASON, width=30), Col(H.RULE, width=42),
+    Col(H.TARIFF_LABEL, width=30), Col(H.DELIBERATION, width=30),
 ]
-STATUS_COLOURS = {"à émettre": "#FFE699", "sous-titré": "#F8CBAD", "sur-titré": "#F4B183",
-                  "indu": "#FF9999", "membre inconnu": "#D9B3FF"}
+STATUS_COLOURS: dict[str, str] = {
+    Status.TO_ISSUE: "#FFE699", Status.UNDER_INVOICED: "#F8CBAD", Status.OVER_INVOICED: "#F4B183",
+    Status.UNDUE: "#FF9999", Status.UNKNOWN_MEMBER: "#D9B3FF"}
 RECONCILIATION = [
-    Col("SIREN", width=11), Col("Membre", width=34), Col("Exercice", "int", 9),
-    Col("Type de frais", "int", 8), Col("Consultation", width=14),
-    Col("Montant dû", "euro", 13), Col("Montant titré", "euro", 13), Col("Écart", "euro", 13),
-    Col("Encaissé", "euro", 13), Col("Reste à recouvrer", "euro", 13),
-    Col("Statut", width=17), Col("Titres", width=30),
+    Col(H.SIREN, width=11), Col(H.MEMBER, width=34), Col(H.EXERCISE, "int", 9),
+    Col(H.TYPE, "int", 8), Col(H.CONSULTATION, width=14),
+    Col(H.DUE, "euro", 13), Col(H.INVOICED, "euro", 13), Col(H.GAP, "euro", 13),
+    Col(H.COLLECTED, "euro", 13), Col(H.LEFT, "euro", 13),
+    Col(H.STATUS, width=17), Col(H.TITRES, width=30),
 ]
 ANOMALIES = [
     Col("Fichier", width=20), Col("Feuille", width=15), Col("Ligne", "int", 8),
@@ -98,9 +101,9 @@ def render_report(path: str, report: Report) -> None:
                                   "title": f"Rapprochement {report.month}",
                                   "author": "reconcile"})
     _summary(book, report)
-    sheet = book.sheet("Charges")
+    sheet = book.sheet(Sheet.CHARGES)
     fitted_table(book, sheet, CHARGES, _charge_columns(report.due.charges))
-    sheet = book.sheet("Rapprochement")
+    sheet = book.sheet(Sheet.RECONCILIATION)
     data = _reconciliation_columns(report.rows)
     columns = RECONCILIATION
     if "etat_helios" in report.rows:  # PES Retour files were read
@@ -238,7 +241,7 @@ def _summary(book: Book, report: Report) -> None:
     sheet.write_string(row, 3, "Montant titré", header)
     counts: Any  # pandas-stubs cannot type .loc on a MultiIndex column
     counts = rows.groupby("statut")[["du", "titre"]].agg(["size", "sum"]) if len(rows) else None
-    for name in STATUSES:
+    for name in RULED:
         row += 1
         book.text(sheet, row, 0, name)
         if counts is not None and name in counts.index:

@@ -27,13 +27,13 @@ from schemas import CATEGORIES, TYPES_FRAIS
 
 from . import layout
 from .model import Period
-from .reconciliation import STATUSES, counted
+from .reconciliation import counted
 from .report import STATUS_COLOURS, created_at, month_label
 from .safeio import publish, retire, write_new
+from .vocabulary import Status
 from .wording import basis, service
 from .xlsx import EURO, Book
 
-UNKNOWN_MEMBER = STATUSES[0]
 FOLDER = "releves"
 GROUPEMENT = "Groupement de commandes – dématérialisation des procédures"
 COORDONNATEUR = "Coordonnateur : CIG Grande Couronne (centre interdépartemental de gestion)"
@@ -50,7 +50,7 @@ def write_statements(folder: Path, month: str, period: Period, charges: pd.DataF
     charges_of = _by_siren(charges.sort_values(["type_frais", "consultation", "prestation"],
                                                kind="stable"), CHARGE_FIELDS)
     titres_of = _by_siren(_titres_of_year(titres, period.year), TITRE_FIELDS)
-    members = rows[rows["statut"] != UNKNOWN_MEMBER]
+    members = rows[rows["statut"] != Status.UNKNOWN_MEMBER]
     lines_of = _by_siren(members.sort_values("siren", kind="stable"), LINE_FIELDS)
     written: list[Path] = []
     for siren, lines in lines_of.items():

@@ -1,4 +1,5 @@
-"""Rows of a table that officers add or hide: total rows (skipped) and hidden rows (read).
+"""Rows of a table that officers add or hide: total rows (skipped) and hidden rows (read),
+choix C-8 and C-9.
 
 A ``Total`` or ``Sous-total`` row under a table (or between its groups) is not a
 record: read as one it would give a pile of errors (no SIREN, no category…) or, worse,
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .anomalies import WARNING, Anomaly
+from .anomalies import CATALOGUE, Anomaly
 from .cells import CellError, is_blank, parse_cents, plain_name
 from .reader import RawSheet
 
@@ -58,15 +59,12 @@ def _sum_like(value: Any) -> bool:
 
 
 def total_row_warning(sheet: RawSheet, row: int, label: str) -> Anomaly:
-    return Anomaly(sheet.file, sheet.name, row, "", label, WARNING, "ligne-total",
-                   f"La ligne {row} (« {label} ») est une ligne de total : elle est ignorée, "
-                   "ses montants ne sont pas comptés.")
+    return CATALOGUE["ligne-total"].at(sheet.file, sheet.name, row, value=label, line=row,
+                                       label=label)
 
 
 def hidden_rows_warning(sheet: RawSheet) -> Anomaly:
     count = sheet.hidden_rows
     rows = ("1 ligne masquée (à la main ou par un filtre) est lue" if count == 1 else
             f"{count} lignes masquées (à la main ou par un filtre) sont lues")
-    return Anomaly(sheet.file, sheet.name, None, "", str(count), WARNING, "lignes-masquees",
-                   f"Dans cette feuille, {rows} comme les autres : vérifier qu'elles doivent "
-                   "compter (la feuille Contrôle du rapport en donne le nombre).")
+    return CATALOGUE["lignes-masquees"].at(sheet.file, sheet.name, value=count, rows=rows)

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .columns import Header as H
+from .columns import Sheet
 from .readback import as_cents, as_text
 from .receivables import overdue, with_restes
+from .vocabulary import Change
 
-SHEET = "Restes à recouvrer"
-COLLECTED, REDUCED, LATE = "titre encaissé", "titre réduit (annulation)", "titre en retard"
+SHEET = Sheet.RECEIVABLES
+COLLECTED, REDUCED, LATE = Change.COLLECTED, Change.REDUCED, Change.LATE
 
 
 def changes(before: pd.DataFrame | None, titres: pd.DataFrame | None,
@@ -28,19 +31,19 @@ def changes(before: pd.DataFrame | None, titres: pd.DataFrame | None,
     if before is None:
         return pd.DataFrame()
     lines = pd.DataFrame({
-        "Exercice": before["Exercice"].astype("int64"),
-        "Numéro": before["Numéro"].map(lambda v: str(v).strip()),
-        "SIREN": before["SIREN"].map(str),
-        "Membre": as_text(before["Membre"]),
-        "Type de frais": before["Type de frais"].astype("int64"),
-        "Consultation": as_text(before["Consultation"]),
-        "Avant": as_cents(before["Reste"]), "Encaissé avant": as_cents(before["Encaissé"]),
-        "Âge avant": before["Âge"].map(lambda v: None if v in (None, "") else int(v)),
+        H.EXERCISE: before[H.EXERCISE].astype("int64"),
+        H.NUMBER: before[H.NUMBER].map(lambda v: str(v).strip()),
+        H.SIREN: before[H.SIREN].map(str),
+        H.MEMBER: as_text(before[H.MEMBER]),
+        H.TYPE: before[H.TYPE].astype("int64"),
+        H.CONSULTATION: as_text(before[H.CONSULTATION]),
+        "Avant": as_cents(before[H.REMAINING]), "Encaissé avant": as_cents(before[H.COLLECTED]),
+        "Âge avant": before[H.AGE].map(lambda v: None if v in (None, "") else int(v)),
     })
-    titre = lines.groupby(["Exercice", "Numéro"], sort=False)
+    titre = lines.groupby([H.EXERCISE, H.NUMBER], sort=False)
     summed = titre[["Avant", "Encaissé avant"]].transform("sum")
-    before = lines.assign(**summed).drop_duplicates(["Exercice", "Numéro"])
-    before = before.assign(Titre=label(before["Exercice"], before["Numéro"]))
+    before = lines.assign(**summed).drop_duplicates([H.EXERCISE, H.NUMBER])
+    before = before.assign(Titre=label(before[H.EXERCISE], before[H.NUMBER]))
     return pd.concat([_collected(before, titres), _late(before, outstanding, delay)],
                      ignore_index=True)
 

@@ -20,7 +20,7 @@ import pandas as pd
 from schemas import CATEGORIES
 
 from .acquits import DOMAINS
-from .anomalies import WARNING, Anomaly
+from .anomalies import CATALOGUE, WARNING, Anomaly, file_problem
 from .issuance import Proposal
 from .layout import fitted_table
 from .model import Period
@@ -39,6 +39,7 @@ from .pes_aller import (
 from .pes_rules import broken_rules
 from .report import created_at
 from .safeio import publish, retire, write_new
+from .vocabulary import Nature
 from .wording import euros
 from .xlsx import Book, Col, cells
 
@@ -54,8 +55,8 @@ ACQUIT_COLUMNS = [
     Col("Bordereau", width=10), Col("Pièce", width=9), Col("Ligne", width=7),
     Col("Code", width=22), Col("Libellé", width=70),
 ]
-NATURE_COLOURS = {"à émettre": "#FFE699", "complément": "#F8CBAD", "réduction": "#C6E0B4",
-                  "annulation": "#9BC2E6"}
+NATURE_COLOURS: dict[str, str] = {Nature.ISSUE: "#FFE699", Nature.SUPPLEMENT: "#F8CBAD",
+                                  Nature.REDUCTION: "#C6E0B4", Nature.CANCELLATION: "#9BC2E6"}
 
 
 @dataclass
@@ -85,8 +86,8 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str,
     result = Plan(month, proposal, acquits=acquits)
     if numbering is not None:
         name = file_name(month, numbering.titre)
-        result.warnings += [Anomaly(name, "", None, "", "", WARNING, "numero-deja-utilise",
-                                    f"Numéro déjà utilisé : {clash}")
+        result.warnings += [file_problem(name, "numero-deja-utilise",
+                                         detail=f"Numéro déjà utilisé : {clash}")
                             for clash in numbering.clashes]
     missing = parameters.missing(PES_ALLER)
     if (proposal.lines["montant"] < 0).any():
@@ -114,23 +115,20 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str,
         if invalid or broken:  # a bug of ours: say it, never hand over a rejected file
             result.summary = "non écrit : non conforme au schéma ou au dossier technique"
             if invalid:
-                result.warnings.append(Anomaly(
-                    aller.name, "", None, "", "", WARNING, "pes-invalide",
-                    f"PES Aller non écrit : non conforme au schéma {XSD_VERSION} "
-                    f"({'; '.join(invalid[:3])})"))
+                result.warnings.append(file_problem(aller.name, "pes-invalide",
+                                                    version=XSD_VERSION,
+                                                    problems="; ".join(invalid[:3])))
             if broken:
-                result.warnings.append(Anomaly(
-                    aller.name, "", None, "", "", WARNING, "pes-regle",
-                    f"PES Aller non écrit : contraire au {DOSSIER} ({'; '.join(broken[:3])})"))
+                result.warnings.append(file_problem(aller.name, "pes-regle", detail=(
+                    f"PES Aller non écrit : contraire au {DOSSIER} ({'; '.join(broken[:3])})")))
         elif written is not None and not _same_emission(written, aller.data) and not reissue:
             result.keep = True
             result.summary = (f"non réécrit : le PES Aller de {month} est déjà écrit ; le "
                               "réémettre (option --reemettre) seulement s'il n'a pas été intégré")
-            result.warnings.append(Anomaly(
-                aller.name, "", None, "", "", WARNING, "pes-aller-deja-ecrit",
+            result.warnings.append(file_problem(aller.name, "pes-aller-deja-ecrit", detail=(
                 "PES Aller du mois déjà écrit et différent de celui de cette exécution : "
                 "conservé tel quel ; s'il n'a pas été intégré par le comptable, relancer "
-                "avec --reemettre pour le remplacer (ses numéros seront réutilisés)"))
+                "avec --reemettre pour le remplacer (ses numéros seront réutilisés)")))
         else:
             result.aller = aller
             following = f"prochain_bordereau = {aller.next_bordereau}"
@@ -144,10 +142,8 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str,
                 f"PES Aller : {aller.pieces} titre(s), {aller.lines} ligne(s) ; après son "
                 f"intégration, mettre dans la feuille {SHEET} du barème {following}")
             for line in aller.skipped:
-                result.warnings.append(Anomaly(aller.name, "", None, "", "", WARNING,
-                                               "reduction-hors-pes",
-                                               f"hors du PES Aller, à saisir à la main : "
-                                               f"{line}"))
+                result.warnings.append(file_problem(aller.name, "reduction-hors-pes",
+                                                    line=line))
     if result.aller is None and not proposal.lines.empty:
         result.notices.append(f"PES Aller {result.summary}")
     told = acquit_lines(acquits)
@@ -210,10 +206,11 @@ def _homeless(members: pd.DataFrame | None, file: str, siren: str, name: str) ->
                            if not str(record.get(key) or "").strip()
                            or (key == "code_postal"
                                and not str(record.get(key)).strip().isdigit())), column)
-    return Anomaly(file, "Membres", row, column, siren, WARNING, "adresse-manquante",
-                   f"PES Aller non écrit : {name} ({siren}) a des titres à émettre mais pas "
-                   "d'adresse complète (colonnes Adresse, Code postal, Ville) ; Hélios "
-                   "rejette un débiteur sans adresse")
+    return CATALOGUE["adresse-manquante"].at(
+        file, "Membres", row, column, value=siren, detail=(
+            f"PES Aller non écrit : {name} ({siren}) a des titres à émettre mais pas "
+            "d'adresse complète (colonnes Adresse, Code postal, Ville) ; Hélios "
+            "rejette un débiteur sans adresse"))
 
 
 def write(folder: Path, period: Period, planned: Plan) -> list[Path]:

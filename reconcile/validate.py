@@ -17,7 +17,7 @@ import pandera.pandas as pa
 from schemas import CATEGORIES, PRESTATIONS
 from schemas.codes import NEED_COMMUNE, NEED_POPULATION
 
-from .anomalies import ERROR, WARNING, Anomaly
+from .anomalies import ERROR, Anomaly
 from .catalogue import UNREADABLE
 from .cells import parse_code
 from .normalise import Table
@@ -100,9 +100,7 @@ def validate(tables: dict[str, Table], reported: list[Anomaly]
                 checked["consultations"].rows("debut_adhesion", "fin_adhesion"))
     if "exonerations" in checked and members is not None and members_known:
         problems += not_members(
-            checked["exonerations"].rows("siren"), members, "exoneration-siren-inconnu",
-            "Ce SIREN est absent du fichier membres : cette exonération ne s'applique à "
-            "personne (faute de frappe ?).")
+            checked["exonerations"].rows("siren"), members, "exoneration-siren-inconnu")
     if "titres" in checked and "consultations" in checked:
         problems += titre_problems(checked["titres"].rows("type_frais", "consultation"),
                                    checked["consultations"].readable("code"))
@@ -111,9 +109,7 @@ def validate(tables: dict[str, Table], reported: list[Anomaly]
     if "titres" in checked and members is not None and members_known:
         # reconciled as « membre inconnu », but no statement is addressed to it
         problems += not_members(
-            checked["titres"].rows("siren"), members, "titre-hors-membres",
-            "Ce SIREN ne figure pas dans le fichier membres : le titre est rapproché avec le "
-            "statut « membre inconnu » et aucun relevé n'est produit pour ce SIREN.")
+            checked["titres"].rows("siren"), members, "titre-hors-membres")
     known = [*reported, *problems]
     return problems, {name: Checked(t, failed_cells(t, known)) for name, t in tables.items()}
 
@@ -126,7 +122,7 @@ TARIFF_KEY = ("type_frais", "categorie", "prestation", "population_min", "popula
 
 # pandera's own column properties (``nullable``, ``unique``) are not ``Check`` objects
 # and have no name of ours: their codes are fixed here. Every declared ``Check`` carries
-# its code as its name and its message as its error (schemas/checks.py).
+# its code as its name and its message as its error (schemas/checks.py; choix C-20).
 PROPERTIES = {"not_nullable": "obligatoire-manquant", "field_uniqueness": "en-double"}
 
 
@@ -184,8 +180,7 @@ def member_problems(checked: Checked) -> list[Anomaly]:
     need_commune = frame["categorie"].isin(NEED_COMMUNE)
     for row in frame.index[need_commune & frame["commune_rattachement"].isna()]:
         problems.append(members.anomaly(
-            row, "commune_rattachement", "rattachement-manquant",
-            "commune de rattachement obligatoire pour un CCAS ou une caisse des écoles"))
+            row, "commune_rattachement", "rattachement-manquant"))
     everyone = checked.rows("siren", "categorie").frame
     category_of = everyone.drop_duplicates("siren").set_index("siren")["categorie"]
     parent_category = frame["commune_rattachement"].map(category_of)
@@ -193,16 +188,14 @@ def member_problems(checked: Checked) -> list[Anomaly]:
     for row in frame.index[wrong & (parent_category != "commune")]:
         problems.append(members.anomaly(
             row, "commune_rattachement", "rattachement-pas-commune",
-            f"la commune de rattachement est dans membres avec la catégorie "
-            f"« {parent_category[row]} » : elle doit être une commune"))
+            category=parent_category[row]))
     frame = checked.rows("role").frame
     coordinators = frame.index[frame["role"] == "coordonnateur"]
     if len(coordinators) > 1:
         rows = ", ".join(str(r) for r in coordinators)
         for row in coordinators:
             problems.append(members.anomaly(
-                row, "role", "plusieurs-coordonnateurs",
-                f"plusieurs coordonnateurs (lignes {rows}) : il n'y en a qu'un"))
+                row, "role", "plusieurs-coordonnateurs", rows=rows))
     return problems
 
 
@@ -217,9 +210,7 @@ def subscription_problems(checked: Checked, members: Checked,
         known = members.readable("siren")
         frame = checked.rows("siren").frame
         problems += [
-            subscriptions.anomaly(row, "siren", "siren-inconnu",
-                                  "SIREN absent du fichier membres : ajouter le membre ou "
-                                  "corriger le SIREN")
+            subscriptions.anomaly(row, "siren", "siren-inconnu")
             for row in frame.index[frame["siren"].notna() & ~frame["siren"].isin(known)]
         ]
     adhesions = members.rows("siren", "date_adhesion").frame
@@ -228,9 +219,7 @@ def subscription_problems(checked: Checked, members: Checked,
     end = frame["date_fin"].fillna(FAR_FUTURE)
     for row in frame.index[frame["date_debut"].isna() & (frame["date_fin"] < start)]:
         problems.append(subscriptions.anomaly(
-            row, "date_fin", "fin-avant-adhesion",
-            "date de fin antérieure à la date d'adhésion du membre (début par défaut de la "
-            "souscription)"))
+            row, "date_fin", "fin-avant-adhesion"))
     order = pd.DataFrame({"siren": frame["siren"], "prestation": frame["prestation"],
                           "start": start, "end": end}).dropna(subset=["siren", "prestation",
                                                                        "start"])
@@ -242,16 +231,14 @@ def subscription_problems(checked: Checked, members: Checked,
     for row in clash.tolist():
         problems.append(subscriptions.anomaly(
             row, "date_debut", "souscriptions-chevauchees",
-            f"souscription chevauchant une autre pour le même membre et la prestation "
-            f"« {frame.at[row, 'prestation']!s} »"))
+            service=f"{frame.at[row, 'prestation']!s}"))
     if checked.unread("siren"):
         return problems  # a member might be the one an unreadable SIREN meant
     subscribed = checked.readable("siren")
     mframe = members.rows("siren", "role").frame
     for row in mframe.index[mframe["siren"].notna() & ~mframe["siren"].isin(subscribed)
                             & (mframe["role"] != "coordonnateur")]:
-        problems.append(members.table.anomaly(row, "siren", "sans-souscription",
-                                              "Ce membre n'a aucune souscription.", WARNING))
+        problems.append(members.table.anomaly(row, "siren", "sans-souscription"))
     return problems
 
 
@@ -269,9 +256,7 @@ def tariff_overlaps(tariffs: Table) -> list[Anomaly]:
                 if (a.population_min <= b.pmax and b.population_min <= a.pmax
                         and a.valable_du <= b.until and b.valable_du <= a.until):
                     problems.append(tariffs.anomaly(
-                        a.Index, "population_min", "bareme-chevauchement",
-                        f"chevauche la ligne {b.Index} (même type, catégorie et prestation, "
-                        "tranches de population et périodes de validité qui se recouvrent)"))
+                        a.Index, "population_min", "bareme-chevauchement", other=b.Index))
     return problems
 
 
@@ -282,8 +267,7 @@ def consultation_problems(consultations: Table) -> list[Anomaly]:
         if unknown:
             problems.append(consultations.anomaly(
                 row, "prestations", "prestation-inconnue",  # type: ignore[arg-type]
-                f"prestation(s) inconnue(s) : {', '.join(unknown)} ; valeurs admises : "
-                f"{', '.join(PRESTATIONS)}"))
+                unknown=", ".join(unknown), known=", ".join(PRESTATIONS)))
     return problems
 
 
@@ -307,20 +291,17 @@ def adhesion_window_warnings(members: Table, consultations: Table) -> list[Anoma
         inside |= (adhesion >= start) & (adhesion <= end)
     outside = adhesion.notna() & (adhesion > first_start) & ~inside
     return [
-        members.anomaly(row, "date_adhesion", "adhesion-hors-periode",
-                        "Adhésion hors de toute période d'adhésion : le membre participera "
-                        "à la prochaine consultation dont la période se termine après.",
-                        WARNING)
+        members.anomaly(row, "date_adhesion", "adhesion-hors-periode")
         for row in members.frame.index[outside & (members.frame["role"] != "coordonnateur")]
     ]
 
 
-def not_members(table: Table, members: Checked, code: str, message: str) -> list[Anomaly]:
+def not_members(table: Table, members: Checked, code: str) -> list[Anomaly]:
     """A warning at each SIREN of ``table`` that is not a member: it changes no amount
     (an exemption of no one, a titre reconciled as « membre inconnu »)."""
     known = members.readable("siren")
     frame = table.frame
-    return [table.anomaly(row, "siren", code, message, WARNING)
+    return [table.anomaly(row, "siren", code)
             for row in frame.index[frame["siren"].notna() & ~frame["siren"].isin(known)]]
 
 
@@ -341,9 +322,7 @@ def titre_problems(titres: Table, codes: set) -> list[Anomaly]:
             "consultation absente de la feuille Consultations du barème"))
     for row in frame.index[type2.fillna(False) & frame["consultation"].notna()]:
         problems.append(titres.anomaly(
-            row, "consultation", "consultation-type-2",
-            "un titre de type 2 (frais de fonctionnement) ne porte pas de consultation : "
-            "laisser la cellule vide"))
+            row, "consultation", "consultation-type-2"))
     return problems
 
 

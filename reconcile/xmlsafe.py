@@ -18,12 +18,12 @@ DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY", b"<\x00!\x00D\x00O\x00C", b"<\x00!\x00
 def parse(name: str, data: bytes) -> etree._Element:
     """The root element of ``data`` (namespaces stripped); ``InputError`` otherwise."""
     if not data.strip():
-        raise InputError(file_problem(name, "fichier-vide", "fichier XML vide"))
+        raise InputError(file_problem(name, "fichier-vide", detail="fichier XML vide"))
     if any(marker in data for marker in DTD_MARKERS):
-        raise InputError(file_problem(name, "xml-dtd",
+        raise InputError(file_problem(name, "xml-dtd", detail=(
                                 "le fichier déclare une DTD ou des entités XML (<!DOCTYPE "
                                 "ou <!ENTITY), ce qu'aucun flux PES légitime ne fait : "
-                                "fichier refusé"))
+                                "fichier refusé")))
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
                              load_dtd=False, dtd_validation=False, remove_comments=True,
                              remove_pis=True)
@@ -31,12 +31,12 @@ def parse(name: str, data: bytes) -> etree._Element:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
         line = f" (ligne {error.lineno})" if error.lineno else ""
-        raise InputError(file_problem(name, "xml-illisible",
-                                f"fichier XML endommagé ou tronqué{line} : {error.msg} ; "
-                                "demander au comptable un nouvel envoi du flux")) from None
+        raise InputError(file_problem(name, "xml-illisible", line=line,
+                                      error=error.msg)) from None
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.doctype:
-        raise InputError(file_problem(name, "xml-dtd", "le fichier déclare une DTD : refusé"))
+        raise InputError(file_problem(name, "xml-dtd",
+                                      detail="le fichier déclare une DTD : refusé"))
     for element in root.iter():
         if isinstance(element.tag, str):
             element.tag = etree.QName(element).localname

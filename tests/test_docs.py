@@ -28,6 +28,10 @@ PYTHON = sorted(p for folder in ("reconcile", "schemas", "tests", "bench", "scri
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
 SECTION = re.compile(r"§\s*(\d+(?:\.\d+)*)")
+CHOICES = ROOT / "docs" / "choix.md"
+ARCHITECTURE = ROOT / "docs" / "architecture.md"
+CHOICE = re.compile(r"\bC-(\d+)\b")  # « choix C-12 »: an entry of docs/choix.md
+ENTRY = re.compile(r"^\* \(C-(\d+)\) ", re.MULTILINE)
 
 
 def _text(path: Path) -> str:
@@ -133,6 +137,34 @@ def test_every_section_reference_resolves_to_a_heading_of_the_specification():
     assert not unresolved
 
 
+def test_every_choice_has_one_stable_identifier():
+    """Each entry of choix.md starts with its « (C-n) », never reused: the code cites
+    choices by it, as it cites the specification's §."""
+    text = _text(CHOICES)
+    entries = [line for line in text.splitlines() if line.startswith("* ")]
+    numbers = ENTRY.findall(text)
+    assert len(numbers) == len(entries) > 100, [e for e in entries if not ENTRY.match(e)]
+    assert len(set(numbers)) == len(numbers), "un identifiant C-n sert deux fois"
+
+
+def test_every_choice_reference_resolves_to_an_entry():
+    known = set(ENTRY.findall(_text(CHOICES)))
+    unresolved = []
+    for document in MARKDOWN:
+        text = ENTRY.sub("", _text(document)) if document == CHOICES else _text(document)
+        unresolved += [f"{document.relative_to(ROOT)}: C-{n}" for n in CHOICE.findall(text)
+                       if n not in known]
+    cited = 0
+    for source in PYTHON:
+        for line, text in _python_prose(source):
+            numbers = CHOICE.findall(text)
+            cited += len(numbers)
+            unresolved += [f"{source.relative_to(ROOT)}:{line}: C-{n}" for n in numbers
+                           if n not in known]
+    assert not unresolved
+    assert cited >= 10  # the code cites its choices
+
+
 def test_nothing_cites_the_old_external_contract():
     """The contract is docs/specification.md; the old citations pointed outside the
     repository."""
@@ -164,12 +196,12 @@ def test_readme_starts_with_the_two_commands():
 
 
 def _module_map() -> list[str]:
-    readme = _text(ROOT / "README.md")
-    start = readme.index("```text\nreconcile/")
-    return readme[start:].split("\n```", 1)[0].splitlines()[1:]
+    architecture = _text(ARCHITECTURE)
+    start = architecture.index("```text\nreconcile/")
+    return architecture[start:].split("\n```", 1)[0].splitlines()[1:]
 
 
-def test_readme_module_map_names_exactly_the_package_modules():
+def test_architecture_module_map_names_exactly_the_package_modules():
     listed = [line.split()[0] for line in _module_map()
               if line.startswith("  ") and line.split()[0].endswith(".py")]
     actual = sorted(p.name for p in (ROOT / "reconcile").glob("*.py") if p.name != "__init__.py")
@@ -177,17 +209,34 @@ def test_readme_module_map_names_exactly_the_package_modules():
     assert len(listed) == len(set(listed))
 
 
-def test_readme_module_map_names_only_paths_that_exist():
+def test_architecture_module_map_names_only_paths_that_exist():
     for line in _module_map():
         if not line.startswith(" "):
             assert (ROOT / line.split()[0]).exists(), line
 
 
-def test_readme_names_every_declared_dependency():
-    readme = _text(ROOT / "README.md")
+def test_architecture_names_every_declared_dependency():
+    architecture = _text(ARCHITECTURE)
     project = _project()
     names = _requirement_names(project["dependencies"] + project["optional-dependencies"]["dev"])
-    assert [n for n in names if f"**{n}**" not in readme] == []
+    assert [n for n in names if f"**{n}**" not in architecture] == []
+
+
+def test_architecture_lists_each_layer_as_the_layering_test_does():
+    """The table of layers is the list ``tests/test_layers.py`` checks, module for module."""
+    from test_layers import LAYERS
+
+    rows = [line for line in _text(ARCHITECTURE).splitlines() if re.match(r"\| \d\. ", line)]
+    listed = [set(re.findall(r"`(\w+)`", row.split("|")[3])) for row in rows]
+    assert listed == LAYERS
+
+
+def test_the_readme_is_a_users_guide_that_links_to_the_reference():
+    readme = _text(ROOT / "README.md")
+    assert "```text\nreconcile/" not in readme  # the module map is the maintainer's
+    for target in ("docs/architecture.md", "docs/specification.md", "docs/choix.md",
+                   "docs/catalogue.md", "docs/performance.md"):
+        assert f"]({target})" in readme, target
 
 
 # -- packaging --------------------------------------------------------------------------

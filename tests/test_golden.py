@@ -12,7 +12,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
 
+import pytest
 from golden import GOLDEN, sample_dump
+
+pytestmark = pytest.mark.slow  # runs the whole sample month
 
 
 def test_the_sample_report_matches_its_golden_dump(capsys):

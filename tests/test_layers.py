@@ -11,7 +11,8 @@ PACKAGE = Path(__file__).parent.parent / "reconcile"
 
 LAYERS: list[set[str]] = [
     # 0. the model and plumbing every stage may use
-    {"model", "catalogue", "anomalies", "safeio", "journal", "interrupts", "progress"},
+    {"model", "vocabulary", "columns", "catalogue", "anomalies", "safeio", "journal",
+     "interrupts", "progress"},
     # 1. read: files → typed tables
     {"cells", "prescan", "csvinput", "xmlsafe", "reader", "tablerows", "normalise", "pes_sent",
      "parameters", "pes_retour", "intake", "readback", "acquits", "disk", "earlier"},

@@ -14,6 +14,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import openpyxl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from workbooks import (
@@ -43,6 +44,8 @@ SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
 
 cents = st.integers(min_value=0, max_value=5_000_000)
 dates = st.dates(min_value=dt.date(2018, 1, 1), max_value=dt.date(2027, 6, 30))
+
+pytestmark = pytest.mark.slow  # each example writes workbooks and runs a month
 
 
 def euros(amount: int) -> float | int:

@@ -13,7 +13,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from reconcile.reconciliation import STATUSES, reconcile, status
+from reconcile.reconciliation import reconcile, status
+from reconcile.vocabulary import RULED
 
 MEMBER, STRANGER = "217806462", "012345674"
 E = 2026
@@ -51,7 +52,7 @@ def test_status(due: int, invoiced: int, known: bool, expected: str) -> None:
 
 
 def test_every_status_of_the_specification_has_a_row() -> None:
-    assert {row[-1] for row in STATUS_ROWS} == set(STATUSES)
+    assert {row[-1] for row in STATUS_ROWS} == set(RULED)
 
 
 def charges(*rows: tuple[str, int, str, int]) -> pd.DataFrame:
