@@ -103,7 +103,7 @@ KINDS: tuple[Kind, ...] = (
          "Le dossier indiqué par --inputs n'existe pas."),
     Kind("dossier-illisible", _E, "Dossier des entrées illisible",
          "Le dossier des entrées ne peut pas être parcouru (droits, boucle de liens).",
-         template="dossier des entrées illisible : {why}"),
+         template="dossier des entrées illisible ({folder}) : {why}"),
     Kind("fichier-manquant", _E, "Fichier absent",
          "Un fichier obligatoire manque (ou « titres » manque alors qu'un fichier "
          "ressemblant est là) ; le message nomme les fichiers ressemblants."),

@@ -420,7 +420,7 @@ def folder_unreadable(folder: Path) -> Anomaly | None:
 
 
 def unlistable(folder: Path, error: OSError) -> Anomaly:
-    return file_problem(str(folder), "dossier-illisible", why=f"{folder} : {_why(error)}")
+    return file_problem(str(folder), "dossier-illisible", folder=folder, why=_why(error))
 
 
 def _broken_link(path: Path) -> str:

@@ -110,7 +110,7 @@ def test_every_template_fills():
 def test_prominence_comes_from_the_catalogue():
     """Shown on screen and in the Synthèse: the kinds the catalogue marks, all warnings."""
     marked = {k.code for k in KINDS if k.prominent}
-    assert marked == {"colonne-absente", "fichier-ressemblant"}
+    assert marked == {"colonne-absente", "fichier-ressemblant", "fichier-modifie-pendant-lecture"}
     assert all(CATALOGUE[code].severity == WARNING for code in marked)
     anomalies = [CATALOGUE["colonne-inconnue"].at("m.xlsx", header="X"),
                  CATALOGUE["colonne-absente"].at("m.xlsx", header="Y", meaning="z")]
