@@ -38,6 +38,7 @@ from .wording import deliberations, voted_exemption
 CHARGE_COLUMNS = [
     "siren", "membre", "categorie", "exercice", "type_frais", "consultation", "prestation",
     "bareme_ligne", "bareme_libelle", "montant", "motif", "regle", "deliberation",
+    "tarif",  # the barème line's price, kept when the charge is waived (statements)
 ]
 RULES = {
     (2, False): "Type 2, forfait annuel par membre (R7)",
@@ -298,6 +299,7 @@ def _finish(charges: pd.DataFrame, period: Period) -> pd.DataFrame:
     charges = charges.assign(
         membre=charges["nom"],
         exercice=period.year,
+        tarif=charges["montant"].where(charges["bareme_ligne"].notna()).astype("Int64"),
         montant=charges["montant"].where(~exempt, 0).astype("int64"),
         motif=charges["motif"].fillna(""),
         bareme_libelle=charges["libelle"].fillna(""),

@@ -22,12 +22,11 @@ import pandas as pd
 from .charges import bareme_reference
 from .parameters import Parameters
 from .reconciliation import KEY, counted
-from .wording import euros
+from .wording import SHORT_TYPES, euros
 
 OBJECT_SIZE = 160  # ObjLignePce / ObjPce (PES V2)
 COLUMNS = ["siren", "membre", "categorie", "exercice", "type_frais", "consultation",
            "montant", "objet", "nature", "origine", "origine_ligne"]
-SHORT_TYPES = {1: "Frais de procédure", 2: "Frais de fonctionnement"}
 
 
 @dataclass

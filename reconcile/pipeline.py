@@ -26,12 +26,13 @@ from typing import Any
 
 import pandas as pd
 
-from . import evolutions, helios, issuance, receivables_view, titres_out
+from . import dunning, evolutions, helios, issuance, receivables_view, titres_out
 from .anomalies import Anomaly, counts_by_code, has_errors, sort_key
 from .asof import titres_as_of
 from .audit import Control, applied_settings
 from .charges import Due, compute, sound_rows
 from .faults import DiskFull, disk_full, ending, mark_published, space_needed
+from .identity import Identity
 from .intake import Inputs, normalise, read
 from .journal import RESERVE, close_abandoned, record
 from .model import EXIT_INVALID, EXIT_OK, Period, anomalies_name, period_of, report_name
@@ -149,6 +150,8 @@ class Reconciled:
     planned: titres_out.Plan
     changes: tuple[str, pd.DataFrame] | None
     reminder_delay: int
+    dunning: dunning.Dunning  # what the reminder letters claim (spécification §4.15)
+    identity: Identity  # who sends and who collects, from Parametres (§2.9)
 
 
 @dataclass(frozen=True)
@@ -224,7 +227,7 @@ def _month(job: Job, say: Progress, trail: Trail) -> Outcome:
     trail.report, trail.report_outcome = published.report, published.how
     retire(folder / anomalies_name(month))  # the inputs are valid now
     issued = titres_out.write(folder, period, reconciled.planned)
-    statements = publish_statements(job, due, reconciled, say)
+    statements = publish_statements(job, inputs, due, reconciled, say)
     reminders = publish_reminders(job, inputs, reconciled, say)
     trail.lap("écriture", len(due.charges) + len(reconciled.rows))
 
@@ -352,8 +355,11 @@ def reconcile_titres(validated: Validated, due: Due, period: Period, folder: Pat
                               period, period.month)
     changes, problems = _evolutions(folder, period.month, due, rows,
                                     (titres, receivables.outstanding, delay))
-    return (Reconciled(rows, titres, receivables, planned, changes, delay),
-            [*receivables.past.anomalies, *planned.warnings, *problems])
+    letters = dunning.claimable(receivables.outstanding, delay, members,
+                                dunning.credits_by_titre(planned.proposal.lines), titres)
+    return (Reconciled(rows, titres, receivables, planned, changes, delay, letters,
+                       Identity.of(validated.parameters)),
+            [*receivables.past.anomalies, *planned.warnings, *problems, *letters.warnings])
 
 
 def build_report(period: Period, validated: Validated, due: Due, reconciled: Reconciled,
@@ -393,16 +399,22 @@ def publish_report(temporary: Path, folder: Path, month: str,
     return Published(target, how, kept, snapshot)
 
 
-def publish_statements(job: Job, due: Due, reconciled: Reconciled, say: Progress
-                       ) -> list[Path]:
+def publish_statements(job: Job, inputs: Inputs, due: Due, reconciled: Reconciled,
+                       say: Progress) -> list[Path]:
     """`--releves`: one statement per member (spécification §4.10)."""
     if not job.statements:
         return []
     from .statements import write_statements
 
     say("relevés", "un relevé par membre")
+    consultations = inputs.tables.get("consultations")
+    titles = {} if consultations is None else {
+        str(code): str(title) for code, title in zip(
+            consultations.frame["code"], consultations.frame.get("libelle", []), strict=False)
+        if isinstance(title, str) and title}
     return write_statements(job.folder, job.month, job.period, due.charges, reconciled.rows,
-                            reconciled.titres)
+                            reconciled.titres, reconciled.identity,
+                            inputs.tables["membres"].frame, titles)
 
 
 def publish_reminders(job: Job, inputs: Inputs, reconciled: Reconciled, say: Progress
@@ -412,8 +424,9 @@ def publish_reminders(job: Job, inputs: Inputs, reconciled: Reconciled, say: Pro
     if not job.options.reminders:
         return []
     say("relances", f"titres en retard de plus de {reconciled.reminder_delay} jours")
-    return write_reminders(job.folder, job.period, reconciled.receivables.outstanding,
-                           inputs.tables["membres"].frame, reconciled.reminder_delay)
+    return write_reminders(job.folder, job.period, reconciled.dunning,
+                           inputs.tables["membres"].frame, reconciled.reminder_delay,
+                           reconciled.identity)
 
 
 def audit(job: Job, inputs: Inputs, published: Published, report: Report,

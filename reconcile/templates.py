@@ -96,6 +96,14 @@ RULES: dict[tuple[str, str], tuple[str | None, str, str]] = {
     ("Membres", "role"): ("non (défaut : membre)",
                           f"{_listed(ROLES)} ; un seul coordonnateur, jamais facturé.",
                           ROLES["membre"]),
+    ("Membres", "adresse"): (None, "Numéro et voie de l'adresse postale du membre, "
+                             "imprimée sur ses relevés et lettres de relance.",
+                             "Place de l'Hôtel de Ville"),
+    ("Membres", "complement_adresse"): (None, "Complément (bâtiment, BP, service).",
+                                        "BP 12"),
+    ("Membres", "code_postal"): (None, "Code postal (5 chiffres, saisis comme du texte).",
+                                 "78000"),
+    ("Membres", "ville"): (None, "Commune de l'adresse postale.", "Versailles"),
     ("Souscriptions", "siren"): (None, "Une ligne par membre et par prestation ; le SIREN "
                                  "doit figurer dans membres.", EXAMPLE_SIREN),
     ("Souscriptions", "prestation"): (None, f"Une valeur de la liste : {_listed(PRESTATIONS)}.",
@@ -350,8 +358,9 @@ def _notice(book: Book, styles: dict, template: Template) -> None:
         sheet.set_column(column, column, width)
     sheet.write_string(0, 0, f"Modèle « {template.stem} » – {template.title}", styles["title"])
     lines = [
-        "Groupement de commandes – dématérialisation des procédures (coordonnateur : "
-        "CIG Grande Couronne).",
+        "Groupement de commandes – dématérialisation des procédures : le coordonnateur, "
+        "l'ordonnateur qui signe et le comptable public sont des clés de la feuille "
+        "Parametres du barème.",
         "Saisir une ligne par enregistrement sous les en-têtes, sans les modifier ni insérer "
         "de ligne au-dessus ; cette feuille Notice est ignorée à la lecture.",
         "En-têtes bleu foncé : colonnes obligatoires ; bleu clair : facultatives ou "

@@ -16,6 +16,10 @@ BASES = {
     (1, False): "Frais de procédure de la consultation, par membre participant",
     (1, True): "Frais de procédure de la consultation, par prestation couverte souscrite",
 }
+SHORT_TYPES = {1: "Frais de procédure", 2: "Frais de fonctionnement"}
+ADDRESS = ("adresse", "complement_adresse", "code_postal", "ville")
+NO_ADDRESS = ("[adresse postale absente du fichier membres : colonnes Adresse, "
+              "Code postal, Ville]")
 CONVENTION = "convention constitutive du groupement"
 NARROW_SPACE = "\u202f"  # French thousands separator on screen and in letters
 
@@ -27,6 +31,19 @@ def euros(cents: int, thousands: str = " ") -> str:
     sign = "-" if cents < 0 else ""
     units, rest = divmod(abs(int(cents)), 100)
     return f"{sign}{units:,}".replace(",", thousands) + f",{rest:02d} €"
+
+
+def postal_address(member: object) -> list[str]:
+    """A member's postal address lines from the optional columns of ``membres``; a line
+    saying it is missing rather than an invented one."""
+    def field(name: str) -> str:
+        value = getattr(member, "get", lambda _n: None)(name)
+        return "" if value is None or pd.isna(value) else str(value).strip()
+
+    lines = [field("adresse"), field("complement_adresse"),
+             " ".join(x for x in (field("code_postal"), field("ville").upper()) if x)]
+    lines = [line for line in lines if line]
+    return lines if field("ville") or field("code_postal") else [*lines, NO_ADDRESS]
 
 
 def basis(type_frais: int, prestation: str) -> str:

@@ -19,6 +19,8 @@ HEADERS: dict[str, str] = {
     "numero": "Numéro", "consultation": "Consultation", "date_emission": "Date émission",
     "montant_encaisse": "Montant encaissé", "date_encaissement": "Date encaissement",
     "deliberation": "Délibération", "parametre": "Paramètre", "valeur": "Valeur",
+    "adresse": "Adresse", "complement_adresse": "Complément d'adresse",
+    "code_postal": "Code postal", "ville": "Ville",
 }
 
 # Sheet → declared column → other headers meaning it (exports of finance suites, Hélios

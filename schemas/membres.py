@@ -19,6 +19,10 @@ MEMBRES = SheetSpec(
         "date_adhesion": "date",
         "date_notification_retrait": "date",
         "role": "code",
+        "adresse": "text",
+        "complement_adresse": "text",
+        "code_postal": "text",
+        "ville": "text",
     },
     required=("siren", "nom", "categorie", "date_adhesion"),
     defaults={"role": "membre"},
@@ -39,6 +43,10 @@ MEMBRES = SheetSpec(
                 nullable=True,
             ),
             "role": Column(object, one_of(ROLES, "rôle")),
+            "adresse": Column(object, nullable=True),
+            "complement_adresse": Column(object, nullable=True),
+            "code_postal": Column(object, nullable=True),
+            "ville": Column(object, nullable=True),
         },
         checks=[
             not_before(

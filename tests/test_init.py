@@ -56,7 +56,8 @@ def test_headers_are_the_spec_columns_in_human_form(tmp_path, capsys):
     membres = openpyxl.load_workbook(tmp_path / "membres.xlsx")["Membres"]
     assert [c.value for c in membres[1]] == [
         "SIREN", "Nom", "Catégorie", "Population", "Commune rattachement", "Date adhésion",
-        "Date notification retrait", "Rôle"]
+        "Date notification retrait", "Rôle", "Adresse", "Complément d'adresse", "Code postal",
+        "Ville"]
 
 
 def test_coded_columns_have_dropdowns_and_formats(tmp_path, capsys):

@@ -17,7 +17,7 @@ LAYERS: list[set[str]] = [
      "parameters", "pes_retour", "intake", "readback"},
     # 2. check and compute: rules, charges, reconciliation, receivables, titres to issue
     {"validate", "rules", "wording", "charges", "reconciliation", "asof", "receivables",
-     "past_exercises", "issuance", "helios", "titre_evolutions"},
+     "past_exercises", "issuance", "helios", "titre_evolutions", "identity", "dunning"},
     # 3. render: workbooks and XML written from computed values
     {"xlsx", "layout", "audit", "evolutions", "report", "receivables_view", "statements",
      "reminders", "pes_aller", "titres_out", "templates", "summary"},
