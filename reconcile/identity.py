@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .parameters import IDENTITY_KEYS, SHEET, Parameters
 
-NAMES = tuple(key.name for key in IDENTITY_KEYS)
+NAMES = (*(key.name for key in IDENTITY_KEYS), "deliberation")  # and the barème's vote
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,8 @@ class Identity:
     @classmethod
     def of(cls, parameters: Parameters | None) -> Identity:
         if parameters is None:
-            return cls(tuple((key.name, key.default) for key in IDENTITY_KEYS))
+            defaults = {key.name: key.default for key in IDENTITY_KEYS}
+            return cls(tuple((name, defaults.get(name)) for name in NAMES))
         return cls(tuple((name, parameters.get(name)) for name in NAMES))
 
     def get(self, name: str) -> object:
@@ -38,7 +39,9 @@ class Identity:
         return str(value)
 
     def missing(self) -> list[str]:
-        return [name for name, value in self.values if value is None or value == ""]
+        """The identity keys left blank (the barème's délibération is optional)."""
+        return [name for name, value in self.values
+                if (value is None or value == "") and name != "deliberation"]
 
     @property
     def sender(self) -> str:

@@ -36,7 +36,7 @@ from .wording import NARROW_SPACE, SHORT_TYPES, euros, postal_address
 from .xlsx import EURO, Book
 
 FOLDER = "relances"
-WIDTHS = (9, 10, 11, 30, 12, 12, 12, 13, 9)
+WIDTHS = (8, 10, 10, 26, 11, 12, 12, 13, 12)
 LAST = len(WIDTHS) - 1
 
 
@@ -105,8 +105,8 @@ def _payment(identity: Identity) -> list[str]:
         f"Seul le comptable public encaisse ces sommes : {identity.say('comptable')}, "
         f"{identity.say('adresse_comptable')}. Une collectivité ou un établissement public "
         "règle par mandat administratif au profit du comptable public, en citant pour "
-        "chaque titre l'exercice, le numéro de bordereau et le numéro du titre indiqués "
-        "ci-dessus." + bank,
+        "chaque titre l'exercice, le numéro de bordereau et le numéro du titre (ci-dessus "
+        "et sur l'avis des sommes à payer)." + bank,
     ]
 
 
@@ -149,7 +149,10 @@ class Letter:
         book.text(sheet, 2, 0, identity.say("adresse_coordonnateur"))
         book.text(sheet, 3, 0, identity.say("contact"))
         for row, line in enumerate(self.addressee, start=5):  # the window of the envelope
-            book.text(sheet, row, 5, line, "bold" if row == 5 else None)
+            sheet.merge_range(row, 5, row, LAST, "", book.formats["wrap"])
+            book.text(sheet, row, 5, line, "bold" if row == 5 else "wrap")
+            if len(line) > 40:
+                sheet.set_row(row, 30)
         row = 5 + len(self.addressee) + 1
         day = long_date(self.period.as_of)
         for label, value in (("Date", f"le {day}"), ("Référence", ref),
@@ -204,7 +207,7 @@ class Letter:
     def _table(self, book: Book, sheet: Worksheet, row: int) -> int:
         titles = ["Exercice", "Bordereau", "Numéro du titre", "Objet", "Date d'émission",
                   "Montant", "Déjà payé", "Reste à payer", "Jours depuis l'émission"]
-        sheet.set_row(row, 30)
+        sheet.set_row(row, 45)
         sheet.repeat_rows(row)
         for column, title in enumerate(titles):
             sheet.write_string(row, column, title, book.formats["header"])

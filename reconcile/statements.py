@@ -251,7 +251,8 @@ class Statement:
         book.text(sheet, 0, 0, self.identity.say("coordonnateur"), "title")
         book.text(sheet, 1, 0, f"{GROUPEMENT} – {self.identity.say('adresse_coordonnateur')}")
         for row, line in enumerate([self.member, *self.address], start=0):
-            book.text(sheet, row, 6, line, "bold" if row == 0 else None)
+            sheet.merge_range(row, 6, row, LAST, "", book.formats["wrap"])
+            book.text(sheet, row, 6, line, "bold" if row == 0 else "wrap")
         row = max(3, len(self.address) + 2)
         book.text(sheet, row, 0, f"Relevé de compte – exercice {self.period.year}", "subtitle")
         for column in range(1, len(WIDTHS)):
@@ -330,20 +331,20 @@ class Statement:
         row += 1
         self._table_header(book, sheet, row, ["Type", "Consultation", "Montant dû",
                                               "Montant titré", "Reste à titrer", "Encaissé",
-                                              "Reste à payer", "Situation", "Titres"])
+                                              "Reste à payer", "Titres", "Situation"])
         for line in self.lines:
             row += 1
             situation = self.situation(line)
             consultation = self.consultation(line.consultation)
-            _fit(sheet, row, {8: line.titres, 7: situation, 1: consultation})
+            _fit(sheet, row, {7: line.titres, 8: situation, 1: consultation})
             sheet.write_number(row, 0, int(line.type_frais), book.formats["center"])
             _put(book, sheet, row, 1, consultation, "wrap")
             to_invoice = max(int(line.du) - int(line.titre), 0)
             for column, cents in enumerate((line.du, line.titre, to_invoice, line.encaisse,
                                             line.reste), start=2):
                 book.value(sheet, row, column, int(cents), "euro", "top_euro")
-            book.text(sheet, row, 7, situation, "wrap")
-            _put(book, sheet, row, 8, line.titres, "wrap")
+            _put(book, sheet, row, 7, line.titres, "wrap")
+            book.text(sheet, row, 8, situation, "wrap")
         row += 1
         book.text(sheet, row, 0, "Total", "total")
         totals = [sum(int(getattr(line, f)) for line in self.lines) for f in ("du", "titre")]

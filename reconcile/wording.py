@@ -18,8 +18,7 @@ BASES = {
 }
 SHORT_TYPES = {1: "Frais de procédure", 2: "Frais de fonctionnement"}
 ADDRESS = ("adresse", "complement_adresse", "code_postal", "ville")
-NO_ADDRESS = ("[adresse postale absente du fichier membres : colonnes Adresse, "
-              "Code postal, Ville]")
+NO_ADDRESS = "[adresse absente du fichier membres : colonnes Adresse, Code postal, Ville]"
 CONVENTION = "convention constitutive du groupement"
 NARROW_SPACE = "\u202f"  # French thousands separator on screen and in letters
 

@@ -75,7 +75,7 @@ def test_statement_amounts_to_the_cent(tmp_path, capsys):
         NET: 7975}  # always due − paid
 
     lines, total = _section(rows, "Situation par type de frais et consultation")
-    got = {(r[0], r[1]): (*(euros(v) for v in r[2:7]), r[7], r[8]) for r in lines}
+    got = {(r[0], r[1]): (*(euros(v) for v in r[2:7]), r[8], r[7]) for r in lines}
     assert got == {(1, "C2026 – Consultation C2026"): (3000, 3000, 0, 0, 3000,
                                                       "Titré en totalité.", "T2"),
                    (2, None): (10000, 10050, 0, 5025, 5025,
@@ -223,7 +223,7 @@ def test_rerun_leaves_statements_untouched_and_retires_stale_ones(tmp_path, caps
     _, folder = _statements(tmp_path, inputs, capsys)
     _, rows = _rows(folder / f"releve_{stranger}.xlsx")
     lines, _ = _section(rows, "Situation par type de frais et consultation")
-    assert [r[7] for r in lines] == ["Rien n'est dû : le titre sera annulé (ne pas le payer)."]
+    assert [r[8] for r in lines] == ["Rien n'est dû : le titre sera annulé (ne pas le payer)."]
     stats = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.glob("*.xlsx")}
     _statements(tmp_path, inputs, capsys)
     assert {p.name: (p.stat().st_ino, p.stat().st_mtime_ns)
