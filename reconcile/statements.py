@@ -31,7 +31,7 @@ from .model import Period
 from .reconciliation import STATUSES, counted
 from .report import STATUS_COLOURS, created_at, month_label
 from .safeio import publish, retire, write_new
-from .wording import basis, deliberation, euros, postal_address, service
+from .wording import basis, deliberation, euros, plain_codes, postal_address, service
 from .xlsx import EURO, Book
 
 UNKNOWN_MEMBER = STATUSES[0]
@@ -144,7 +144,7 @@ def _tariff(charge: Any) -> str:
     """« Commune de 2 000 à 9 999 habitants : 150,00 € » — the price the charge applied,
     also for a waived one."""
     price = "" if charge.tarif is None or pd.isna(charge.tarif) else euros(int(charge.tarif))
-    label = charge.bareme_libelle if isinstance(charge.bareme_libelle, str) else ""
+    label = plain_codes(charge.bareme_libelle) if isinstance(charge.bareme_libelle, str) else ""
     return " : ".join(x for x in (label, price) if x)
 
 

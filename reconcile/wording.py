@@ -45,6 +45,22 @@ def postal_address(member: object) -> list[str]:
     return lines if field("ville") or field("code_postal") else [*lines, NO_ADDRESS]
 
 
+_CODES = re.compile(r"\b(" + "|".join(sorted({*CATEGORIES, *PRESTATIONS}, key=len,
+                                              reverse=True)) + r")\b")
+
+
+def plain_codes(text: object) -> str:
+    """« Procédure caisse_des_ecoles » → « Procédure caisse des écoles », « epci » →
+    « EPCI »: an internal code typed in a label reads as its label in what a member
+    receives (a service's code only when it has an underscore: « actes » stays a word)."""
+    def label(match: re.Match) -> str:
+        code = match.group(1)
+        if code in CATEGORIES:
+            return category(code)
+        return service(code) if "_" in code else code
+    return _CODES.sub(label, str(text))
+
+
 def basis(type_frais: int, prestation: str) -> str:
     """What the amount pays for, in the member's words."""
     return BASES[(int(type_frais), bool(prestation))]

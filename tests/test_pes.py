@@ -115,7 +115,10 @@ def test_round_trip_through_helios(tmp_path, capsys):
     assert sum(euros(m) for m in issued["Montant"]) == sum(due.values())
     type1 = issued[issued["Type de frais"] == 1]
     assert all(o.startswith("[C2026] Frais de procédure 2026") for o in type1["Objet"])
-    assert all("Bareme, ligne" in o for o in issued["Objet"])
+    # written for the member: tariffs in words and prices, never a sheet reference
+    assert not any("Bareme" in o or "à émettre" in o for o in issued["Objet"])
+    assert all(o.endswith("délibération n° 2025-40 du 12/12/2025 – détail au relevé de "
+                          "compte") for o in issued["Objet"])
     assert all(len(o) <= 160 for o in issued["Objet"])
 
     # Hélios answers: all taken in charge but Commune B's titre, rejected; Commune A's
@@ -384,7 +387,9 @@ def test_long_objects_stay_within_the_schema_once_in_latin1(tmp_path, capsys):
     data = (result.folder / "PESALR2_2026-11.xml").read_bytes()
     assert pes_aller.problems(data) == []
     objects = [e.get("V") for e in etree.fromstring(data, SAFE).iter("ObjLignePce")]
-    assert objects and all(len(o) <= 160 and o.endswith("...") for o in objects)
+    # a tariff too long for the object is left whole to the statement, never cut
+    assert objects and all(len(o) <= 160 and o.endswith("détail au relevé de compte")
+                           and "très long" not in o for o in objects)
     assert all(o.startswith("[C2026]") for o in objects if "procédure" in o)
 
 
