@@ -200,6 +200,9 @@ KINDS: tuple[Kind, ...] = (
          "Le PES Aller produit n'est pas conforme au schéma : il n'est pas écrit."),
     Kind("reduction-hors-pes", _W, "Réduction à saisir à la main",
          "Le titre d'origine d'une réduction n'a pas de numéro utilisable dans le PES."),
+    Kind("siren-complete", _W, "SIREN de moins de 9 chiffres",
+         "Un SIREN saisi avec moins de 9 chiffres est lu complété par des zéros à gauche "
+         "(Excel les efface d'un nombre) : vérifier le numéro, le saisir comme du texte."),
     Kind("relance-prescrit", _W, "Titre prescrit non relancé",
          "Un titre en retard est prescrit : aucune lettre ne le réclame ; examiner avec le "
          "comptable une admission en non-valeur."),
