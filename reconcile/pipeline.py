@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import dunning, evolutions, helios, issuance, receivables_view, titres_out
+from . import actions, dunning, evolutions, helios, issuance, receivables_view, titres_out
 from .anomalies import Anomaly, counts_by_code, has_errors, sort_key
 from .asof import titres_as_of
 from .audit import Control, applied_settings
@@ -372,10 +372,13 @@ def build_report(period: Period, validated: Validated, due: Due, reconciled: Rec
                       inputs.tables["bareme"].frame,
                       due.charges["bareme_ligne"].dropna().astype(int).value_counts(),
                       receivables_view.final_reports(reconciled.receivables), settings)
-    return Report(period.month, period, due, reconciled.rows,
-                  tuple(a for a in anomalies if not a.is_error), control,
+    warnings = tuple(a for a in anomalies if not a.is_error)
+    todo = actions.month_actions(reconciled.planned.proposal, reconciled.dunning,
+                                 len(warnings), reconciled.receivables.outstanding,
+                                 reconciled.titres, period.month)
+    return Report(period.month, period, due, reconciled.rows, warnings, control,
                   len(inputs.tables["membres"].frame), reconciled.changes,
-                  reconciled.receivables, reconciled.planned.summary)
+                  reconciled.receivables, reconciled.planned.summary, tuple(todo))
 
 
 def render(report: Report, folder: Path) -> Path:

@@ -69,6 +69,7 @@ class Report:
     evolutions: tuple[str, pd.DataFrame] | None = None  # (previous month, changes)
     receivables: receivables_view.Receivables | None = None
     pes_aller: str = ""  # what became of the PES Aller (titres to issue)
+    actions: tuple[tuple[str, str], ...] = ()  # what to do this month (actions.py)
 
 
 def month_label(month: str) -> str:
@@ -176,6 +177,8 @@ def _summary(book: Book, report: Report) -> None:
         sheet.set_row(row, 2 * 17)
         sheet.merge_range(row, 0, row, SUMMARY_LAST, notice, book.formats["alert_wrap"])
         row += 1
+    if report.actions:
+        row = _actions(book, sheet, row + 1, report.actions)
     period, due, rows = report.period, report.due, report.rows
     facts: list[tuple[str, str | int | dt.datetime]] = [
         ("Période", report.month),
@@ -253,6 +256,22 @@ def _summary(book: Book, report: Report) -> None:
 
 
 SUMMARY_WIDTH, SUMMARY_LAST = 17, 5  # amounts in columns B to F
+
+
+def _actions(book: Book, sheet: Worksheet, row: int, actions: Sequence[tuple[str, str]]
+             ) -> int:
+    """« À faire ce mois », first: what the officer acts on, and where the detail is."""
+    header = book.formats["header"]
+    sheet.merge_range(row, 0, row, SUMMARY_LAST, "À faire ce mois", header)
+    text_room = SUMMARY_WIDTH * SUMMARY_LAST - PADDING
+    for label, value in actions:
+        row += 1
+        book.text(sheet, row, 0, label, "bold")
+        sheet.merge_range(row, 1, row, SUMMARY_LAST, "", book.formats["wrapped"])
+        book.text(sheet, row, 1, value, "wrapped")
+        if len(value) > text_room:
+            sheet.set_row(row, LINE_HEIGHT * math.ceil(len(value) / text_room))
+    return row + 1
 
 
 def _chart(book: Book, sheet: Worksheet, header_row: int) -> None:

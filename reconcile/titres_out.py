@@ -72,9 +72,11 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str)
                                            f"{XSD_VERSION} ({'; '.join(invalid[:3])})"))
         else:
             result.aller = aller
-            result.summary = (f"{name} : {aller.pieces} titre(s), {aller.lines} ligne(s), "
-                              f"prochain_bordereau = {aller.next_bordereau}, "
-                              f"prochain_titre = {aller.next_titre} après intégration")
+            result.summary = (f"{name} : {aller.pieces} titre(s), {aller.lines} ligne(s) ; "
+                              f"après son intégration, prochain numéro de bordereau "
+                              f"{aller.next_bordereau} et prochain numéro de titre "
+                              f"{aller.next_titre}, à reporter dans la feuille {SHEET} "
+                              f"(prochain_bordereau, prochain_titre)")
             result.notices.append(
                 f"PES Aller : {aller.pieces} titre(s), {aller.lines} ligne(s) ; après son "
                 f"intégration, mettre dans la feuille {SHEET} du barème prochain_bordereau "

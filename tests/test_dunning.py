@@ -152,3 +152,40 @@ def test_dates_in_words():
 
     assert long_date(dt.date(2026, 12, 1)) == "1er décembre 2026"
     assert long_date(pd.Timestamp("2027-01-14")) == "14 janvier 2027"
+
+
+def test_the_synthese_opens_with_what_to_do():
+    from reconcile.actions import month_actions
+    from reconcile.dunning import Dunning
+    from reconcile.issuance import COLUMNS, Proposal
+
+    def lines(*rows):
+        return pd.DataFrame([dict(zip(["siren", "montant", "nature"], r, strict=True))
+                             for r in rows], columns=COLUMNS)
+
+    proposal = Proposal(lines((COMMUNE_A, 12000, "à émettre"), (COMMUNE_A, 3500, "à émettre"),
+                              (COMMUNE_B, 4000, "complément"), (EPCI, -5000, "réduction"),
+                              (SYNDICAT, -20000, "annulation")),
+                        lines((CCAS_A, 500, "à émettre")), 1500)
+    claimed = pd.DataFrame({"siren": [COMMUNE_A, COMMUNE_A, EPCI], "reste": [100, 200, 300]})
+    dunning = Dunning(claimed, [(SYNDICAT, "2021/3", "prescrit", 20000),
+                                (EPCI, "2026/9", "prescrit", 100)])
+    outstanding = pd.DataFrame({"alerte": ["prescrit dans moins de six mois", "", "prescrit"],
+                                "reste": [1000, 2000, 4000]})
+    titres = pd.DataFrame({"numero": ["7", "7", "8"],
+                           "etat_helios": ["04 rejeté", "04 rejeté", "02 pris en charge"]})
+    assert month_actions(proposal, dunning, 3, outstanding, titres, "2026-11") == [
+        ("Titres à émettre", "3 lignes de titre pour 2 membres : 195,00 € "
+                             "(titres_a_emettre_2026-11.xlsx)"),
+        ("Réductions et annulations à émettre", "1 réduction, 1 annulation : -250,00 € "
+                                                "(titres_a_emettre_2026-11.xlsx)"),
+        ("Sommes retenues sous le seuil de recouvrement",
+         "1 ligne : 5,00 €, reportées (feuille Sous le seuil)"),
+        ("Lettres de relance", "2 membres : 6,00 € à réclamer (option --relances)"),
+        ("Titres en retard non relancés", "prescrit : 2"),
+        ("Avertissements à examiner", "3 avertissements (feuille Anomalies)"),
+        ("Prescription dans les six mois", "1 titre : 10,00 € à recouvrer avant prescription "
+                                           "(feuille Restes à recouvrer)"),
+        ("Titres prescrits", "1 titre : 40,00 € (feuille Restes à recouvrer)"),
+        ("Titres rejetés par le comptable", "1 titre à corriger et réémettre (colonne État "
+                                            "Hélios du Rapprochement)")]
