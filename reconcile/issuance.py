@@ -21,7 +21,7 @@ import pandas as pd
 
 from .parameters import Parameters
 from .reconciliation import KEY, counted
-from .wording import SHORT_TYPES, basis, deliberation, euros, plain_codes
+from .wording import SHORT_TYPES, basis, deliberation, euros, pes_length, plain_codes
 
 OBJECT_SIZE = 160  # ObjLignePce / ObjPce (PES V2)
 COLUMNS = ["siren", "membre", "categorie", "exercice", "type_frais", "consultation",
@@ -146,21 +146,22 @@ def fit_object(lead: str, what: str, bases: list[str], vote: str,
                size: int = OBJECT_SIZE) -> str:
     """The longest object within ``size`` made of whole parts, in order of need: lead
     (consultation, type, exercise), what (complement, réduction and why), the tariffs
-    that fit, the délibération, the statement that details the rest."""
+    that fit, the délibération, the statement that details the rest. Measured as the
+    PES writes it (« € » takes three characters there)."""
     def join(parts: list[str]) -> str:
         return " – ".join(p for p in parts if p)
 
     kept: list[str] = []
     for part in bases:
         trial = join([lead, what, BASIS_SEPARATOR.join([*kept, part]), vote, STATEMENT])
-        if len(trial) > size:
+        if pes_length(trial) > size:
             break
         kept.append(part)
     for candidate in ([lead, what, BASIS_SEPARATOR.join(kept), vote, STATEMENT],
                       [lead, what, BASIS_SEPARATOR.join(kept), STATEMENT],
                       [lead, what, vote, STATEMENT], [lead, what, STATEMENT], [lead, what]):
         text = join(candidate)
-        if len(text) <= size:
+        if pes_length(text) <= size:
             return text
     return _cut_at_word(join([lead, what]), size)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from lxml import etree
 
 from schemas import CATEGORIES
 
@@ -33,7 +34,8 @@ COLUMNS = [
     Col("SIREN", width=11), Col("Membre", width=30), Col("Catégorie", width=14),
     Col("Exercice", "int", 9), Col("Type de frais", "int", 8), Col("Consultation", width=13),
     Col("Montant", "euro", 13), Col("Objet", width=70), Col("Nature", width=12),
-    Col("Titres d'origine", width=14),
+    Col("Titres d'origine", width=14), Col("Bordereau", "int", 10),
+    Col("N° de titre", "int", 10),
 ]
 NATURE_COLOURS = {"à émettre": "#FFE699", "complément": "#F8CBAD", "réduction": "#C6E0B4",
                   "annulation": "#9BC2E6"}
@@ -99,8 +101,9 @@ def write(folder: Path, period: Period, planned: Plan) -> list[Path]:
     month = planned.month
     target = folder / f"titres_a_emettre_{month}.xlsx"
     created = created_at(period)
-    publish(write_new(target, lambda path: _render(path, planned.proposal, created, month)),
-            target)
+    numbers = pes_numbers(planned.aller.data) if planned.aller is not None else {}
+    publish(write_new(target, lambda path: _render(path, planned.proposal, created, month,
+                                                   numbers)), target)
     written = [target]
     xml = folder / file_name(month)
     if planned.aller is None:
@@ -116,24 +119,64 @@ def write(folder: Path, period: Period, planned: Plan) -> list[Path]:
     return written
 
 
-def _render(path: str, proposal: Proposal, created: dt.datetime, month: str) -> None:
+def pes_numbers(data: bytes) -> dict[tuple[str, bool], tuple[int, int]]:
+    """(SIREN, positive) → (bordereau, titre) as the PES Aller just built numbers them:
+    one piece per member in each bordereau (titres, then réductions), so the auditor
+    goes from a row of the workbook to its piece. Read from the XML itself, never
+    numbered twice."""
+    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    found: dict[tuple[str, bool], tuple[int, int]] = {}
+    for bordereau in root.iter("Bordereau"):
+        bloc = bordereau.find("BlocBordereau")
+        if bloc is None:
+            continue
+        number = int(bloc.find("IdBord").get("V"))  # type: ignore[union-attr]
+        positive = bloc.find("TypBord").get("V") == "01"  # type: ignore[union-attr]
+        for piece in bordereau.iter("Piece"):
+            titre = int(piece.find("BlocPiece/IdPce").get("V"))  # type: ignore[union-attr]
+            for tiers in piece.iter("IdTiers"):
+                found[(str(tiers.get("V")), positive)] = (number, titre)
+    return found
+
+
+def _render(path: str, proposal: Proposal, created: dt.datetime, month: str,
+            numbers: dict[tuple[str, bool], tuple[int, int]]) -> None:
     book = Book(path, created)
     book.workbook.set_properties({"created": created, "author": "reconcile",
                                   "title": f"Titres à émettre {month}"})
-    fitted_table(book, book.sheet("Titres à émettre"), COLUMNS, _columns(proposal.lines),
-                 shade=(8, NATURE_COLOURS))
+    sheet = book.sheet("Titres à émettre")
+    count = fitted_table(book, sheet, COLUMNS, _columns(proposal.lines, numbers),
+                         shade=(8, NATURE_COLOURS))
+    _total(book, sheet, count + 1, proposal.lines)
     sheet = book.sheet("Sous le seuil")
     sheet.write_string(0, 0, f"Sommes retenues : total dû par le membre inférieur au seuil "
                              f"de recouvrement de {euros(proposal.threshold)} (CGCT D1611-1) ; "
                              "reportées sur un prochain titre.", book.formats["bold"])
-    fitted_table(book, sheet, COLUMNS, _columns(proposal.held), first_row=2)
+    count = fitted_table(book, sheet, COLUMNS, _columns(proposal.held, {}), first_row=2)
+    _total(book, sheet, count + 3, proposal.held)
     book.close()
 
 
-def _columns(lines: pd.DataFrame) -> list[list[Any]]:
+def _total(book: Book, sheet: Any, row: int, lines: pd.DataFrame) -> None:
+    """A total row under the table, outside its filter: titres, then réductions."""
+    positive = lines["montant"] > 0
+    for offset, (label, cents) in enumerate((
+            ("Total des titres", int(lines.loc[positive, "montant"].sum())),
+            ("Total des réductions et annulations", int(lines.loc[~positive, "montant"].sum())),
+            ("Total net", int(lines["montant"].sum())))):
+        book.text(sheet, row + 1 + offset, 0, label, "bold")
+        book.value(sheet, row + 1 + offset, 6, cents, "euro", "euro_bold")
+
+
+def _columns(lines: pd.DataFrame, numbers: dict[tuple[str, bool], tuple[int, int]]
+             ) -> list[list[Any]]:
     categories = lines["categorie"].map(lambda c: CATEGORIES.get(c, c))
+    placed = [numbers.get((str(s), m > 0)) if m > 0 or str(o).isdigit() else None
+              for s, m, o in zip(lines["siren"], lines["montant"], lines["origine"],
+                                 strict=True)]
     return [cells(lines["siren"]), cells(lines["membre"]), cells(categories),
             *(cells(lines[c], kind) for c, kind in (
                 ("exercice", "int"), ("type_frais", "int"), ("consultation", "text"),
                 ("montant", "euro"), ("objet", "text"), ("nature", "text"),
-                ("origine", "text")))]
+                ("origine", "text"))),
+            [p[0] if p else None for p in placed], [p[1] if p else None for p in placed]]

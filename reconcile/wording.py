@@ -23,6 +23,13 @@ CONVENTION = "convention constitutive du groupement"
 NARROW_SPACE = "\u202f"  # French thousands separator on screen and in letters
 
 
+def pes_length(text: str) -> int:
+    """Length once written in the PES (ISO-8859-1): « € » becomes « EUR », « … » three
+    dots, « œ » two letters (as ``pes_aller`` transliterates them)."""
+    return (len(text) + 2 * (text.count("€") + text.count("…"))
+            + text.count("œ") + text.count("Œ"))
+
+
 def euros(cents: int, thousands: str = " ") -> str:
     """« -1 234,56 € » from integer cents, exactly (no float). A plain space between
     thousands by default, as the text may leave Unicode (PES XML in ISO-8859-1);
