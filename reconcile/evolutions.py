@@ -17,6 +17,7 @@ from .layout import fitted_table
 from .model import report_name
 from .readback import as_cents, as_text, open_report, sheet_frame
 from .receivables import DEFAULT_DELAY
+from .wording import service_label
 from .xlsx import Book, Col, cells
 
 COLUMNS = [
@@ -50,7 +51,8 @@ def compare(previous: Path, charges: pd.DataFrame, rows: pd.DataFrame,
     now_charges = pd.DataFrame({
         "SIREN": charges["siren"], "Membre": charges["membre"],
         "Type de frais": charges["type_frais"].astype("int64"),
-        "Consultation": charges["consultation"], "Prestation": charges["prestation"],
+        "Consultation": charges["consultation"],
+        "Prestation": charges["prestation"].map(service_label),
         "Montant": charges["montant"].astype("int64"),
     })
     now_lines = pd.DataFrame({
@@ -87,6 +89,8 @@ def _read(book: CalamineWorkbook, sheet: str) -> pd.DataFrame:
     for column in ("SIREN", "Consultation", "Prestation", "Membre", "Statut"):
         if column in frame:
             frame[column] = as_text(frame[column])
+    if "Prestation" in frame:  # an older report wrote codes: compare labels
+        frame["Prestation"] = frame["Prestation"].map(service_label)
     frame["Type de frais"] = frame["Type de frais"].astype("int64")
     for column in ("Montant dû", "Montant titré"):
         if column in frame:

@@ -93,9 +93,8 @@ IDENTITY_KEYS: tuple[Key, ...] = (
     Key("coordonnateur", "Nom du coordonnateur du groupement, tel qu'il figure en tête "
         "des relevés et des lettres.", _code(r".+", 120, "nom du coordonnateur"),
         example="Centre de gestion de la fonction publique territoriale"),
-    Key("adresse_coordonnateur", "Adresse postale du coordonnateur (lignes séparées par "
-        "des virgules).", _code(r".+", 200, "adresse"),
-        example="1 rue de l'Exemple, 78000 Versailles"),
+    Key("adresse_coordonnateur", "Adresse postale du coordonnateur, sur une ligne.",
+        _code(r".+", 200, "adresse"), example="1 rue de l'Exemple – 78000 Versailles"),
     Key("contact", "Service à contacter, téléphone et courriel (relevés et lettres).",
         _code(r".+", 160, "contact"),
         example="Service de la refacturation – 01 23 45 67 89 – refacturation@exemple.fr"),
@@ -109,15 +108,14 @@ IDENTITY_KEYS: tuple[Key, ...] = (
         example="Service de gestion comptable de Versailles"),
     Key("adresse_comptable", "Adresse postale du comptable public.",
         _code(r".+", 200, "adresse du comptable"),
-        example="2 avenue de l'Exemple, 78000 Versailles"),
+        example="2 avenue de l'Exemple – 78000 Versailles"),
     Key("iban", "IBAN du compte du comptable public (virement), vérifié par sa clé.",
         _iban, example="FR76 3000 1007 9412 3456 7890 185"),
     Key("bic", "BIC du compte du comptable public.", _bic, example="BDFEFRPPCCT"),
     Key("tribunal_administratif", "Tribunal administratif compétent pour contester un "
         "titre (délai de deux mois, CGCT L1617-5).",
         _code(r".+", 160, "tribunal administratif"),
-        example="Tribunal administratif de Versailles, 56 avenue de Saint-Cloud, "
-                "78011 Versailles Cedex"),
+        example="Tribunal administratif de Versailles"),
     Key("delai_paiement", "Nombre de jours laissés au membre pour payer après la date "
         "d'une lettre de relance.", _integer(1, 365), default=30, example="30"),
 )

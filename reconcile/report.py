@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
-from schemas import TYPES_FRAIS
+from schemas import CATEGORIES, TYPES_FRAIS
 
 from . import evolutions, receivables_view
 from .anomalies import Anomaly, prominent, sort_key
@@ -24,6 +24,7 @@ from .charges import Due, bareme_reference
 from .layout import LINE_HEIGHT, PADDING, fitted_table, text_width
 from .model import Period
 from .reconciliation import STATUSES
+from .wording import service_label
 from .xlsx import Book, Col, cells
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
@@ -36,8 +37,10 @@ CHARGES = [
     Col("Montant dû", "euro", 13), Col("Motif", width=30), Col("Règle appliquée", width=42),
     Col("Libellé du barème", width=30), Col("Délibération", width=30),
 ]
-STATUS_COLOURS = {"à émettre": "#FFE699", "sous-titré": "#F8CBAD", "sur-titré": "#F4B183",
-                  "indu": "#FF9999", "membre inconnu": "#D9B3FF"}
+# Shaded where the officer must decide: « à émettre » is routine (the titres to issue
+# carry it) and « conforme » needs nothing, so neither is shaded.
+STATUS_COLOURS = {"sous-titré": "#F8CBAD", "sur-titré": "#F4B183", "indu": "#FF9999",
+                  "membre inconnu": "#D9B3FF"}
 RECONCILIATION = [
     Col("SIREN", width=11), Col("Membre", width=34), Col("Exercice", "int", 9),
     Col("Type de frais", "int", 8), Col("Consultation", width=14),
@@ -138,7 +141,9 @@ def write_anomalies_sheet(book: Book, anomalies: Sequence[Anomaly]) -> None:
 
 def _charge_columns(charges: pd.DataFrame) -> list[list]:
     lines = charges["bareme_ligne"].map(bareme_reference, na_action="ignore")
-    return [*(cells(charges[c], kind) for c, kind in (
+    labelled = charges.assign(categorie=charges["categorie"].map(lambda c: CATEGORIES.get(c, c)),
+                              prestation=charges["prestation"].map(service_label))
+    return [*(cells(labelled[c], kind) for c, kind in (
         ("siren", "text"), ("membre", "text"), ("categorie", "text"), ("exercice", "int"),
         ("type_frais", "int"), ("consultation", "text"), ("prestation", "text"))),
         cells(lines), cells(charges["montant"], "euro"), cells(charges["motif"]),

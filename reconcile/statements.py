@@ -248,12 +248,16 @@ class Statement:
         if self.charges:
             code = self.charges[0].categorie
             category = CATEGORIES.get(code, str(code))
+        book.add_format("bold_wrap", {"bold": True, "text_wrap": True, "valign": "top"})
         book.text(sheet, 0, 0, self.identity.say("coordonnateur"), "title")
-        book.text(sheet, 1, 0, f"{GROUPEMENT} – {self.identity.say('adresse_coordonnateur')}")
+        book.text(sheet, 1, 0, GROUPEMENT)
+        book.text(sheet, 2, 0, self.identity.say("adresse_coordonnateur"))
         for row, line in enumerate([self.member, *self.address], start=0):
+            # the addressee, top right (a window envelope's place), wrapped if long
+            _fit(sheet, row, {(6, LAST): line})
             sheet.merge_range(row, 6, row, LAST, "", book.formats["wrap"])
-            book.text(sheet, row, 6, line, "bold" if row == 0 else "wrap")
-        row = max(3, len(self.address) + 2)
+            book.text(sheet, row, 6, line, "bold_wrap" if row == 0 else "wrap")
+        row = max(4, len(self.address) + 2)
         book.text(sheet, row, 0, f"Relevé de compte – exercice {self.period.year}", "subtitle")
         for column in range(1, len(WIDTHS)):
             sheet.write_blank(row, column, None, book.formats["subtitle"])

@@ -84,6 +84,13 @@ def service(code: object) -> str:
     return PRESTATIONS.get(str(code), str(code))
 
 
+def service_label(value: object) -> object:
+    """A service code as its label (« marches_publics » → « Dématérialisation des
+    procédures de marchés publics »); a label, blank or unknown value unchanged, so that
+    a report written with codes and one written with labels compare equal."""
+    return PRESTATIONS.get(value, value) if isinstance(value, str) else value
+
+
 def deliberation(text: object) -> str:
     """« n° 2025-42 du 12/12/2025 » → « délibération n° 2025-42 du 12/12/2025 »; blank → ""."""
     if text is None or pd.isna(text) or not str(text).strip():  # type: ignore[call-overload]

@@ -219,15 +219,17 @@ def main(folder: Path) -> None:
         # who sends and who collects: FICTITIOUS, as the Notice says
         ["coordonnateur", "Centre de gestion de la fonction publique territoriale "
                           "(coordonnateur fictif)"],
-        ["adresse_coordonnateur", "1 rue de l'Exemple, 78000 Versailles"],
+        ["adresse_coordonnateur", "1 rue de l'Exemple – 78000 Versailles"],
         ["contact", "Service de la refacturation – 01 23 45 67 89 – "
                     "refacturation@exemple.fr"],
         ["ordonnateur", "Jeanne Exemple"], ["qualite_ordonnateur", "La Présidente"],
         ["comptable", "Service de gestion comptable de Versailles (fictif)"],
-        ["adresse_comptable", "2 avenue de l'Exemple, 78000 Versailles"],
+        ["adresse_comptable", "2 avenue de l'Exemple – 78000 Versailles"],
         ["iban", "FR76 3000 1007 9412 3456 7890 185"], ["bic", "BDFEFRPPCCT"],
-        ["tribunal_administratif", "Tribunal administratif de Versailles, 56 avenue de "
-                                   "Saint-Cloud, 78011 Versailles Cedex"],
+        # no comma in these values: a CSV copy of the sheet (tests/test_csv.py) would be
+        # split on them by the separator detection
+        ["tribunal_administratif", "Tribunal administratif de Versailles – 56 avenue de "
+                                   "Saint-Cloud – 78011 Versailles Cedex"],
         ["delai_paiement", 30],
     ], {"Paramètre": 24, "Valeur": 60})
     notice(workbook, ["Barème ILLUSTRATIF : les montants votés par le conseil "
