@@ -27,8 +27,10 @@ def _plural(count: int, word: str) -> str:
 
 def month_actions(proposal: Proposal, dunning: Dunning, warnings: int,
                   outstanding: pd.DataFrame, titres: pd.DataFrame | None,
-                  month: str) -> list[tuple[str, str]]:
-    """(what, how much and where) lines, in the order the work is done."""
+                  month: str, missing_identity: list[str] | None = None
+                  ) -> list[tuple[str, str]]:
+    """(what, how much and where) lines, in the order the work is done;
+    ``missing_identity``: the identity keys statements and letters would print blank."""
     lines = proposal.lines
     issued = lines[lines["montant"] > 0]
     credits = lines[lines["montant"] < 0]
@@ -78,4 +80,8 @@ def month_actions(proposal: Proposal, dunning: Dunning, warnings: int,
             found.append(("Titres rejetés par le comptable",
                           f"{_plural(rejected['numero'].nunique(), 'titre')} à corriger et "
                           "réémettre (colonne État Hélios du Rapprochement)"))
+    if missing_identity:
+        found.append(("Identité des relevés et lettres à compléter",
+                      f"clés {', '.join(missing_identity)} de la feuille Parametres du "
+                      "barème (imprimées « à renseigner » sinon)"))
     return found

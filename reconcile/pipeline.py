@@ -375,7 +375,8 @@ def build_report(period: Period, validated: Validated, due: Due, reconciled: Rec
     warnings = tuple(a for a in anomalies if not a.is_error)
     todo = actions.month_actions(reconciled.planned.proposal, reconciled.dunning,
                                  len(warnings), reconciled.receivables.outstanding,
-                                 reconciled.titres, period.month)
+                                 reconciled.titres, period.month,
+                                 reconciled.identity.missing())
     return Report(period.month, period, due, reconciled.rows, warnings, control,
                   len(inputs.tables["membres"].frame), reconciled.changes,
                   reconciled.receivables, reconciled.planned.summary, tuple(todo))

@@ -61,10 +61,12 @@ def write_statements(folder: Path, month: str, period: Period, charges: pd.DataF
     lines_of = _by_siren(members.sort_values("siren", kind="stable"), LINE_FIELDS)
     written: list[Path] = []
     for siren, lines in lines_of.items():
-        address = (postal_address(addresses.loc[siren]) if siren in addresses.index
-                   else postal_address({}))
+        known = siren in addresses.index
+        address = postal_address(addresses.loc[siren] if known else {})
         statement = Statement(siren, month, period, lines, charges_of.get(siren, []),
                               titres_of.get(siren, []), identity, address, titles or {})
+        if known and "categorie" in addresses:
+            statement.category_code = str(addresses.at[siren, "categorie"])
         target = target_folder / statement_name(siren)
         publish(write_new(target, partial(statement.render, created=created)), target)
         written.append(target)
@@ -162,6 +164,7 @@ class Statement:
         self.lines, self.charges, self.titres = lines, charges, titres
         self.identity = identity or Identity.of(None)
         self.address, self.titles = address or [], titles or {}
+        self.category_code = str(charges[0].categorie) if charges else ""
 
     def consultation(self, code: object) -> str:
         """« 2026-PLAT – Plateformes marchés, actes… »: the code the titres cite, and
@@ -208,8 +211,9 @@ class Statement:
         row = self._titres(book, sheet, row + 1)
         types = " ; ".join(f"type {code} : {label}" for code, label in TYPES_FRAIS.items())
         legend = (f"Montants en euros. Types de frais – {types}. Reste à titrer : montant dû "
-                  "qui fera l'objet d'un prochain titre de recettes. Reste à payer : montant "
-                  "des titres déjà émis qui n'a pas encore été encaissé.")
+                  "qui fera l'objet d'un prochain titre de recettes. Non encaissé : montant "
+                  "des titres déjà émis qui n'a pas encore été encaissé (le solde ci-dessus "
+                  "dit ce qui reste à payer).")
         _fit(sheet, row + 1, {(0, LAST): legend})
         sheet.merge_range(row + 1, 0, row + 1, LAST, legend, book.formats["wrap"])
         offset = 1
@@ -244,10 +248,7 @@ class Statement:
         )
 
     def _header(self, book: Book, sheet: Worksheet) -> int:
-        category = ""
-        if self.charges:
-            code = self.charges[0].categorie
-            category = CATEGORIES.get(code, str(code))
+        category = CATEGORIES.get(self.category_code, self.category_code)
         book.add_format("bold_wrap", {"bold": True, "text_wrap": True, "valign": "top"})
         book.text(sheet, 0, 0, self.identity.say("coordonnateur"), "title")
         book.text(sheet, 1, 0, GROUPEMENT)
@@ -335,7 +336,7 @@ class Statement:
         row += 1
         self._table_header(book, sheet, row, ["Type", "Consultation", "Montant dû",
                                               "Montant titré", "Reste à titrer", "Encaissé",
-                                              "Reste à payer", "Titres", "Situation"])
+                                              "Non encaissé", "Titres", "Situation"])
         for line in self.lines:
             row += 1
             situation = self.situation(line)

@@ -174,7 +174,8 @@ def test_the_synthese_opens_with_what_to_do():
                                 "reste": [1000, 2000, 4000]})
     titres = pd.DataFrame({"numero": ["7", "7", "8"],
                            "etat_helios": ["04 rejeté", "04 rejeté", "02 pris en charge"]})
-    assert month_actions(proposal, dunning, 3, outstanding, titres, "2026-11") == [
+    assert month_actions(proposal, dunning, 3, outstanding, titres, "2026-11",
+                         ["comptable", "iban"]) == [
         ("Titres à émettre", "3 lignes de titre pour 2 membres : 195,00 € "
                              "(titres_a_emettre_2026-11.xlsx)"),
         ("Réductions et annulations à émettre", "1 réduction, 1 annulation : -250,00 € "
@@ -188,4 +189,6 @@ def test_the_synthese_opens_with_what_to_do():
                                            "(feuille Restes à recouvrer)"),
         ("Titres prescrits", "1 titre : 40,00 € (feuille Restes à recouvrer)"),
         ("Titres rejetés par le comptable", "1 titre à corriger et réémettre (colonne État "
-                                            "Hélios du Rapprochement)")]
+                                            "Hélios du Rapprochement)"),
+        ("Identité des relevés et lettres à compléter", "clés comptable, iban de la feuille "
+         "Parametres du barème (imprimées « à renseigner » sinon)")]
