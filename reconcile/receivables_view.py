@@ -31,8 +31,11 @@ from .receivables import (
 )
 from .xlsx import EURO, Book, Col, cells
 
+CENTRED = "int_centred"  # a whole number, centred in its column
 OUTSTANDING = [
-    Col("SIREN", width=11), Col("Membre", width=30), Col("Exercice", "int", 9),
+    # the exercise centred: right-aligned against the left-aligned number, « 2026 » and
+    # « 14 » read « 202614 »
+    Col("SIREN", width=11), Col("Membre", width=30), Col("Exercice", CENTRED, 9),
     Col("Numéro", width=16), Col("Date d'émission", "date", 12), Col("Montant", "euro", 13),
     Col("Encaissé", "euro", 13), Col("Reste", "euro", 13), Col("Âge", "int", 8),
     Col("Tranche", width=13), Col("Date de prescription", "date", 13),
@@ -93,6 +96,8 @@ def render_past(book: Book, past: PastExercises, columns: list[Col],
 def render_outstanding(book: Book, outstanding: pd.DataFrame) -> None:
     """`Restes à recouvrer`: one row per titre with something left, oldest first."""
     sheet = book.sheet("Restes à recouvrer")
+    if CENTRED not in book.formats:
+        book.add_format(CENTRED, {"align": "center"})
     pes = [c for c in PES_COLUMNS if c in outstanding]
     columns = [*OUTSTANDING, *(PES_COLUMNS[c] for c in pes), *TAIL]
     fields = [("siren", "text"), ("membre", "text"), ("exercice", "int"), ("numero", "text"),
