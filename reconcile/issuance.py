@@ -95,9 +95,11 @@ def _bases(charges: pd.DataFrame) -> pd.DataFrame:
                           waived["consultation"].fillna(""), strict=True))
     applied = charges[charges["montant"] > 0]
     named = applied["bareme_libelle"].fillna("") != ""
-    label = applied["bareme_libelle"].where(named, [
-        basis(t, p) for t, p in zip(applied["type_frais"], applied["prestation"].fillna(""),
-                                    strict=True)]).map(plain_codes)
+    unnamed = applied[~named]
+    label = applied["bareme_libelle"].where(named, pd.Series([
+        basis(t, p) for t, p in zip(unnamed["type_frais"], unnamed["prestation"].fillna(""),
+                                    strict=True)], index=unnamed.index, dtype=object))
+    label = label.map({text: plain_codes(text) for text in label.unique()})  # few labels
     amounts = applied["montant"]  # few distinct amounts: each written once
     words = label + " " + amounts.map({a: euros(a) for a in amounts.unique()})
     frame = applied[KEY].assign(consultation=applied["consultation"].fillna(""),

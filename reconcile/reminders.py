@@ -36,7 +36,7 @@ from .wording import NARROW_SPACE, SHORT_TYPES, euros, postal_address
 from .xlsx import EURO, Book
 
 FOLDER = "relances"
-WIDTHS = (8, 10, 10, 26, 11, 12, 12, 13, 12)
+WIDTHS = (10, 10, 10, 24, 11, 12, 12, 13, 12)
 LAST = len(WIDTHS) - 1
 
 
