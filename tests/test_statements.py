@@ -6,6 +6,7 @@ import datetime as dt
 import time
 
 import openpyxl
+import pytest
 import pandas as pd
 from workbooks import (
     CCAS_A,
@@ -267,3 +268,65 @@ def test_statements_are_fast(tmp_path):
     elapsed = time.perf_counter() - start
     assert len(written) == count
     assert elapsed / count < 0.05, f"{elapsed / count * 1000:.1f} ms per statement"
+
+
+def _line(du, titre, encaisse):
+    from collections import namedtuple
+
+    Line = namedtuple("Line", ["type_frais", "consultation", "du", "titre", "encaisse",
+                               "reste", "statut", "titres", "membre"])
+    return Line(2, "", du, titre, encaisse, titre - encaisse, "", "", "M")
+
+
+@pytest.mark.parametrize("lines, expected", [
+    # Freneuse in the sample: 275 € to invoice, 520 € titré for 465,50 € due, 420 € paid
+    ([(27500, 0, 0), (46550, 52000, 42000)],
+     {"pay_now": 4550, "to_invoice": 27500, "reduce": 5450, "credit": 0, "net": 32050}),
+    # an « indu » titre: nothing to pay, the titre will be cancelled
+    ([(0, 15750, 0)], {"pay_now": 0, "to_invoice": 0, "reduce": 15750, "credit": 0, "net": 0}),
+    # over-titré and paid in full: the excess is owed back
+    ([(10000, 15450, 15450)],
+     {"pay_now": 0, "to_invoice": 0, "reduce": 5450, "credit": 5450, "net": -5450}),
+    # collected beyond the titre (reste negative)
+    ([(20000, 10000, 15000)],
+     {"pay_now": 0, "to_invoice": 10000, "reduce": 0, "credit": 5000, "net": 5000}),
+])
+def test_one_balance_always_due_minus_collected(lines, expected):
+    from reconcile.statements import Statement
+
+    statement = Statement("1", "2026-11", period_of("2026-11"),
+                          [_line(*line) for line in lines], [], [])
+    balance = statement.balance()
+    assert balance == expected
+    assert balance["net"] == sum(du - paid for du, _, paid in lines)
+
+
+def test_statement_prints_the_identity_and_the_address(tmp_path, capsys):
+    from workbooks import write_book
+
+    inputs = base()
+    inputs.membres[1].update({"Adresse": "1 place de la Mairie", "Complément d'adresse": "BP 3",
+                              "Code postal": "78000", "Ville": "Essai"})
+    folder = inputs.write(tmp_path / "in")
+    write_book(folder / "bareme.xlsx", {
+        "Bareme": inputs.bareme, "Consultations": inputs.consultations,
+        "Parametres": [{"Paramètre": k, "Valeur": v} for k, v in {
+            "coordonnateur": "Centre d'essai", "comptable": "SGC d'essai",
+            "tribunal_administratif": "Tribunal administratif d'Essai",
+            "ordonnateur": "Jeanne Essai", "qualite_ordonnateur": "La Présidente",
+            "deliberation": "délibération n° 2025-40 du 12/12/2025"}.items()]})
+    result = run(folder, tmp_path / "out", capsys=capsys, extra=["--releves"])
+    assert result.status == 0, result.err
+    sheet, rows = _rows(result.folder / "releves" / f"releve_{COMMUNE_A}.xlsx")
+    text = [v for r in rows for v in r if isinstance(v, str)]
+    assert text[0] == "Centre d'essai"
+    assert ["Commune A", "1 place de la Mairie", "BP 3", "78000 ESSAI"] == [
+        r[6] for r in rows[:4]]
+    assert "Commune A – SIREN" in sheet.oddHeader.left.text  # on every page
+    assert any("devant le tribunal administratif d'Essai dans un délai de deux mois" in v
+               for v in text)
+    assert {"La Présidente", "Jeanne Essai"} <= set(text)
+    charges, _ = _section(rows, "Charges de l'exercice (barème voté)")
+    # no délibération per tariff in the barème: the barème's own, as the titres cite it
+    assert {r[5] for r in charges} == {"Délibération n° 2025-40 du 12/12/2025"}
+    assert not any("à renseigner : clé coordonnateur" in v for v in text)
