@@ -6,8 +6,8 @@ import datetime as dt
 import time
 
 import openpyxl
-import pytest
 import pandas as pd
+import pytest
 from workbooks import (
     CCAS_A,
     COMMUNE_A,
@@ -320,8 +320,8 @@ def test_statement_prints_the_identity_and_the_address(tmp_path, capsys):
     sheet, rows = _rows(result.folder / "releves" / f"releve_{COMMUNE_A}.xlsx")
     text = [v for r in rows for v in r if isinstance(v, str)]
     assert text[0] == "Centre d'essai"
-    assert ["Commune A", "1 place de la Mairie", "BP 3", "78000 ESSAI"] == [
-        r[6] for r in rows[:4]]
+    assert [
+        r[6] for r in rows[:4]] == ["Commune A", "1 place de la Mairie", "BP 3", "78000 ESSAI"]
     assert "Commune A – SIREN" in sheet.oddHeader.left.text  # on every page
     assert any("devant le tribunal administratif d'Essai dans un délai de deux mois" in v
                for v in text)
