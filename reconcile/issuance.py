@@ -99,9 +99,10 @@ def _bases(charges: pd.DataFrame) -> pd.DataFrame:
     label = applied["bareme_libelle"].where(named, pd.Series([
         basis(t, p) for t, p in zip(unnamed["type_frais"], unnamed["prestation"].fillna(""),
                                     strict=True)], index=unnamed.index, dtype=object))
-    label = label.map({text: plain_codes(text) for text in label.unique()})  # few labels
+    label = label.map({text: plain_codes(text) for text in label.unique()}).astype(object)
+    # (object even when nothing is charged: an empty float series cannot take text)
     amounts = applied["montant"]  # few distinct amounts: each written once
-    words = label + " " + amounts.map({a: euros(a) for a in amounts.unique()})
+    words = label + " " + amounts.map({a: euros(a) for a in amounts.unique()}).astype(object)
     frame = applied[KEY].assign(consultation=applied["consultation"].fillna(""),
                                 exercice=applied["exercice"].astype("int64"),
                                 type_frais=applied["type_frais"].astype("int64"),

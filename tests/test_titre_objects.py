@@ -56,3 +56,18 @@ def test_an_over_long_consultation_is_cut_before_a_word():
 ])
 def test_internal_codes_read_as_labels(label, plain):
     assert plain_codes(label) == plain
+
+
+def test_bases_of_charges_all_at_zero_are_empty_not_a_failure():
+    """A barème whose tariffs are all 0 € (found by test_properties): no text to join."""
+    import pandas as pd
+
+    from reconcile.charges import CHARGE_COLUMNS
+    from reconcile.issuance import _bases
+
+    charges = pd.DataFrame([{
+        "siren": "1", "membre": "m", "categorie": "commune", "exercice": 2026,
+        "type_frais": 1, "consultation": "C", "prestation": "", "bareme_ligne": 2,
+        "bareme_libelle": "x", "montant": 0, "motif": "", "regle": "", "deliberation": "",
+        "tarif": 0}], columns=CHARGE_COLUMNS)
+    assert _bases(charges).empty
