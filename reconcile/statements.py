@@ -395,8 +395,9 @@ class Statement:
             prestation = service(charge.prestation) if charge.prestation else "par membre"
             paid_for = basis(charge.type_frais, charge.prestation)
             tariff = _tariff(charge)
+            # the barème's own vote for a price it fixed; a waived charge keeps its own
             voted = charge.deliberation or (fallback[0].upper() + fallback[1:]
-                                            if fallback else "")
+                                            if fallback and not charge.motif else "")
             consultation = self.consultation(charge.consultation)
             _fit(sheet, row, {1: consultation, 2: prestation, 3: paid_for, 4: tariff,
                               5: voted, (7, LAST): charge.motif})

@@ -329,4 +329,8 @@ def test_statement_prints_the_identity_and_the_address(tmp_path, capsys):
     charges, _ = _section(rows, "Charges de l'exercice (barème voté)")
     # no délibération per tariff in the barème: the barème's own, as the titres cite it
     assert {r[5] for r in charges} == {"Délibération n° 2025-40 du 12/12/2025"}
+    _, rows = _rows(result.folder / "releves" / f"releve_{CCAS_A}.xlsx")
+    charges, _ = _section(rows, "Charges de l'exercice (barème voté)")
+    waived = next(r for r in charges if r[0] == 2)  # R1: by the convention, not the barème
+    assert waived[5] is None and waived[7].startswith("Exonéré")
     assert not any("à renseigner : clé coordonnateur" in v for v in text)
