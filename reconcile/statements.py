@@ -1,15 +1,18 @@
 """Per-member statements (`reconcile run --releves`): one printable xlsx per member.
+See spécification §4.10.
 
 Every member of the reconciliation (something due, or titres in the exercise) gets
-``releves/releve_<SIREN>.xlsx``, written for the member to read: who it is for, what
-is still to be invoiced apart from what remains to be paid on the titres issued, its
-charges with what each pays for and the délibération behind it (never a rule code or
-a barème row reference), and its titres of the exercise. A SIREN that is not in the
-membres file gets no statement (the report's Anomalies sheet lists its titres).
-The data are those of the month's report; nothing is recomputed. Money stays integer
-cents until a cell is written. Files are written atomically and an identical rerun
-leaves them untouched; a statement of a member that no longer has anything to show is
-moved to ``historique/``.
+``releves/releve_<SIREN>.xlsx``, an account statement written for the member: sender
+and signatory from the ``Parametres`` identity keys (never from the code), the member's
+postal address, one balance (to pay now, still to be invoiced, to be reduced or
+refunded, and the net: always due − collected), each line's situation in words with
+the reason for a zero or reduced amount, its charges with what each pays for, the
+tariff's price and the délibération behind it (never a rule code or a barème row
+reference), and its titres of the exercise. A SIREN that is not in the membres file
+gets no statement (the report's Anomalies sheet lists its titres). The data are those
+of the month's report; nothing is recomputed. Money stays integer cents until a cell is
+written. Files are written atomically and an identical rerun leaves them untouched; a
+statement of a member that no longer has anything to show is moved to ``historique/``.
 """
 
 from __future__ import annotations
