@@ -255,6 +255,11 @@ def _summary(book: Book, report: Report) -> None:
             book.value(sheet, row, 3, int(counts.loc[name, ("titre", "sum")]), "euro")
         else:
             sheet.write_number(row, 1, 0)
+    row += 1
+    book.text(sheet, row, 0, "Total", "bold")
+    sheet.write_number(row, 1, len(rows), book.formats["bold"])
+    book.value(sheet, row, 2, int(rows["du"].sum()) if len(rows) else 0, "euro", "euro_bold")
+    book.value(sheet, row, 3, int(rows["titre"].sum()) if len(rows) else 0, "euro", "euro_bold")
     if report.receivables is not None:  # below the chart (17 rows from header_row + 13)
         receivables_view.render_summary(book, sheet, max(row + 2, header_row + 31),
                                         report.receivables)
