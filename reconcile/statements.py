@@ -32,7 +32,7 @@ from . import layout
 from .identity import Identity
 from .model import Period
 from .reconciliation import STATUSES, counted
-from .report import STATUS_COLOURS, created_at, month_label
+from .report import created_at, month_label
 from .safeio import publish, retire, write_new
 from .wording import basis, deliberation, euros, plain_codes, postal_address, service
 from .xlsx import EURO, Book
@@ -206,7 +206,6 @@ class Statement:
         sheet.hide_gridlines(2)
         for column, width in enumerate(WIDTHS):
             sheet.set_column(column, column, width)
-        self.shades = book.colours(STATUS_COLOURS)
         row = self._header(book, sheet)
         row = self._totals(book, sheet, row + 1)
         row = self._lines(book, sheet, row + 1)
