@@ -373,6 +373,12 @@ KINDS: tuple[Kind, ...] = (
     Kind("pes-aller-deja-ecrit", _W, "PES Aller du mois déjà écrit",
          "Le PES Aller du mois existe déjà et celui de cette exécution serait différent : "
          "il n'est pas remplacé sans l'option --reemettre (réémission explicite)."),
+    Kind("siren-complete", _W, "SIREN de moins de 9 chiffres",
+         "Un SIREN saisi avec moins de 9 chiffres est lu complété par des zéros à gauche "
+         "(Excel les efface d'un nombre) : vérifier le numéro, le saisir comme du texte."),
+    Kind("relance-prescrit", _W, "Titre prescrit non relancé",
+         "Un titre en retard est prescrit : aucune lettre ne le réclame ; examiner avec le "
+         "comptable une admission en non-valeur."),
     # -- the run ----------------------------------------------------------------------
     Kind("evolutions-illisibles", _W, "Rapport du mois précédent illisible",
          "La feuille Évolutions n'est pas produite.",

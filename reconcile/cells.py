@@ -252,11 +252,22 @@ def parse_siren(value: Any) -> str:
         )
     if len(text) > 9:
         raise CellError(f"SIREN de {len(text)} chiffres : un SIREN en a 9")
-    text = text.zfill(9)
-    if not _luhn_valid(text):
+    padded = text.zfill(9)
+    if not _luhn_valid(padded):
+        if len(text) < 9:
+            raise CellError(f"SIREN de {len(text)} chiffres : un SIREN en a 9 (même complété "
+                            f"par des zéros à gauche, {padded}, il n'existe pas)")
         raise CellError("ce SIREN n'existe pas (faute de frappe ?) : son dernier chiffre ne "
                         "correspond pas aux autres")
-    return text
+    return padded
+
+
+def siren_digits(value: Any) -> int:
+    """How many digits a SIREN cell holds as typed (before the zeros added on the left):
+    fewer than 9 is worth a warning even when the padded number is valid."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return len(SPACES.sub("", str(value)).lstrip("'").replace(".", ""))
 
 
 @functools.cache

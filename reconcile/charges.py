@@ -295,6 +295,7 @@ def _finish(charges: pd.DataFrame, period: Period) -> pd.DataFrame:
     charges = charges.assign(
         membre=charges["nom"],
         exercice=period.year,
+        tarif=charges["montant"].where(charges["bareme_ligne"].notna()).astype("Int64"),
         montant=charges["montant"].where(~exempt, 0).astype("int64"),
         motif=charges["motif"].fillna(""),
         bareme_libelle=charges["libelle"].fillna(""),

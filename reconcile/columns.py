@@ -35,7 +35,8 @@ LINE_KEY: Final = (SIREN, EXERCISE, TYPE, CONSULTATION)
 
 # The frames the stages hand each other (their columns in order).
 CHARGE: Final = (SIREN, MEMBER, CATEGORY, EXERCISE, TYPE, CONSULTATION, SERVICE,
-                 "bareme_ligne", "bareme_libelle", AMOUNT, "motif", "regle", "deliberation")
+                 "bareme_ligne", "bareme_libelle", AMOUNT, "motif", "regle", "deliberation",
+                 "tarif")  # the barème line's price, kept when the charge is waived
 LINE: Final = (*LINE_KEY, DUE, INVOICED, COLLECTED, TITRES, TITRE_COUNT, MEMBER, GAP, LEFT,
                STATUS)
 RECEIVABLE: Final = (SIREN, MEMBER, EXERCISE, NUMBER, TYPE, CONSULTATION, "date_emission",

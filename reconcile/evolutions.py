@@ -17,6 +17,7 @@ from .layout import fitted_table
 from .readback import as_cents, as_text
 from .receivables import DEFAULT_DELAY
 from .vocabulary import Change
+from .wording import service_label
 from .xlsx import Book, Col, cells
 
 COLUMNS = [
@@ -42,7 +43,8 @@ def compare(previous: Mapping[str, pd.DataFrame | None], charges: pd.DataFrame,
     now_charges = pd.DataFrame({
         Header.SIREN: charges["siren"], Header.MEMBER: charges["membre"],
         Header.TYPE: charges["type_frais"].astype("int64"),
-        Header.CONSULTATION: charges["consultation"], Header.SERVICE: charges["prestation"],
+        Header.CONSULTATION: charges["consultation"],
+        Header.SERVICE: charges["prestation"].map(service_label),
         "Montant": charges["montant"].astype("int64"),
     })
     now_lines = pd.DataFrame({
@@ -80,6 +82,8 @@ def _read(frame: pd.DataFrame | None) -> pd.DataFrame:
                    Header.STATUS):
         if column in frame:
             frame[column] = as_text(frame[column])
+    if Header.SERVICE in frame:  # an older report wrote codes: compare labels
+        frame[Header.SERVICE] = frame[Header.SERVICE].map(service_label)
     frame[Header.TYPE] = frame[Header.TYPE].astype("int64")
     for column in (Header.DUE, Header.INVOICED):
         if column in frame:

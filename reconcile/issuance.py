@@ -19,16 +19,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .charges import bareme_reference
 from .columns import TITRE_TO_ISSUE
 from .parameters import Parameters
 from .reconciliation import KEY, counted
 from .vocabulary import Nature, Status
-from .wording import euros
+from .wording import SHORT_TYPES, basis, deliberation, euros, pes_length, plain_codes
 
 OBJECT_SIZE = 160  # ObjLignePce / ObjPce (PES V2)
 COLUMNS = list(TITRE_TO_ISSUE)  # declared in columns.py
-SHORT_TYPES = {1: "Frais de procédure", 2: "Frais de fonctionnement"}
 
 
 @dataclass
@@ -49,14 +47,15 @@ def propose(rows: pd.DataFrame, charges: pd.DataFrame, members: pd.DataFrame,
                        exercice=gaps["exercice"].astype("int64"),
                        type_frais=gaps["type_frais"].astype("int64"))
     gaps = gaps.merge(_bases(charges), on=KEY, how="left")
-    gaps = gaps.assign(basis=gaps["basis"].fillna(""),
+    gaps = gaps.assign(basis=gaps["basis"].fillna(""), exempt=gaps["exempt"].fillna(False),
                        categorie=gaps["siren"].map(category).fillna(""))
     debits = gaps[gaps["ecart"] < 0]
     issued = debits[["siren", "membre", "categorie", *KEY[1:]]].assign(
         montant=-debits["ecart"],
         nature=np.where(debits["titre"] == 0, Nature.ISSUE, Nature.SUPPLEMENT),
         origine="", origine_ligne="")
-    issued["objet"] = _objects(issued, issued["nature"], debits["basis"], parameters)
+    said = pd.Series(np.where(debits["titre"] == 0, "", "complément"), index=issued.index)
+    issued["objet"] = _objects(issued, said, debits["basis"], parameters)
     origins = _origins(titres)
     records: list[dict] = []
     row: Any
@@ -65,10 +64,12 @@ def propose(rows: pd.DataFrame, charges: pd.DataFrame, members: pd.DataFrame,
                   "exercice": row.exercice, "type_frais": row.type_frais,
                   "consultation": row.consultation}
         key = (row.siren, row.exercice, row.type_frais, row.consultation)
+        why = _why(row)
         for numero, line, amount, whole in _allocate(int(row.ecart), origins.get(key, [])):
             nature = Nature.CANCELLATION if whole else Nature.REDUCTION
             records.append({**common, "montant": -amount, "nature": nature,
-                            "what": f"{nature} du titre {numero}", "basis": row.basis,
+                            "what": f"{nature} du titre {numero} : {why}",
+                            "basis": row.basis if row.du else "",
                             "origine": numero, "origine_ligne": line})
     if records:
         credits = pd.DataFrame(records)
@@ -87,15 +88,23 @@ def propose(rows: pd.DataFrame, charges: pd.DataFrame, members: pd.DataFrame,
 
 
 def _bases(charges: pd.DataFrame) -> pd.DataFrame:
-    """Per (SIREN, exercise, type, consultation): the barème lines applied, in words."""
+    """Per (SIREN, exercise, type, consultation): the tariffs applied, in the member's
+    words (« Procédure commune 1000–4999 hab. 120,00 € »), joined by `` + ``; and
+    whether the key holds a waived charge (``exempt``)."""
+    waived = charges[charges["motif"].fillna("") != ""]
+    exempt_keys = set(zip(waived["siren"], waived["exercice"].astype("int64"),
+                          waived["type_frais"].astype("int64"),
+                          waived["consultation"].fillna(""), strict=True))
     applied = charges[charges["montant"] > 0]
-    label = applied["bareme_libelle"].where(applied["bareme_libelle"].fillna("") != "",
-                                            applied["regle"])
-    line = applied["bareme_ligne"].astype("Int64")
-    amounts = applied["montant"]  # few distinct lines and amounts: each written once
-    reference = line.map({n: bareme_reference(n) for n in line.dropna().unique()})
-    words = (label + " (" + reference + ") "
-             + amounts.map({a: euros(a) for a in amounts.unique()})).where(line.notna(), label)
+    named = applied["bareme_libelle"].fillna("") != ""
+    unnamed = applied[~named]
+    label = applied["bareme_libelle"].where(named, pd.Series([
+        basis(t, p) for t, p in zip(unnamed["type_frais"], unnamed["prestation"].fillna(""),
+                                    strict=True)], index=unnamed.index, dtype=object))
+    label = label.map({text: plain_codes(text) for text in label.unique()}).astype(object)
+    # (object even when nothing is charged: an empty float series cannot take text)
+    amounts = applied["montant"]  # few distinct amounts: each written once
+    words = label + " " + amounts.map({a: euros(a) for a in amounts.unique()}).astype(object)
     frame = applied[KEY].assign(consultation=applied["consultation"].fillna(""),
                                 exercice=applied["exercice"].astype("int64"),
                                 type_frais=applied["type_frais"].astype("int64"),
@@ -103,23 +112,76 @@ def _bases(charges: pd.DataFrame) -> pd.DataFrame:
     joined: dict[tuple, list[str]] = {}  # a dict, not groupby().agg: 20× faster here
     for *key, text in zip(*(frame[c].tolist() for c in (*KEY, "basis")), strict=True):
         joined.setdefault(tuple(key), []).append(text)
-    return pd.DataFrame([(*key, " + ".join(texts)) for key, texts in joined.items()],
-                        columns=[*KEY, "basis"]).astype({"exercice": "int64",
-                                                         "type_frais": "int64"})
+    for waived_key in exempt_keys - set(joined):
+        joined[waived_key] = []
+    return pd.DataFrame([(*key, BASIS_SEPARATOR.join(texts), key in exempt_keys)
+                         for key, texts in joined.items()],
+                        columns=[*KEY, "basis", "exempt"]).astype({"exercice": "int64",
+                                                                   "type_frais": "int64"})
+
+
+BASIS_SEPARATOR = " + "
+STATEMENT = "détail au relevé de compte"
 
 
 def _objects(lines: pd.DataFrame, what: pd.Series, basis: pd.Series,
              parameters: Parameters) -> pd.Series:
-    """Each line's object: ``[C2026] Frais de procédure 2026 – complément – barème : …``,
-    the consultation first, so that a cut at ``OBJECT_SIZE`` never loses it."""
+    """Each line's object, written for the member who reads it on the avis des sommes à
+    payer: ``[2026-PLAT] Frais de procédure 2026 – Procédure commune 120,00 € –
+    délibération n° … – détail au relevé de compte``, within ``OBJECT_SIZE`` characters.
+    The consultation code stays first (the PES Retour reader finds it there); tariffs
+    that do not fit are left to the statement, whole, never cut inside a word or a
+    reference."""
     head = ("[" + lines["consultation"] + "] ").where(lines["type_frais"] == 1, "")
-    text = (head + lines["type_frais"].map(SHORT_TYPES) + " " + lines["exercice"].astype(str)
-            + " – " + what.to_numpy())
-    basis = pd.Series(basis.to_numpy(), index=lines.index)
-    text = text.where(basis == "", text + " – barème : " + basis)
-    if parameters.get("deliberation"):
-        text = text + " – " + str(parameters["deliberation"])
-    return text.where(text.str.len() <= OBJECT_SIZE, text.str[: OBJECT_SIZE - 1] + "…")
+    lead = (head + lines["type_frais"].map(SHORT_TYPES) + " "
+            + lines["exercice"].astype(str))
+    vote = deliberation(parameters.get("deliberation"))
+    built: dict[tuple[str, str, str], str] = {}  # few distinct objects: each built once
+    texts = []
+    for first, said, bases in zip(lead, what.to_numpy(), basis.to_numpy(), strict=True):
+        key = (first, str(said or ""), str(bases or ""))
+        if key not in built:
+            built[key] = fit_object(first, key[1], [b for b in key[2].split(BASIS_SEPARATOR)
+                                                    if b], vote)
+        texts.append(built[key])
+    return pd.Series(texts, index=lines.index, dtype=object)
+
+
+def fit_object(lead: str, what: str, bases: list[str], vote: str,
+               size: int = OBJECT_SIZE) -> str:
+    """The longest object within ``size`` made of whole parts, in order of need: lead
+    (consultation, type, exercise), what (complement, réduction and why), the tariffs
+    that fit, the délibération, the statement that details the rest. Measured as the
+    PES writes it (« € » takes three characters there)."""
+    def join(parts: list[str]) -> str:
+        return " – ".join(p for p in parts if p)
+
+    kept: list[str] = []
+    for part in bases:
+        trial = join([lead, what, BASIS_SEPARATOR.join([*kept, part]), vote, STATEMENT])
+        if pes_length(trial) > size:
+            break
+        kept.append(part)
+    for candidate in ([lead, what, BASIS_SEPARATOR.join(kept), vote, STATEMENT],
+                      [lead, what, BASIS_SEPARATOR.join(kept), STATEMENT],
+                      [lead, what, vote, STATEMENT], [lead, what, STATEMENT], [lead, what]):
+        text = join(candidate)
+        if pes_length(text) <= size:
+            return text
+    return _cut_at_word(join([lead, what]), size)
+
+
+def _cut_at_word(text: str, size: int) -> str:
+    """Last resort (an over-long consultation code): cut before a word, never inside."""
+    cut = text[: size - 1]
+    return (cut[: cut.rfind(" ")] if " " in cut else cut) + "…"
+
+
+def _why(row: Any) -> str:
+    """Why a titre is reduced or cancelled, in the member's words."""
+    if row.du == 0:
+        return "exonération" if row.exempt else "aucune somme due"
+    return f"titré au-delà du dû ({euros(int(row.du))} dû)"
 
 
 def _origins(titres: pd.DataFrame | None) -> dict[tuple, list[tuple[str, str, int]]]:

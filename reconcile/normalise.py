@@ -11,7 +11,7 @@ import difflib
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -31,6 +31,7 @@ from .cells import (
     parse_siren,
     parse_text,
     plain_name,
+    siren_digits,
 )
 from .prescan import column_letters
 from .reader import RawSheet
@@ -106,7 +107,8 @@ class Table:
             value = shown(self.raw.at[row, column])
         if detail is not None:
             values["detail"] = detail
-        header = self.headers.get(column, column)
+        # the header as written in the file, else the template's (never the internal name)
+        header = self.headers.get(column) or HEADERS.get(column, column)
         return CATALOGUE[code].at(self.file, self.sheet, row, header, value=value, **values)
 
 
@@ -225,12 +227,29 @@ def to_table(raw: RawSheet, spec: SheetSpec) -> tuple[Table | None, list[Anomaly
                 typed.at[row] = None
         for row, message in unreadable.items():
             problems.append(table.anomaly(row, name, UNREADABLE[kind], message))
+        if kind == "siren":
+            problems += _padded_sirens(table, name, typed)
         if name in spec.defaults:
             default = spec.defaults[name]
             missing_value = raw_frame[name].map(is_blank)
             typed = typed.where(~missing_value, default)
         table.frame[name] = _typed(typed, kind)
     return table, problems
+
+
+def _padded_sirens(table: Table, name: str, typed: pd.Series) -> list[Anomaly]:
+    """A SIREN typed with fewer than 9 digits is read padded with zeros (Excel drops
+    them from a number): a warning, so that a truncated number is not taken silently."""
+    raw = table.raw[name]
+    found = []
+    for row, value in typed.dropna().items():
+        digits = siren_digits(raw.at[row])
+        if digits < 9:
+            found.append(table.anomaly(
+                cast(int, row), name, "siren-complete",
+                f"SIREN de {digits} chiffres, lu {value} (complété par des zéros à gauche) : "
+                "vérifier que c'est bien ce numéro."))
+    return found
 
 
 def _merged_cells(raw: RawSheet, index: pd.Index,

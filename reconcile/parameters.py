@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from stdnum import bic, iban  # type: ignore[import-untyped]
+
 from .anomalies import CATALOGUE, ERROR, Anomaly
 from .cells import CellError, is_blank, parse_cents, parse_integer, parse_text
 from .normalise import Table
@@ -73,12 +75,61 @@ def _siret(value: Any) -> str:
     return text
 
 
+def _iban(value: Any) -> str:
+    """An IBAN, checked (ISO 13616 check digits) and grouped by four as printed."""
+    text = re.sub(r"\s", "", parse_text(value)).upper()
+    if not iban.is_valid(text):
+        raise CellError("IBAN invalide (longueur ou clé de contrôle) : le recopier du RIB "
+                        "du comptable")
+    return str(iban.format(text))
+
+
+def _bic(value: Any) -> str:
+    text = re.sub(r"\s", "", parse_text(value)).upper()
+    if not bic.is_valid(text):
+        raise CellError("BIC invalide : 8 ou 11 caractères (banque, pays, lieu, agence)")
+    return text
+
+
 def _amount(value: Any) -> int:
     cents = parse_cents(value)
     if cents < 0:
         raise CellError("montant positif ou nul attendu")
     return cents
 
+
+# Who sends and who collects: printed on every statement and letter (spécification
+# §2.9, §4.10, §4.15); nothing of one organisation is written in the code.
+IDENTITY_KEYS: tuple[Key, ...] = (
+    Key("coordonnateur", "Nom du coordonnateur du groupement, tel qu'il figure en tête "
+        "des relevés et des lettres.", _code(r".+", 120, "nom du coordonnateur"),
+        example="Centre de gestion de la fonction publique territoriale"),
+    Key("adresse_coordonnateur", "Adresse postale du coordonnateur, sur une ligne.",
+        _code(r".+", 200, "adresse"), example="1 rue de l'Exemple – 78000 Versailles"),
+    Key("contact", "Service à contacter, téléphone et courriel (relevés et lettres).",
+        _code(r".+", 160, "contact"),
+        example="Service de la refacturation – 01 23 45 67 89 – refacturation@exemple.fr"),
+    Key("ordonnateur", "Nom de l'ordonnateur qui signe les relevés et les lettres.",
+        _code(r".+", 80, "nom de l'ordonnateur"), example="Jeanne Exemple"),
+    Key("qualite_ordonnateur", "Qualité du signataire (« Le Président », « Pour le "
+        "Président et par délégation, la Directrice générale »).",
+        _code(r".+", 120, "qualité du signataire"), example="Le Président"),
+    Key("comptable", "Comptable public qui recouvre les titres (service de gestion "
+        "comptable, trésorerie).", _code(r".+", 120, "comptable public"),
+        example="Service de gestion comptable de Versailles"),
+    Key("adresse_comptable", "Adresse postale du comptable public.",
+        _code(r".+", 200, "adresse du comptable"),
+        example="2 avenue de l'Exemple – 78000 Versailles"),
+    Key("iban", "IBAN du compte du comptable public (virement), vérifié par sa clé.",
+        _iban, example="FR76 3000 1007 9412 3456 7890 185"),
+    Key("bic", "BIC du compte du comptable public.", _bic, example="BDFEFRPPCCT"),
+    Key("tribunal_administratif", "Tribunal administratif compétent pour contester un "
+        "titre (délai de deux mois, CGCT L1617-5).",
+        _code(r".+", 160, "tribunal administratif"),
+        example="Tribunal administratif de Versailles"),
+    Key("delai_paiement", "Nombre de jours laissés au membre pour payer après la date "
+        "d'une lettre de relance.", _integer(1, 365), default=30, example="30"),
+)
 
 KEYS: tuple[Key, ...] = (
     Key("siret_coordonnateur", "SIRET du coordonnateur, ordonnateur des titres (IdColl du "
@@ -121,6 +172,7 @@ KEYS: tuple[Key, ...] = (
     Key("deliberation", "Délibération qui fixe le barème, citée dans l'objet des titres "
         "(facultatif).", _code(r".+", 60, "référence de délibération"),
         example="délibération n° 2025-40 du 12/12/2025"),
+    *IDENTITY_KEYS,
 )
 BY_NAME = {key.name: key for key in KEYS}
 PES_ALLER = ("siret_coordonnateur", "id_poste", "code_collectivite", "code_budget",

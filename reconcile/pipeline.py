@@ -29,8 +29,17 @@ from typing import Any
 
 import pandas as pd
 
+from . import (
+    actions,
+    dunning,
+    evolutions,
+    helios,
+    issuance,
+    pes_sent,
+    receivables_view,
+    titres_out,
+)
 from . import earlier as earlier_reports
-from . import evolutions, helios, issuance, pes_sent, receivables_view, titres_out
 from .acquits import parse_files as parse_acquits
 from .anomalies import Anomaly, counts_by_code, file_problem, has_errors, sort_key
 from .asof import AsOf, titres_as_of
@@ -38,6 +47,7 @@ from .audit import Control
 from .charges import Due, compute, sound_rows
 from .earlier import Earlier, SentFiles
 from .faults import DiskFull, disk_full, ending, mark_published, space_needed
+from .identity import Identity
 from .intake import Inputs, SheetCount, normalise, read
 from .journal import RESERVE, close_abandoned, record
 from .model import EXIT_INVALID, EXIT_OK, Period, anomalies_name, period_of, report_name
@@ -172,6 +182,8 @@ class Reconciled:
     proposal: issuance.Proposal  # the titres to issue (§4.16), before any file is built
     changes: tuple[str, pd.DataFrame] | None
     reminder_delay: int
+    dunning: dunning.Dunning  # what the reminder letters claim (spécification §4.15)
+    identity: Identity  # who sends and who collects, from Parametres (§2.9)
 
 
 @dataclass(frozen=True)
@@ -259,7 +271,7 @@ def _month(job: Job, say: Progress, trail: Trail) -> Outcome:
     trail.report, trail.report_outcome = published.report, published.how
     retire(folder / anomalies_name(month))  # the inputs are valid now
     issued = titres_out.write(folder, period, planned)
-    statements = publish_statements(job, due, reconciled, say)
+    statements = publish_statements(job, inputs, due, reconciled, say)
     reminders = publish_reminders(job, inputs, reconciled, say)
     trail.lap("écriture", len(due.charges) + len(reconciled.rows))
 
@@ -414,8 +426,11 @@ def reconcile_titres(validated: Validated, due: Due, period: Period, known: Know
     changes, problems = _evolutions(earlier, period.month, due, rows,
                                     (titres, receivables.outstanding, delay))
     moved = [changed_warning(r.name) for r in earlier.reports if r.changed]
-    return (Reconciled(rows, titres, receivables, proposal, changes, delay),
-            [*moved, *receivables.past.anomalies, *problems])
+    letters = dunning.claimable(receivables.outstanding, delay, members,
+                                dunning.credits_by_titre(proposal.lines), titres)
+    return (Reconciled(rows, titres, receivables, proposal, changes, delay, letters,
+                       Identity.of(validated.parameters)),
+            [*moved, *receivables.past.anomalies, *problems, *letters.warnings])
 
 
 def plan_titres(validated: Validated, reconciled: Reconciled, period: Period, known: Known,
@@ -448,10 +463,14 @@ def build_report(period: Period, validated: Validated, due: Due, reconciled: Rec
                       due.charges["bareme_ligne"].dropna().astype(int).value_counts(),
                       receivables_view.final_reports(reconciled.receivables),
                       settings.shown(), tuple(moved), _compared(earlier, reconciled))
-    return Report(period.month, period, due, reconciled.rows,
-                  tuple(a for a in anomalies if not a.is_error), control,
+    warnings = tuple(a for a in anomalies if not a.is_error)
+    todo = actions.month_actions(reconciled.proposal, reconciled.dunning,
+                                 len(warnings), reconciled.receivables.outstanding,
+                                 reconciled.titres, period.month,
+                                 reconciled.identity.missing())
+    return Report(period.month, period, due, reconciled.rows, warnings, control,
                   len(inputs.tables["membres"].frame), reconciled.changes,
-                  reconciled.receivables, planned.summary)
+                  reconciled.receivables, planned.summary, tuple(todo))
 
 
 def _compared(earlier: Earlier | None, reconciled: Reconciled) -> tuple[str, str] | None:
@@ -483,16 +502,22 @@ def publish_report(temporary: Path, folder: Path, month: str,
     return Published(target, how, kept, snapshot)
 
 
-def publish_statements(job: Job, due: Due, reconciled: Reconciled, say: Progress
-                       ) -> list[Path]:
+def publish_statements(job: Job, inputs: Inputs, due: Due, reconciled: Reconciled,
+                       say: Progress) -> list[Path]:
     """`--releves`: one statement per member (spécification §4.10)."""
     if not job.statements:
         return []
     from .statements import write_statements
 
     say("relevés", "un relevé par membre")
+    consultations = inputs.tables.get("consultations")
+    titles = {} if consultations is None else {
+        str(code): str(title) for code, title in zip(
+            consultations.frame["code"], consultations.frame.get("libelle", []), strict=False)
+        if isinstance(title, str) and title}
     return write_statements(job.folder, job.month, job.period, due.charges, reconciled.rows,
-                            reconciled.titres)
+                            reconciled.titres, reconciled.identity,
+                            inputs.tables["membres"].frame, titles)
 
 
 def publish_reminders(job: Job, inputs: Inputs, reconciled: Reconciled, say: Progress
@@ -502,8 +527,9 @@ def publish_reminders(job: Job, inputs: Inputs, reconciled: Reconciled, say: Pro
     if not job.options.reminders:
         return []
     say("relances", f"titres en retard de plus de {reconciled.reminder_delay} jours")
-    return write_reminders(job.folder, job.period, reconciled.receivables.outstanding,
-                           inputs.tables["membres"].frame, reconciled.reminder_delay)
+    return write_reminders(job.folder, job.period, reconciled.dunning,
+                           inputs.tables["membres"].frame, reconciled.reminder_delay,
+                           reconciled.identity)
 
 
 def audit(job: Job, inputs: Inputs, published: Published, report: Report,

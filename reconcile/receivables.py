@@ -142,8 +142,12 @@ def outstanding(titres: pd.DataFrame | None, members: pd.DataFrame,
     )
     for column in extra:
         frame[column] = frame[column].fillna("").astype(str)
-    frame = frame.assign(_age=frame["age"].fillna(-1))
-    frame = frame.sort_values(["_age", "numero"], ascending=[False, True], kind="stable")
+    # numbers in numeric order (2 before 10), text numbers after them
+    frame = frame.assign(_age=frame["age"].fillna(-1),
+                         _number=pd.to_numeric(frame["numero"].where(
+                             frame["numero"].str.fullmatch(r"[0-9]{1,15}")), errors="coerce"))
+    frame = frame.sort_values(["_age", "_number", "numero"], ascending=[False, True, True],
+                              kind="stable", na_position="last")
     return frame[COLUMNS + extra].reset_index(drop=True)
 
 

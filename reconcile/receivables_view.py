@@ -33,8 +33,11 @@ from .receivables import (
 )
 from .xlsx import EURO, Book, Col, cells
 
+CENTRED = "int_centred"  # a whole number, centred in its column
 OUTSTANDING = [  # headers read back by titre_evolutions: declared in columns.Header
-    Col(H.SIREN, width=11), Col(H.MEMBER, width=30), Col(H.EXERCISE, "int", 9),
+    # the exercise centred: right-aligned against the left-aligned number, « 2026 » and
+    # « 14 » read « 202614 »
+    Col(H.SIREN, width=11), Col(H.MEMBER, width=30), Col(H.EXERCISE, CENTRED, 9),
     Col(H.NUMBER, width=16), Col("Date d'émission", "date", 12), Col("Montant", "euro", 13),
     Col(H.COLLECTED, "euro", 13), Col(H.REMAINING, "euro", 13), Col(H.AGE, "int", 8),
     Col("Tranche", width=13), Col("Date de prescription", "date", 13),
@@ -89,6 +92,8 @@ def render_past(book: Book, past: PastExercises, columns: list[Col],
 def render_outstanding(book: Book, outstanding: pd.DataFrame) -> None:
     """`Restes à recouvrer`: one row per titre with something left, oldest first."""
     sheet = book.sheet(Sheet.RECEIVABLES)
+    if CENTRED not in book.formats:
+        book.add_format(CENTRED, {"align": "center"})
     pes = [c for c in PES_COLUMNS if c in outstanding]
     columns = [*OUTSTANDING, *(PES_COLUMNS[c] for c in pes), *TAIL]
     fields = [("siren", "text"), ("membre", "text"), ("exercice", "int"), ("numero", "text"),

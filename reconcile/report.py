@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
-from schemas import TYPES_FRAIS
+from schemas import CATEGORIES, TYPES_FRAIS
 
 from . import evolutions, receivables_view
 from .anomalies import Anomaly, prominent, sort_key
@@ -26,6 +26,7 @@ from .columns import Sheet
 from .layout import LINE_HEIGHT, PADDING, fitted_table, text_width
 from .model import Period
 from .vocabulary import RULED, Status
+from .wording import service_label
 from .xlsx import Book, Col, cells
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
@@ -38,8 +39,10 @@ CHARGES = [  # the headers are declared in columns.Header: read back from past r
     Col(H.DUE, "euro", 13), Col(H.REASON, width=30), Col(H.RULE, width=42),
     Col(H.TARIFF_LABEL, width=30), Col(H.DELIBERATION, width=30),
 ]
+# Shaded where the officer must decide: « à émettre » is routine (the titres to issue
+# carry it) and « conforme » needs nothing, so neither is shaded.
 STATUS_COLOURS: dict[str, str] = {
-    Status.TO_ISSUE: "#FFE699", Status.UNDER_INVOICED: "#F8CBAD", Status.OVER_INVOICED: "#F4B183",
+    Status.UNDER_INVOICED: "#F8CBAD", Status.OVER_INVOICED: "#F4B183",
     Status.UNDUE: "#FF9999", Status.UNKNOWN_MEMBER: "#D9B3FF"}
 RECONCILIATION = [
     Col(H.SIREN, width=11), Col(H.MEMBER, width=34), Col(H.EXERCISE, "int", 9),
@@ -72,6 +75,7 @@ class Report:
     evolutions: tuple[str, pd.DataFrame] | None = None  # (previous month, changes)
     receivables: receivables_view.Receivables | None = None
     pes_aller: str = ""  # what became of the PES Aller (titres to issue)
+    actions: tuple[tuple[str, str], ...] = ()  # what to do this month (actions.py)
 
 
 def month_label(month: str) -> str:
@@ -140,7 +144,9 @@ def write_anomalies_sheet(book: Book, anomalies: Sequence[Anomaly]) -> None:
 
 def _charge_columns(charges: pd.DataFrame) -> list[list]:
     lines = charges["bareme_ligne"].map(bareme_reference, na_action="ignore")
-    return [*(cells(charges[c], kind) for c, kind in (
+    labelled = charges.assign(categorie=charges["categorie"].map(lambda c: CATEGORIES.get(c, c)),
+                              prestation=charges["prestation"].map(service_label))
+    return [*(cells(labelled[c], kind) for c, kind in (
         ("siren", "text"), ("membre", "text"), ("categorie", "text"), ("exercice", "int"),
         ("type_frais", "int"), ("consultation", "text"), ("prestation", "text"))),
         cells(lines), cells(charges["montant"], "euro"), cells(charges["motif"]),
@@ -179,6 +185,8 @@ def _summary(book: Book, report: Report) -> None:
         sheet.set_row(row, 2 * 17)
         sheet.merge_range(row, 0, row, SUMMARY_LAST, notice, book.formats["alert_wrap"])
         row += 1
+    if report.actions:
+        row = _actions(book, sheet, row + 1, report.actions)
     period, due, rows = report.period, report.due, report.rows
     facts: list[tuple[str, str | int | dt.datetime]] = [
         ("Période", report.month),
@@ -250,12 +258,33 @@ def _summary(book: Book, report: Report) -> None:
             book.value(sheet, row, 3, int(counts.loc[name, ("titre", "sum")]), "euro")
         else:
             sheet.write_number(row, 1, 0)
+    row += 1
+    book.text(sheet, row, 0, "Total", "bold")
+    sheet.write_number(row, 1, len(rows), book.formats["bold"])
+    book.value(sheet, row, 2, int(rows["du"].sum()) if len(rows) else 0, "euro", "euro_bold")
+    book.value(sheet, row, 3, int(rows["titre"].sum()) if len(rows) else 0, "euro", "euro_bold")
     if report.receivables is not None:  # below the chart (17 rows from header_row + 13)
         receivables_view.render_summary(book, sheet, max(row + 2, header_row + 31),
                                         report.receivables)
 
 
 SUMMARY_WIDTH, SUMMARY_LAST = 17, 5  # amounts in columns B to F
+
+
+def _actions(book: Book, sheet: Worksheet, row: int, actions: Sequence[tuple[str, str]]
+             ) -> int:
+    """« À faire ce mois », first: what the officer acts on, and where the detail is."""
+    header = book.formats["header"]
+    sheet.merge_range(row, 0, row, SUMMARY_LAST, "À faire ce mois", header)
+    text_room = SUMMARY_WIDTH * SUMMARY_LAST - PADDING
+    for label, value in actions:
+        row += 1
+        book.text(sheet, row, 0, label, "bold")
+        sheet.merge_range(row, 1, row, SUMMARY_LAST, "", book.formats["wrapped"])
+        book.text(sheet, row, 1, value, "wrapped")
+        if len(value) > text_room:
+            sheet.set_row(row, LINE_HEIGHT * math.ceil(len(value) / text_room))
+    return row + 1
 
 
 def _chart(book: Book, sheet: Worksheet, header_row: int) -> None:

@@ -364,8 +364,9 @@ def _notice(book: Book, styles: dict, template: Template) -> None:
         sheet.set_column(column, column, width)
     sheet.write_string(0, 0, f"Modèle « {template.stem} » – {template.title}", styles["title"])
     lines = [
-        "Groupement de commandes – dématérialisation des procédures (coordonnateur : "
-        "CIG Grande Couronne).",
+        "Groupement de commandes – dématérialisation des procédures : le coordonnateur, "
+        "l'ordonnateur qui signe et le comptable public sont des clés de la feuille "
+        "Parametres du barème.",
         "Saisir une ligne par enregistrement sous les en-têtes, sans les modifier ni insérer "
         "de ligne au-dessus ; cette feuille Notice est ignorée à la lecture.",
         "En-têtes bleu foncé : colonnes obligatoires ; bleu clair : facultatives ou "

@@ -37,6 +37,7 @@ from .pes_aller import (
     without_address,
 )
 from .pes_rules import broken_rules
+from .pes_sent import parse_sent
 from .report import created_at
 from .safeio import publish, retire, write_new
 from .vocabulary import Nature
@@ -47,7 +48,8 @@ COLUMNS = [
     Col("SIREN", width=11), Col("Membre", width=30), Col("Catégorie", width=14),
     Col("Exercice", "int", 9), Col("Type de frais", "int", 8), Col("Consultation", width=13),
     Col("Montant", "euro", 13), Col("Objet", width=70), Col("Nature", width=12),
-    Col("Titres d'origine", width=14),
+    Col("Titres d'origine", width=14), Col("Bordereau", "int", 10),
+    Col("N° de titre", "int", 10),
 ]
 ACQUIT_COLUMNS = [
     Col("Acquit", width=24), Col("Flux (NomFic)", width=26), Col("Date", width=11),
@@ -131,13 +133,19 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str,
                 "avec --reemettre pour le remplacer (ses numéros seront réutilisés)")))
         else:
             result.aller = aller
-            following = f"prochain_bordereau = {aller.next_bordereau}"
+            reduction = ""
             if aller.next_reduction is not None and any(k == "02" for k, _ in
                                                         aller.bordereaux):
-                following += f", prochain_bordereau_02 = {aller.next_reduction}"
-            following += f" et prochain_titre = {aller.next_titre}"
+                reduction = (f" (bordereau de réductions et d'annulations : "
+                             f"{aller.next_reduction})")
+            following = (f"prochain_bordereau = {aller.next_bordereau}"
+                         + (f", prochain_bordereau_02 = {aller.next_reduction}" if reduction
+                            else "") + f" et prochain_titre = {aller.next_titre}")
             result.summary = (f"{aller.name} : {aller.pieces} titre(s), {aller.lines} "
-                              f"ligne(s), {following} après intégration")
+                              f"ligne(s) ; après son intégration, prochain numéro de "
+                              f"bordereau {aller.next_bordereau}{reduction} et prochain "
+                              f"numéro de titre {aller.next_titre}, à reporter dans la "
+                              f"feuille {SHEET} ({following})")
             result.notices.append(
                 f"PES Aller : {aller.pieces} titre(s), {aller.lines} ligne(s) ; après son "
                 f"intégration, mettre dans la feuille {SHEET} du barème {following}")
@@ -218,8 +226,9 @@ def write(folder: Path, period: Period, planned: Plan) -> list[Path]:
     month = planned.month
     target = folder / f"titres_a_emettre_{month}.xlsx"
     created = created_at(period)
+    numbers = pes_numbers(planned.aller.data) if planned.aller is not None else {}
     publish(write_new(target, lambda path: _render(path, planned.proposal, created, month,
-                                                   planned.acquits)), target)
+                                                   numbers, planned.acquits)), target)
     written = [target]
     if planned.keep:  # already written, not to be re-issued without --reemettre
         return written
@@ -240,18 +249,34 @@ def write(folder: Path, period: Period, planned: Plan) -> list[Path]:
     return written
 
 
+def pes_numbers(data: bytes) -> dict[tuple[str, bool], tuple[int, int]]:
+    """(SIREN, positive) → (bordereau, titre) as the PES Aller just built numbers them:
+    one piece per member in each bordereau (titres, then réductions), so the auditor
+    goes from a row of the workbook to its piece. Read from the XML itself
+    (``pes_sent.parse_sent``), never numbered twice."""
+    lines, _ = parse_sent("", data)
+    return {(str(siren), kind == "01"): (int(bordereau), int(titre))
+            for siren, kind, bordereau, titre in zip(
+                lines["siren"], lines["typ_bord"], lines["bordereau"], lines["titre"],
+                strict=True)}
+
+
 def _render(path: str, proposal: Proposal, created: dt.datetime, month: str,
+            numbers: dict[tuple[str, bool], tuple[int, int]],
             acquits: pd.DataFrame | None = None) -> None:
     book = Book(path, created)
     book.workbook.set_properties({"created": created, "author": "reconcile",
                                   "title": f"Titres à émettre {month}"})
-    fitted_table(book, book.sheet("Titres à émettre"), COLUMNS, _columns(proposal.lines),
-                 shade=(8, NATURE_COLOURS))
+    sheet = book.sheet("Titres à émettre")
+    count = fitted_table(book, sheet, COLUMNS, _columns(proposal.lines, numbers),
+                         shade=(8, NATURE_COLOURS))
+    _total(book, sheet, count + 1, proposal.lines)
     sheet = book.sheet("Sous le seuil")
     sheet.write_string(0, 0, f"Sommes retenues : total dû par le membre inférieur au seuil "
                              f"de recouvrement de {euros(proposal.threshold)} (CGCT D1611-1) ; "
                              "reportées sur un prochain titre.", book.formats["bold"])
-    fitted_table(book, sheet, COLUMNS, _columns(proposal.held), first_row=2)
+    count = fitted_table(book, sheet, COLUMNS, _columns(proposal.held, {}), first_row=2)
+    _total(book, sheet, count + 3, proposal.held)
     if acquits is not None and not acquits.empty:  # what the reception said of our files
         fitted_table(book, book.sheet("Acquits"), ACQUIT_COLUMNS, [
             cells(acquits["file"]), cells(acquits["nom_fic"]), cells(acquits["dte_str"]),
@@ -262,10 +287,26 @@ def _render(path: str, proposal: Proposal, created: dt.datetime, month: str,
     book.close()
 
 
-def _columns(lines: pd.DataFrame) -> list[list[Any]]:
+def _total(book: Book, sheet: Any, row: int, lines: pd.DataFrame) -> None:
+    """A total row under the table, outside its filter: titres, then réductions."""
+    positive = lines["montant"] > 0
+    for offset, (label, cents) in enumerate((
+            ("Total des titres", int(lines.loc[positive, "montant"].sum())),
+            ("Total des réductions et annulations", int(lines.loc[~positive, "montant"].sum())),
+            ("Total net", int(lines["montant"].sum())))):
+        book.text(sheet, row + 1 + offset, 0, label, "bold")
+        book.value(sheet, row + 1 + offset, 6, cents, "euro", "euro_bold")
+
+
+def _columns(lines: pd.DataFrame, numbers: dict[tuple[str, bool], tuple[int, int]]
+             ) -> list[list[Any]]:
     categories = lines["categorie"].map(lambda c: CATEGORIES.get(c, c))
+    placed = [numbers.get((str(s), m > 0)) if m > 0 or str(o).isdigit() else None
+              for s, m, o in zip(lines["siren"], lines["montant"], lines["origine"],
+                                 strict=True)]
     return [cells(lines["siren"]), cells(lines["membre"]), cells(categories),
             *(cells(lines[c], kind) for c, kind in (
                 ("exercice", "int"), ("type_frais", "int"), ("consultation", "text"),
                 ("montant", "euro"), ("objet", "text"), ("nature", "text"),
-                ("origine", "text")))]
+                ("origine", "text"))),
+            [p[0] if p else None for p in placed], [p[1] if p else None for p in placed]]

@@ -16,8 +16,18 @@ BASES = {
     (1, False): "Frais de procédure de la consultation, par membre participant",
     (1, True): "Frais de procédure de la consultation, par prestation couverte souscrite",
 }
+SHORT_TYPES = {1: "Frais de procédure", 2: "Frais de fonctionnement"}
+ADDRESS = ("adresse", "complement_adresse", "code_postal", "ville")
+NO_ADDRESS = "[adresse absente du fichier membres : colonnes Adresse, Code postal, Ville]"
 CONVENTION = "convention constitutive du groupement"
 NARROW_SPACE = "\u202f"  # French thousands separator on screen and in letters
+
+
+def pes_length(text: str) -> int:
+    """Length once written in the PES (ISO-8859-1): « € » becomes « EUR », « … » three
+    dots, « œ » two letters (as ``pes_aller`` transliterates them)."""
+    return (len(text) + 2 * (text.count("€") + text.count("…"))
+            + text.count("œ") + text.count("Œ"))
 
 
 def euros(cents: int, thousands: str = " ") -> str:
@@ -27,6 +37,35 @@ def euros(cents: int, thousands: str = " ") -> str:
     sign = "-" if cents < 0 else ""
     units, rest = divmod(abs(int(cents)), 100)
     return f"{sign}{units:,}".replace(",", thousands) + f",{rest:02d} €"
+
+
+def postal_address(member: object) -> list[str]:
+    """A member's postal address lines from the optional columns of ``membres``; a line
+    saying it is missing rather than an invented one."""
+    def field(name: str) -> str:
+        value = getattr(member, "get", lambda _n: None)(name)
+        return "" if value is None or pd.isna(value) else str(value).strip()
+
+    lines = [field("adresse"), field("complement_adresse"),
+             " ".join(x for x in (field("code_postal"), field("ville").upper()) if x)]
+    lines = [line for line in lines if line]
+    return lines if field("ville") or field("code_postal") else [*lines, NO_ADDRESS]
+
+
+_CODES = re.compile(r"\b(" + "|".join(sorted({*CATEGORIES, *PRESTATIONS}, key=len,
+                                              reverse=True)) + r")\b")
+
+
+def plain_codes(text: object) -> str:
+    """« Procédure caisse_des_ecoles » → « Procédure caisse des écoles », « epci » →
+    « EPCI »: an internal code typed in a label reads as its label in what a member
+    receives (a service's code only when it has an underscore: « actes » stays a word)."""
+    def label(match: re.Match) -> str:
+        code = match.group(1)
+        if code in CATEGORIES:
+            return category(code)
+        return service(code) if "_" in code else code
+    return _CODES.sub(label, str(text))
 
 
 def basis(type_frais: int, prestation: str) -> str:
@@ -43,6 +82,13 @@ def category(code: object) -> str:
 
 def service(code: object) -> str:
     return PRESTATIONS.get(str(code), str(code))
+
+
+def service_label(value: object) -> object:
+    """A service code as its label (« marches_publics » → « Dématérialisation des
+    procédures de marchés publics »); a label, blank or unknown value unchanged, so that
+    a report written with codes and one written with labels compare equal."""
+    return PRESTATIONS.get(value, value) if isinstance(value, str) else value
 
 
 def deliberation(text: object) -> str:

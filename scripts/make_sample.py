@@ -240,13 +240,31 @@ def main(folder: Path) -> None:
         ["prochain_bordereau_02", 3], ["prochain_titre", 345],
         ["seuil_recouvrement", "15,00"], ["delai_relance", 60],
         ["deliberation", "délibération n° 2025-40 du 12/12/2025"],
-    ], {"Paramètre": 24, "Valeur": 44})
+        # who sends and who collects: FICTITIOUS, as the Notice says
+        ["coordonnateur", "Centre de gestion de la fonction publique territoriale "
+                          "(coordonnateur fictif)"],
+        ["adresse_coordonnateur", "1 rue de l'Exemple – 78000 Versailles"],
+        ["contact", "Service de la refacturation – 01 23 45 67 89 – "
+                    "refacturation@exemple.fr"],
+        ["ordonnateur", "Jeanne Exemple"], ["qualite_ordonnateur", "La Présidente"],
+        ["comptable", "Service de gestion comptable de Versailles (fictif)"],
+        ["adresse_comptable", "2 avenue de l'Exemple – 78000 Versailles"],
+        ["iban", "FR76 3000 1007 9412 3456 7890 185"], ["bic", "BDFEFRPPCCT"],
+        # no comma in these values: a CSV copy of the sheet (tests/test_csv.py) would be
+        # split on them by the separator detection
+        ["tribunal_administratif", "Tribunal administratif de Versailles – 56 avenue de "
+                                   "Saint-Cloud – 78011 Versailles Cedex"],
+        ["delai_paiement", 30],
+    ], {"Paramètre": 24, "Valeur": 60})
     notice(workbook, ["Barème ILLUSTRATIF : les montants votés par le conseil "
                       "d'administration ne figurent pas dans nos sources.",
                       "Il change au 1er janvier 2026 pour le type 2 (hausse de 5 % des "
                       "communes).",
                       "Paramètres Hélios FICTIFS (SIRET du coordonnateur, poste comptable, "
-                      "codes) : à remplacer par ceux que donne le comptable."])
+                      "codes) : à remplacer par ceux que donne le comptable.",
+                      "Identité FICTIVE (coordonnateur, ordonnateur, comptable, IBAN d'exemple, "
+                      "adresses) : à remplacer par "
+                      "celle de l'organisme qui utilise l'outil."])
     workbook.close()
     write_titres(folder, rows, rng, taken)
 

@@ -18,7 +18,8 @@ LAYERS: list[set[str]] = [
      "parameters", "pes_retour", "intake", "readback", "acquits", "disk", "earlier"},
     # 2. check and compute: rules, charges, reconciliation, receivables, titres to issue
     {"validate", "rules", "wording", "charges", "reconciliation", "asof", "receivables",
-     "past_exercises", "issuance", "helios", "titre_evolutions", "settings", "numbering"},
+     "past_exercises", "issuance", "helios", "titre_evolutions", "settings", "numbering",
+     "identity", "dunning", "actions"},
     # 3. render: workbooks and XML written from computed values
     {"xlsx", "layout", "audit", "evolutions", "report", "receivables_view", "statements",
      "reminders", "pes_aller", "pes_rules", "titres_out", "templates", "summary"},

@@ -52,6 +52,13 @@ ADDRESS = {"Adresse": "1 place de la Mairie", "Complément d'adresse": "Hôtel d
            "Code postal": "78000", "Ville": "VERSAILLES"}
 
 
+def _lines_of(sheet: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a titres-to-issue table, without the total rows written under it."""
+    siren_ = sheet["SIREN"].astype(str)
+    return sheet[sheet["SIREN"].notna() & ~siren_.str.startswith("Total")].reset_index(
+        drop=True)
+
+
 def write_inputs(folder: Path, inputs=None, parameters: dict | None = PARAMETERS,
                  addressed: bool = True) -> Path:
     """The inputs, every member with an address (the PES Aller needs one per debtor)."""
@@ -121,17 +128,33 @@ def test_round_trip_through_helios(tmp_path, capsys):
     # Amounts per member and type = the report's gaps, except what is held back (CCAS A
     # owes 5 € of type 1 only: below the 15 € threshold, it waits for a later month).
     due = gaps(first)
-    held = pd.read_excel(first.folder / "titres_a_emettre_2026-11.xlsx",
-                         sheet_name="Sous le seuil", header=2, dtype=object, engine="calamine")
+    held = _lines_of(pd.read_excel(first.folder / "titres_a_emettre_2026-11.xlsx",
+                                   sheet_name="Sous le seuil", header=2, dtype=object,
+                                   engine="calamine"))
     assert due.pop((CCAS_A, 1)) == 500
     assert list(held["SIREN"]) == [CCAS_A] and euros(held["Montant"][0]) == 500
     assert aller_totals(data) == due
-    issued = read_sheet(first.folder / "titres_a_emettre_2026-11.xlsx", "Titres à émettre")
+    sheet = read_sheet(first.folder / "titres_a_emettre_2026-11.xlsx", "Titres à émettre")
+    issued = _lines_of(sheet)
     assert set(issued["Nature"]) == {"à émettre"}
     assert sum(euros(m) for m in issued["Montant"]) == sum(due.values())
+    totals = {r["SIREN"]: euros(r["Montant"]) for _, r in sheet.iterrows()
+              if str(r["SIREN"]).startswith("Total")}
+    assert totals == {"Total des titres": sum(due.values()),
+                      "Total des réductions et annulations": 0,
+                      "Total net": sum(due.values())}
+    # each row names its bordereau and titre in the PES Aller (one piece per member)
+    pieces = {(t.find("BlocPiece/IdPce").get("V"),
+               t.find("LigneDePiece/Tiers/InfoTiers/IdTiers").get("V"))
+              for t in etree.fromstring(data, SAFE).iter("Piece")}
+    assert {(str(int(r["N° de titre"])), r["SIREN"]) for _, r in issued.iterrows()} == pieces
+    assert set(issued["Bordereau"].astype(int)) == {41}
     type1 = issued[issued["Type de frais"] == 1]
     assert all(o.startswith("[C2026] Frais de procédure 2026") for o in type1["Objet"])
-    assert all("Bareme, ligne" in o for o in issued["Objet"])
+    # written for the member: tariffs in words and prices, never a sheet reference
+    assert not any("Bareme" in o or "à émettre" in o for o in issued["Objet"])
+    assert all(o.endswith("délibération n° 2025-40 du 12/12/2025 – détail au relevé de "
+                          "compte") for o in issued["Objet"])
     assert all(len(o) <= 160 for o in issued["Objet"])
 
     # Hélios answers: all taken in charge but Commune B's titre, rejected; Commune A's
@@ -158,7 +181,8 @@ def test_round_trip_through_helios(tmp_path, capsys):
     collected = {(r.SIREN, int(r._4)): euros(r.Encaissé) for r in rows.itertuples()}
     assert collected[(COMMUNE_A, 2)] == 3000  # the 20 € of December are not counted yet
     assert collected[(EPCI, 2)] == 100000
-    again = read_sheet(second.folder / "titres_a_emettre_2026-11.xlsx", "Titres à émettre")
+    again = _lines_of(read_sheet(second.folder / "titres_a_emettre_2026-11.xlsx",
+                                 "Titres à émettre"))
     assert set(again["SIREN"]) == {COMMUNE_B}
     assert set(again["Nature"]) == {"à émettre"}
     control = read_sheet(second.report_path, "Contrôle")
@@ -188,7 +212,8 @@ def test_the_pes_aller_is_reproducible_and_reductions_are_linked(tmp_path, capsy
     links = {(r.getparent().getparent().find("Tiers/InfoTiers/IdTiers").get("V"),
               r.find("IdPceOrig").get("V")) for r in root.iter("RattachPiece")}
     assert links == {(COMMUNE_A, "900"), (SYNDICAT, "902")}
-    issued = read_sheet(one.folder / "titres_a_emettre_2026-11.xlsx", "Titres à émettre")
+    issued = _lines_of(read_sheet(one.folder / "titres_a_emettre_2026-11.xlsx",
+                                  "Titres à émettre"))
     credits = issued[issued["Montant"] < 0].set_index("SIREN")
     assert credits.loc[COMMUNE_A, "Nature"] == "réduction"
     assert euros(credits.loc[COMMUNE_A, "Montant"]) == -3000
@@ -413,7 +438,9 @@ def test_long_objects_stay_within_the_schema_once_in_latin1(tmp_path, capsys):
     data = aller_file(result.folder).read_bytes()
     assert pes_aller.problems(data) == []
     objects = [e.get("V") for e in etree.fromstring(data, SAFE).iter("ObjLignePce")]
-    assert objects and all(len(o) <= 160 and o.endswith("...") for o in objects)
+    # a tariff too long for the object is left whole to the statement, never cut
+    assert objects and all(len(o) <= 160 and o.endswith("détail au relevé de compte")
+                           and "très long" not in o for o in objects)
     assert all(o.startswith("[C2026]") for o in objects if "procédure" in o)
 
 
@@ -433,9 +460,9 @@ def test_round_trip_on_the_bundled_sample(tmp_path, capsys):
     data = aller_file(first.folder).read_bytes()
     assert pes_aller.problems(data) == []
     book = first.folder / "titres_a_emettre_2026-11.xlsx"
-    issued = read_sheet(book, "Titres à émettre")
-    held = pd.read_excel(book, sheet_name="Sous le seuil", header=2, dtype=object,
-                         engine="calamine")
+    issued = _lines_of(read_sheet(book, "Titres à émettre"))
+    held = _lines_of(pd.read_excel(book, sheet_name="Sous le seuil", header=2, dtype=object,
+                                   engine="calamine"))
     by_hand = issued[issued["Montant"] < 0]  # their titres have text numbers (T2026-…)
     assert len(by_hand) and not by_hand["Titres d'origine"].str.fullmatch(r"\d+").any()
     expected = gaps(first)

@@ -35,6 +35,8 @@ from workbooks import (
 )
 
 from reconcile.asof import titres_as_of
+from reconcile.dunning import claimable
+from reconcile.identity import Identity
 from reconcile.model import Period
 from reconcile.receivables import outstanding, prescription
 from reconcile.receivables_view import render_outstanding
@@ -289,19 +291,20 @@ def test_reminders_for_exactly_the_members_with_titres_overdue(years):
     rows = _letter(folder / f"relance_{COMMUNE_B}.xlsx")
     text = " ".join(str(v) for r in rows for v in r if v is not None)
     assert "Commune B" in text and COMMUNE_B in text
-    assert "Il reste à payer 1\u202f000,00 € au total." in text
+    assert "Il reste à payer 1\u202f000,00 € au total, que nous vous remercions de " \
+           "régler avant le 30 décembre 2026." in text  # 30 days: the default delay
     assert "les 2 titres de recettes ci-dessous" in text
     assert "plus de 60 jours après leur émission" in text
-    assert "contacter le service de la refacturation du coordonnateur du groupement : " \
-           "Coordonnateur" in text
-    header = next(i for i, r in enumerate(rows) if r[0] == "Numéro du titre")
+    assert "Pour toute question : [à renseigner : clé contact de la feuille Parametres du " \
+           "barème]" in text  # no sender invented
+    header = next(i for i, r in enumerate(rows) if r[2] == "Numéro du titre")
     titres = rows[header + 1:header + 3]
-    assert [(r[0], r[1], r[4].date(), r[7], r[8]) for r in titres] == [
+    assert [(r[2], r[0], r[4].date(), r[7], r[8]) for r in titres] == [
         ("X22-1", 2022, D(2022, 3, 15), 500, 1721), ("X25-2", 2025, D(2025, 12, 15), 500, 350)]
     assert rows[header + 3][0] == "Total" and rows[header + 3][7] == 1000
     syndicat = _letter(folder / f"relance_{SYNDICAT}.xlsx")
-    header = next(i for i, r in enumerate(syndicat) if r[0] == "Numéro du titre")
-    assert [r[0] for r in syndicat[header + 1:header + 3]] == ["X24-1", "X26-7"]
+    header = next(i for i, r in enumerate(syndicat) if r[2] == "Numéro du titre")
+    assert [r[2] for r in syndicat[header + 1:header + 3]] == ["X24-1", "X26-7"]
     assert syndicat[header + 3][7] == 215  # 200 + (20 − 5)
 
 
@@ -373,14 +376,22 @@ def test_pes_columns_shown_and_uncounted_titres_left_out(tmp_path):
              euros(r["Reste"])) for _, r in sheet.iterrows()] == [
         ("P1", "mise en demeure", None, 10000), ("P3", "saisie administrative", "prononcée",
                                                  30000), ("P2", None, None, 15000)]
-    # No reminder for a titre whose admission en non-valeur is pronounced.
-    written = write_reminders(tmp_path, Period(2026, as_of), rows, members, 60)
+    # No reminder for a titre whose admission en non-valeur is pronounced, nor for one
+    # the comptable has taken to forced recovery (P1: mise en demeure).
+    period, nobody = Period(2026, as_of), Identity.of(None)
+    dunning = claimable(rows, 60, members, {})
+    assert dunning.withheld == [(COMMUNE_A, "2025/P1",
+                                 "recouvrement forcé engagé par le comptable", 10000)]
+    written = write_reminders(tmp_path, period, dunning, members, 60, nobody)
     assert [p.name for p in written] == [f"relance_{COMMUNE_A}.xlsx"]
     letter = _letter(written[0])
-    header = next(i for i, r in enumerate(letter) if r[0] == "Numéro du titre")
-    assert [r[0] for r in letter[header + 1:header + 3]] == ["P1", "P2"]
-    epci = write_reminders(tmp_path / "epci", Period(2026, as_of), rows[rows["numero"] != "P1"]
-                           .assign(admission_non_valeur=""), members, 60)
+    header = next(i for i, r in enumerate(letter) if r[2] == "Numéro du titre")
+    assert letter[header + 1][2] == "P2" and letter[header + 2][0] == "Total"
+    epci = write_reminders(tmp_path / "epci", period,
+                           claimable(rows[rows["numero"] != "P1"].assign(
+                               admission_non_valeur="", etape_recouvrement=""), 60, members,
+                                     {}),
+                           members, 60, nobody)
     text = " ".join(str(v) for r in _letter(epci[1]) for v in r if v is not None)
     assert "le titre de recettes ci-dessous" in text and "après son émission" in text
 

@@ -24,7 +24,8 @@ def test_tables_have_frozen_headers_filters_and_euro_formats(tmp_path, capsys):
     reconciliation = workbook["Rapprochement"]
     fills = {reconciliation.cell(r, 11).value: reconciliation.cell(r, 11).fill.fill_type
              for r in range(2, reconciliation.max_row + 1)}
-    assert fills["sous-titré"] == fills["à émettre"] == "solid"
+    # shaded only where the officer decides: « à émettre » is routine (titres to issue)
+    assert fills["sous-titré"] == "solid" and fills["à émettre"] is None
     inputs.titres = [titre("T1", COMMUNE_B, 500)]
     again = run(inputs.write(tmp_path / "in2"), tmp_path / "out2", capsys=capsys)
     sheet = openpyxl.load_workbook(again.report_path)["Rapprochement"]

@@ -284,8 +284,8 @@ def test_per_service_rows_add_up_with_per_member_rows(tmp_path, capsys):
     rows = charges_of(result, COMMUNE_A)
     got = sorted((r["Type de frais"], r["Prestation"] or "", euros(r["Montant dû"]))
                  for _, r in rows.iterrows())
-    assert got == [(1, "", 3000), (1, "marches_publics", 750), (2, "", 10000),
-                   (2, "parapheur", 1234)]
+    assert got == [(1, "", 3000), (1, "Dématérialisation des procédures de marchés publics",
+                                  750), (2, "", 10000), (2, "Parapheurs électroniques", 1234)]
     line = result.reconciliation().query("SIREN == @COMMUNE_A and `Type de frais` == 2")
     assert euros(line["Montant dû"].iloc[0]) == 11234
 

@@ -16,7 +16,8 @@ def test_sample_reconciles_and_shows_every_status(tmp_path, capsys):
     assert result.status == 0, result.err
     assert set(result.reconciliation()["Statut"]) == STATUSES
     categories = set(result.charges()["Catégorie"])
-    assert {"commune", "epci", "ccas", "caisse_des_ecoles", "syndicat"} <= categories
+    # labels, not codes, wherever a person reads
+    assert {"Commune", "EPCI", "CCAS", "Caisse des écoles", "Syndicat"} <= categories
     assert result.charges()["Motif"].dropna().str.startswith("Exonéré").any()
 
 

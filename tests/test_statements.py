@@ -7,6 +7,7 @@ import time
 
 import openpyxl
 import pandas as pd
+import pytest
 from workbooks import (
     CCAS_A,
     COMMUNE_A,
@@ -57,31 +58,36 @@ def test_statement_amounts_to_the_cent(tmp_path, capsys):
 
     sheet, rows = _rows(folder / f"releve_{COMMUNE_A}.xlsx")
     text = [v for r in rows for v in r if isinstance(v, str)]
-    assert "Groupement de commandes – dématérialisation des procédures" in text
-    assert any("CIG Grande Couronne" in v for v in text)
+    assert any(v.startswith("Groupement de commandes – dématérialisation des procédures")
+               for v in text)
+    # nobody's name is written in the code: without the Parametres keys, the sender
+    # is a visible gap, never a made-up organisation
+    assert "[à renseigner : clé coordonnateur de la feuille Parametres du barème]" in text
+    assert not any("CIG" in v or "Grande Couronne" in v for v in text)
     facts = {r[0]: r[2] for r in rows[:12] if r[0]}
     assert facts["Membre"] == "Commune A" and facts["SIREN"] == COMMUNE_A
     assert facts["Exercice"] == 2026 and facts["Arrêté au"] == dt.datetime(2026, 11, 30)
 
     totals = _totals(rows)
-    assert totals == {
-        "Montant dû pour l'exercice": 13000,  # type 2 100 € + type 1 30 €
-        "Montant déjà titré": 13050,
-        "Reste à titrer (sera facturé par un prochain titre de recettes)": 0,
-        "Titré au-delà du dû (à régulariser par le coordonnateur)": 50,
-        "Montant encaissé": 5025,
-        "Reste à payer sur les titres déjà émis (titré – encaissé)": 8025}
+    assert totals == {  # due 130 € (type 2 100 €, type 1 30 €), titré 130,50 €, paid 50,25 €
+        PAY_NOW: 7975,  # 30 € of T2 + (100 € − 50,25 €) of T1, not the 0,50 € over
+        TO_INVOICE: 0,
+        OVER: 50,
+        NET: 7975}  # always due − paid
 
     lines, total = _section(rows, "Situation par type de frais et consultation")
-    got = {(r[0], r[1]): (*(euros(v) for v in r[2:7]), r[7], r[8]) for r in lines}
-    assert got == {(1, "C2026"): (3000, 3000, 0, 0, 3000, "conforme", "T2"),
-                   (2, None): (10000, 10050, 0, 5025, 5025, "sur-titré", "T1")}
+    got = {(r[0], r[1]): (*(euros(v) for v in r[2:7]), r[8], r[7]) for r in lines}
+    assert got == {(1, "C2026 – Consultation C2026"): (3000, 3000, 0, 0, 3000,
+                                                      "Titré en totalité.", "T2"),
+                   (2, None): (10000, 10050, 0, 5025, 5025,
+                               "Titré 0,50 € de trop : une réduction de ce montant est "
+                               "proposée.", "T1")}
     assert [euros(v) for v in total[2:7]] == [13000, 13050, 0, 5025, 8025]
 
     charges, total = _section(rows, "Charges de l'exercice (barème voté)")
     assert [(r[0], r[1], r[2], r[4], euros(r[6])) for r in charges] == [
-        (1, "C2026", "par membre", "T1 commune", 3000),
-        (2, None, "par membre", "T2 commune", 10000)]
+        (1, "C2026 – Consultation C2026", "par membre", "T1 commune : 30,00 €", 3000),
+        (2, None, "par membre", "T2 commune : 100,00 €", 10000)]
     assert [r[3] for r in charges] == [
         "Frais de procédure de la consultation, par membre participant",
         "Forfait annuel de fonctionnement, par membre"]
@@ -113,8 +119,15 @@ def test_exempt_charge_shows_its_motif(tmp_path, capsys):
     assert euros(total[6]) == 500
 
 
+PAY_NOW = "À payer maintenant : titres déjà émis, restant dus"
+TO_INVOICE = "Reste à titrer : sera facturé par un prochain titre de recettes"
+OVER = ("Titré au-delà du dû : le coordonnateur réduira ou annulera ces titres (ne pas "
+        "payer ce montant)")
+NET = "Solde : total que vous devez pour l'exercice"
+
+
 def _totals(rows) -> dict[str, int]:
-    section = rows[rows.index(next(r for r in rows if r[0] == "Totaux de l'exercice")) + 1:]
+    section = rows[rows.index(next(r for r in rows if r[0] == "Votre solde")) + 1:]
     end = next(i for i, r in enumerate(section) if r[0] is None)
     return {r[0]: euros(r[6]) for r in section[:end]}
 
@@ -149,9 +162,7 @@ def test_what_is_to_invoice_is_apart_from_what_is_to_collect(tmp_path, capsys):
     _, folder = _statements(tmp_path, inputs, capsys)
     _, rows = _rows(folder / f"releve_{COMMUNE_A}.xlsx")
     totals = _totals(rows)
-    assert totals["Reste à titrer (sera facturé par un prochain titre de recettes)"] == 7000
-    assert totals["Reste à payer sur les titres déjà émis (titré – encaissé)"] == 3500
-    assert "Titré au-delà du dû (à régulariser par le coordonnateur)" not in totals
+    assert totals == {TO_INVOICE: 7000, PAY_NOW: 3500, NET: 10500}
     lines, _ = _section(rows, "Situation par type de frais et consultation")
     assert {r[0]: (euros(r[4]), euros(r[6])) for r in lines} == {1: (3000, 0), 2: (4000, 3500)}
 
@@ -213,7 +224,7 @@ def test_rerun_leaves_statements_untouched_and_retires_stale_ones(tmp_path, caps
     _, folder = _statements(tmp_path, inputs, capsys)
     _, rows = _rows(folder / f"releve_{stranger}.xlsx")
     lines, _ = _section(rows, "Situation par type de frais et consultation")
-    assert [r[7] for r in lines] == ["indu"]
+    assert [r[8] for r in lines] == ["Rien n'est dû : le titre sera annulé (ne pas le payer)."]
     stats = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.glob("*.xlsx")}
     _statements(tmp_path, inputs, capsys)
     assert {p.name: (p.stat().st_ino, p.stat().st_mtime_ns)
@@ -245,7 +256,8 @@ def test_statements_are_fast(tmp_path):
         "categorie": "commune", "exercice": 2026, "type_frais": 2, "consultation": "",
         "prestation": "", "bareme_ligne": pd.array([2] * count, dtype="Int64"),
         "bareme_libelle": "T2 commune", "montant": 10000, "motif": "",
-        "regle": "Type 2, forfait annuel par membre (R7)", "deliberation": ""})
+        "regle": "Type 2, forfait annuel par membre (R7)", "deliberation": "",
+        "tarif": 10000})
     rows = pd.DataFrame({
         "siren": sirens, "exercice": 2026, "type_frais": 2, "consultation": "", "du": 10000,
         "titre": 0, "encaisse": 0, "titres": "", "nb_titres": 0,
@@ -256,3 +268,69 @@ def test_statements_are_fast(tmp_path):
     elapsed = time.perf_counter() - start
     assert len(written) == count
     assert elapsed / count < 0.05, f"{elapsed / count * 1000:.1f} ms per statement"
+
+
+def _line(du, titre, encaisse):
+    from collections import namedtuple
+
+    Line = namedtuple("Line", ["type_frais", "consultation", "du", "titre", "encaisse",
+                               "reste", "statut", "titres", "membre"])
+    return Line(2, "", du, titre, encaisse, titre - encaisse, "", "", "M")
+
+
+@pytest.mark.parametrize("lines, expected", [
+    # Freneuse in the sample: 275 € to invoice, 520 € titré for 465,50 € due, 420 € paid
+    ([(27500, 0, 0), (46550, 52000, 42000)],
+     {"pay_now": 4550, "to_invoice": 27500, "reduce": 5450, "credit": 0, "net": 32050}),
+    # an « indu » titre: nothing to pay, the titre will be cancelled
+    ([(0, 15750, 0)], {"pay_now": 0, "to_invoice": 0, "reduce": 15750, "credit": 0, "net": 0}),
+    # over-titré and paid in full: the excess is owed back
+    ([(10000, 15450, 15450)],
+     {"pay_now": 0, "to_invoice": 0, "reduce": 5450, "credit": 5450, "net": -5450}),
+    # collected beyond the titre (reste negative)
+    ([(20000, 10000, 15000)],
+     {"pay_now": 0, "to_invoice": 10000, "reduce": 0, "credit": 5000, "net": 5000}),
+])
+def test_one_balance_always_due_minus_collected(lines, expected):
+    from reconcile.statements import Statement
+
+    statement = Statement("1", "2026-11", period_of("2026-11"),
+                          [_line(*line) for line in lines], [], [])
+    balance = statement.balance()
+    assert balance == expected
+    assert balance["net"] == sum(du - paid for du, _, paid in lines)
+
+
+def test_statement_prints_the_identity_and_the_address(tmp_path, capsys):
+    from workbooks import write_book
+
+    inputs = base()
+    inputs.membres[1].update({"Adresse": "1 place de la Mairie", "Complément d'adresse": "BP 3",
+                              "Code postal": "78000", "Ville": "Essai"})
+    folder = inputs.write(tmp_path / "in")
+    write_book(folder / "bareme.xlsx", {
+        "Bareme": inputs.bareme, "Consultations": inputs.consultations,
+        "Parametres": [{"Paramètre": k, "Valeur": v} for k, v in {
+            "coordonnateur": "Centre d'essai", "comptable": "SGC d'essai",
+            "tribunal_administratif": "Tribunal administratif d'Essai",
+            "ordonnateur": "Jeanne Essai", "qualite_ordonnateur": "La Présidente",
+            "deliberation": "délibération n° 2025-40 du 12/12/2025"}.items()]})
+    result = run(folder, tmp_path / "out", capsys=capsys, extra=["--releves"])
+    assert result.status == 0, result.err
+    sheet, rows = _rows(result.folder / "releves" / f"releve_{COMMUNE_A}.xlsx")
+    text = [v for r in rows for v in r if isinstance(v, str)]
+    assert text[0] == "Centre d'essai"
+    assert [
+        r[6] for r in rows[:4]] == ["Commune A", "1 place de la Mairie", "BP 3", "78000 ESSAI"]
+    assert "Commune A – SIREN" in sheet.oddHeader.left.text  # on every page
+    assert any("devant le tribunal administratif d'Essai dans un délai de deux mois" in v
+               for v in text)
+    assert {"La Présidente", "Jeanne Essai"} <= set(text)
+    charges, _ = _section(rows, "Charges de l'exercice (barème voté)")
+    # no délibération per tariff in the barème: the barème's own, as the titres cite it
+    assert {r[5] for r in charges} == {"Délibération n° 2025-40 du 12/12/2025"}
+    _, rows = _rows(result.folder / "releves" / f"releve_{CCAS_A}.xlsx")
+    charges, _ = _section(rows, "Charges de l'exercice (barème voté)")
+    waived = next(r for r in charges if r[0] == 2)  # R1: by the convention, not the barème
+    assert waived[5] is None and waived[7].startswith("Exonéré")
+    assert not any("à renseigner : clé coordonnateur" in v for v in text)

@@ -46,7 +46,7 @@ def read(kind: str, cell: Any) -> tuple[Any, tuple | None, str | None]:
     row = [cell if name == column else None for name in spec.columns]
     table, problems = to_table(RawSheet("t.xlsx", spec.sheet, [header, row]), spec)
     assert table is not None, problems
-    at_cell = [a for a in problems if a.column == header_of(column)]
+    at_cell = [a for a in problems if a.column == header_of(column) and a.is_error]
     if at_cell:
         (a,) = at_cell
         return None, (a.code, a.file, a.sheet, a.row, a.column), a.message
@@ -95,7 +95,7 @@ SIREN_CELLS = rows(
     ("apostrophe-prefix", "'217806462", "217806462"),
     ("integer-cell", 217806462, "217806462"),
     ("float-cell", 217806462.0, "217806462"),
-    ("leading-zero-lost-integer", 12345674, "012345674"),
+    ("leading-zero-lost-integer", 12345674, "012345674"),  # read, with a warning (below)
     ("leading-zero-lost-text", "12345674", "012345674"),
     ("leading-zero-kept", "012 345 674", "012345674"),
     # A CSV written from a float column: « points ignorés » makes 10 digits (§2.7).
@@ -118,6 +118,37 @@ SIREN_CELLS = rows(
 @pytest.mark.parametrize(("cell", "expected"), SIREN_CELLS)
 def test_siren_cell(cell: Any, expected: Any) -> None:
     check("siren", cell, expected)
+
+
+def _siren_warnings(cell: Any) -> list[tuple[str, str, str]]:
+    header = [header_of(name) for name in MEMBRES.columns]
+    row = [cell if name == "siren" else None for name in MEMBRES.columns]
+    _, problems = to_table(RawSheet("t.xlsx", MEMBRES.sheet, [header, row]), MEMBRES)
+    return [(a.code, a.severity, a.message) for a in problems if a.column == "SIREN"]
+
+
+@pytest.mark.parametrize(("cell", "found"), [
+    # fewer than nine digits, valid once padded: read, and said (a warning)
+    ("12344", [("siren-complete", "avertissement", "SIREN de 5 chiffres, lu 000012344 "
+                "(complété par des zéros à gauche) : vérifier que c'est bien ce numéro.")]),
+    (12345674, [("siren-complete", "avertissement", "SIREN de 8 chiffres, lu 012345674 "
+                 "(complété par des zéros à gauche) : vérifier que c'est bien ce numéro.")]),
+    # fewer than nine digits and invalid: the message says the length, not the check digit
+    ("12345", [("valeur-siren", "erreur", "SIREN de 5 chiffres : un SIREN en a 9 (même "
+                "complété par des zéros à gauche, 000012345, il n'existe pas)")]),
+    ("217806462", []),
+    ("012 345 674", []),  # nine digits typed: nothing to say
+])
+def test_short_sirens_say_so(cell: Any, found: list) -> None:
+    assert _siren_warnings(cell) == found
+
+
+def test_an_absent_column_is_named_by_its_template_header() -> None:
+    from reconcile.normalise import Table
+
+    table = Table(MEMBRES, "t.xlsx", "Bareme", pd.DataFrame(), pd.DataFrame(), {}, 1)
+    assert table.anomaly(None, "population_min", "bareme-chevauchement", "m").column == \
+        "Population min"
 
 
 INTEGER_CELLS = rows(

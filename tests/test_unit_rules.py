@@ -442,25 +442,26 @@ def test_r1_prevails_over_a_voted_exemption() -> None:
     assert "Commune A" in motif and "Vote du CA" not in motif
 
 
-# Never a silent 0 (spécification §3.7): X is Excel row 2 of Membres.
+# Never a silent 0 (spécification §3.7): X is Excel row 2 of Membres; the column is
+# named by its template header (the tables here are built without a file header).
 COVERAGE = table(
     ("no-population-where-rows-have-brackets", dict(x=dict(population=None)),
-     [("population-manquante", 2, "population")]),
+     [("population-manquante", 2, "Population")]),
     ("population-in-a-gap-between-brackets",
      dict(x=dict(population=1500),
           tariffs=[BAREME_ROWS[0], BAREME_ROWS[1] | dict(population_min=2000),
                    *BAREME_ROWS[2:]]),
-     [("bareme-non-couvert", 2, "categorie")]),
+     [("bareme-non-couvert", 2, "Catégorie")]),
     ("category-without-any-row", dict(x=dict(categorie="autre")),
-     [("bareme-non-couvert", 2, "categorie"), ("bareme-non-couvert", 2, "categorie")]),
+     [("bareme-non-couvert", 2, "Catégorie"), ("bareme-non-couvert", 2, "Catégorie")]),
     ("per-service-rows-only-for-a-service-not-taken",
      dict(x=dict(categorie="syndicat", population=None),
           subscriptions=[dict(siren=X, prestation="marches_publics")], consultations=[]),
-     [("bareme-non-couvert", 2, "categorie")]),
+     [("bareme-non-couvert", 2, "Catégorie")]),
     ("type-1-row-missing-on-launch-day",
      dict(tariffs=[*BAREME_ROWS[:3], BAREME_ROWS[3] | dict(valable_du="2026-03-03"),
                    *BAREME_ROWS[4:]]),
-     [("bareme-non-couvert", 2, "categorie")]),
+     [("bareme-non-couvert", 2, "Catégorie")]),
 )
 
 
