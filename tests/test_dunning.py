@@ -64,7 +64,7 @@ def test_a_letter_claims_the_net_position_matched_on_exercice_and_numero():
         (SYNDICAT, "2021/3", "prescrit", 20000)])
     assert [(a.code, a.severity, a.value) for a in dunning.warnings] == [
         ("relance-prescrit", "avertissement", "2021/3")]
-    assert "prescrit le 31/12/2025" in dunning.warnings[0].message
+    assert "prescrit le 01/03/2025" in dunning.warnings[0].message
     assert (dunning.letters, dunning.total) == (1, 14550)
 
 

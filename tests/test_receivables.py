@@ -291,17 +291,19 @@ def test_reminders_for_exactly_the_members_with_titres_overdue(years):
     rows = _letter(folder / f"relance_{COMMUNE_B}.xlsx")
     text = " ".join(str(v) for r in rows for v in r if v is not None)
     assert "Commune B" in text and COMMUNE_B in text
-    assert "Il reste à payer 1\u202f000,00 € au total, que nous vous remercions de " \
+    # X22-1 (taken in charge 15/03/2022) prescribed on 15/03/2026: not claimed (the
+    # officer is told, relance-prescrit); X25-2 alone is
+    assert "Il reste à payer 500,00 € au total, que nous vous remercions de " \
            "régler avant le 30 décembre 2026." in text  # 30 days: the default delay
-    assert "les 2 titres de recettes ci-dessous" in text
-    assert "plus de 60 jours après leur émission" in text
+    assert "le titre de recettes ci-dessous" in text
+    assert "plus de 60 jours après son émission" in text
     assert "Pour toute question : [à renseigner : clé contact de la feuille Parametres du " \
            "barème]" in text  # no sender invented
     header = next(i for i, r in enumerate(rows) if r[2] == "Numéro du titre")
-    titres = rows[header + 1:header + 3]
+    titres = rows[header + 1:header + 2]
     assert [(r[2], r[0], r[4].date(), r[7], r[8]) for r in titres] == [
-        ("X22-1", 2022, D(2022, 3, 15), 500, 1721), ("X25-2", 2025, D(2025, 12, 15), 500, 350)]
-    assert rows[header + 3][0] == "Total" and rows[header + 3][7] == 1000
+        ("X25-2", 2025, D(2025, 12, 15), 500, 350)]
+    assert rows[header + 2][0] == "Total" and rows[header + 2][7] == 500
     syndicat = _letter(folder / f"relance_{SYNDICAT}.xlsx")
     header = next(i for i, r in enumerate(syndicat) if r[2] == "Numéro du titre")
     assert [r[2] for r in syndicat[header + 1:header + 3]] == ["X24-1", "X26-7"]
@@ -319,8 +321,9 @@ def test_reminders_are_deterministic_and_follow_the_delay(years, tmp_path):
     later = _ok(run(years["inputs"], copy, "2026-11",
                     extra=["--relances", "--delai-relance", "1100"]))
     kept = sorted(p.name for p in (later.folder / "relances").glob("*.xlsx"))
-    # over 1 100 days: X22-1 (1 721) and X23-1 (1 300); X24-1 is 1 033 days old
-    assert kept == sorted(f"relance_{s}.xlsx" for s in (COMMUNE_B, LEFT))
+    # over 1 100 days: X22-1 (1 721, but prescribed: no letter) and X23-1 (1 300);
+    # X24-1 is 1 033 days old
+    assert kept == [f"relance_{LEFT}.xlsx"]
     history = later.folder / "relances" / "historique"
     retired = {p.name.split("_")[1] for p in history.iterdir()}
     assert retired == {COMMUNE_A, COMMUNE_B, LEFT, SYNDICAT, EPCI}  # none lost; 2 rewritten
@@ -416,14 +419,15 @@ def test_an_unreadable_final_report_is_a_warning_and_its_due_unknown(tmp_path, c
     (reports / "2025-12" / "rapprochement_2025-12.xlsx").write_bytes(b"not a workbook")
     result = _ok(run(_inputs().write(tmp_path / "in"), reports, "2026-11", capsys))
     anomalies = result.sheet("Anomalies")
-    assert anomalies[["Code", "Fichier"]].values.tolist() == [
+    assert [r for r in anomalies[["Code", "Fichier"]].values.tolist()
+            if r[0] != "relance-prescrit"] == [  # X22-1, prescribed, told apart
         ["rapport-final-illisible", "rapprochement_2025-12.xlsx"]]
     rows = [[c.value for c in r] for r in
             openpyxl.load_workbook(result.report_path)["Synthèse"].iter_rows()]
     texts = [r[0] for r in rows]
     assert ("2025 : rapport 2025-12/rapprochement_2025-12.xlsx illisible, dû non connu "
             "(voir Anomalies)") in texts
-    assert next(r[1] for r in rows if r[0] == "Avertissements (feuille Anomalies)") == 1
+    assert next(r[1] for r in rows if r[0] == "Avertissements (feuille Anomalies)") == 2
     past = _past(result)
     assert {k[0] for k in past} == {2022, 2023, 2024, 2025}
     assert {r["Statut"] for r in past.values()} == {"dû non connu"}

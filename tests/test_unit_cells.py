@@ -147,7 +147,7 @@ def test_an_absent_column_is_named_by_its_template_header() -> None:
     from reconcile.normalise import Table
 
     table = Table(MEMBRES, "t.xlsx", "Bareme", pd.DataFrame(), pd.DataFrame(), {}, 1)
-    assert table.anomaly(None, "population_min", "bareme-chevauchement", "m").column == \
+    assert table.anomaly(None, "population_min", "bareme-chevauchement", other="m").column == \
         "Population min"
 
 
