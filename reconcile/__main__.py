@@ -4,13 +4,13 @@ Signals are noted from this module's first lines, before the CLI and its librari
 imported, so a Ctrl-C or a SIGTERM during start-up ends as quietly as one during a run.
 """
 
-from .interrupts import install
+from .core.interrupts import install
 
 install(defer=True)
 
 
 def program() -> int:
-    from .cli import main
+    from .cli.main import main
 
     return main()
 

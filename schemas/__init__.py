@@ -1,9 +1,9 @@
 """Declarations of the input sheets (spécification §2): their columns, kinds and constraints.
 
-Declarative only, no I/O: the validation stage (``reconcile.validate``) applies them.
+Declarative only, no I/O: the validation stage (``reconcile.check.validate``) applies them.
 Each ``SheetSpec`` says which file and sheet it describes, the kind of each column
 (how its cells are read) and which columns must be present; its pandera schema holds
-the per-row constraints, each named by its anomaly code (``reconcile/catalogue.py``)
+the per-row constraints, each named by its anomaly code (``reconcile/core/catalogue.py``)
 and carrying the French message the officer will read.
 """
 

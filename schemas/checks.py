@@ -1,4 +1,4 @@
-"""Reusable pandera checks. Each carries its anomaly code (``reconcile/catalogue.py``)
+"""Reusable pandera checks. Each carries its anomaly code (``reconcile/core/catalogue.py``)
 as its ``name`` and the French message the officer reads as its ``error``: the
 validation stage takes the code from the failing check itself, never from its text."""
 

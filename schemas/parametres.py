@@ -1,6 +1,6 @@
 """`bareme` — optional sheet `Parametres`: the settings of the exchange with Hélios.
 
-Two columns, one key per row. Values are read per key (``reconcile.parameters``), so
+Two columns, one key per row. Values are read per key (``reconcile.read.parameters``), so
 the sheet only declares its shape here; the keys, their kinds and defaults live there.
 """
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandera.pandas as pa
 
-# How a column's cells are read (see reconcile.cells).
+# How a column's cells are read (see reconcile.read.cells).
 KINDS = ("text", "code", "siren", "date", "amount", "integer")
 
 

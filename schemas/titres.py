@@ -31,7 +31,7 @@ TITRES = SheetSpec(
     guarded={"montant_encaisse": "aucun encaissement n'est compté (0 €)"},
     schema=pa.DataFrameSchema(
         {
-            # unique on (exercice, numero, ligne), not alone: reconcile.validate.titre_keys
+            # unique on (exercice, numero, ligne), not alone: reconcile.check.validate.titre_keys
             "numero": Column(object),
             "ligne": Column(object, nullable=True),
             "siren": Column(object),

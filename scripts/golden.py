@@ -39,7 +39,7 @@ def flatten(report: Path) -> str:
 
 
 def sample_dump() -> str:
-    from reconcile.cli import main
+    from reconcile.cli.main import main
 
     with tempfile.TemporaryDirectory() as folder:
         status = main(["run", "--mois", MONTH, "--inputs", str(ROOT / "inputs"),

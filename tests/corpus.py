@@ -1,7 +1,7 @@
 """The bad-input corpus: every hostile or broken input an officer (or anyone) can drop
 in ``inputs/``, generated in code, each with the exit status and the exact cells
 (file, sheet, Excel row, column) the anomalies must point at, each with its catalogue
-code (``reconcile/catalogue.py``).
+code (``reconcile/core/catalogue.py``).
 
 A case starts from the valid groupement of ``workbooks.base()`` and breaks one thing.
 Layout of ``base()`` (header = row 1):

@@ -19,15 +19,15 @@ from typing import Any
 import pandas as pd
 from workbooks import SHEET_HEADERS, Inputs
 
-from reconcile import pipeline
-from reconcile.anomalies import Anomaly
-from reconcile.asof import titres_as_of
-from reconcile.charges import Due
-from reconcile.intake import Found, normalise
-from reconcile.model import Period, period_of
-from reconcile.reader import InputFile, RawSheet
-from reconcile.reconciliation import reconcile
-from reconcile.validate import without_repeats
+from reconcile.check.validate import without_repeats
+from reconcile.compute.asof import titres_as_of
+from reconcile.compute.charges import Due
+from reconcile.compute.reconciliation import reconcile
+from reconcile.core.anomalies import Anomaly
+from reconcile.core.model import Period, period_of
+from reconcile.read.intake import Found, normalise
+from reconcile.read.reader import InputFile, RawSheet
+from reconcile.run import pipeline
 
 
 @dataclass(frozen=True)

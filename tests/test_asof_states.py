@@ -18,7 +18,7 @@ from pes_files import SAFE, retour
 from test_pes import line, write_inputs
 from workbooks import COMMUNE_A, COMMUNE_B, EPCI, SYNDICAT, euros, run
 
-from reconcile.asof import states_as_of
+from reconcile.compute.asof import states_as_of
 
 SHEETS = ("Rapprochement", "Restes à recouvrer")
 

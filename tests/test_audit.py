@@ -143,14 +143,14 @@ def test_second_run_while_one_holds_the_lock_exits_3_and_touches_nothing(inputs,
 
 SLOW_RUN = """
 import sys, time
-import reconcile.xlsx as xlsx
+import reconcile.render.xlsx as xlsx
 close = xlsx.Book.close
 def slow_close(self):
     open(sys.argv[1], "w").close()
     time.sleep(60)
     close(self)
 xlsx.Book.close = slow_close
-from reconcile.cli import main
+from reconcile.cli.main import main
 sys.exit(main(sys.argv[2:]))
 """
 
@@ -193,7 +193,7 @@ def test_scheduling_files_run_the_previous_month():
 def test_previous_month_is_the_one_just_ended():
     import datetime
 
-    from reconcile.cli import previous_month
+    from reconcile.cli.main import previous_month
 
     assert previous_month(datetime.date(2027, 1, 1)) == "2026-12"
     assert previous_month(datetime.date(2026, 3, 31)) == "2026-02"

@@ -16,7 +16,7 @@ import pytest
 from corpus import CASES, FILES, Case
 from workbooks import MONTH, anomaly_rows, found, run
 
-from reconcile.catalogue import CATALOGUE
+from reconcile.core.catalogue import CATALOGUE
 
 
 def fingerprint(folder: Path) -> dict[str, tuple]:
@@ -106,12 +106,12 @@ def assert_nothing_partial(reports: Path) -> None:
 def test_internal_failure_exits_1_with_a_log(tmp_path, capsys, monkeypatch):
     from workbooks import base
 
-    import reconcile.pipeline
+    import reconcile.run.pipeline
 
     def boom(*args, **kwargs):
         raise RuntimeError("défaut interne simulé")
 
-    monkeypatch.setattr(reconcile.pipeline, "reconcile", boom)
+    monkeypatch.setattr(reconcile.run.pipeline, "reconcile", boom)
     inputs = base().write(tmp_path / "in")
     before = fingerprint(inputs)
     result = run(inputs, tmp_path / "out", MONTH, capsys)
@@ -132,13 +132,13 @@ def test_internal_failure_exits_1_with_a_log(tmp_path, capsys, monkeypatch):
 def test_failure_while_writing_leaves_no_partial_report(tmp_path, capsys, monkeypatch):
     from workbooks import base
 
-    import reconcile.pipeline
+    import reconcile.run.pipeline
 
     def half_written(path, report):
         Path(path).write_bytes(b"PK\x03\x04 half a workbook")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(reconcile.pipeline, "render_report", half_written)
+    monkeypatch.setattr(reconcile.run.pipeline, "render_report", half_written)
     result = run(base().write(tmp_path / "in"), tmp_path / "out", MONTH, capsys)
     assert result.status == 1
     assert "Traceback" not in result.err
@@ -155,11 +155,11 @@ def test_crash_in_a_real_process(tmp_path):
 
     inputs = base().write(tmp_path / "in")
     script = (
-        "import sys, reconcile.pipeline as p\n"
+        "import sys, reconcile.run.pipeline as p\n"
         "def boom(*a, **k):\n"
         "    raise KeyError('colonne interne')\n"
         "p.reconcile = boom\n"
-        "from reconcile.cli import main\n"
+        "from reconcile.cli.main import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
     done = subprocess.run(
@@ -196,12 +196,12 @@ def test_invalid_inputs_in_a_real_process(tmp_path):
 def test_failure_after_the_report_is_rendered_leaves_no_report(tmp_path, capsys, monkeypatch):
     from workbooks import base
 
-    import reconcile.pipeline
+    import reconcile.run.pipeline
 
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(reconcile.pipeline, "_snapshot", full_disk)
+    monkeypatch.setattr(reconcile.run.pipeline, "_snapshot", full_disk)
     result = run(base().write(tmp_path / "in"), tmp_path / "out", MONTH, capsys)
     assert result.status == 1
     disk_full_line(result.err, tmp_path / "out")
@@ -211,7 +211,7 @@ def test_failure_after_the_report_is_rendered_leaves_no_report(tmp_path, capsys,
 @pytest.mark.parametrize("case", [c for c in FILES if not c.xfail], ids=lambda c: c.id)
 def test_check_command_on_hostile_files(case: Case, tmp_path, capsys):
     """``reconcile check`` reads the same files: same verdict, nothing written."""
-    from reconcile.cli import main
+    from reconcile.cli.main import main
 
     inputs = tmp_path / "inputs"
     inputs.mkdir()
@@ -228,16 +228,16 @@ def test_check_command_on_hostile_files(case: Case, tmp_path, capsys):
 def test_a_file_over_the_size_limit_is_never_read(tmp_path, capsys, monkeypatch):
     from workbooks import base
 
-    import reconcile.intake
+    import reconcile.read.intake
 
     seen = []
-    real = reconcile.intake.read_workbook
+    real = reconcile.read.intake.read_workbook
 
     def spy(source, limits):
         seen.append((source.name, len(source.data)))
         return real(source, limits)
 
-    monkeypatch.setattr(reconcile.intake, "read_workbook", spy)
+    monkeypatch.setattr(reconcile.read.intake, "read_workbook", spy)
     inputs = base().write(tmp_path / "in")
     with (inputs / "membres.xlsx").open("r+b") as handle:
         handle.truncate(150 * 2**20)  # sparse: no disk used
@@ -255,15 +255,15 @@ def test_a_full_disk_after_the_report_is_published_says_it_is_in_place(
 
     from workbooks import base
 
-    import reconcile.pipeline
+    import reconcile.run.pipeline
 
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
     if failing == "retire":
-        monkeypatch.setattr(reconcile.pipeline, "retire", full_disk)
+        monkeypatch.setattr(reconcile.run.pipeline, "retire", full_disk)
     else:
-        monkeypatch.setattr(reconcile.pipeline.titres_out, "write", full_disk)
+        monkeypatch.setattr(reconcile.run.pipeline.titres_out, "write", full_disk)
     result = run(base().write(tmp_path / "in"), tmp_path / "out", MONTH, capsys)
     assert result.status == 1
     report = tmp_path / "out" / MONTH / f"rapprochement_{MONTH}.xlsx"
@@ -283,9 +283,9 @@ def test_a_refused_run_whose_journal_end_fails_still_says_what_it_wrote(
 
     from workbooks import base
 
-    import reconcile.pipeline
+    import reconcile.run.pipeline
 
-    real = reconcile.pipeline.record
+    real = reconcile.run.pipeline.record
     failed = []
 
     def record_once_full(folder, month, event, **fields):
@@ -294,7 +294,7 @@ def test_a_refused_run_whose_journal_end_fails_still_says_what_it_wrote(
             raise OSError(28, "No space left on device")
         return real(folder, month, event, **fields)
 
-    monkeypatch.setattr(reconcile.pipeline, "record", record_once_full)
+    monkeypatch.setattr(reconcile.run.pipeline, "record", record_once_full)
     inputs = base()
     inputs.membres[2]["SIREN"] = "123"
     result = run(inputs.write(tmp_path / "in"), tmp_path / "out", MONTH, capsys)

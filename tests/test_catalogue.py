@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from reconcile.anomalies import prominent
-from reconcile.catalogue import BOTH, CATALOGUE, ERROR, KINDS, WARNING, Anomaly, markdown
+from reconcile.core.anomalies import prominent
+from reconcile.core.catalogue import BOTH, CATALOGUE, ERROR, KINDS, WARNING, Anomaly, markdown
 
 DOC = Path(__file__).parent.parent / "docs" / "catalogue.md"
 
 
 def test_the_documented_catalogue_is_current():
-    """Regenerate with: .venv/bin/python -m reconcile.catalogue > docs/catalogue.md"""
+    """Regenerate with: .venv/bin/python -m reconcile.core.catalogue > docs/catalogue.md"""
     assert DOC.read_text(encoding="utf-8") == markdown()
 
 
@@ -38,7 +38,7 @@ CODE_SITES = re.compile(
 def test_every_code_written_in_the_package_is_declared():
     declared = {k.code for k in KINDS}
     package = Path(__file__).parent.parent / "reconcile"
-    used = {code for path in package.glob("*.py")
+    used = {code for path in package.rglob("*.py")
             for match in CODE_SITES.finditer(path.read_text(encoding="utf-8"))
             for code in match.groups() if code}
     assert len(used) > 50  # the pattern still finds the codes
@@ -50,7 +50,7 @@ def test_only_the_catalogue_builds_an_anomaly():
     ``Anomaly(...)`` itself, so the message always comes from the kind's template."""
     package = Path(__file__).parent.parent / "reconcile"
     builders = sorted(
-        path.stem for path in package.glob("*.py")
+        path.stem for path in package.rglob("*.py")
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Anomaly")
     assert builders == ["catalogue"]
@@ -131,7 +131,7 @@ def test_every_pandera_check_is_named_by_its_code():
     """The validation stage takes an anomaly's code from the failing check's name:
     a check named otherwise (pandera's default name, ``isin``…) would write a code
     that the catalogue does not declare."""
-    from reconcile.validate import PROPERTIES
+    from reconcile.check.validate import PROPERTIES
 
     checks = list(declared_checks())
     assert len(checks) >= 20  # the walk still finds the schemas' checks

@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 from workbooks import MONTH, base, read_sheet, run
 
-from reconcile.anomalies import Anomaly
-from reconcile.cli import main
-from reconcile.summary import count_line
+from reconcile.cli.main import main
+from reconcile.core.anomalies import Anomaly
+from reconcile.render.summary import count_line
 
 
 def _main(monkeypatch, argv: list[str]) -> int:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from reconcile.french_argparse import EXIT_USAGE
+from reconcile.cli.french_argparse import EXIT_USAGE
 
 ENGLISH = ("usage:", "error:", "show this help", "invalid choice", "choose from",
            "the following arguments", "unrecognized arguments", "expected one argument",
@@ -90,7 +90,7 @@ def test_other_parsers_stay_untouched():
     """The translation lasts only while one of our parsers builds a text."""
     import argparse
 
-    from reconcile.cli import _parser
+    from reconcile.cli.main import _parser
 
     _parser().format_help()
     assert "usage:" in argparse.ArgumentParser(prog="x").format_usage()

@@ -1,4 +1,4 @@
-"""Names declared once (reconcile/columns.py, reconcile/vocabulary.py): the report is
+"""Names declared once (reconcile/core/columns.py, reconcile/core/vocabulary.py): the report is
 written with the headers it is read back by, and the enums print as the labels the
 specification gives."""
 
@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reconcile import columns
-from reconcile.columns import Header
-from reconcile.evolutions import CHARGE_KEY, LINE_KEY
-from reconcile.past_exercises import DUE_COLUMNS
-from reconcile.receivables_view import OUTSTANDING, TAIL
-from reconcile.report import CHARGES, RECONCILIATION
-from reconcile.vocabulary import RULED, Alert, Change, Nature, Severity, Status
+from reconcile.compute.past_exercises import DUE_COLUMNS
+from reconcile.core import columns
+from reconcile.core.columns import Header
+from reconcile.core.vocabulary import RULED, Alert, Change, Nature, Severity, Status
+from reconcile.render.evolutions import CHARGE_KEY, LINE_KEY
+from reconcile.render.receivables_view import OUTSTANDING, TAIL
+from reconcile.render.report import CHARGES, RECONCILIATION
 
 
 def _headers(cols: list) -> set[str]:
@@ -38,10 +38,10 @@ def test_every_report_header_is_declared_once():
 
 
 def test_frames_keep_their_declared_columns():
-    from reconcile.charges import CHARGE_COLUMNS
-    from reconcile.issuance import COLUMNS as TO_ISSUE
-    from reconcile.receivables import COLUMNS as RECEIVABLES
-    from reconcile.reconciliation import KEY
+    from reconcile.compute.charges import CHARGE_COLUMNS
+    from reconcile.compute.issuance import COLUMNS as TO_ISSUE
+    from reconcile.compute.receivables import COLUMNS as RECEIVABLES
+    from reconcile.compute.reconciliation import KEY
 
     assert tuple(CHARGE_COLUMNS) == columns.CHARGE
     assert tuple(TO_ISSUE) == columns.TITRE_TO_ISSUE

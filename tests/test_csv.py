@@ -27,7 +27,7 @@ from workbooks import (
     write_sheet,
 )
 
-from reconcile.csvinput import decode, separator
+from reconcile.read.csvinput import decode, separator
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from workbooks import base, read_sheet, run
 
-from reconcile.audit import LIBRARIES
-from reconcile.cli import _parser
+from reconcile.cli.main import _parser
+from reconcile.render.audit import LIBRARIES
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECIFICATION = ROOT / "docs" / "specification.md"
@@ -202,9 +202,18 @@ def _module_map() -> list[str]:
 
 
 def test_architecture_module_map_names_exactly_the_package_modules():
-    listed = [line.split()[0] for line in _module_map()
-              if line.startswith("  ") and line.split()[0].endswith(".py")]
-    actual = sorted(p.name for p in (ROOT / "reconcile").glob("*.py") if p.name != "__init__.py")
+    """The map lists each module under its layer's folder (``  core/`` then
+    ``    model.py``), as the package holds them."""
+    listed, folder = [], ""
+    for line in _module_map():
+        name = line.split()[0] if line.split() else ""
+        if line.startswith("  ") and not line.startswith("    ") and name.endswith("/"):
+            folder = name
+        elif line.startswith("  ") and name.endswith(".py"):
+            listed.append(folder + name if line.startswith("    ") else name)
+    package = ROOT / "reconcile"
+    actual = sorted(p.relative_to(package).as_posix() for p in package.rglob("*.py")
+                    if p.name != "__init__.py")
     assert sorted(listed) == actual
     assert len(listed) == len(set(listed))
 
@@ -227,8 +236,11 @@ def test_architecture_lists_each_layer_as_the_layering_test_does():
     from test_layers import LAYERS
 
     rows = [line for line in _text(ARCHITECTURE).splitlines() if re.match(r"\| \d\. ", line)]
+    assert [re.findall(r"`(\w+)/`", row.split("|")[1])[0] for row in rows] == LAYERS
     listed = [set(re.findall(r"`(\w+)`", row.split("|")[3])) for row in rows]
-    assert listed == LAYERS
+    package = ROOT / "reconcile"
+    assert listed == [{p.stem for p in (package / layer).glob("*.py")} - {"__init__"}
+                      for layer in LAYERS]
 
 
 def test_the_readme_is_a_users_guide_that_links_to_the_reference():
@@ -259,7 +271,7 @@ def test_the_package_imports_only_its_runtime_dependencies():
     runtime = set(_requirement_names(project["dependencies"]))
     distributions = metadata.packages_distributions()
     imported = set()
-    for source in sorted([*(ROOT / "reconcile").glob("*.py"), *(ROOT / "schemas").glob("*.py")]):
+    for source in sorted([*(ROOT / "reconcile").rglob("*.py"), *(ROOT / "schemas").glob("*.py")]):
         for node in ast.walk(ast.parse(_text(source))):
             if isinstance(node, ast.Import):
                 imported |= {alias.name.split(".")[0] for alias in node.names}

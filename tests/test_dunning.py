@@ -23,9 +23,9 @@ from workbooks import (
     write_book,
 )
 
-from reconcile.dunning import claimable, credits_by_titre
-from reconcile.parameters import read_parameters
-from reconcile.receivables import outstanding
+from reconcile.compute.dunning import claimable, credits_by_titre
+from reconcile.compute.receivables import outstanding
+from reconcile.read.parameters import read_parameters
 
 AS_OF = pd.Timestamp("2026-11-30")
 STRANGER = siren(77)
@@ -132,7 +132,7 @@ def test_letters_end_to_end_with_the_identity_of_the_parametres_sheet(tmp_path, 
 
 def test_identity_keys_are_checked(tmp_path):
     """IBAN and BIC are checked with python-stdnum: a wrong key is an error at its cell."""
-    from reconcile.normalise import Table
+    from reconcile.read.normalise import Table
     from schemas import PARAMETRES
 
     frame = pd.DataFrame({"parametre": ["iban", "bic", "coordonnateur"],
@@ -148,16 +148,16 @@ def test_identity_keys_are_checked(tmp_path):
 
 
 def test_dates_in_words():
-    from reconcile.reminders import long_date
+    from reconcile.render.reminders import long_date
 
     assert long_date(dt.date(2026, 12, 1)) == "1er décembre 2026"
     assert long_date(pd.Timestamp("2027-01-14")) == "14 janvier 2027"
 
 
 def test_the_synthese_opens_with_what_to_do():
-    from reconcile.actions import month_actions
-    from reconcile.dunning import Dunning
-    from reconcile.issuance import COLUMNS, Proposal
+    from reconcile.compute.actions import month_actions
+    from reconcile.compute.dunning import Dunning
+    from reconcile.compute.issuance import COLUMNS, Proposal
 
     def lines(*rows):
         return pd.DataFrame([dict(zip(["siren", "montant", "nature"], r, strict=True))

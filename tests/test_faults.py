@@ -28,9 +28,9 @@ from pathlib import Path
 import pytest
 from workbooks import run
 
-from reconcile import journal
-from reconcile.cli import _write_crash_log, main
-from reconcile.safeio import keep_previous
+from reconcile.cli.main import _write_crash_log, main
+from reconcile.core import journal
+from reconcile.core.safeio import keep_previous
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "inputs"
@@ -141,10 +141,10 @@ def test_a_signal_while_the_program_loads_is_journaled(tmp_path, sent):
     reports = tmp_path / "reports"
     program = (
         "import os, signal, sys\n"
-        "from reconcile import interrupts\n"
+        "from reconcile.core import interrupts\n"
         "interrupts.install(defer=True)  # what reconcile/__main__.py does first\n"
         f"os.kill(os.getpid(), {int(sent)})  # while the program loads\n"
-        "from reconcile.cli import main\n"
+        "from reconcile.cli.main import main\n"
         f"sys.exit(main(['run', '--mois', '{MONTH}', '--inputs', r'{inputs}', "
         f"'--reports', r'{reports}']))\n")
     done = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True,

@@ -10,11 +10,11 @@ import pytest
 from workbooks import COMMUNE_A, COMMUNE_B, base, read_sheet, run, titre
 
 import schemas
-from reconcile import templates
-from reconcile.cli import main
-from reconcile.normalise import column_name
-from reconcile.parameters import KEYS
-from reconcile.xlsx import EURO
+from reconcile.cli.main import main
+from reconcile.read.normalise import column_name
+from reconcile.read.parameters import KEYS
+from reconcile.render import templates
+from reconcile.render.xlsx import EURO
 
 ROOT = Path(__file__).resolve().parent.parent
 STEMS = ("membres", "souscriptions", "bareme", "titres")

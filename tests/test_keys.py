@@ -17,10 +17,10 @@ from pes_files import SAFE
 from test_pes import write_inputs
 from workbooks import CCAS_A, COMMUNE_A, SYNDICAT, D, base, euros, read_sheet, run
 
-from reconcile.pes_retour import duplicates
-from reconcile.readback import read_sheets
-from reconcile.reconciliation import reconcile
-from reconcile.titre_evolutions import SHEET, changes
+from reconcile.compute.reconciliation import reconcile
+from reconcile.compute.titre_evolutions import SHEET, changes
+from reconcile.read.pes_retour import duplicates
+from reconcile.read.readback import read_sheets
 
 
 def _titre(numero, who, exercice, montant, ligne=None, type_frais=2, code=None,

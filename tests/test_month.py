@@ -9,10 +9,10 @@ import pytest
 from month import found, state
 from workbooks import SYNDICAT, base, titre
 
-from reconcile import columns
-from reconcile.intake import normalise, read
-from reconcile.progress import quiet
-from reconcile.reader import Limits
+from reconcile.core import columns
+from reconcile.core.progress import quiet
+from reconcile.read.intake import normalise, read
+from reconcile.read.reader import Limits
 
 
 def _varied():
@@ -56,7 +56,7 @@ def test_a_stated_month_reports_its_anomalies_where_excel_would():
 
 
 def test_the_stages_give_frames_of_their_declared_shape():
-    """The columns declared in reconcile/columns.py are those the stages produce."""
+    """The columns declared in reconcile/core/columns.py are those the stages produce."""
     month = state(_varied())
     assert tuple(month.charges.columns) == columns.CHARGE
     assert month.lines is not None

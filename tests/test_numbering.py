@@ -13,11 +13,11 @@ from pes_files import SAFE
 from test_pes import write_inputs
 from workbooks import base, run
 
-from reconcile.earlier import read_sent
-from reconcile.numbering import next_numbers
-from reconcile.parameters import Parameters
-from reconcile.pes_sent import parse_files
-from reconcile.titres_out import _same_emission
+from reconcile.compute.numbering import next_numbers
+from reconcile.read.earlier import read_sent
+from reconcile.read.parameters import Parameters
+from reconcile.read.pes_sent import parse_files
+from reconcile.render.titres_out import _same_emission
 
 
 def _parameters(bordereau, titre) -> Parameters:

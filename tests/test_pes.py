@@ -32,10 +32,11 @@ from workbooks import (
     write_book,
 )
 
-from reconcile import pes_aller, pes_retour
-from reconcile.cli import main
-from reconcile.parameters import read_parameters
-from reconcile.reader import Limits
+from reconcile.cli.main import main
+from reconcile.read import pes_retour
+from reconcile.read.parameters import read_parameters
+from reconcile.read.reader import Limits
+from reconcile.render import pes_aller
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMETERS = {

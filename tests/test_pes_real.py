@@ -24,9 +24,9 @@ from workbooks import (
     titre,
 )
 
-from reconcile import acquits, pes_retour
-from reconcile.parameters import Parameters
-from reconcile.xmlsafe import parse
+from reconcile.read import acquits, pes_retour
+from reconcile.read.parameters import Parameters
+from reconcile.read.xmlsafe import parse
 
 REAL = Path(__file__).parent / "fixtures" / "pes" / "real"
 PRIVATE = ("LOUIS XVI", "ROIS DE FRANCE", "BOND", "NAVARRE", "QUELQUE PART", "CHATEAU",

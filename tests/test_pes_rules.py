@@ -1,5 +1,5 @@
 """The dossier technique PES V2 v5.19 against what we write: one row per rejection rule
-that concerns an element of our PES Aller (``reconcile.pes_rules.RULES``: the rule, where
+that concerns an element of our PES Aller (``reconcile.render.pes_rules.RULES``: the rule, where
 the dossier states it, its check).
 
 Each row must hold on the PES Aller we write (a hand-built proposal covering every
@@ -19,10 +19,10 @@ import pandas as pd
 import pytest
 from lxml import etree
 
-from reconcile import pes_aller, pes_rules
-from reconcile.model import period_of
-from reconcile.parameters import Parameters
-from reconcile.pipeline import run
+from reconcile.core.model import period_of
+from reconcile.read.parameters import Parameters
+from reconcile.render import pes_aller, pes_rules
+from reconcile.run.pipeline import run
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "pes"

@@ -1,4 +1,4 @@
-"""The PES Aller files already written, read back (``reconcile.pes_sent``): one row per
+"""The PES Aller files already written, read back (``reconcile.read.pes_sent``): one row per
 line sent, from files on disk, current and kept in ``historique/``."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 from test_pes_rules import PARAMETERS, SIRENS, proposal
 
-from reconcile import pes_aller, pes_sent
-from reconcile.earlier import read_sent
-from reconcile.model import period_of
+from reconcile.core.model import period_of
+from reconcile.read import pes_sent
+from reconcile.read.earlier import read_sent
+from reconcile.render import pes_aller
 
 
 def _read(reports: Path):

@@ -32,7 +32,7 @@ from workbooks import (
     titre,
 )
 
-from reconcile.cli import main
+from reconcile.cli.main import main
 
 LONG_NAME = ("Syndicat intercommunal pour la dématérialisation et l'informatique des "
              "collectivités de Seine-et-Oise")

@@ -3,7 +3,7 @@
 import io
 import re
 
-from reconcile.progress import reporter
+from reconcile.core.progress import reporter
 
 
 class Terminal(io.StringIO):

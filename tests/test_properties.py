@@ -31,7 +31,7 @@ from workbooks import (
     titre,
 )
 
-from reconcile.cli import main
+from reconcile.cli.main import main
 from schemas import PRESTATIONS
 
 SERVICES = sorted(PRESTATIONS)

@@ -20,7 +20,7 @@ import pytest
 import python_calamine as calamine
 from workbooks import anomaly_rows, read_sheet, run
 
-from reconcile.model import report_name
+from reconcile.core.model import report_name
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "inputs"
@@ -147,7 +147,7 @@ def test_rewritten_in_place_during_its_read_the_report_is_the_bytes_read(
     once opened (the read sees B, maybe torn) or once read (it saw A). That read is set
     aside, the next one sees B settled: figures, hash and copy are B's, and the change
     is said."""
-    from reconcile import disk
+    from reconcile.read import disk
 
     inputs = tmp_path / "inputs"
     shutil.copytree(SAMPLE, inputs)
@@ -187,7 +187,7 @@ def test_take_reads_through_one_descriptor(tmp_path):
     but that read is set aside, the new file read and the change flagged; one left
     alone is not flagged; one over the ceiling is not read; one that never settles is
     given as its last read saw it, flagged."""
-    from reconcile import disk
+    from reconcile.read import disk
 
     path = tmp_path / "f.bin"
     path.write_bytes(b"A" * 10)
@@ -220,7 +220,7 @@ def test_earlier_reports_and_sent_files_are_read_once_each(tmp_path):
     """The reports folder, read by the read layer: last month's report, the final report
     of each exercise asked for (the latest month of that year), and the PES Aller files
     of the month folders (not ``historique/``), each its exact bytes."""
-    from reconcile import earlier
+    from reconcile.read import earlier
 
     for month in ("2024-11", "2024-12", "2025-06", "2026-10"):
         (tmp_path / month).mkdir()
@@ -247,7 +247,7 @@ def test_an_earlier_report_that_cannot_be_read_is_a_warning(tmp_path, capsys):
     """Last month's report and a past exercise's final report refused at their opening
     (a permission, a disk error): the month is still produced, each named in a warning
     (before, the final report's error stopped the run)."""
-    from reconcile import disk
+    from reconcile.read import disk
 
     reports = tmp_path / "reports"
     refused = []

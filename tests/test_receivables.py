@@ -34,14 +34,14 @@ from workbooks import (
     subscription,
 )
 
-from reconcile.asof import titres_as_of
-from reconcile.dunning import claimable
-from reconcile.identity import Identity
-from reconcile.model import Period
-from reconcile.receivables import outstanding, prescription
-from reconcile.receivables_view import render_outstanding
-from reconcile.reminders import reminder_delay, write_reminders
-from reconcile.xlsx import Book
+from reconcile.compute.asof import titres_as_of
+from reconcile.compute.dunning import claimable
+from reconcile.compute.identity import Identity
+from reconcile.compute.receivables import outstanding, prescription
+from reconcile.core.model import Period
+from reconcile.render.receivables_view import render_outstanding
+from reconcile.render.reminders import reminder_delay, write_reminders
+from reconcile.render.xlsx import Book
 
 LEFT = siren(7)  # a commune that notified its withdrawal in June 2024: gone on 1 Jan 2025
 WINDOW = (D(2019, 11, 1), D(2020, 1, 31))

@@ -1,4 +1,4 @@
-"""The run's stages are values in, ``(value, anomalies)`` out (``reconcile/pipeline.py``):
+"""The run's stages are values in, ``(value, anomalies)`` out (``reconcile/run/pipeline.py``):
 each can be called alone, none changes what it was given, and the report is frozen
 before it is rendered."""
 
@@ -11,15 +11,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reconcile import pipeline
-from reconcile.anomalies import sort_key
-from reconcile.intake import normalise, read
-from reconcile.model import period_of
-from reconcile.parameters import KEYS, Parameters
-from reconcile.progress import quiet
-from reconcile.reader import Limits
-from reconcile.settings import Options, decide
-from reconcile.validate import without_repeats
+from reconcile.check.validate import without_repeats
+from reconcile.compute.settings import Options, decide
+from reconcile.core.anomalies import sort_key
+from reconcile.core.model import period_of
+from reconcile.core.progress import quiet
+from reconcile.read.intake import normalise, read
+from reconcile.read.parameters import KEYS, Parameters
+from reconcile.read.reader import Limits
+from reconcile.run import pipeline
 
 SAMPLE = Path(__file__).parent.parent / "inputs"
 MONTH = "2026-11"

@@ -22,8 +22,8 @@ from workbooks import (
     titre,
 )
 
-from reconcile.model import period_of
-from reconcile.statements import write_statements
+from reconcile.core.model import period_of
+from reconcile.render.statements import write_statements
 
 
 def _statements(tmp_path, inputs, capsys, folder="in"):
@@ -292,7 +292,7 @@ def _line(du, titre, encaisse):
      {"pay_now": 0, "to_invoice": 10000, "reduce": 0, "credit": 5000, "net": 5000}),
 ])
 def test_one_balance_always_due_minus_collected(lines, expected):
-    from reconcile.statements import Statement
+    from reconcile.render.statements import Statement
 
     statement = Statement("1", "2026-11", period_of("2026-11"),
                           [_line(*line) for line in lines], [], [])

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from reconcile.issuance import OBJECT_SIZE, STATEMENT, fit_object
-from reconcile.wording import plain_codes
+from reconcile.compute.issuance import OBJECT_SIZE, STATEMENT, fit_object
+from reconcile.core.wording import plain_codes
 
 VOTE = "délibération n° 2025-40 du 12/12/2025"
 LEAD = "[2026-PLAT] Frais de procédure 2026"
@@ -62,8 +62,8 @@ def test_bases_of_charges_all_at_zero_are_empty_not_a_failure():
     """A barème whose tariffs are all 0 € (found by test_properties): no text to join."""
     import pandas as pd
 
-    from reconcile.charges import CHARGE_COLUMNS
-    from reconcile.issuance import _bases
+    from reconcile.compute.charges import CHARGE_COLUMNS
+    from reconcile.compute.issuance import _bases
 
     charges = pd.DataFrame([{
         "siren": "1", "membre": "m", "categorie": "commune", "exercice": 2026,

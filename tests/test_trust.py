@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from workbooks import COMMUNE_A, COMMUNE_B, D, anomaly_rows, base, euros, run, write_book
 
-from reconcile.normalise import column_name, normalise_header, without_articles
+from reconcile.read.normalise import column_name, normalise_header, without_articles
 from schemas import SHEETS
 from schemas.headers import ALIASES
 

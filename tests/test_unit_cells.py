@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reconcile.cells import convert, excel_precision
-from reconcile.normalise import PARSERS, header_of, to_table
-from reconcile.reader import RawSheet
+from reconcile.read.cells import convert, excel_precision
+from reconcile.read.normalise import PARSERS, header_of, to_table
+from reconcile.read.reader import RawSheet
 from schemas import MEMBRES, TITRES
 
 BLANK = object()  # the cell reads as blank: no value and no anomaly
@@ -144,7 +144,7 @@ def test_short_sirens_say_so(cell: Any, found: list) -> None:
 
 
 def test_an_absent_column_is_named_by_its_template_header() -> None:
-    from reconcile.normalise import Table
+    from reconcile.read.normalise import Table
 
     table = Table(MEMBRES, "t.xlsx", "Bareme", pd.DataFrame(), pd.DataFrame(), {}, 1)
     assert table.anomaly(None, "population_min", "bareme-chevauchement", other="m").column == \

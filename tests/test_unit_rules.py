@@ -1,6 +1,6 @@
 """The fee computation, rule by rule (spécification §1.3 R1–R7, §3), one table per rule.
 
-The fast layer: each rule function of ``reconcile.rules`` and ``reconcile.charges`` on
+The fast layer: each rule function of ``reconcile.core.rules`` and ``reconcile.compute.charges`` on
 small in-memory frames, then ``charges.compute`` on in-memory tables for the rules that
 only show in the charges it lists (R6, R7, exemptions, coverage). Amounts are integer
 cents worked out by hand in the tables. test_rules.py checks the same rules on real
@@ -14,11 +14,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from reconcile import charges as ch
-from reconcile import rules
-from reconcile.model import Period, period_of
-from reconcile.normalise import DTYPES, Table
-from reconcile.rules import (
+from reconcile.compute import charges as ch
+from reconcile.core import rules
+from reconcile.core.model import Period, period_of
+from reconcile.core.rules import (
     active_in,
     adhesion_of,
     bracket_covers,
@@ -28,6 +27,7 @@ from reconcile.rules import (
     r1_exemption,
     takes_part,
 )
+from reconcile.read.normalise import DTYPES, Table
 from schemas import BAREME, CONSULTATIONS, EXONERATIONS, MEMBRES, SOUSCRIPTIONS, SheetSpec
 
 NaT = pd.NaT

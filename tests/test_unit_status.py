@@ -1,7 +1,7 @@
 """The reconciliation status and amounts (spécification §4.5), as tables: due, invoiced,
 collected and whether the SIREN is a member → status, gap and amount left to collect.
 
-The fast layer: the functions of ``reconcile.reconciliation`` on small in-memory frames,
+The fast layer: the functions of ``reconcile.compute.reconciliation`` on small in-memory frames,
 amounts in integer cents worked out by hand. test_reconciliation.py checks the same
 statuses in real reports.
 """
@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from reconcile.reconciliation import reconcile, status
-from reconcile.vocabulary import RULED
+from reconcile.compute.reconciliation import reconcile, status
+from reconcile.core.vocabulary import RULED
 
 MEMBER, STRANGER = "217806462", "012345674"
 E = 2026

@@ -19,8 +19,8 @@ import pandas as pd
 import xlsxwriter
 from stdnum import luhn
 
-from reconcile.catalogue import CATALOGUE
-from reconcile.cli import main
+from reconcile.cli.main import main
+from reconcile.core.catalogue import CATALOGUE
 
 D = dt.date
 MONTH = "2026-11"

@@ -1,0 +1,87 @@
+"""What the officer has to do this month, first on the Synthèse (spécification §4.3):
+titres to issue and their amount, réductions and annulations, sums held below the
+threshold, reminder letters, titres not reminded and why, warnings to look at,
+prescriptions within six months and titres the comptable rejected.
+
+Compute only: counts and amounts from the run's own values, in words; ``report`` lays
+them out. Every line names where the detail is.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+
+from ..core.wording import euros
+from .dunning import Dunning
+from .issuance import Proposal
+from .receivables import PRESCRIBED, SOON
+
+REJECTED = "04"  # EtatPce of a titre the comptable rejected (PES Retour)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count > 1 else ''}"
+
+
+def month_actions(proposal: Proposal, dunning: Dunning, warnings: int,
+                  outstanding: pd.DataFrame, titres: pd.DataFrame | None,
+                  month: str, missing_identity: list[str] | None = None
+                  ) -> list[tuple[str, str]]:
+    """(what, how much and where) lines, in the order the work is done;
+    ``missing_identity``: the identity keys statements and letters would print blank."""
+    lines = proposal.lines
+    issued = lines[lines["montant"] > 0]
+    credits = lines[lines["montant"] < 0]
+    found: list[tuple[str, str]] = []
+    workbook = f"titres_a_emettre_{month}.xlsx"
+    if len(issued):
+        found.append(("Titres à émettre", f"{_plural(len(issued), 'ligne')} de titre pour "
+                      f"{_plural(issued['siren'].nunique(), 'membre')} : "
+                      f"{euros(int(issued['montant'].sum()))} ({workbook})"))
+    else:
+        found.append(("Titres à émettre", "aucun"))
+    if len(credits):
+        kinds = Counter(credits["nature"])
+        found.append(("Réductions et annulations à émettre",
+                      f"{_plural(kinds.get('réduction', 0), 'réduction')}, "
+                      f"{_plural(kinds.get('annulation', 0), 'annulation')} : "
+                      f"{euros(int(credits['montant'].sum()))} ({workbook})"))
+    if len(proposal.held):
+        found.append(("Sommes retenues sous le seuil de recouvrement",
+                      f"{_plural(len(proposal.held), 'ligne')} : "
+                      f"{euros(int(proposal.held['montant'].sum()))}, reportées (feuille "
+                      "Sous le seuil)"))
+    if dunning.letters:
+        found.append(("Lettres de relance", f"{_plural(dunning.letters, 'membre')} : "
+                      f"{euros(dunning.total)} à réclamer (option --relances)"))
+    if dunning.withheld:
+        reasons = Counter(reason for _, _, reason, _ in dunning.withheld)
+        found.append(("Titres en retard non relancés", " ; ".join(
+            f"{reason} : {count}" for reason, count in sorted(reasons.items()))))
+    if warnings:
+        found.append(("Avertissements à examiner",
+                      f"{_plural(warnings, 'avertissement')} (feuille Anomalies)"))
+    if len(outstanding):
+        soon = outstanding[outstanding["alerte"] == SOON]
+        gone = outstanding[outstanding["alerte"] == PRESCRIBED]
+        if len(soon):
+            found.append(("Prescription dans les six mois",
+                          f"{_plural(len(soon), 'titre')} : {euros(int(soon['reste'].sum()))} "
+                          "à recouvrer avant prescription (feuille Restes à recouvrer)"))
+        if len(gone):
+            found.append(("Titres prescrits", f"{_plural(len(gone), 'titre')} : "
+                          f"{euros(int(gone['reste'].sum()))} (feuille Restes à recouvrer)"))
+    if titres is not None and "etat_helios" in titres:
+        rejected = titres[titres["etat_helios"].fillna("").astype(str).str.startswith(
+            REJECTED)]
+        if len(rejected):
+            found.append(("Titres rejetés par le comptable",
+                          f"{_plural(rejected['numero'].nunique(), 'titre')} à corriger et "
+                          "réémettre (colonne État Hélios du Rapprochement)"))
+    if missing_identity:
+        found.append(("Identité des relevés et lettres à compléter",
+                      f"clés {', '.join(missing_identity)} de la feuille Parametres du "
+                      "barème (imprimées « à renseigner » sinon)"))
+    return found

@@ -1,0 +1,2 @@
+"""Read layer: every byte the month needs is read here, once, into typed tables.
+May import core only."""
