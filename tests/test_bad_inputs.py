@@ -134,8 +134,8 @@ def test_failure_while_writing_leaves_no_partial_report(tmp_path, capsys, monkey
 
     import reconcile.run.pipeline
 
-    def half_written(path, report):
-        Path(path).write_bytes(b"PK\x03\x04 half a workbook")
+    def half_written(report, scratch):  # the disk fills while xlsxwriter streams
+        (Path(scratch) / "worksheet1.xml").write_bytes(b"<worksheet> half a sheet")
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(reconcile.run.pipeline, "render_report", half_written)
@@ -246,7 +246,7 @@ def test_a_file_over_the_size_limit_is_never_read(tmp_path, capsys, monkeypatch)
     assert ("membres.xlsx", 0) in seen, seen
 
 
-@pytest.mark.parametrize("failing", ["retire", "titres_out.write"])
+@pytest.mark.parametrize("failing", ["retire", "publish_titres"])
 def test_a_full_disk_after_the_report_is_published_says_it_is_in_place(
         failing, tmp_path, capsys, monkeypatch):
     """Once the report is in place, a full disk (retiring the old anomalies file, writing
@@ -263,7 +263,7 @@ def test_a_full_disk_after_the_report_is_published_says_it_is_in_place(
     if failing == "retire":
         monkeypatch.setattr(reconcile.run.pipeline, "retire", full_disk)
     else:
-        monkeypatch.setattr(reconcile.run.pipeline.titres_out, "write", full_disk)
+        monkeypatch.setattr(reconcile.run.pipeline, "publish_titres", full_disk)
     result = run(base().write(tmp_path / "in"), tmp_path / "out", MONTH, capsys)
     assert result.status == 1
     report = tmp_path / "out" / MONTH / f"rapprochement_{MONTH}.xlsx"

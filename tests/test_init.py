@@ -15,6 +15,7 @@ from reconcile.read.normalise import column_name
 from reconcile.read.parameters import KEYS
 from reconcile.render import templates
 from reconcile.render.xlsx import EURO
+from reconcile.run import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 STEMS = ("membres", "souscriptions", "bareme", "titres")
@@ -187,9 +188,9 @@ def test_init_never_overwrites(tmp_path, capsys):
 
 def test_a_file_appearing_meanwhile_is_not_overwritten(tmp_path, monkeypatch):
     """The check-then-write race: the final link fails rather than replacing."""
-    monkeypatch.setattr(templates, "_existing", lambda folder, stem: None)
+    monkeypatch.setattr(publish, "_existing", lambda folder, stem: None)
     (tmp_path / "bareme.xlsx").write_bytes(b"written by someone else meanwhile")
-    written, refused = templates.write_templates(tmp_path)
+    written, refused = publish.write_templates(tmp_path)
     assert refused == [tmp_path / "bareme.xlsx"]
     assert len(written) == 3
     assert (tmp_path / "bareme.xlsx").read_bytes() == b"written by someone else meanwhile"
@@ -198,8 +199,8 @@ def test_a_file_appearing_meanwhile_is_not_overwritten(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("stem", STEMS)
 def test_templates_are_reproducible(tmp_path, stem):
-    templates.write_templates(tmp_path / "a")
-    templates.write_templates(tmp_path / "b")
+    publish.write_templates(tmp_path / "a")
+    publish.write_templates(tmp_path / "b")
     assert (tmp_path / "a" / f"{stem}.xlsx").read_bytes() == (
         tmp_path / "b" / f"{stem}.xlsx").read_bytes()
 

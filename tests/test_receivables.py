@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import shutil
 
@@ -40,7 +41,7 @@ from reconcile.compute.identity import Identity
 from reconcile.compute.receivables import outstanding, prescription
 from reconcile.core.model import Period
 from reconcile.render.receivables_view import render_outstanding
-from reconcile.render.reminders import reminder_delay, write_reminders
+from reconcile.render.reminders import reminder_delay, reminders
 from reconcile.render.xlsx import Book
 
 LEFT = siren(7)  # a commune that notified its withdrawal in June 2024: gone on 1 Jan 2025
@@ -369,9 +370,9 @@ def test_pes_columns_shown_and_uncounted_titres_left_out(tmp_path):
     rows = outstanding(_pes_titres(), members, as_of)
     assert list(rows["numero"]) == ["P1", "P3", "P2"]
     path = tmp_path / "restes.xlsx"
-    book = Book(str(path), dt.datetime(2026, 11, 30))
+    book = Book(dt.datetime(2026, 11, 30))
     render_outstanding(book, rows)
-    book.close()
+    path.write_bytes(book.close())
     sheet = read_sheet(path, "Restes à recouvrer")
     assert list(sheet.columns[10:14]) == ["Date de prescription", "Base de la prescription",
                                           "Étape de recouvrement", "Admission en non-valeur"]
@@ -385,17 +386,16 @@ def test_pes_columns_shown_and_uncounted_titres_left_out(tmp_path):
     dunning = claimable(rows, 60, members, {})
     assert dunning.withheld == [(COMMUNE_A, "2025/P1",
                                  "recouvrement forcé engagé par le comptable", 10000)]
-    written = write_reminders(tmp_path, period, dunning, members, 60, nobody)
-    assert [p.name for p in written] == [f"relance_{COMMUNE_A}.xlsx"]
-    letter = _letter(written[0])
+    written = list(reminders(period, dunning, members, 60, nobody))  # documents, no file
+    assert [d.name for d in written] == [f"relances/relance_{COMMUNE_A}.xlsx"]
+    letter = _letter(io.BytesIO(written[0].data))
     header = next(i for i, r in enumerate(letter) if r[2] == "Numéro du titre")
     assert letter[header + 1][2] == "P2" and letter[header + 2][0] == "Total"
-    epci = write_reminders(tmp_path / "epci", period,
-                           claimable(rows[rows["numero"] != "P1"].assign(
-                               admission_non_valeur="", etape_recouvrement=""), 60, members,
-                                     {}),
-                           members, 60, nobody)
-    text = " ".join(str(v) for r in _letter(epci[1]) for v in r if v is not None)
+    epci = list(reminders(period, claimable(rows[rows["numero"] != "P1"].assign(
+        admission_non_valeur="", etape_recouvrement=""), 60, members, {}),
+        members, 60, nobody))
+    text = " ".join(str(v) for r in _letter(io.BytesIO(epci[1].data)) for v in r
+                    if v is not None)
     assert "le titre de recettes ci-dessous" in text and "après son émission" in text
 
 

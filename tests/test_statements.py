@@ -23,7 +23,7 @@ from workbooks import (
 )
 
 from reconcile.core.model import period_of
-from reconcile.render.statements import write_statements
+from reconcile.render.statements import statements
 
 
 def _statements(tmp_path, inputs, capsys, folder="in"):
@@ -264,7 +264,7 @@ def test_statements_are_fast(tmp_path):
         "membre": [f"Membre {i}" for i in range(count)], "ecart": -10000, "reste": 0,
         "statut": "à émettre"})
     start = time.perf_counter()
-    written = write_statements(tmp_path, "2026-11", period_of("2026-11"), charges, rows, None)
+    written = list(statements("2026-11", period_of("2026-11"), charges, rows, None))
     elapsed = time.perf_counter() - start
     assert len(written) == count
     assert elapsed / count < 0.05, f"{elapsed / count * 1000:.1f} ms per statement"

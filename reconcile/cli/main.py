@@ -258,7 +258,7 @@ def _busy(folder: Path) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from ..render.templates import write_templates
+    from ..run.publish import write_templates
 
     if args.dossier.exists() and not args.dossier.is_dir():
         print(f"{args.dossier} existe et n'est pas un dossier : indiquer un dossier où "

@@ -12,7 +12,9 @@ its titres, with the status « dû non connu ».
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import pandas as pd
 
@@ -45,13 +47,15 @@ class FinalReport:
         return self.month.endswith("-12")
 
 
-@dataclass
+@dataclass(frozen=True)
 class PastExercises:
+    """The reopened exercises reconciled: a value made once by ``reconcile_past``."""
+
     rows: pd.DataFrame  # reconciliation rows of every reopened exercise (+ prescription)
-    exercises: list[int] = field(default_factory=list)
-    reports: dict[int, FinalReport] = field(default_factory=dict)
-    anomalies: list[Anomaly] = field(default_factory=list)
-    unreadable: dict[int, str] = field(default_factory=dict)  # exercise → report's name
+    exercises: tuple[int, ...] = ()
+    reports: Mapping[int, FinalReport] = field(default_factory=dict)  # read-only view
+    anomalies: tuple[Anomaly, ...] = ()
+    unreadable: Mapping[int, str] = field(default_factory=dict)  # exercise → report's name
 
     @property
     def without_report(self) -> list[int]:
@@ -105,13 +109,21 @@ def reconcile_past(earlier: Earlier, year: int, as_of: pd.Timestamp,
                    titres: pd.DataFrame | None, members: pd.DataFrame) -> PastExercises:
     """Every reopened exercise reconciled: its final report's dues (read once by the read
     layer, ``earlier.finals``) against today's titres."""
-    result = PastExercises(pd.DataFrame(), reopened(year, as_of, titres))
+    exercises = tuple(reopened(year, as_of, titres))
+    reports: dict[int, FinalReport] = {}
+    unreadable: dict[int, str] = {}
+    anomalies: list[Anomaly] = []
     parts = []
-    for exercise in result.exercises:
-        dues = _dues(earlier, exercise, result)
+    for exercise in exercises:
+        dues, found = _dues(earlier, exercise)
+        if isinstance(found, FinalReport):
+            reports[exercise] = found
+        elif found is not None:
+            unreadable[exercise] = found.file_name
+            anomalies.append(found.anomaly)
         names = pd.concat([members[["siren", "nom"]], dues[["siren", "nom"]]])
         rows = reconcile(dues, titres, names, exercise)
-        if exercise not in result.reports:
+        if exercise not in reports:
             rows = rows.assign(statut=UNKNOWN_DUE, du=pd.NA, ecart=pd.NA)  # type: ignore[arg-type]
             rows["prescription"] = pd.NaT
         else:
@@ -120,15 +132,24 @@ def reconcile_past(earlier: Earlier, year: int, as_of: pd.Timestamp,
                 due_prescription(exercise), index=rows.index).where(uninvoiced, pd.NaT)  # type: ignore[call-overload]
         parts.append(rows)
     if parts:
-        result.rows = pd.concat(parts, ignore_index=True)
+        every = pd.concat(parts, ignore_index=True)
     else:
-        result.rows = pd.DataFrame(columns=["siren", "membre", "exercice", "type_frais",
-                                            "consultation", "du", "titre", "ecart", "encaisse",
-                                            "reste", "statut", "titres", "prescription"])
-    return result
+        every = pd.DataFrame(columns=["siren", "membre", "exercice", "type_frais",
+                                      "consultation", "du", "titre", "ecart", "encaisse",
+                                      "reste", "statut", "titres", "prescription"])
+    return PastExercises(every, exercises, MappingProxyType(reports), tuple(anomalies),
+                         MappingProxyType(unreadable))
 
 
-def _dues(earlier: Earlier, exercise: int, result: PastExercises) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _Unreadable:
+    file_name: str  # « 2025-12/rapprochement_2025-12.xlsx »
+    anomaly: Anomaly
+
+
+def _dues(earlier: Earlier, exercise: int) -> tuple[pd.DataFrame, FinalReport | _Unreadable | None]:
+    """An exercise's dues from its final report, and where they came from: the report,
+    why it could not be read, or ``None`` (no report: the dues are not known)."""
     empty = pd.DataFrame({"siren": pd.Series(dtype=object), "nom": pd.Series(dtype=object),
                           "exercice": pd.Series(dtype="int64"),
                           "type_frais": pd.Series(dtype="int64"),
@@ -138,16 +159,13 @@ def _dues(earlier: Earlier, exercise: int, result: PastExercises) -> pd.DataFram
     failed = {name: why for name, why in earlier.unreadable.items()
               if name.startswith(f"{exercise}-")}
     if report is None and not failed:
-        return empty
+        return empty, None
     try:
         if report is None or report.problem:
             raise ValueError(report.problem if report else next(iter(failed.values())))
         dues = read_dues(report.sheets.get("Charges"), exercise)
     except Exception as error:  # a damaged or hand-edited report must not stop the month
         name = report.name if report is not None else next(iter(failed))
-        result.unreadable[exercise] = name
-        result.anomalies.append(CATALOGUE["rapport-final-illisible"].at(
+        return empty, _Unreadable(name, CATALOGUE["rapport-final-illisible"].at(
             name.split("/")[-1], "Charges", exercise=exercise, error=error))
-        return empty
-    result.reports[exercise] = FinalReport(exercise, report.month, report.sha256)
-    return dues
+    return dues, FinalReport(exercise, report.month, report.sha256)

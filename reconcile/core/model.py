@@ -9,15 +9,15 @@ the bottom; reading, then checking and computing, then rendering, then the run
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from schemas.codes import CATEGORIES, PRESTATIONS, ROLES, TYPES_FRAIS
 
 __all__ = ["CATEGORIES", "EXIT_BUSY", "EXIT_FAILURE", "EXIT_INVALID", "EXIT_OK", "EXIT_USAGE",
-           "PRESTATIONS", "ROLES", "TYPES_FRAIS", "Period", "anomalies_name", "period_of",
-           "report_name"]
+           "PRESTATIONS", "ROLES", "TYPES_FRAIS", "Document", "Period", "anomalies_name",
+           "period_of", "report_name"]
 
 # Exit statuses (spécification §4.11); an interruption exits 128 + the signal's number.
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_BUSY = 0, 1, 2, 3
@@ -43,6 +43,16 @@ class Period:
     @property
     def last_day(self) -> pd.Timestamp:
         return min(pd.Timestamp(year=self.year, month=12, day=31), self.as_of)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file the render layer made, as a value: where it goes, relative to the month
+    folder (``releves/releve_….xlsx``, ``/``-separated), and its bytes. Render returns
+    documents; the run layer alone writes them (``run.publish``)."""
+
+    name: str
+    data: bytes = field(repr=False)
 
 
 def report_name(month: str) -> str:

@@ -20,6 +20,7 @@ import errno
 import fcntl
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -65,6 +66,20 @@ def remove_stale_temporaries(folder: Path) -> None:
                 path.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def scratch(folder: Path) -> Iterator[str]:
+    """A scratch folder inside ``folder`` (a month folder) for a writer's temporary files
+    (xlsxwriter streaming a large workbook), removed on exit; named ``.*.tmp``, so the
+    next run of the month sweeps what a killed one left — never the system's
+    temporary folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    made = tempfile.mkdtemp(prefix=f".xlsxwriter.{os.getpid()}.", suffix=".tmp", dir=folder)
+    try:
+        yield made
+    finally:
+        shutil.rmtree(made, ignore_errors=True)
+
+
 def write_new(target: Path, render: Callable[[str], None]) -> Path:
     """Render into a flushed temporary file beside ``target``; return its path."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -94,6 +109,20 @@ def publish(temporary: Path, target: Path) -> tuple[str, Path | None]:
     os.replace(temporary, target)
     _fsync_dir(target.parent)
     return "nouveau", None
+
+
+def stage(target: Path, data: bytes) -> Path:
+    """``data`` in a flushed temporary file beside ``target`` (``write_new``)."""
+    def write(path: str) -> None:
+        Path(path).write_bytes(data)
+
+    return write_new(target, write)
+
+
+def put(target: Path, data: bytes) -> tuple[str, Path | None]:
+    """Write ``data`` as ``target`` atomically (``stage`` then ``publish``); returns how
+    (« nouveau », « identique », « remplacé ») and where a previous version went."""
+    return publish(stage(target, data), target)
 
 
 def sweep(folder: Path) -> None:

@@ -9,17 +9,16 @@ It carries what a letter needs: sender, addressee with address, date, reference,
 titres (exercice, bordereau, numéro), the deadline, who collects and how a public
 debtor pays (a mandat citing exercice, bordereau and titre), contact and signatory —
 all from the ``Parametres`` sheet (``identity``), never from the code. The letter is
-dated at the as-of date, so the same data give the same bytes; files are written
-atomically, an identical rerun leaves them untouched, and the letter of a member with
-nothing to claim any more is moved to ``historique/``.
+dated at the as-of date, so the same data give the same bytes. Letters are made as
+documents (bytes); the run layer writes them atomically (an identical rerun leaves them
+untouched) and moves the letter of a member with nothing to claim any more to
+``historique/`` (``run.publish``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from functools import partial
-from pathlib import Path
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pandas as pd
@@ -28,14 +27,14 @@ from xlsxwriter.worksheet import Worksheet
 from ..compute.dunning import REDUCED, Dunning
 from ..compute.identity import Identity
 from ..compute.receivables import delay_and_source
-from ..core.model import Period
-from ..core.safeio import publish, retire, write_new
+from ..core.model import Document, Period
 from ..core.wording import NARROW_SPACE, SHORT_TYPES, euros, postal_address
 from .report import MONTHS, created_at
 from .statements import GROUPEMENT, file_part
 from .xlsx import EURO, Book
 
 FOLDER = "relances"
+PATTERN = f"{FOLDER}/relance_*.xlsx"  # what the month's letters replace
 WIDTHS = (10, 10, 10, 24, 11, 12, 12, 13, 12)
 LAST = len(WIDTHS) - 1
 
@@ -47,25 +46,18 @@ def reminder_delay(option: int | None = None,
     return delay_and_source(option, parameters)[0]
 
 
-def write_reminders(folder: Path, period: Period, dunning: Dunning, members: pd.DataFrame,
-                    delay: int, identity: Identity) -> list[Path]:
-    """Write one letter per member with titres to claim; returns their paths, by SIREN."""
-    target_folder = folder / FOLDER
+def reminders(period: Period, dunning: Dunning, members: pd.DataFrame, delay: int,
+              identity: Identity) -> Iterator[Document]:
+    """One letter per member with titres to claim, by SIREN, each made when asked for;
+    they replace every ``relances/relance_*.xlsx`` (``PATTERN``) of the month."""
     late = dunning.claimed.sort_values(["siren", "date_emission", "numero"], kind="stable")
     addresses = members.drop_duplicates("siren").set_index("siren")
     created = created_at(period)
-    written: list[Path] = []
     for siren, titres in late.groupby("siren", sort=True):
         member = addresses.loc[siren]
         letter = Letter(str(siren), titres, period, delay, identity,
                         [str(member["nom"]), *postal_address(member)])
-        target = target_folder / f"relance_{file_part(siren)}.xlsx"
-        publish(write_new(target, partial(letter.render, created=created)), target)
-        written.append(target)
-    if target_folder.is_dir():
-        for old in sorted(set(target_folder.glob("relance_*.xlsx")) - set(written)):
-            retire(old)  # nothing to claim any more: keep the old letter, out of the way
-    return written
+        yield Document(f"{FOLDER}/relance_{file_part(siren)}.xlsx", letter.render(created))
 
 
 def long_date(day: pd.Timestamp | dt.date) -> str:
@@ -123,8 +115,8 @@ class Letter:
         days = int(str(self.identity.get("delai_paiement") or 30))
         return self.period.as_of + pd.Timedelta(days=days)
 
-    def render(self, path: str, created: dt.datetime) -> None:
-        book = Book(path, created, in_memory=True)
+    def render(self, created: dt.datetime) -> bytes:
+        book = Book(created)  # one page, in memory
         book.workbook.set_properties({"created": created, "author": "reconcile",
                                       "title": f"Relance {self.siren}"})
         book.add_format("wrap", {"text_wrap": True, "valign": "top"})
@@ -185,7 +177,7 @@ class Letter:
         sheet.set_row(row, 30)
         book.text(sheet, row + 2, 4, name, "bold")
         sheet.print_area(0, 0, row + 2, LAST)
-        book.close()
+        return book.close()
 
     def _reductions(self) -> list[str]:
         """Says what the run takes off a titre, so the member sees why less is asked."""

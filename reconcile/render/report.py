@@ -1,7 +1,8 @@
 """Render the month's reconciliation workbook (spécification §4) and the anomalies workbook.
 
-Data in, file out: everything here has already been computed; these functions only
-lay it out. Sheets and headers: spécification §4.2 to §4.9, §4.13 and §4.14, in French.
+Data in, bytes out: everything here has already been computed; these functions only
+lay it out, as a ``Document`` the run layer writes. Sheets and headers: spécification
+§4.2 to §4.9, §4.13 and §4.14, in French.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..compute.charges import Due, bareme_reference
 from ..core.anomalies import Anomaly, prominent, sort_key
 from ..core.columns import Header as H
 from ..core.columns import Sheet
-from ..core.model import Period
+from ..core.model import Document, Period, anomalies_name, period_of, report_name
 from ..core.vocabulary import RULED, Status
 from ..core.wording import service_label
 from . import evolutions, receivables_view
@@ -99,8 +100,9 @@ def dissolution_notice(due: Due, period: Period) -> str:
             "charge ne sera due à compter de cette date.")
 
 
-def render_report(path: str, report: Report) -> None:
-    book = Book(path, created_at(report.period))
+def render_report(report: Report, scratch: str) -> Document:
+    """The month's workbook; ``scratch``: the folder its rows stream through."""
+    book = Book(created_at(report.period), scratch)
     book.workbook.set_properties({"created": created_at(report.period),
                                   "title": f"Rapprochement {report.month}",
                                   "author": "reconcile"})
@@ -122,13 +124,14 @@ def render_report(path: str, report: Report) -> None:
         receivables_view.render_outstanding(book, report.receivables.outstanding)
     if report.evolutions is not None:
         evolutions.render(book, report.evolutions[1], report.evolutions[0])
-    book.close()
+    return Document(report_name(report.month), book.close())
 
 
-def render_anomalies(path: str, anomalies: list[Anomaly], created: dt.datetime) -> None:
-    book = Book(path, created)
+def render_anomalies(month: str, anomalies: Sequence[Anomaly], scratch: str) -> Document:
+    """The anomalies workbook written instead of the report (spécification §4.9)."""
+    book = Book(created_at(period_of(month)), scratch)
     write_anomalies_sheet(book, anomalies)
-    book.close()
+    return Document(anomalies_name(month), book.close())
 
 
 def write_anomalies_sheet(book: Book, anomalies: Sequence[Anomaly]) -> None:

@@ -11,16 +11,16 @@ tariff's price and the délibération behind it (never a rule code or a barème 
 reference), and its titres of the exercise. A SIREN that is not in the membres file
 gets no statement (the report's Anomalies sheet lists its titres). The data are those
 of the month's report; nothing is recomputed. Money stays integer cents until a cell is
-written. Files are written atomically and an identical rerun leaves them untouched; a
-statement of a member that no longer has anything to show is moved to ``historique/``.
+written. Statements are made as documents (bytes); the run layer writes them atomically
+(an identical rerun leaves them untouched) and moves the statement of a member that no
+longer has anything to show to ``historique/`` (``run.publish``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import partial
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -30,8 +30,7 @@ from schemas import CATEGORIES, TYPES_FRAIS
 
 from ..compute.identity import Identity
 from ..compute.reconciliation import counted
-from ..core.model import Period
-from ..core.safeio import publish, retire, write_new
+from ..core.model import Document, Period
 from ..core.vocabulary import Status
 from ..core.wording import basis, deliberation, euros, plain_codes, postal_address, service
 from . import layout
@@ -39,30 +38,31 @@ from .report import created_at, month_label
 from .xlsx import EURO, Book
 
 FOLDER = "releves"
+PATTERN = f"{FOLDER}/releve_*.xlsx"  # what the month's statements replace
 GROUPEMENT = "Groupement de commandes – dématérialisation des procédures"
 # Nine columns, A4 landscape once scaled; a text spanning several columns is merged.
 WIDTHS = (6, 15, 16, 18, 16, 24, 18, 14, 30)
 LAST = len(WIDTHS) - 1
 
 
-def write_statements(folder: Path, month: str, period: Period, charges: pd.DataFrame,
-                     rows: pd.DataFrame, titres: pd.DataFrame | None,
-                     identity: Identity | None = None, members: pd.DataFrame | None = None,
-                     titles: dict[str, str] | None = None) -> list[Path]:
-    """Write one statement per SIREN of ``rows``; returns their paths, by SIREN.
+def statements(month: str, period: Period, charges: pd.DataFrame, rows: pd.DataFrame,
+               titres: pd.DataFrame | None, identity: Identity | None = None,
+               members: pd.DataFrame | None = None, titles: dict[str, str] | None = None
+               ) -> Iterator[Document]:
+    """One statement per SIREN of ``rows``, by SIREN, each made when asked for (one at a
+    time, so that a national run's statements never sit in memory together); they
+    replace every ``releves/releve_*.xlsx`` (``PATTERN``) of the month.
     ``identity``: sender and signatory (Parametres); ``members``: postal addresses;
     ``titles``: consultation code → its title."""
     identity = identity or Identity.of(None)
     addresses = (members.drop_duplicates("siren").set_index("siren")
                  if members is not None else pd.DataFrame())
-    target_folder = folder / FOLDER
     created = created_at(period)
     charges_of = _by_siren(charges.sort_values(["type_frais", "consultation", "prestation"],
                                                kind="stable"), CHARGE_FIELDS)
     titres_of = _by_siren(_titres_of_year(titres, period.year), TITRE_FIELDS)
     members = rows[rows["statut"] != Status.UNKNOWN_MEMBER]
     lines_of = _by_siren(members.sort_values("siren", kind="stable"), LINE_FIELDS)
-    written: list[Path] = []
     for siren, lines in lines_of.items():
         known = siren in addresses.index
         address = postal_address(addresses.loc[siren] if known else {})
@@ -70,13 +70,7 @@ def write_statements(folder: Path, month: str, period: Period, charges: pd.DataF
                               titres_of.get(siren, []), identity, address, titles or {})
         if known and "categorie" in addresses:
             statement.category_code = str(addresses.at[siren, "categorie"])
-        target = target_folder / statement_name(siren)
-        publish(write_new(target, partial(statement.render, created=created)), target)
-        written.append(target)
-    if target_folder.is_dir():
-        for old in sorted(set(target_folder.glob("releve_*.xlsx")) - set(written)):
-            retire(old)  # the member has nothing to show any more: keep, out of the way
-    return written
+        yield Document(f"{FOLDER}/{statement_name(siren)}", statement.render(created))
 
 
 LINE_FIELDS = ["type_frais", "consultation", "du", "titre", "encaisse", "reste", "statut",
@@ -177,8 +171,8 @@ class Statement:
         title = self.titles.get(code, "")
         return f"{code} – {title}" if title else code
 
-    def render(self, path: str, created: dt.datetime) -> None:
-        book = Book(path, created, in_memory=True)  # one page: faster than streaming
+    def render(self, created: dt.datetime) -> bytes:
+        book = Book(created)  # one page, in memory: faster than streaming
         book.workbook.set_properties({"created": created, "author": "reconcile",
                                       "title": f"Relevé {self.siren} – exercice "
                                                f"{self.period.year}"})
@@ -226,7 +220,7 @@ class Statement:
         book.text(sheet, row + offset + 2, 5, role)
         book.text(sheet, row + offset + 3, 5, name, "bold")
         sheet.print_area(0, 0, row + offset + 3, LAST)
-        book.close()
+        return book.close()
 
     @property
     def member(self) -> str:

@@ -5,20 +5,17 @@ officer would write them (they normalise back to the declared names), dropdown l
 on coded columns, date / euro / text formats and validations on 2,000 rows, a frozen
 header and a ``Notice`` sheet (ignored by the reader) explaining every column.
 
-An existing input is never overwritten: a template whose stem is already present in
-the folder, in any accepted format, is refused; the file is created by linking a
-finished temporary file to its name, which fails if the name appeared meanwhile.
+Templates are made here as documents (bytes); ``run.publish.write_templates`` writes
+them, never over an existing input: a template whose stem is already present in the
+folder, in any accepted format, is refused; the file is created by linking a finished
+temporary file to its name, which fails if the name appeared meanwhile.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import math
-import os
-import secrets
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from xlsxwriter.worksheet import Worksheet
@@ -40,10 +37,10 @@ from schemas import (
 from schemas.codes import NEED_COMMUNE, NEED_POPULATION
 from schemas.headers import HEADERS
 
+from ..core.model import Document
 from ..core.wording import category, euros
 from ..read.cells import FIRST_DATE, LAST_DATE
 from ..read.parameters import KEYS
-from ..read.reader import EXTENSIONS
 from .xlsx import DATE, EURO, Book
 
 ROWS = 2_000  # data rows given formats, dropdowns and validations
@@ -204,58 +201,17 @@ TEMPLATES = (
 )
 
 
-def write_templates(folder: Path) -> tuple[list[Path], list[Path]]:
-    """Write every template absent from ``folder``; returns (written, refused) where a
-    refused entry is the existing file that kept its place."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    refused: list[Path] = []
-    for template in TEMPLATES:
-        existing = _existing(folder, template.stem)
-        if existing is not None:
-            refused.append(existing)
-            continue
-        target = folder / f"{template.stem}.xlsx"
-        if _create(target, template):
-            written.append(target)
-        else:
-            refused.append(target)
-    return written, refused
-
-
-def _existing(folder: Path, stem: str) -> Path | None:
-    """An input with this stem in any accepted format (as the reader finds it)."""
-    return next((p for p in sorted(folder.iterdir())
-                 if p.suffix.lower() in EXTENSIONS and p.stem.lower() == stem), None)
-
-
-def _create(target: Path, template: Template) -> bool:
-    """Render to a temporary file, then link it to ``target``: False if it exists."""
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # umask applies
-    try:
-        render(str(temporary), template)
-        with open(temporary, "rb") as stream:
-            os.fsync(stream.fileno())
-        try:
-            os.link(temporary, target)
-        except FileExistsError:
-            return False
-        return True
-    finally:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-
-
-def render(path: str, template: Template) -> None:
-    book = Book(path, CREATED)
+def render(template: Template, scratch: str) -> Document:
+    """One template as a document (``<stem>.xlsx``); ``scratch``: the folder its rows
+    stream through. ``reconcile init`` writes it (``run.publish.write_templates``)."""
+    book = Book(CREATED, scratch)
     book.workbook.set_properties({"created": CREATED, "author": "reconcile",
                                   "title": f"Modèle {template.stem} – {template.title}"})
     styles = _styles(book)
     for spec in template.specs:
         _data_sheet(book, styles, spec)
     _notice(book, styles, template)
-    book.close()
+    return Document(f"{template.stem}.xlsx", book.close())
 
 
 def _styles(book: Book) -> dict:

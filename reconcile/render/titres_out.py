@@ -1,18 +1,18 @@
-"""Write the month's titres to issue: ``titres_a_emettre_AAAA-MM.xlsx`` always, and
+"""Lay out the month's titres to issue: ``titres_a_emettre_AAAA-MM.xlsx`` always, and
 ``PESALR2_AAAA-MM_T<n>.xml`` when the parameters allow it and the file passes the schema.
 See spécification §4.16.
 
-Both are written like the report (temporary file, then rename; an identical rerun
-leaves them untouched; a different previous version goes to ``historique/``). What
-could not be written is said as a warning, never as a failure of the month's run.
+Both are made here as documents (bytes) and written by the run layer like the report
+(temporary file, then rename; an identical rerun leaves them untouched; a different
+previous version goes to ``historique/``). What could not be built is said as a
+warning, never as a failure of the month's run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -22,8 +22,7 @@ from schemas import CATEGORIES
 from ..compute.issuance import Proposal
 from ..compute.numbering import Numbering
 from ..core.anomalies import CATALOGUE, WARNING, Anomaly, file_problem
-from ..core.model import Period
-from ..core.safeio import publish, retire, write_new
+from ..core.model import Document, Period
 from ..core.vocabulary import Nature
 from ..core.wording import euros
 from ..read.acquits import DOMAINS
@@ -61,16 +60,17 @@ NATURE_COLOURS: dict[str, str] = {Nature.ISSUE: "#FFE699", Nature.SUPPLEMENT: "#
                                   Nature.REDUCTION: "#C6E0B4", Nature.CANCELLATION: "#9BC2E6"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Plan:
-    """What will be written, computed before the report (which states it)."""
+    """What will be written, computed before the report (which states it); a value made
+    once by ``plan``."""
 
     month: str
     proposal: Proposal
     aller: Aller | None = None
     summary: str = ""  # the Synthèse line about the PES Aller
-    notices: list[str] = field(default_factory=list)  # for the screen
-    warnings: list[Anomaly] = field(default_factory=list)
+    notices: tuple[str, ...] = ()  # for the screen
+    warnings: tuple[Anomaly, ...] = ()
     keep: bool = False  # the month's PES Aller already written stays as it is
     acquits: pd.DataFrame | None = None  # the reception's acquits read this month
 
@@ -85,83 +85,85 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str,
     ``reissue`` (``--reemettre``) or when this run would write the same titres;
     ``members`` gives the debtors' addresses; ``today`` is the day of writing (the PES
     Aller's DteStr), the wall clock unless a test pins it."""
-    result = Plan(month, proposal, acquits=acquits)
+    summary, notices, warnings = "", list[str](), list[Anomaly]()
+    aller: Aller | None = None
+    keep = False
     if numbering is not None:
         name = file_name(month, numbering.titre)
-        result.warnings += [file_problem(name, "numero-deja-utilise",
-                                         detail=f"Numéro déjà utilisé : {clash}")
-                            for clash in numbering.clashes]
+        warnings += [file_problem(name, "numero-deja-utilise",
+                                  detail=f"Numéro déjà utilisé : {clash}")
+                     for clash in numbering.clashes]
     missing = parameters.missing(PES_ALLER)
     if (proposal.lines["montant"] < 0).any():
         missing += parameters.missing(PES_REDUCTIONS)
     known = addresses(members) if members is not None else {}
     homeless = without_address(proposal.lines, known) if not proposal.lines.empty else []
     if proposal.lines.empty:
-        result.summary = "non écrit : aucun titre à émettre"
+        summary = "non écrit : aucun titre à émettre"
     elif missing:
-        result.summary = f"non écrit : paramètre(s) manquant(s) : {', '.join(missing)}"
+        summary = f"non écrit : paramètre(s) manquant(s) : {', '.join(missing)}"
         if len(missing) < len(PES_ALLER):  # set up in part: a warning; not at all: no
-            result.warnings.append(parameters.missing_anomaly(missing, "PES Aller non écrit",
-                                                              WARNING))
+            warnings.append(parameters.missing_anomaly(missing, "PES Aller non écrit",
+                                                       WARNING))
     elif homeless:
         listed = ", ".join(f"{name} ({siren})" for siren, name in homeless)
-        result.summary = (f"non écrit : {len(homeless)} débiteur(s) sans adresse complète "
-                          f"dans membres (adresse, code postal, ville) : {listed}")
-        result.warnings += [_homeless(members, members_file, siren, name)
-                            for siren, name in homeless]
+        summary = (f"non écrit : {len(homeless)} débiteur(s) sans adresse complète "
+                   f"dans membres (adresse, code postal, ville) : {listed}")
+        warnings += [_homeless(members, members_file, siren, name)
+                     for siren, name in homeless]
     else:
         day = today or dt.date.today()  # read once: the file and its check agree
-        aller = build(proposal.lines, parameters, period, month, day, known, numbering)
-        invalid = problems(aller.data)
-        broken = broken_rules(aller.data, day)
+        built = build(proposal.lines, parameters, period, month, day, known, numbering)
+        invalid = problems(built.data)
+        broken = broken_rules(built.data, day)
         if invalid or broken:  # a bug of ours: say it, never hand over a rejected file
-            result.summary = "non écrit : non conforme au schéma ou au dossier technique"
+            summary = "non écrit : non conforme au schéma ou au dossier technique"
             if invalid:
-                result.warnings.append(file_problem(aller.name, "pes-invalide",
-                                                    version=XSD_VERSION,
-                                                    problems="; ".join(invalid[:3])))
+                warnings.append(file_problem(built.name, "pes-invalide",
+                                             version=XSD_VERSION,
+                                             problems="; ".join(invalid[:3])))
             if broken:
-                result.warnings.append(file_problem(aller.name, "pes-regle", detail=(
+                warnings.append(file_problem(built.name, "pes-regle", detail=(
                     f"PES Aller non écrit : contraire au {DOSSIER} ({'; '.join(broken[:3])})")))
-        elif written is not None and not _same_emission(written, aller.data) and not reissue:
-            result.keep = True
-            result.summary = (f"non réécrit : le PES Aller de {month} est déjà écrit ; le "
-                              "réémettre (option --reemettre) seulement s'il n'a pas été intégré")
-            result.warnings.append(file_problem(aller.name, "pes-aller-deja-ecrit", detail=(
+        elif written is not None and not _same_emission(written, built.data) and not reissue:
+            keep = True
+            summary = (f"non réécrit : le PES Aller de {month} est déjà écrit ; le "
+                       "réémettre (option --reemettre) seulement s'il n'a pas été intégré")
+            warnings.append(file_problem(built.name, "pes-aller-deja-ecrit", detail=(
                 "PES Aller du mois déjà écrit et différent de celui de cette exécution : "
                 "conservé tel quel ; s'il n'a pas été intégré par le comptable, relancer "
                 "avec --reemettre pour le remplacer (ses numéros seront réutilisés)")))
         else:
-            result.aller = aller
+            aller = built
             reduction = ""
-            if aller.next_reduction is not None and any(k == "02" for k, _ in
-                                                        aller.bordereaux):
+            if built.next_reduction is not None and any(k == "02" for k, _ in
+                                                        built.bordereaux):
                 reduction = (f" (bordereau de réductions et d'annulations : "
-                             f"{aller.next_reduction})")
-            following = (f"prochain_bordereau = {aller.next_bordereau}"
-                         + (f", prochain_bordereau_02 = {aller.next_reduction}" if reduction
-                            else "") + f" et prochain_titre = {aller.next_titre}")
-            result.summary = (f"{aller.name} : {aller.pieces} titre(s), {aller.lines} "
-                              f"ligne(s) ; après son intégration, prochain numéro de "
-                              f"bordereau {aller.next_bordereau}{reduction} et prochain "
-                              f"numéro de titre {aller.next_titre}, à reporter dans la "
-                              f"feuille {SHEET} ({following})")
-            result.notices.append(
-                f"PES Aller : {aller.pieces} titre(s), {aller.lines} ligne(s) ; après son "
+                             f"{built.next_reduction})")
+            following = (f"prochain_bordereau = {built.next_bordereau}"
+                         + (f", prochain_bordereau_02 = {built.next_reduction}" if reduction
+                            else "") + f" et prochain_titre = {built.next_titre}")
+            summary = (f"{built.name} : {built.pieces} titre(s), {built.lines} "
+                       f"ligne(s) ; après son intégration, prochain numéro de "
+                       f"bordereau {built.next_bordereau}{reduction} et prochain "
+                       f"numéro de titre {built.next_titre}, à reporter dans la "
+                       f"feuille {SHEET} ({following})")
+            notices.append(
+                f"PES Aller : {built.pieces} titre(s), {built.lines} ligne(s) ; après son "
                 f"intégration, mettre dans la feuille {SHEET} du barème {following}")
-            for line in aller.skipped:
-                result.warnings.append(file_problem(aller.name, "reduction-hors-pes",
-                                                    line=line))
-    if result.aller is None and not proposal.lines.empty:
-        result.notices.append(f"PES Aller {result.summary}")
+            for line in built.skipped:
+                warnings.append(file_problem(built.name, "reduction-hors-pes", line=line))
+    if aller is None and not proposal.lines.empty:
+        notices.append(f"PES Aller {summary}")
     told = acquit_lines(acquits)
     if told:
-        result.summary += " ; acquits d'Hélios : " + " ; ".join(told)
-        result.notices += [f"Acquit d'Hélios : {line}" for line in told]
+        summary += " ; acquits d'Hélios : " + " ; ".join(told)
+        notices += [f"Acquit d'Hélios : {line}" for line in told]
     if len(proposal.held):
-        result.notices.append(f"{len(proposal.held)} ligne(s) retenue(s) sous le seuil de "
-                              f"recouvrement ({euros(proposal.threshold)})")
-    return result
+        notices.append(f"{len(proposal.held)} ligne(s) retenue(s) sous le seuil de "
+                       f"recouvrement ({euros(proposal.threshold)})")
+    return Plan(month, proposal, aller, summary, tuple(notices), tuple(warnings), keep,
+                acquits)
 
 
 def _same_emission(written: bytes, planned: bytes) -> bool:
@@ -221,32 +223,27 @@ def _homeless(members: pd.DataFrame | None, file: str, siren: str, name: str) ->
             "rejette un débiteur sans adresse"))
 
 
-def write(folder: Path, period: Period, planned: Plan) -> list[Path]:
-    """Both files, atomically (after the report); returns what was written."""
+def workbook_name(month: str) -> str:
+    return f"titres_a_emettre_{month}.xlsx"
+
+
+def pes_pattern(month: str) -> str:
+    """The month's PES Aller, whatever its number: what this run's replaces."""
+    return f"PESALR2_{month}*.xml"
+
+
+def documents(period: Period, planned: Plan, scratch: str) -> tuple[Document, ...]:
+    """The workbook of the titres to issue, then the PES Aller when one was built (it
+    was checked by ``plan``); ``scratch``: the folder the workbook's rows stream
+    through. Written after the report by the run layer, which also moves the month's
+    earlier PES Aller to history unless ``planned.keep``."""
     month = planned.month
-    target = folder / f"titres_a_emettre_{month}.xlsx"
-    created = created_at(period)
     numbers = pes_numbers(planned.aller.data) if planned.aller is not None else {}
-    publish(write_new(target, lambda path: _render(path, planned.proposal, created, month,
-                                                   numbers, planned.acquits)), target)
-    written = [target]
-    if planned.keep:  # already written, not to be re-issued without --reemettre
-        return written
-    current = planned.aller.name if planned.aller is not None else None
-    for earlier in sorted(folder.glob(f"PESALR2_{month}*.xml")):
-        if earlier.name != current:  # no longer this month's emission: kept in history
-            retire(earlier)
+    workbook = Document(workbook_name(month), _render(
+        scratch, planned.proposal, created_at(period), month, numbers, planned.acquits))
     if planned.aller is None:
-        return written
-    xml = folder / planned.aller.name
-    data = planned.aller.data
-
-    def render(path: str) -> None:
-        Path(path).write_bytes(data)
-
-    publish(write_new(xml, render), xml)
-    written.append(xml)
-    return written
+        return (workbook,)
+    return workbook, Document(planned.aller.name, planned.aller.data)
 
 
 def pes_numbers(data: bytes) -> dict[tuple[str, bool], tuple[int, int]]:
@@ -261,10 +258,10 @@ def pes_numbers(data: bytes) -> dict[tuple[str, bool], tuple[int, int]]:
                 strict=True)}
 
 
-def _render(path: str, proposal: Proposal, created: dt.datetime, month: str,
+def _render(scratch: str, proposal: Proposal, created: dt.datetime, month: str,
             numbers: dict[tuple[str, bool], tuple[int, int]],
-            acquits: pd.DataFrame | None = None) -> None:
-    book = Book(path, created)
+            acquits: pd.DataFrame | None = None) -> bytes:
+    book = Book(created, scratch)
     book.workbook.set_properties({"created": created, "author": "reconcile",
                                   "title": f"Titres à émettre {month}"})
     sheet = book.sheet("Titres à émettre")
@@ -284,7 +281,7 @@ def _render(path: str, proposal: Proposal, created: dt.datetime, month: str,
             cells(acquits["accepte"].map({True: "accepté", False: "REJETÉ"})),
             *(cells(acquits[c]) for c in ("exercice", "bordereau", "piece", "ligne", "code",
                                           "libelle"))])
-    book.close()
+    return book.close()
 
 
 def _total(book: Book, sheet: Any, row: int, lines: pd.DataFrame) -> None:

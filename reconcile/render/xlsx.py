@@ -5,19 +5,17 @@
   conversions off and text goes through ``write_string`` — with a quote prefix when it
   starts with ``= + - @``, tab or CR, so editing the cell cannot revive a formula.
 * The workbook's creation date is pinned, so the same data give the same bytes.
-* xlsxwriter's scratch files (one per sheet while streaming, one per part when
-  packaging) go to a ``.*.tmp`` folder beside the output — the month folder — never to
-  the system's temporary folder: the run removes it however it ends, and the next run
-  of the month removes what a killed one left (``safeio.remove_stale_temporaries``).
+* A book is a value: ``close()`` returns the workbook's bytes and nothing here opens
+  a path. A large book streams its rows (constant memory) through xlsxwriter's scratch
+  files, in the ``scratch`` folder the run layer makes beside the output — the month
+  folder, never the system's temporary folder — and removes however the run ends
+  (``safeio.scratch``; the next run of the month removes what a killed one left).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import tempfile
-import weakref
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,19 +43,16 @@ class Col:
 class Book:
     """An xlsxwriter workbook with our formats and safe writers."""
 
-    def __init__(self, path: str, created: dt.datetime, in_memory: bool = False):
-        """``in_memory``: for small workbooks (statements), faster than streaming rows
-        through temporary files; reports stream (constant memory at national scale)."""
-        scratch = None
-        if not in_memory:
-            scratch = tempfile.mkdtemp(prefix=f".xlsxwriter.{os.getpid()}.", suffix=".tmp",
-                                       dir=os.path.dirname(os.path.abspath(path)))
-        # Removed by ``close``, or when the book is dropped (an exception, an interruption).
-        self._scratch = weakref.finalize(self, shutil.rmtree, scratch or "", True)
-        if scratch is None:
-            self._scratch.detach()
+    def __init__(self, created: dt.datetime, scratch: str | None = None):
+        """``scratch``: the folder (a name, made and removed by the run layer) where a
+        workbook that streams its rows (constant memory at national scale: reports,
+        titres to issue, templates) keeps xlsxwriter's scratch files; ``None``: built in
+        memory, faster for small workbooks (statements, letters). The two modes give
+        different bytes (inline or shared strings): each document keeps its own."""
+        in_memory = scratch is None
+        self._output = io.BytesIO()
         self.workbook = xlsxwriter.Workbook(
-            path,
+            self._output,
             {
                 "constant_memory": not in_memory,
                 "in_memory": in_memory,
@@ -207,11 +202,10 @@ class Book:
         worksheet.autofilter(first_row, 0, row, len(columns) - 1)
         return row - first_row
 
-    def close(self) -> None:
-        try:
-            self.workbook.close()
-        finally:
-            self._scratch()
+    def close(self) -> bytes:
+        """The workbook's bytes (the same as xlsxwriter writes to a file)."""
+        self.workbook.close()
+        return self._output.getvalue()
 
 
 def cells(values: pd.Series, kind: str = "text") -> list[Any]:

@@ -40,16 +40,26 @@ from ..compute.reconciliation import reconcile
 from ..compute.settings import Options, Settings, decide
 from ..core.anomalies import Anomaly, counts_by_code, file_problem, has_errors, sort_key
 from ..core.journal import RESERVE, close_abandoned, record
-from ..core.model import EXIT_INVALID, EXIT_OK, Period, anomalies_name, period_of, report_name
+from ..core.model import (
+    EXIT_INVALID,
+    EXIT_OK,
+    Document,
+    Period,
+    anomalies_name,
+    period_of,
+    report_name,
+)
 from ..core.progress import Progress, quiet
 from ..core.safeio import (
     exclusive,
     publish,
+    put,
     retire,
+    scratch,
+    stage,
     sweep,
     temporary_path,
     write_bytes_atomically,
-    write_new,
 )
 from ..read import earlier as earlier_reports
 from ..read import pes_sent
@@ -58,11 +68,11 @@ from ..read.earlier import Earlier, SentFiles
 from ..read.intake import Inputs, SheetCount, normalise, read
 from ..read.parameters import Parameters
 from ..read.reader import InputFile, Limits, changed_warning
-from ..render import evolutions, receivables_view, titres_out
+from ..render import evolutions, receivables_view, reminders, statements, titres_out
 from ..render.audit import Control
-from ..render.reminders import write_reminders
-from ..render.report import Report, created_at, dissolution_notice, render_anomalies, render_report
+from ..render.report import Report, dissolution_notice, render_anomalies, render_report
 from .faults import DiskFull, disk_full, ending, mark_published, space_needed
+from .publish import write_family, write_titres
 
 
 @dataclass(frozen=True)
@@ -259,20 +269,23 @@ def _month(job: Job, say: Progress, trail: Trail) -> Outcome:
     anomalies = sorted([*anomalies, *problems, *more], key=sort_key)  # the final list
     report = build_report(period, validated, due, reconciled, planned, anomalies, settings,
                           earlier)
-    temporary = render(report, folder)
-    published = publish_report(temporary, folder, month, inputs.files)
+    with scratch(folder) as room:  # where the large workbooks stream their rows
+        document = render(report, room)
+        to_issue = titres_out.documents(period, planned, room)
+    published = publish_report(document, folder, month, inputs.files)
     trail.report, trail.report_outcome = published.report, published.how
     retire(folder / anomalies_name(month))  # the inputs are valid now
-    issued = titres_out.write(folder, period, planned)
-    statements = publish_statements(job, inputs, due, reconciled, say)
-    reminders = publish_reminders(job, inputs, reconciled, say)
+    issued = publish_titres(folder, to_issue, planned)
+    written_statements = publish_statements(job, inputs, due, reconciled, say)
+    written_reminders = publish_reminders(job, inputs, reconciled, say)
     trail.lap("écriture", len(due.charges) + len(reconciled.rows))
 
     outcome = Outcome(
         EXIT_OK, month, tuple(anomalies), tuple(trail.stages), published.report,
         report_outcome=published.how, kept_previous=published.kept_previous,
         dissolution=dissolution_notice(due, period), totals=report_totals(reconciled.rows),
-        issued=tuple(issued), statements=tuple(statements), reminders=tuple(reminders),
+        issued=tuple(issued), statements=tuple(written_statements),
+        reminders=tuple(written_reminders),
         notices=tuple(planned.notices))
     audit(job, inputs, published, report, outcome.stages)
     trail.ended = True
@@ -474,17 +487,17 @@ def _compared(earlier: Earlier | None, reconciled: Reconciled) -> tuple[str, str
     return previous.name, previous.sha256
 
 
-def render(report: Report, folder: Path) -> Path:
-    """The workbook, in a temporary file next to its target (put in place by
-    ``publish_report``)."""
-    return write_new(report_path(folder, report.month),
-                     lambda path: render_report(path, report))
+def render(report: Report, room: str) -> Document:
+    """The workbook, as bytes (``room``: the scratch folder its rows stream through);
+    written by ``publish_report``."""
+    return render_report(report, room)
 
 
-def publish_report(temporary: Path, folder: Path, month: str,
+def publish_report(document: Document, folder: Path, month: str,
                    files: tuple[InputFile, ...]) -> Published:
-    """Keep a copy of the inputs read, then put the report in place (a different
-    previous one kept)."""
+    """The report in a temporary file beside its target; a copy of the inputs read
+    kept; then the report put in place (a different previous one kept)."""
+    temporary = stage(report_path(folder, month), document.data)
     try:
         snapshot = _snapshot(folder, files)
     except BaseException:
@@ -500,17 +513,15 @@ def publish_statements(job: Job, inputs: Inputs, due: Due, reconciled: Reconcile
     """`--releves`: one statement per member (spécification §4.10)."""
     if not job.statements:
         return []
-    from ..render.statements import write_statements
-
     say("relevés", "un relevé par membre")
     consultations = inputs.tables.get("consultations")
     titles = {} if consultations is None else {
         str(code): str(title) for code, title in zip(
             consultations.frame["code"], consultations.frame.get("libelle", []), strict=False)
         if isinstance(title, str) and title}
-    return write_statements(job.folder, job.month, job.period, due.charges, reconciled.rows,
-                            reconciled.titres, reconciled.identity,
-                            inputs.tables["membres"].frame, titles)
+    return write_family(job.folder, statements.statements(
+        job.month, job.period, due.charges, reconciled.rows, reconciled.titres,
+        reconciled.identity, inputs.tables["membres"].frame, titles), statements.PATTERN)
 
 
 def publish_reminders(job: Job, inputs: Inputs, reconciled: Reconciled, say: Progress
@@ -520,9 +531,16 @@ def publish_reminders(job: Job, inputs: Inputs, reconciled: Reconciled, say: Pro
     if not job.options.reminders:
         return []
     say("relances", f"titres en retard de plus de {reconciled.reminder_delay} jours")
-    return write_reminders(job.folder, job.period, reconciled.dunning,
-                           inputs.tables["membres"].frame, reconciled.reminder_delay,
-                           reconciled.identity)
+    return write_family(job.folder, reminders.reminders(
+        job.period, reconciled.dunning, inputs.tables["membres"].frame,
+        reconciled.reminder_delay, reconciled.identity), reminders.PATTERN)
+
+
+def publish_titres(folder: Path, documents: tuple[Document, ...], planned: titres_out.Plan
+                   ) -> list[Path]:
+    """The titres to issue and the PES Aller (spécification §4.16), after the report."""
+    return write_titres(folder, documents, titres_out.pes_pattern(planned.month),
+                        planned.keep)
 
 
 def audit(job: Job, inputs: Inputs, published: Published, report: Report,
@@ -558,10 +576,10 @@ def write_anomalies(folder: Path, month: str, anomalies: list[Anomaly]
                     ) -> tuple[Path, str, Path | None]:
     """``anomalies_YYYY-MM.xlsx``, written atomically, a different previous one kept.
     Returns its path, how it was written and where the previous one went."""
-    target = folder / anomalies_name(month)
-    created = created_at(period_of(month))
-    temporary = write_new(target, lambda path: render_anomalies(path, anomalies, created))
-    return (target, *publish(temporary, target))
+    with scratch(folder) as room:
+        document = render_anomalies(month, anomalies, room)
+    target = folder / document.name
+    return (target, *put(target, document.data))
 
 
 def _evolutions(earlier: Earlier, month: str, due: Due, rows: pd.DataFrame,
