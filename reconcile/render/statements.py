@@ -66,10 +66,11 @@ def statements(month: str, period: Period, charges: pd.DataFrame, rows: pd.DataF
     for siren, lines in lines_of.items():
         known = siren in addresses.index
         address = postal_address(addresses.loc[siren] if known else {})
+        category = (str(addresses.at[siren, "categorie"])
+                    if known and "categorie" in addresses else None)
         statement = Statement(siren, month, period, lines, charges_of.get(siren, []),
-                              titres_of.get(siren, []), identity, address, titles or {})
-        if known and "categorie" in addresses:
-            statement.category_code = str(addresses.at[siren, "categorie"])
+                              titres_of.get(siren, []), identity, address, titles or {},
+                              category)
         yield Document(f"{FOLDER}/{statement_name(siren)}", statement.render(created))
 
 
@@ -156,12 +157,15 @@ class Statement:
 
     def __init__(self, siren: str, month: str, period: Period, lines: list[Any],
                  charges: list[Any], titres: list[Any], identity: Identity | None = None,
-                 address: list[str] | None = None, titles: dict[str, str] | None = None):
+                 address: list[str] | None = None, titles: dict[str, str] | None = None,
+                 category: str | None = None):
         self.siren, self.month, self.period = siren, month, period
         self.lines, self.charges, self.titres = lines, charges, titres
         self.identity = identity or Identity.of(None)
         self.address, self.titles = address or [], titles or {}
-        self.category_code = str(charges[0].categorie) if charges else ""
+        # the member's category from membres, else that of its charges
+        self.category_code = (category if category is not None else
+                              str(charges[0].categorie) if charges else "")
 
     def consultation(self, code: object) -> str:
         """« 2026-PLAT – Plateformes marchés, actes… »: the code the titres cite, and
