@@ -14,13 +14,11 @@ of writing. The file is still checked against the vendored 2.1.a XSD, and
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import itertools
 import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -33,11 +31,10 @@ from ..compute.numbering import Numbering
 from ..core.model import Period
 from ..core.wording import euros
 from ..read.parameters import Parameters
+from ..read.pes_xsd import schema
 from .statements import statement_name
 
 NAMESPACE = "http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller"
-XSD = Path(__file__).parent / "xsd" / "pes-aller-2.1.a" / "PES_V2" / "Rev0" / "PES_Aller.xsd"
-XSD_VERSION = "PES V2 2.1.a (PES_Aller.xsd, DGFiP)"
 DOSSIER = "dossier technique PES V2 v5.19 (DGFiP)"
 # Enveloppe/Emetteur (mandatory since v5.5): Sigle = the software's publisher (≤ 32),
 # Adresse = « name and version of the application » (≤ 38).
@@ -256,12 +253,6 @@ def _text(text: str, size: int = OBJECT_SIZE) -> str:
         kept = "".join(c if c.isprintable() else " " for c in kept)
     kept = kept if len(kept) <= size else kept[: size - 3] + "..."
     return kept.encode("latin-1", "replace").decode("latin-1")
-
-
-@functools.cache
-def schema() -> etree.XMLSchema:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    return etree.XMLSchema(etree.parse(str(XSD), parser))
 
 
 def problems(data: bytes) -> list[str]:

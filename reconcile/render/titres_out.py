@@ -28,10 +28,10 @@ from ..core.wording import euros
 from ..read.acquits import DOMAINS
 from ..read.parameters import PES_ALLER, PES_REDUCTIONS, SHEET, Parameters
 from ..read.pes_sent import parse_sent
+from ..read.pes_xsd import XSD_VERSION
 from .layout import fitted_table
 from .pes_aller import (
     DOSSIER,
-    XSD_VERSION,
     Aller,
     addresses,
     build,
