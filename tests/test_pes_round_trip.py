@@ -328,6 +328,10 @@ def test_evolutions_name_the_titre_of_its_exercise(year):
 
 def test_a_rerun_of_an_old_month_gives_that_months_figures(year):
     rerun, then = year["2026-03 rerun"], year["2026-03 then"]
+    # the month's PES Aller is kept as it was sent; no number of another file is
+    # announced as skipped, since none is issued
+    codes = set(rerun["Anomalies"]["Code"])
+    assert "pes-aller-deja-ecrit" in codes and "numero-deja-utilise" not in codes
     assert figures(rerun["Rapprochement"]) == figures(then["Rapprochement"])
     assert outstanding(rerun["Restes à recouvrer"]) == outstanding(then["Restes à recouvrer"])
     # by hand: everything taken in charge on 25/03, 500 € of the EPCI on 27/03; the

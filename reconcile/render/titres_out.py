@@ -36,7 +36,6 @@ from .pes_aller import (
     Aller,
     addresses,
     build,
-    file_name,
     problems,
     without_address,
 )
@@ -86,11 +85,6 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str,
     ``members`` gives the debtors' addresses; ``today`` is the day of writing (the PES
     Aller's DteStr), the wall clock unless a test pins it."""
     result = Plan(month, proposal, acquits=acquits)
-    if numbering is not None:
-        name = file_name(month, numbering.titre)
-        result.warnings += [file_problem(name, "numero-deja-utilise",
-                                         detail=f"Numéro déjà utilisé : {clash}")
-                            for clash in numbering.clashes]
     missing = parameters.missing(PES_ALLER)
     if (proposal.lines["montant"] < 0).any():
         missing += parameters.missing(PES_REDUCTIONS)
@@ -152,6 +146,11 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str,
             for line in aller.skipped:
                 result.warnings.append(file_problem(aller.name, "reduction-hors-pes",
                                                     line=line))
+            # A parameter below a number already used: said of the file that skipped it
+            # (no file written, no number issued: nothing to say).
+            result.warnings += [file_problem(aller.name, "numero-deja-utilise",
+                                             detail=f"Numéro déjà utilisé : {clash}")
+                                for clash in (numbering.clashes if numbering else [])]
     if result.aller is None and not proposal.lines.empty:
         result.notices.append(f"PES Aller {result.summary}")
     told = acquit_lines(acquits)
