@@ -211,7 +211,7 @@ def year(tmp_path_factory) -> dict:
                           paid={(COMMUNE_A, "GC1"): ("2026-12-03", "30.00")})
         if p["pce"] == "1201"]
     (folder / "PES2R_2026-12.xml").write_bytes(retour_519(december, day="2026-12-10"))
-    done["2026-12"] = month(folder, reports, "2026-12")
+    done["2026-12"] = month(folder, reports, "2026-12", extra=["--relances"])
     done["sent 2026-12"] = sent(reports / "2026-12", "2026-12")[1]
     done["2026-03 rerun"] = month(folder, reports, "2026-03")
     done["2027-02"] = month(folder, reports, "2027-02", extra=["--relances"])
@@ -382,3 +382,17 @@ def test_letters_keep_titres_of_two_exercises_apart(year):
     assert "1\u202f030,00 €" in opening
     # the rejected titre 1202 of 2025 was never a titre: not claimed
     assert not [r for r in rows if r[:3] == [2025, "41", "1202"]]
+
+
+def test_a_letter_claims_the_line_left_after_the_proposed_annulation(year):
+    """December 2026: the EPCI's titre 1204 has two lines; the run proposes again to
+    cancel its 40 € of type 1 (bordereau 02 rejected at reception). The letter claims
+    the type-2 line for its 500 € left, the type-1 line not at all (it took the 40 €
+    off every line of the titre: 460 €), beside titre 1204 of 2025, a titre of the same
+    number."""
+    rows = letter(year["2026-12"]["result"], EPCI)
+    table = [tuple(r[:3]) + tuple(r[5:8]) for r in rows if isinstance(r[0], int)]
+    assert table == [(2025, "41", "1204", 1000, 0, 1000), (2026, "41", "1204", 1000, 500, 500)]
+    opening = next(r[0] for r in rows if str(r[0]).startswith("Sauf erreur"))
+    assert "les 2 titres de recettes ci-dessous" in opening
+    assert "1\u202f500,00 €" in opening
