@@ -80,18 +80,19 @@ def _reduced(late: pd.DataFrame, credits: dict[tuple, int]) -> pd.Series:
     line's reste — a réduction of one line of a titre is not taken off each of its
     lines."""
     left = dict(credits)
-    reduced = pd.Series(0, index=late.index, dtype="int64")
-    for at, (exercice, numero, kind, consultation, reste) in enumerate(zip(
-            late["exercice"], late["numero"], late["type_frais"], late["consultation"],
-            late["reste"], strict=True)):
+    reduced: list[int] = []
+    for exercice, numero, kind, consultation, reste in zip(
+            late["exercice"].tolist(), late["numero"].tolist(), late["type_frais"].tolist(),
+            late["consultation"].tolist(), late["reste"].tolist(), strict=True):
+        got = 0
         for key in ((int(exercice), numero, int(kind), _text(consultation)),
                     (int(exercice), numero)):
-            room = int(reste) - int(reduced.iat[at])
-            if left.get(key, 0) > 0 and room > 0:
-                taken = min(left[key], room)
-                reduced.iat[at] += taken
+            taken = min(left.get(key, 0), int(reste) - got)
+            if taken > 0:
+                got += taken
                 left[key] -= taken
-    return reduced
+        reduced.append(got)
+    return pd.Series(reduced, index=late.index, dtype="int64")
 
 
 def claimable(outstanding: pd.DataFrame, delay: int, members: pd.DataFrame,
