@@ -213,8 +213,12 @@ def year(tmp_path_factory) -> dict:
     (folder / "PES2R_2026-12.xml").write_bytes(retour_519(december, day="2026-12-10"))
     done["2026-12"] = month(folder, reports, "2026-12", extra=["--relances"])
     done["sent 2026-12"] = sent(reports / "2026-12", "2026-12")[1]
+    # January: the titre correctif sent again in December is taken in charge.
+    (folder / "PES2R_2027-01.xml").write_bytes(retour_519(
+        answer(done["sent 2026-12"], "2027-01-08"), day="2027-01-12"))
     done["2026-03 rerun"] = month(folder, reports, "2026-03")
     done["2027-02"] = month(folder, reports, "2027-02", extra=["--relances"])
+    done["2026-12 rerun"] = month(folder, reports, "2026-12")
     done["sent 2027-02"] = sent(reports / "2027-02", "2027-02")[1]
 
     # March 2026 as it was known then: the same inputs, only the flows of that time.
@@ -326,6 +330,24 @@ def test_evolutions_name_the_titre_of_its_exercise(year):
         ("titre encaissé", COMMUNE_A, 1, 13000, 10000, "1201 (2026)")]
 
 
+def test_the_titre_correctif_taken_in_charge_settles_the_line_it_reduces(year):
+    """January 2027: Hélios takes in charge titre correctif 1207 (bordereau 02 n° 8),
+    −40 € on line 1 of titre 1204 of 2026. In February the EPCI's 2026 type 1 is
+    settled (nothing due, nothing titled), its letter no longer claims the line; a
+    rerun of December (before the prise en charge of 08/01/2027) gives December's
+    figures again."""
+    past = year["2027-02"]["Exercices antérieurs"]
+    epci = past[(past["SIREN"] == EPCI) & (past["Exercice"] == 2026)]
+    assert sorted((int(r["Type de frais"]), euros(r["Montant dû"]), euros(r["Montant titré"]),
+                   r["Statut"]) for _, r in epci.iterrows()) == [
+        (1, 0, 0, "conforme"), (2, 100000, 100000, "conforme")]
+    rows = letter(year["2027-02"]["result"], EPCI)
+    table = [tuple(r[:3]) + tuple(r[5:8]) for r in rows if isinstance(r[0], int)]
+    assert table == [(2025, "41", "1204", 1000, 0, 1000), (2026, "41", "1204", 1000, 500, 500)]
+    assert figures(year["2026-12 rerun"]["Rapprochement"]) == figures(
+        year["2026-12"]["Rapprochement"])
+
+
 def test_a_rerun_of_an_old_month_gives_that_months_figures(year):
     rerun, then = year["2026-03 rerun"], year["2026-03 then"]
     # the month's PES Aller is kept as it was sent; no number of another file is
@@ -353,7 +375,7 @@ def test_restes_a_recouvrer_prescribe_four_years_after_prise_en_charge(year):
         (2026, "1201", COMMUNE_A, 2, 10000, 0, d(2030, 3, 25)),
         (2026, "1202", COMMUNE_B, 1, 3000, 0, d(2030, 3, 25)),
         (2026, "1202", COMMUNE_B, 2, 50000, 0, d(2030, 3, 25)),
-        (2026, "1204", EPCI, 1, 4000, 0, d(2030, 3, 25)),
+        # its type-1 line is cancelled by titre correctif 1207 (taken in charge in January)
         (2026, "1204", EPCI, 2, 100000, 50000, d(2030, 3, 25)),
         (2026, "1205", SYNDICAT, 1, 2000, 0, d(2030, 11, 25)),
         (2026, "1205", SYNDICAT, 2, 20000, 0, d(2030, 11, 25))]
