@@ -10,8 +10,9 @@ type 1: 30, 30, 5, 20 and 40 €). The plan, and what is checked by hand:
 * 2025-03 — bordereau 01 n° 41, titres 1201 (A), 1202 (B), 1203 (S), 1204 (E) of 2025.
   Hélios rejects 1202, takes the rest in charge on 25/03/2025; A pays 100 € on 10/04/2025;
   the same flow carries a P503 (75 € received from the EPCI), a line of another product
-  and a private person.
-* 2025-11 — only B's 500 € again: bordereau 42, titre 1205 (never 41 nor 1202).
+  (bordereau 45, titre 1300 of the budget) and a private person.
+* 2025-11 — only B's 500 € again: bordereau 46, titre 1301 (never 41 nor 1202, nor
+  the other product's bordereau 45 and titre 1300 that the Retour shows on the budget).
 * 2026-03 — a new exercise restarts at the parameters: bordereau 41, titres 1201–1204 of
   2026 (two lines each, 5 € of the CCAS held under the threshold). Taken in charge on
   25/03/2026; the EPCI pays 500 € of its type-2 line on 27/03/2026.
@@ -106,8 +107,10 @@ def answer(lines: list[dict], pec: str, etat: dict[str, str] | None = None,
 
 
 STRANGERS = [  # a real flow carries every titre of the budget, not only ours
-    {"exer": 2025, "bord": 9, "pce": "88", "pec": "2025-03-20", "lines": [
-        {"code": "300", "mt": "61.00", "tiers": ("02", COMMUNE_A)}]},  # another product
+    # another product of the same budget, numbered beyond us by the finance software:
+    # bordereau 45 and titre 1300 of 2025 are used numbers of the budget
+    {"exer": 2025, "bord": 45, "pce": "1300", "pec": "2025-03-20", "lines": [
+        {"code": "300", "mt": "61.00", "tiers": ("02", COMMUNE_A)}]},
     {"exer": 2025, "bord": 9, "pce": "89", "pec": "2025-03-20", "lines": [
         {"code": "GC2", "mt": "12.00", "cat": "01", "nom": "DUPONT JEAN"}]},  # a person
     {"exer": 2025, "typbord": "05", "bord": 1, "pce": "900123", "pec": "", "lines": [
@@ -241,7 +244,8 @@ def numbers(lines: list[dict]) -> set[tuple]:
 
 def test_numbering_follows_per_exercise_and_bordereau_type_and_never_reuses(year):
     assert numbers(year["sent 2025-03"]) == {(2025, "01", 41, n) for n in range(1201, 1205)}
-    assert numbers(year["sent 2025-11"]) == {(2025, "01", 42, 1205)}  # B's 500 € again
+    # B's 500 € again, after the other product's bordereau 45 and titre 1300
+    assert numbers(year["sent 2025-11"]) == {(2025, "01", 46, 1301)}
     assert numbers(year["sent 2026-03"]) == {(2026, "01", 41, n) for n in range(1201, 1205)}
     assert numbers(year["sent 2026-11"]) == {(2026, "01", 42, 1205), (2026, "02", 7, 1206)}
     # December: the titre correctif again, after every number already used in 2026
@@ -371,7 +375,7 @@ def test_restes_a_recouvrer_prescribe_four_years_after_prise_en_charge(year):
     assert [r[:6] + r[6:7] for r in rows] == [
         (2025, "1203", SYNDICAT, 2, 20000, 0, d(2029, 3, 25)),
         (2025, "1204", EPCI, 2, 100000, 0, d(2029, 3, 25)),
-        (2025, "1205", COMMUNE_B, 2, 50000, 0, d(2029, 11, 25)),
+        (2025, "1301", COMMUNE_B, 2, 50000, 0, d(2029, 11, 25)),
         (2026, "1201", COMMUNE_A, 2, 10000, 0, d(2030, 3, 25)),
         (2026, "1202", COMMUNE_B, 1, 3000, 0, d(2030, 3, 25)),
         (2026, "1202", COMMUNE_B, 2, 50000, 0, d(2030, 3, 25)),
@@ -379,7 +383,7 @@ def test_restes_a_recouvrer_prescribe_four_years_after_prise_en_charge(year):
         (2026, "1204", EPCI, 2, 100000, 50000, d(2030, 3, 25)),
         (2026, "1205", SYNDICAT, 1, 2000, 0, d(2030, 11, 25)),
         (2026, "1205", SYNDICAT, 2, 20000, 0, d(2030, 11, 25))]
-    assert {r[7] for r in rows if r[0] == 2025 and r[1] != "1205"} == {
+    assert {r[7] for r in rows if r[0] == 2025 and r[1] != "1301"} == {
         "4 ans après prise en charge du 25/03/2025"}
 
 
@@ -392,11 +396,11 @@ def letter(result: Result, siren: str) -> list[list]:
 
 
 def test_letters_keep_titres_of_two_exercises_apart(year):
-    """Commune B owes on titre 1205 of 2025 (bordereau 42) and on the two lines of titre
+    """Commune B owes on titre 1301 of 2025 (bordereau 46) and on the two lines of titre
     1202 of 2026 (bordereau 41): two titres, three rows, 1 030 €."""
     rows = letter(year["2027-02"]["result"], COMMUNE_B)
     table = [tuple(r[:3]) + tuple(r[5:8]) for r in rows if isinstance(r[0], int)]
-    assert table == [(2025, "42", "1205", 50000 / 100, 0, 50000 / 100),
+    assert table == [(2025, "46", "1301", 50000 / 100, 0, 50000 / 100),
                      (2026, "41", "1202", 30, 0, 30),
                      (2026, "41", "1202", 500, 0, 500)]
     opening = next(r[0] for r in rows if str(r[0]).startswith("Sauf erreur"))
