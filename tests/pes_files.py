@@ -191,8 +191,9 @@ def retour_519(pieces: list[dict], day: str = "2026-11-30", header: dict | None 
         element = etree.SubElement(block, "Piece")
         bp = etree.SubElement(element, "BlocPiece")
         _v(bp, "IdPce", piece["pce"])
-        _v(bp, "TypPce", "13" if piece.get("typbord") == "05" else "01")
-        _v(bp, "NatPce", "01")
+        kind = piece.get("typbord", "01")  # 05: P503; 02: titre correctif (02 02 06)
+        _v(bp, "TypPce", {"05": "13", "02": "02"}.get(kind, "01"))
+        _v(bp, "NatPce", "06" if kind == "02" else "01")
         if piece.get("obj"):
             _v(bp, "Obj", piece["obj"])
         if piece.get("pec", "2026-11-10"):

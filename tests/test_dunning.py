@@ -68,6 +68,30 @@ def test_a_letter_claims_the_net_position_matched_on_exercice_and_numero():
     assert (dunning.letters, dunning.total) == (1, 14550)
 
 
+def test_a_reduction_of_one_line_is_not_taken_off_every_line_of_its_titre():
+    """Titre 1204 of 2026 has two lines (type 1 of C2026: 40 €; type 2: 1 000 €, 500 €
+    paid); the run cancels the 40 € of type 1. Its type-2 line is still owed 500 €, not
+    460 € (the 40 € were taken off each line of the titre)."""
+    titres = _titres([
+        ("1204", EPCI, 2026, 1, "C2026", 4000, "2026-03-25", 0, None),
+        ("1204", EPCI, 2026, 2, None, 100000, "2026-03-25", 50000, "2026-03-27")])
+    members = pd.DataFrame({"siren": [EPCI], "nom": ["EPCI E"]})
+    lines = pd.DataFrame({"exercice": [2026], "origine": ["1204"], "type_frais": [1],
+                          "consultation": ["C2026"], "montant": [-4000],
+                          "nature": ["annulation"]})
+    credits = credits_by_titre(lines)
+    assert credits == {(2026, "1204", 1, "C2026"): 4000}
+    dunning = claimable(outstanding(titres, members, AS_OF), 60, members, credits)
+    assert [(r.numero, r.type_frais, r.reste, r.reduit)
+            for r in dunning.claimed.itertuples(index=False)] == [("1204", 2, 50000, 0)]
+    assert dunning.withheld == [(EPCI, "2026/1204", "annulation ou réduction proposée ce mois",
+                                 4000)]
+    # keyed by titre only (lines that do not say their charge): shared, never doubled
+    by_titre = claimable(outstanding(titres, members, AS_OF), 60, members,
+                         {(2026, "1204"): 4000})
+    assert by_titre.total == 50000 + 4000 - 4000
+
+
 @pytest.mark.parametrize("step, claimed", [
     ("", True), ("00 avis des sommes à payer", True), ("01 lettre de rappel", True),
     ("02 commandement", False), ("03 mise en demeure", False)])

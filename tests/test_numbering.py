@@ -9,11 +9,13 @@ import shutil
 
 import pandas as pd
 from lxml import etree
-from pes_files import SAFE
+from pes_files import SAFE, retour_519
 from test_pes import write_inputs
-from workbooks import base, run
+from test_pes_real import lines_of
+from workbooks import COMMUNE_A, base, run
 
 from reconcile.compute.numbering import next_numbers
+from reconcile.read import pes_retour
 from reconcile.read.earlier import read_sent
 from reconcile.read.parameters import Parameters
 from reconcile.read.pes_sent import parse_files
@@ -59,6 +61,39 @@ def test_a_parameter_below_a_used_number_is_said_and_skipped():
 def _numbers(path) -> tuple[list[str], list[str]]:
     root = etree.fromstring(path.read_bytes(), SAFE)
     return ([b.get("V") for b in root.iter("IdBord")], [p.get("V") for p in root.iter("IdPce")])
+
+
+def test_numbers_of_other_products_of_the_budget_are_used_numbers():
+    """A real Retour carries every titre of the budget: bordereau 45 and titre 1300 of
+    another product (or of a private person) are numbers the reception knows, on the
+    same sequences as ours; another budget's, a P503's encaissement number, are not."""
+    data = retour_519([
+        {"exer": 2026, "bord": 45, "pce": "1300", "lines": [
+            {"code": "300", "mt": "61.00", "tiers": ("02", COMMUNE_A)}]},
+        {"exer": 2026, "bord": 46, "pce": "1310", "lines": [
+            {"code": "GC2", "mt": "12.00", "cat": "01", "nom": "DUPONT JEAN"}]},
+        {"exer": 2026, "typbord": "02", "bord": 9, "pce": "1305", "lines": [
+            {"code": "300", "mt": "5.00", "tiers": ("02", COMMUNE_A)}]},
+        {"exer": 2025, "bord": 80, "pce": "2000", "lines": [
+            {"code": "300", "mt": "5.00", "tiers": ("02", COMMUNE_A)}]},
+        {"exer": 2026, "typbord": "05", "bord": 1, "pce": "900123", "pec": "", "lines": [
+            {"mt": "75.00", "tiers": ("02", COMMUNE_A)}]},
+    ])
+    other = retour_519([{"exer": 2026, "bord": 99, "pce": "9999", "lines": [
+        {"code": "GC2", "mt": "5.00", "tiers": ("02", COMMUNE_A)}]}],
+        header={"CodBud": "02"})
+    parameters = Parameters({"siret_coordonnateur": "20004000000012",
+                             "code_collectivite": "123", "code_budget": "01",
+                             "prochain_bordereau": 41, "prochain_bordereau_02": 7,
+                             "prochain_titre": 1201})
+    files = [pes_retour.RetourFile(None, lines_of(data)),  # type: ignore[arg-type]
+             pes_retour.RetourFile(None, lines_of(other, "b.xml"))]  # type: ignore[arg-type]
+    used = pes_retour.budget_numbers(files, parameters)
+    assert used.values.tolist() == [[2025, "01", 80, 2000], [2026, "01", 45, 1300],
+                                    [2026, "01", 46, 1310], [2026, "02", 9, 1305]]
+    numbering = next_numbers(2026, None, None, parameters, used)
+    assert (numbering.bordereau, numbering.titre) == ({"01": 47, "02": 10}, 1311)
+    assert any("un PES Retour (titres du budget)" in c for c in numbering.clashes)
 
 
 def test_a_rerun_never_reuses_the_numbers_of_files_already_written(tmp_path, capsys):

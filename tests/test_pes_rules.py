@@ -18,6 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from lxml import etree
+from test_pes import write_inputs
+from workbooks import COMMUNE_A, base, member, subscription, tariff, titre
+from workbooks import siren as fictitious
 
 from reconcile.core.model import period_of
 from reconcile.read.parameters import Parameters
@@ -114,6 +117,7 @@ def _second_address_long(root: etree._Element) -> None:
 
 MUTATIONS: dict[str, Callable[[etree._Element], None]] = {
     "emetteur": _drop("Emetteur"),
+    "fichier": _set("Parametres/NomFic", ""),
     "version": _set("EnTeteRecette/IdVer", "1"),
     "idpost": _set("EnTetePES/IdPost", "78000"),
     "idcoll": _set("EnTetePES/IdColl", "2000400000001"),
@@ -149,6 +153,31 @@ def test_our_pes_aller_keeps_the_rule_and_its_breach_is_caught(rule):
     assert list(rule.check(root, TODAY)) == [], rule.rule
     MUTATIONS[rule.code](root)
     assert list(rule.check(root, TODAY)) != [], f"{rule.code} ne détecte pas sa violation"
+
+
+# Further breaches each rule must catch (a rule holding several of the dossier's
+# conditions is tested on each one).
+MORE: list[tuple[str, Callable[[etree._Element], None]]] = [
+    ("emetteur", _set("Emetteur/Sigle", "x" * 33)),
+    ("emetteur", _set("Emetteur/Adresse", "x" * 39)),
+    ("fichier", _set("Parametres/NomFic", "x" * 101)),
+    ("fichier", _set("Parametres/TypFic", "")),
+    ("dtestr", _set("EnTetePES/DteStr", "20261204")),  # fromisoformat alone takes it
+    ("dtebordem", _set("BlocBordereau/DteBordEm", "20261130")),
+    ("ligne", _drop("TvaIntraCom")),
+    ("ligne", _set("InfoLignePiece/TvaIntraCom", "2")),
+    ("idtiers", _set("InfoTiers/NatIdTiers", "13")),
+    ("idtiers", _set("InfoTiers/RefTiers", "x" * 31)),
+]
+
+
+@pytest.mark.parametrize(("code", "mutate"), MORE, ids=[f"{c}-{i}" for i, (c, _) in
+                                                       enumerate(MORE)])
+def test_each_condition_of_a_rule_is_caught(code, mutate):
+    rule = next(r for r in pes_rules.RULES if r.code == code)
+    root = _root(ours())
+    mutate(root)
+    assert list(rule.check(root, TODAY)) != [], f"{code} ne détecte pas cette violation"
 
 
 def test_what_we_write_is_the_dossier_s_shape():
@@ -201,3 +230,62 @@ def test_the_bundled_sample_follows_every_rule(tmp_path):
                     b.find("BlocBordereau/IdBord").get("V")) for b in root.iter("Bordereau")}
                   ) == [("01", "12"), ("02", "3")]
     assert all(t.find("Adresse/CP").get("V").isdigit() for t in root.iter("Tiers"))
+
+
+@pytest.mark.slow
+def test_another_groupement_follows_every_rule(tmp_path, capsys):
+    """A run of the tool (not a hand-built proposal) on another groupement: an
+    établissement public coordinator, a caisse des écoles of a commune outside the
+    groupement (not exonerated), an association (« autre »), an établissement public
+    without complement d'adresse, long names with accents, « œ », « – » and « € », and a
+    titre typed above the due (a réduction on bordereau 02)."""
+    caisse, association, foncier = fictitious(11), fictitious(12), fictitious(13)
+    inputs = base()
+    long_city = "SAINT-ÉTIENNE-DU-ROUVRAY – QUARTIER DU CŒUR DE VILLE"
+    inputs.membres += [
+        {**member(caisse, "Caisse des écoles de Saint-Étienne-du-Rouvray – Cœur de ville",
+                  "caisse_des_ecoles", rattachement=fictitious(98)),
+         "Ville": long_city},
+        {**member(association, "Association « Les Amis de l'Œuvre » – Maison des Sœurs "
+                  "de la Providence, 5 € l'entrée", "autre"),
+         "Complément d'adresse": None},
+        {**member(foncier, "Établissement public foncier – Île-de-France",
+                  "etablissement_public"),
+         "Complément d'adresse": None, "Adresse": "4–14 rue Ferrus, bâtiment « Œ »"},
+    ]
+    inputs.souscriptions += [subscription(s, "marches_publics")
+                             for s in (caisse, association, foncier)]
+    inputs.bareme += [tariff(2, "caisse_des_ecoles", 75), tariff(2, "autre", 120),
+                      tariff(1, "caisse_des_ecoles", 5), tariff(1, "autre", 15)]
+    inputs.titres = [titre("1100", COMMUNE_A, 150.0)]  # 100 € due: 50 € to reduce
+    folder = write_inputs(tmp_path / "in", inputs)
+    outcome = run("2026-11", folder, tmp_path / "reports")
+    written = [p for p in outcome.issued if p.name.startswith("PESALR2_")]
+    assert len(written) == 1, (outcome.status, [a.message for a in outcome.anomalies])
+    data = written[0].read_bytes()
+    assert pes_rules.broken_rules(data, dt.date.today()) == []
+    assert pes_aller.problems(data) == []
+    root = _root(data)
+    debtors = {i.find("IdTiers").get("V"): i for i in root.iter("InfoTiers")}
+    pairs = {s: (debtors[s].find("CatTiers").get("V"), debtors[s].find("NatJur").get("V"))
+             for s in (caisse, association, foncier)}
+    assert pairs == {caisse: ("25", "09"), association: ("50", "06"), foncier: ("24", "09")}
+    names = {s: i.find("Nom").get("V") for s, i in debtors.items()}
+    assert names[caisse] == "Caisse des écoles de Saint-Étienne-..."  # 38, cut
+    assert names[association] == "Association « Les Amis de l'OEuvre ..."
+    assert all(len(n) <= 38 for n in names.values())
+    addresses = {t.find("InfoTiers/IdTiers").get("V"): t.find("Adresse")
+                 for t in root.iter("Tiers")}
+    assert addresses[association].find("Adr3") is None
+    assert addresses[foncier].find("Adr2").get("V") == "4-14 rue Ferrus, bâtiment « OE »"
+    assert addresses[caisse].find("Ville").get("V") == \
+        "SAINT-ÉTIENNE-DU-ROUVRAY - QUARTIER..."
+    text = data.decode("latin-1")
+    assert "€" not in text and "œ" not in text and "–" not in text
+    [reduction] = [b for b in root.iter("Bordereau")
+                   if b.find("BlocBordereau/TypBord").get("V") == "02"]
+    link = reduction.find("Piece/LigneDePiece/BlocLignePiece/RattachPiece")
+    assert [link.find(n).get("V") for n in ("ExerRat", "IdPceOrig", "IdLigneOrig")] == [
+        "2026", "1100", "1"]
+    assert reduction.find("Piece/LigneDePiece/BlocLignePiece/InfoLignePiece/MtHT").get(
+        "V") == "50.00"

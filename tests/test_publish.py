@@ -1,4 +1,4 @@
-"""The run layer writes what render made (``run/publish.py``, choix C-147): documents in
+"""The run layer writes what render made (``run/publish.py``, choix C-152): documents in
 place atomically, the files a family replaces moved to history, an identical rerun
 leaving files untouched, xlsxwriter's scratch folder removed however rendering ends."""
 

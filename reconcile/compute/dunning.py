@@ -5,7 +5,8 @@ A letter asks for what the member will still owe once the officer has done what 
 same run proposes. So, from the titres overdue by the reminder delay:
 
 * a titre the titres to issue propose to cancel is not claimed, one they reduce is
-  claimed for what is left after the réduction (matched on exercice and numéro);
+  claimed for what is left after the réduction (matched on exercice and numéro, and on
+  the line's charge — type de frais, consultation — when the titre has several lines);
 * a SIREN that is not in ``membres`` gets no letter (its titres are anomalies already);
 * a prescribed titre is not claimed: the officer is told instead (an anomaly), since a
   letter cannot revive it;
@@ -51,21 +52,51 @@ class Dunning:
         return int(self.claimed["reste"].sum()) if len(self.claimed) else 0
 
 
-def credits_by_titre(lines: pd.DataFrame) -> dict[tuple[int, str], int]:
-    """(exercice, numéro) → cents the run proposes to cancel or reduce on that titre."""
-    credits: dict[tuple[int, str], int] = {}
+def credits_by_titre(lines: pd.DataFrame) -> dict[tuple, int]:
+    """Cents the run proposes to cancel or reduce, per line of titre: keyed (exercice,
+    numéro, type de frais, consultation) — a titre of ours has one line per charge, and
+    a réduction is computed per charge — or (exercice, numéro) when ``lines`` do not
+    say their charge."""
+    credits: dict[tuple, int] = {}
     if lines.empty:
         return credits
     negative = lines[(lines["montant"] < 0) & (lines["origine"].astype(str) != "")]
-    for exercice, numero, amount in zip(negative["exercice"], negative["origine"].astype(str),
-                                        negative["montant"], strict=True):
-        key = (int(exercice), numero)
-        credits[key] = credits.get(key, 0) - int(amount)
+    by_charge = {"type_frais", "consultation"} <= set(negative.columns)
+    for row in negative.to_dict("records"):
+        key: tuple = (int(row["exercice"]), str(row["origine"]))
+        if by_charge:
+            key += (int(row["type_frais"]), _text(row["consultation"]))
+        credits[key] = credits.get(key, 0) - int(row["montant"])
     return credits
 
 
+def _text(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _reduced(late: pd.DataFrame, credits: dict[tuple, int]) -> pd.Series:
+    """What each overdue line gets of the credits: a credit goes to the line of its
+    charge, or (keyed by titre only) to the titre's lines in turn, never more than a
+    line's reste — a réduction of one line of a titre is not taken off each of its
+    lines."""
+    left = dict(credits)
+    reduced: list[int] = []
+    for exercice, numero, kind, consultation, reste in zip(
+            late["exercice"].tolist(), late["numero"].tolist(), late["type_frais"].tolist(),
+            late["consultation"].tolist(), late["reste"].tolist(), strict=True):
+        got = 0
+        for key in ((int(exercice), numero, int(kind), _text(consultation)),
+                    (int(exercice), numero)):
+            taken = min(left.get(key, 0), int(reste) - got)
+            if taken > 0:
+                got += taken
+                left[key] -= taken
+        reduced.append(got)
+    return pd.Series(reduced, index=late.index, dtype="int64")
+
+
 def claimable(outstanding: pd.DataFrame, delay: int, members: pd.DataFrame,
-              credits: dict[tuple[int, str], int], titres: pd.DataFrame | None = None
+              credits: dict[tuple, int], titres: pd.DataFrame | None = None
               ) -> Dunning:
     """The overdue titres a letter claims, net of this run's proposals; ``titres`` gives
     each one's bordereau when the PES Retour names it."""
@@ -75,10 +106,7 @@ def claimable(outstanding: pd.DataFrame, delay: int, members: pd.DataFrame,
     late = late.assign(bordereau=[_bordereaux(titres).get((e, n), "") for e, n in
                                   zip(late["exercice"], late["numero"], strict=True)])
     known = set(members["siren"].astype(str))
-    reduced = pd.Series([credits.get((e, n), 0) for e, n in zip(late["exercice"],
-                                                                  late["numero"],
-                                                                  strict=True)],
-                        index=late.index, dtype="int64")
+    reduced = _reduced(late, credits)
     net = (late["reste"].astype("int64") - reduced).clip(lower=0)
     step = (late[STEP].astype(str) if STEP in late else pd.Series("", index=late.index))
     forced = step.str[:2].isin(PAST_AMICABLE) | step.str.contains(FORCED, case=False)

@@ -6,8 +6,10 @@ and bordereau type (01 ordinaire, 02 réductions et annulations). The numbers us
 those of the PES Aller files already written in the reports folder (a table with
 columns ``exercice``, ``typ_bord``, ``bordereau``, ``titre``, one row per line sent),
 those of the titres source (typed or read from a PES Retour: a titre number; a Retour
-line also gives its bordereau) and, as a floor, ``prochain_bordereau`` (type 01),
-``prochain_bordereau_02`` (type 02) and ``prochain_titre`` of `Parametres`. A parameter
+line also gives its bordereau), those every PES Retour shows on the budget (titres of
+other products and of private persons included: the sequences are the budget's) and,
+as a floor, ``prochain_bordereau`` (type 01), ``prochain_bordereau_02`` (type 02) and
+``prochain_titre`` of `Parametres`. A parameter
 below a number already used would issue it again: the run says so and starts after it.
 """
 
@@ -34,12 +36,21 @@ class Numbering:
 
 
 def next_numbers(exercice: int, sent: pd.DataFrame | None, titres: pd.DataFrame | None,
-                 parameters: Parameters) -> Numbering:
+                 parameters: Parameters, budget: pd.DataFrame | None = None) -> Numbering:
     """The next numbers of ``exercice``: one past the highest used, never below the
     parameters. ``sent``: the lines of the PES Aller already written (``SENT_COLUMNS``);
-    ``titres``: the titres source (``numero``, ``exercice``, optional ``id_bord``)."""
+    ``titres``: the titres source (``numero``, ``exercice``, optional ``id_bord``);
+    ``budget``: the numbers the PES Retour show used on the budget, by any product
+    (``SENT_COLUMNS``, ``pes_retour.budget_numbers``)."""
     used_titres: list[tuple[int, str]] = []  # (number, where)
     used_bordereaux: dict[str, list[tuple[int, str]]] = {kind: [] for kind in TYPES}
+    if budget is not None and not budget.empty:
+        of_year = budget[budget["exercice"].astype("int64") == exercice]
+        where = "un PES Retour (titres du budget)"
+        for kind, number in zip(of_year["typ_bord"].astype(str), of_year["bordereau"],
+                                strict=True):
+            used_bordereaux.setdefault(kind, []).append((int(number), where))
+        used_titres += [(int(n), where) for n in of_year["titre"]]
     if sent is not None and not sent.empty:
         of_year = sent[sent["exercice"].astype("int64") == exercice]
         for kind, number in zip(of_year["typ_bord"].astype(str), of_year["bordereau"],

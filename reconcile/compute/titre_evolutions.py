@@ -40,12 +40,24 @@ def changes(before: pd.DataFrame | None, titres: pd.DataFrame | None,
         "Avant": as_cents(before[H.REMAINING]), "Encaissé avant": as_cents(before[H.COLLECTED]),
         "Âge avant": before[H.AGE].map(lambda v: None if v in (None, "") else int(v)),
     })
+    lines = _one_charge(lines, [lines[H.EXERCISE], lines[H.NUMBER]], H.TYPE, H.CONSULTATION)
     titre = lines.groupby([H.EXERCISE, H.NUMBER], sort=False)
     summed = titre[["Avant", "Encaissé avant"]].transform("sum")
     before = lines.assign(**summed).drop_duplicates([H.EXERCISE, H.NUMBER])
     before = before.assign(Titre=label(before[H.EXERCISE], before[H.NUMBER]))
     return pd.concat([_collected(before, titres), _late(before, outstanding, delay)],
                      ignore_index=True)
+
+
+def _one_charge(frame: pd.DataFrame, titre: list[pd.Series], kind: str, consultation: str
+                ) -> pd.DataFrame:
+    """A row per titre names its charge (type de frais, consultation) only when all its
+    lines are of that charge: a titre of two lines shows both blank, not its first
+    line's, whose reste is not the titre's."""
+    charge = frame[kind].astype(str) + "|" + frame[consultation].fillna("").astype(str)
+    several = charge.groupby(titre).transform("nunique") > 1
+    return frame.assign(**{kind: frame[kind].astype("Int64").mask(several),
+                           consultation: frame[consultation].mask(several, "")})
 
 
 def label(exercice: pd.Series, numero: pd.Series) -> pd.Series:
@@ -78,6 +90,7 @@ def _late(before: pd.DataFrame, outstanding: pd.DataFrame, delay: int) -> pd.Dat
     late = overdue(outstanding, delay)
     late = late.assign(_label=label(late["exercice"], late["numero"]))
     late = late.assign(reste=late.groupby("_label")["reste"].transform("sum"))
+    late = _one_charge(late, [late["_label"]], "type_frais", "consultation")
     late = late.drop_duplicates("_label")  # a titre's lines share their date: one row
     known = before.set_index("Titre")
     was_late = {t for t, age in known["Âge avant"].items() if age is not None and age > delay}

@@ -331,6 +331,28 @@ def to_titres(files: list[RetourFile], parameters: Parameters, consultations: se
     return frame, problems
 
 
+BUDGET_NUMBERS = ["exercice", "typ_bord", "bordereau", "titre"]
+
+
+def budget_numbers(files: list[RetourFile], parameters: Parameters) -> pd.DataFrame:
+    """The numbers the budget has used, as the Retour shows them: (exercice, TypBord,
+    IdBord, IdPce) of every titre line of the budget (bordereaux 01 and 02) — ours and
+    those that are not ours (another product, a private person): Hélios numbers
+    bordereaux per exercise and type and titres per exercise *for the budget*, so a
+    number another product used is used (dossier v5.19, TBlocBordereau/IdBord). Lines
+    of another budget, P503 and régularisation bordereaux (whose IdPce is an
+    encaissement) are left out."""
+    rows = set()
+    for line in (line for f in files for line in f.lines):
+        if line.typ_bord not in ("01", "02") or _not_ours(line, parameters, {}, {}):
+            continue
+        exer, number = _digits(line.exer), _digits(line.id_pce)
+        bordereau = int(line.id_bord) if line.id_bord.isdigit() else None
+        if exer is not None and number is not None and bordereau is not None:
+            rows.add((exer, line.typ_bord, bordereau, number))
+    return pd.DataFrame(sorted(rows), columns=BUDGET_NUMBERS)
+
+
 def _digits(f: Field | str | None) -> int | None:
     text = f.value if isinstance(f, Field) else (f or "")
     return int(text) if text.isdigit() else None

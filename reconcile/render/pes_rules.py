@@ -60,8 +60,9 @@ def _amount(text: str | None) -> Decimal | None:
 
 
 def _date(text: str | None) -> dt.date | None:
+    """A Base_Date (``AAAA-MM-JJ``; ``fromisoformat`` alone would take ``20261130``)."""
     try:
-        return dt.date.fromisoformat(text) if text else None
+        return dt.date.fromisoformat(text) if text and DAY.fullmatch(text) else None
     except ValueError:
         return None
 
@@ -73,6 +74,19 @@ def _emitter(root: Element, today: dt.date) -> Iterator[str]:
     emitter = root.find("Enveloppe/Emetteur")
     if emitter is None or not _v(emitter, "Sigle") or not _v(emitter, "Adresse"):
         yield "Enveloppe/Emetteur (Sigle, Adresse) absent"
+    elif len(_v(emitter, "Sigle") or "") > 32 or len(_v(emitter, "Adresse") or "") > 38:
+        yield "Emetteur : Sigle de plus de 32 caractères ou Adresse de plus de 38"
+
+
+def _file(root: Element, today: dt.date) -> Iterator[str]:
+    kind, name = _v(root, "Enveloppe/Parametres/TypFic"), _v(root, "Enveloppe/Parametres/NomFic")
+    if not (kind or "").strip() or len(kind or "") > 32:
+        yield f"Parametres/TypFic « {kind} »"
+    if not (name or "").strip() or len(name or "") > 100:
+        yield f"Parametres/NomFic « {name} »"
+
+
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # Base_Date: AAAA-MM-JJ, nothing else
 
 
 def _version(root: Element, today: dt.date) -> Iterator[str]:
@@ -193,6 +207,8 @@ def _line_fields(root: Element, today: dt.date) -> Iterator[str]:
         amount = _amount(_v(info, "MtHT"))
         if amount is None or amount <= 0:
             yield f"{_where(bordereau, piece)} : MtHT « {_v(info, 'MtHT')} »"
+        if _v(info, "TvaIntraCom") not in ("0", "1"):
+            yield f"{_where(bordereau, piece)} : TvaIntraCom « {_v(info, 'TvaIntraCom')} »"
 
 
 def _majoration(root: Element, today: dt.date) -> Iterator[str]:
@@ -255,13 +271,20 @@ def _debtors(root: Element, today: dt.date) -> Iterator[str]:
                 yield f"{_where(bordereau, piece)} : TypTiers 05 (réservé aux hôpitaux)"
 
 
+NAT_ID_TIERS = {f"{n:02d}" for n in range(1, 13)}  # TNatIdTiers: 01 SIRET … 12 NFP
+
+
 def _debtor_ids(root: Element, today: dt.date) -> Iterator[str]:
     sizes = {"01": 14, "02": 9}
     for bordereau, piece, ligne in _lines(root):
         for info in ligne.iterfind("Tiers/InfoTiers"):
             ident, nature = _v(info, "IdTiers"), _v(info, "NatIdTiers")
+            if len(_v(info, "RefTiers") or "") > 30:
+                yield f"{_where(bordereau, piece)} : RefTiers de plus de 30 caractères"
             if (ident is None) != (nature is None):
                 yield f"{_where(bordereau, piece)} : IdTiers sans NatIdTiers ou l'inverse"
+            elif nature is not None and nature not in NAT_ID_TIERS:
+                yield f"{_where(bordereau, piece)} : NatIdTiers « {nature} »"
             elif nature in sizes and not (len(ident or "") == sizes[nature]
                                           and (ident or "").isdigit()
                                           and luhn.is_valid((ident or "")[:9])):
@@ -301,8 +324,10 @@ def _objects(root: Element, today: dt.date) -> Iterator[str]:
 BLOCS = "PES_RecetteAller_blocs.txt"
 RULES: tuple[Rule, ...] = (
     Rule("emetteur", "Emetteur 1..1 : carte de visite du partenaire émetteur (Sigle, "
-         "Adresse = nom et version de l'application)",
+         "Base_Texte32 ; Adresse = nom et version de l'application, Base_Texte38)",
          "DomaineGlobalAller_blocscommuns.txt, TYPE TEnveloppe / TCarteVisite", _emitter),
+    Rule("fichier", "TypFic (Base_Texte32) et NomFic (Base_Texte100) obligatoires",
+         "DomaineGlobalAller_blocscommuns.txt, TYPE TParametres", _file),
     Rule("version", "Version « doit être valorisé à 2 » ; IdVer « Mettre à 2. A défaut "
          "rejet du flux »", f"DomaineGlobalAller_blocscommuns.txt TParametres ; {BLOCS} "
          "EnTeteRecette", _version),
@@ -337,7 +362,8 @@ RULES: tuple[Rule, ...] = (
          "sinon rejet du bordereau", f"Annexes.txt, Annexe 2 ; {BLOCS} TYPE TBlocPiece",
          _triplet),
     Rule("ligne", "IdLigne ≥ 1 ; CodProdLoc (Base_Alphanum4) ; Nature (Base_Num12) ; "
-         "MtHT ni vide ni 0,00, sinon rejet du bordereau", f"{BLOCS}, TYPE TInfoLignePiece",
+         "MtHT ni vide ni 0,00, sinon rejet du bordereau ; TvaIntraCom 1..1 (0 ou 1)",
+         f"{BLOCS}, TYPE TInfoLignePiece",
          _line_fields),
     Rule("majo", "Majo 0 ou 1 ; à 0, ni DteMajo ni TxMajo ; à 1, RattachPiece NatPceOrig 05",
          f"{BLOCS}, TYPE TInfoLignePiece", _majoration),
@@ -348,8 +374,10 @@ RULES: tuple[Rule, ...] = (
          "sont autorisées, sinon rejet du bordereau ; Civilite et Prenom pour CatTiers 01 ; "
          "Nom obligatoire", f"Annexes.txt, Annexe 3 ; {BLOCS} TYPE TInfoTiersRecette",
          _debtors),
-    Rule("idtiers", "IdTiers seulement avec NatIdTiers ; SIREN 9, SIRET 14 chiffres, clé "
-         "valide, sinon rejet du bordereau", f"{BLOCS}, TYPE TInfoTiersRecette", _debtor_ids),
+    Rule("idtiers", "IdTiers seulement avec NatIdTiers ; NatIdTiers de 01 à 12, toute "
+         "autre valeur rejet du bordereau ; SIREN 9, SIRET 14 chiffres, clé valide, sinon "
+         "rejet du bordereau ; RefTiers (Base_Texte30)", f"{BLOCS}, TYPE TInfoTiersRecette",
+         _debtor_ids),
     Rule("adresse", "Tiers/Adresse 1..1 : TypAdr, Adr2, CP numérique sur 5 caractères, "
          "Ville, CodRes (0 : CodPays absent ou 100), sinon rejet du bordereau",
          f"{BLOCS} TYPE TTiers ; DomaineGlobalAller_blocscommuns.txt TYPE TAdresse",

@@ -81,6 +81,12 @@ def _opening(count: int, day: str, delay: int) -> str:
             f"payés au {day}, plus de {delay} jours après leur émission.")
 
 
+def _titre_count(titres: pd.DataFrame) -> int:
+    """The titres claimed: one per (exercice, numéro), whatever its lines (a titre of
+    two fee types is two rows of the table, one titre on the avis des sommes à payer)."""
+    return len(titres.drop_duplicates(["exercice", "numero"]))
+
+
 def _what(titre: Any) -> str:
     """« Frais de procédure – 2026-PLAT », in the member's words."""
     label = SHORT_TYPES.get(int(titre.type_frais), f"Type {titre.type_frais}")
@@ -157,7 +163,8 @@ class Letter:
                   "bold")
         paragraphs = [
             "Madame, Monsieur,",
-            _opening(len(self.titres), self.period.as_of.strftime("%d/%m/%Y"), self.delay) +
+            _opening(_titre_count(self.titres), self.period.as_of.strftime("%d/%m/%Y"),
+                     self.delay) +
             f" Il reste à payer {euros(reste, NARROW_SPACE)} au total, que nous vous "
             f"remercions de régler avant le {long_date(self.deadline)}.",
         ]

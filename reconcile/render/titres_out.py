@@ -35,7 +35,6 @@ from .pes_aller import (
     Aller,
     addresses,
     build,
-    file_name,
     problems,
     without_address,
 )
@@ -88,11 +87,6 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str,
     summary, notices, warnings = "", list[str](), list[Anomaly]()
     aller: Aller | None = None
     keep = False
-    if numbering is not None:
-        name = file_name(month, numbering.titre)
-        warnings += [file_problem(name, "numero-deja-utilise",
-                                  detail=f"Numéro déjà utilisé : {clash}")
-                     for clash in numbering.clashes]
     missing = parameters.missing(PES_ALLER)
     if (proposal.lines["montant"] < 0).any():
         missing += parameters.missing(PES_REDUCTIONS)
@@ -153,6 +147,11 @@ def plan(proposal: Proposal, parameters: Parameters, period: Period, month: str,
                 f"intégration, mettre dans la feuille {SHEET} du barème {following}")
             for line in built.skipped:
                 warnings.append(file_problem(built.name, "reduction-hors-pes", line=line))
+            # A parameter below a number already used: said of the file that skipped it
+            # (no file written, no number issued: nothing to say).
+            warnings += [file_problem(built.name, "numero-deja-utilise",
+                                      detail=f"Numéro déjà utilisé : {clash}")
+                         for clash in (numbering.clashes if numbering else [])]
     if aller is None and not proposal.lines.empty:
         notices.append(f"PES Aller {summary}")
     told = acquit_lines(acquits)

@@ -62,7 +62,7 @@ from ..core.safeio import (
     write_bytes_atomically,
 )
 from ..read import earlier as earlier_reports
-from ..read import pes_sent
+from ..read import pes_retour, pes_sent
 from ..read.acquits import parse_files as parse_acquits
 from ..read.earlier import Earlier, SentFiles
 from ..read.intake import Inputs, SheetCount, normalise, read
@@ -447,8 +447,9 @@ def plan_titres(validated: Validated, reconciled: Reconciled, period: Period, kn
     its schema and the dossier's rules — a render step, like the workbooks, done before
     the report that states it."""
     sent = validated.sent if validated.sent is not None else pes_sent.empty()
+    budget = pes_retour.budget_numbers(list(validated.inputs.pes), validated.parameters)
     numbering = next_numbers(period.year, sent[sent["month"] != period.month], known.every,
-                             validated.parameters)
+                             validated.parameters, budget)
     membres = validated.inputs.tables["membres"]
     planned = titres_out.plan(reconciled.proposal, validated.parameters, period,
                               period.month, numbering, validated.sent_files.current(period.month),

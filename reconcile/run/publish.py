@@ -1,4 +1,4 @@
-"""Writing what the render layer made: the run layer alone puts documents on disk (C-147).
+"""Writing what the render layer made: the run layer alone puts documents on disk (C-152).
 
 Render returns ``Document`` values (a name relative to the month folder, and bytes);
 here they become files through ``core.safeio`` — atomically, an identical rerun leaving
