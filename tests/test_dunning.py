@@ -192,3 +192,33 @@ def test_the_synthese_opens_with_what_to_do():
                                             "Hélios du Rapprochement)"),
         ("Identité des relevés et lettres à compléter", "clés comptable, iban de la feuille "
          "Parametres du barème (imprimées « à renseigner » sinon)")]
+
+
+def test_the_synthese_lists_the_acquits_helios_rejected():
+    """A bordereau or flow the reception rejects is on « À faire ce mois » (issue 19, 5);
+    accepted elements are not."""
+    from reconcile.compute.actions import month_actions
+    from reconcile.compute.dunning import Dunning
+    from reconcile.compute.issuance import COLUMNS, Proposal
+    from reconcile.read.acquits import COLUMNS as ACQUIT
+
+    nothing = pd.DataFrame(columns=COLUMNS)
+    rows = [("ack1.xml", "PESALR2_2026-10_T1.xml", "d", "6", False, "2026", "12", "3", "",
+             "E12", "tiers inconnu"),
+            ("ack1.xml", "PESALR2_2026-10_T1.xml", "d", "6", False, "2026", "12", "4", "",
+             "E13", "objet vide"),
+            ("ack1.xml", "PESALR2_2026-10_T1.xml", "d", "6", True, "2026", "13", "", "", "", ""),
+            ("ack2.xml", "PESALR2_2026-10_T2.xml", "d", "0", False, "", "", "", "", "T1",
+             "signature")]
+    acquits = pd.DataFrame(rows, columns=ACQUIT)
+    found = month_actions(Proposal(nothing, nothing, 1500), Dunning(pd.DataFrame(), []), 0,
+                          pd.DataFrame(), None, "2026-11", None, acquits)
+    assert found[-1] == (
+        "Acquits PES rejetés par Hélios",
+        "2 éléments à corriger et renvoyer : PESALR2_2026-10_T1.xml : bordereau 12 "
+        "(exercice 2026) ; PESALR2_2026-10_T2.xml : flux entier (feuille Acquits de "
+        "titres_a_emettre_2026-11.xlsx)")
+    accepted = acquits[acquits["accepte"]]
+    assert all(what != "Acquits PES rejetés par Hélios" for what, _ in month_actions(
+        Proposal(nothing, nothing, 1500), Dunning(pd.DataFrame(), []), 0, pd.DataFrame(),
+        None, "2026-11", None, accepted))

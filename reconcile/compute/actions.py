@@ -27,10 +27,11 @@ def _plural(count: int, word: str) -> str:
 
 def month_actions(proposal: Proposal, dunning: Dunning, warnings: int,
                   outstanding: pd.DataFrame, titres: pd.DataFrame | None,
-                  month: str, missing_identity: list[str] | None = None
-                  ) -> list[tuple[str, str]]:
+                  month: str, missing_identity: list[str] | None = None,
+                  acquits: pd.DataFrame | None = None) -> list[tuple[str, str]]:
     """(what, how much and where) lines, in the order the work is done;
-    ``missing_identity``: the identity keys statements and letters would print blank."""
+    ``missing_identity``: the identity keys statements and letters would print blank;
+    ``acquits``: the reception's acquits read this month (``read.acquits``)."""
     lines = proposal.lines
     issued = lines[lines["montant"] > 0]
     credits = lines[lines["montant"] < 0]
@@ -80,8 +81,28 @@ def month_actions(proposal: Proposal, dunning: Dunning, warnings: int,
             found.append(("Titres rejetés par le comptable",
                           f"{_plural(rejected['numero'].nunique(), 'titre')} à corriger et "
                           "réémettre (colonne État Hélios du Rapprochement)"))
+    refused = rejected_elements(acquits)
+    if refused:
+        found.append(("Acquits PES rejetés par Hélios",
+                      f"{_plural(len(refused), 'élément')} à corriger et renvoyer : "
+                      f"{' ; '.join(refused)} (feuille Acquits de {workbook})"))
     if missing_identity:
         found.append(("Identité des relevés et lettres à compléter",
                       f"clés {', '.join(missing_identity)} de la feuille Parametres du "
                       "barème (imprimées « à renseigner » sinon)"))
     return found
+
+
+def rejected_elements(acquits: pd.DataFrame | None) -> list[str]:
+    """Each element (whole flow, or bordereau) an acquit rejects, in words:
+    « PESALR2_….xml : bordereau 12 (exercice 2026) »."""
+    if acquits is None or acquits.empty:
+        return []
+    refused = acquits[~acquits["accepte"].astype(bool)]
+    told = []
+    for (file, flow, _, exercice, bordereau), _group in refused.groupby(
+            ["file", "nom_fic", "domaine", "exercice", "bordereau"], sort=True):
+        what = (f"bordereau {bordereau}" + (f" (exercice {exercice})" if exercice else "")
+                if bordereau else "flux entier")
+        told.append(f"{flow or file} : {what}")
+    return list(dict.fromkeys(told))
