@@ -8,6 +8,7 @@ dropped in the inputs, and the rerun must find every line conforme but the rejec
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from collections import defaultdict
 from decimal import Decimal
@@ -428,7 +429,22 @@ def test_the_statement_is_the_supporting_document(tmp_path, capsys):
     assert "bases de liquidation" in text and "Bareme, ligne" not in text
     assert "deux mois" in text and "L1617-5" in text
     aller = aller_file(result.folder).read_bytes()
-    assert f"relevé releve_{COMMUNE_A}.xlsx".encode("latin-1") in aller
+    objects = re.findall(rb'<ObjPce V="([^"]*)"', aller)
+    assert objects and all(b"d\xe9tail au relev\xe9 de compte 2026" in o for o in objects)
+    assert not any(b".xlsx" in o or b"releve_" in o for o in objects)  # no file name
+
+
+def test_the_piece_object_says_what_the_titre_is_in_words():
+    """The avis des sommes à payer shows ObjPce: what is billed or corrected, for whom,
+    where the detail is; a long name is shortened before a word (issue 19, item 4)."""
+    assert pes_aller.piece_object(2026, "Freneuse", set()) == (
+        "Frais du groupement de commandes 2026 - Freneuse - détail au relevé de compte 2026")
+    assert pes_aller.piece_object(2026, "CCAS", {"réduction", "annulation"}).startswith(
+        "Annulation et réduction de titre - frais du groupement de commandes 2026 - CCAS")
+    name = "Syndicat intercommunal à vocation multiple " + "de la vallée " * 12
+    text = pes_aller.piece_object(2026, name, {"annulation"})
+    assert len(text) <= 160 and text.endswith("… - détail au relevé de compte 2026")
+    assert text.split(" - ")[2].rstrip("…") in name and " de la vallée" in text
 
 
 def test_long_objects_stay_within_the_schema_once_in_latin1(tmp_path, capsys):
