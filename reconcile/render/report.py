@@ -106,14 +106,14 @@ def render_report(path: str, report: Report) -> None:
                                   "author": "reconcile"})
     _summary(book, report)
     sheet = book.sheet(Sheet.CHARGES)
-    fitted_table(book, sheet, CHARGES, _charge_columns(report.due.charges))
+    fitted_table(book, sheet, CHARGES, _charge_columns(report.due.charges), total="Total")
     sheet = book.sheet(Sheet.RECONCILIATION)
     data = _reconciliation_columns(report.rows)
     columns = RECONCILIATION
     if "etat_helios" in report.rows:  # PES Retour files were read
         columns = [*RECONCILIATION, Col("État Hélios", width=40)]
         data.append(list(cells(report.rows["etat_helios"])))
-    fitted_table(book, sheet, columns, data, shade=(10, STATUS_COLOURS))
+    fitted_table(book, sheet, columns, data, shade=(10, STATUS_COLOURS), total="Total")
     write_anomalies_sheet(book, report.warnings)
     report.control.render(book)
     if report.receivables is not None:
