@@ -222,3 +222,32 @@ def test_the_synthese_lists_the_acquits_helios_rejected():
     assert all(what != "Acquits PES rejetés par Hélios" for what, _ in month_actions(
         Proposal(nothing, nothing, 1500), Dunning(pd.DataFrame(), []), 0, pd.DataFrame(),
         None, "2026-11", None, accepted))
+
+
+def test_a_private_debtor_is_not_told_to_pay_by_mandat(tmp_path):
+    """A member of category « autre » (an association) cannot issue a mandat
+    administratif: its letter and statement say virement (issue 19, items 1 and 3)."""
+    from reconcile.compute.identity import Identity
+    from reconcile.core.model import Period
+    from reconcile.render.reminders import Letter
+
+    full = Identity(tuple(IDENTITY.items()))
+    bankless = Identity(tuple((k, v) for k, v in IDENTITY.items() if k not in ("iban", "bic")))
+    public = full.payment("commune")
+    assert "mandat administratif" in public and "IBAN FR76" in public
+    private = full.payment("autre")
+    assert "mandat" not in private and "virement" in private and "IBAN FR76" in private
+    assert "mandat" not in bankless.payment("autre")
+    assert "avis des sommes à payer" in bankless.payment("autre")
+    assert "virement" not in bankless.payment("ccas")
+    titres = pd.DataFrame({"siren": ["992762401"], "exercice": [2026], "numero": ["9"],
+                           "type_frais": [2], "consultation": [None], "montant": [6000],
+                           "encaisse": [0], "reste": [6000],
+                           "date_emission": [pd.Timestamp(2026, 4, 15)], "age": [229],
+                           "bordereau": [""], "reduit": [0]})
+    path = tmp_path / "relance.xlsx"
+    letter = Letter("992762401", titres, Period(2026, pd.Timestamp(2026, 11, 30)), 60, full,
+                    ["Association A", "1 chemin B", "91000 C"], category="autre")
+    letter.render(str(path), dt.datetime(2026, 11, 30))
+    joined = "\n".join(str(t) for t in _letter_texts(path))
+    assert "mandat" not in joined and "Un organisme de droit privé règle par virement" in joined

@@ -58,7 +58,8 @@ def write_reminders(folder: Path, period: Period, dunning: Dunning, members: pd.
     for siren, titres in late.groupby("siren", sort=True):
         member = addresses.loc[siren]
         letter = Letter(str(siren), titres, period, delay, identity,
-                        [str(member["nom"]), *postal_address(member)])
+                        [str(member["nom"]), *postal_address(member)],
+                        category=str(member.get("categorie", "") or ""))
         target = target_folder / f"relance_{file_part(siren)}.xlsx"
         publish(write_new(target, partial(letter.render, created=created)), target)
         written.append(target)
@@ -95,18 +96,11 @@ def _what(titre: Any) -> str:
     return f"{label} – {titre.consultation}" if titre.consultation else label
 
 
-def _payment(identity: Identity) -> list[str]:
-    """Who collects and how a public debtor pays (mandat administratif)."""
-    bank = ""
-    if identity.get("iban"):
-        bank = (f" Par virement au compte du comptable public : IBAN {identity.say('iban')}, "
-                f"BIC {identity.say('bic')}.")
+def _payment(identity: Identity, category: str = "") -> list[str]:
+    """Who collects and how the debtor pays (a public one by mandat administratif)."""
     return [
         f"Seul le comptable public encaisse ces sommes : {identity.say('comptable')}, "
-        f"{identity.say('adresse_comptable')}. Une collectivité ou un établissement public "
-        "règle par mandat administratif au profit du comptable public, en citant pour "
-        "chaque titre l'exercice, le numéro de bordereau et le numéro du titre (ci-dessus "
-        "et sur l'avis des sommes à payer)." + bank,
+        f"{identity.say('adresse_comptable')}. {identity.payment(category)}",
     ]
 
 
@@ -114,9 +108,10 @@ class Letter:
     """One member's reminder, laid out top to bottom on one A4 portrait page."""
 
     def __init__(self, siren: str, titres: pd.DataFrame, period: Period, delay: int,
-                 identity: Identity, addressee: list[str]):
+                 identity: Identity, addressee: list[str], category: str = ""):
         self.siren, self.titres, self.period = siren, titres, period
         self.delay, self.identity, self.addressee = delay, identity, addressee
+        self.category = category  # the member's category code: how it pays
 
     @property
     def deadline(self) -> pd.Timestamp:
@@ -171,7 +166,7 @@ class Letter:
         ]
         row = self._paragraphs(book, sheet, row + 3, paragraphs)
         row = self._table(book, sheet, row)
-        closing = [*self._reductions(), *_payment(identity),
+        closing = [*self._reductions(), *_payment(identity, self.category),
                    "Si ces sommes ont été payées entre-temps, ne pas tenir compte de ce courrier. "
                    "Faute de paiement, le comptable public pourra engager le recouvrement "
                    "forcé.",

@@ -242,10 +242,8 @@ class Statement:
             "tarif voté par le conseil d'administration et ce que paie chaque montant). L'objet "
             "de chaque titre renvoie à ce relevé.",
             f"Paiement : auprès du comptable public, {identity.say('comptable')}, "
-            f"{identity.say('adresse_comptable')}, par mandat administratif citant "
-            "l'exercice, le bordereau et le numéro de chaque titre (avis des sommes à payer)"
-            + (f", ou par virement : IBAN {identity.say('iban')}, BIC {identity.say('bic')}"
-               if identity.get("iban") else "") + f". Contact : {identity.say('contact')}.",
+            f"{identity.say('adresse_comptable')}. {identity.payment(self.category_code)} "
+            f"Contact : {identity.say('contact')}.",
             identity.recourse(),
         )
 
