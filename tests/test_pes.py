@@ -612,9 +612,13 @@ def test_a_debtor_without_address_stops_the_pes_aller_not_the_report(tmp_path, c
         assert siren_ in screen and siren_ in summary
     warnings = result.sheet("Anomalies")
     concerned = warnings[warnings["Code"] == "adresse-manquante"]
-    assert sorted(concerned["Valeur"]) == sorted([COMMUNE_B, SYNDICAT, EPCI])
+    who = concerned["Message"].map(lambda m: next(s for s in (COMMUNE_B, SYNDICAT, EPCI)
+                                                   if f"({s})" in m))
+    assert sorted(who) == sorted([COMMUNE_B, SYNDICAT, EPCI])
+    # the value shown is the empty cell's, never the SIREN beside « colonne Adresse »
+    assert not concerned["Valeur"].fillna("").astype(str).str.strip().any()
     assert set(concerned["Fichier"]) == {"membres.xlsx"} and concerned["Ligne"].notna().all()
-    columns = dict(zip(concerned["Valeur"], concerned["Colonne"], strict=True))
+    columns = dict(zip(who, concerned["Colonne"], strict=True))
     assert columns == {COMMUNE_B: "Adresse", SYNDICAT: "Adresse", EPCI: "Code postal"}
 
 

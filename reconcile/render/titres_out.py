@@ -204,18 +204,21 @@ ADDRESS_PARTS = (("adresse", "Adresse"), ("code_postal", "Code postal"), ("ville
 def _homeless(members: pd.DataFrame | None, file: str, siren: str, name: str) -> Anomaly:
     """The warning for a debtor without a complete address, at its row and first empty
     (or invalid) address cell of `membres`."""
-    row, column = None, "Adresse"
+    row, column, value = None, "Adresse", ""
     if members is not None and "adresse" in members:
         found = members[members["siren"] == siren]
         if len(found):
             row = int(found.index[0])
             record = found.iloc[0]
-            column = next((header for key, header in ADDRESS_PARTS
-                           if not str(record.get(key) or "").strip()
-                           or (key == "code_postal"
-                               and not str(record.get(key)).strip().isdigit())), column)
+            column, value = next(((header, str(record.get(key) or "").strip())
+                                  for key, header in ADDRESS_PARTS
+                                  if not str(record.get(key) or "").strip()
+                                  or (key == "code_postal"
+                                      and not str(record.get(key)).strip().isdigit())),
+                                 (column, value))
+    # the value is the cell's (empty, or an invalid postal code), never the SIREN
     return CATALOGUE["adresse-manquante"].at(
-        file, "Membres", row, column, value=siren, detail=(
+        file, "Membres", row, column, value=value, detail=(
             f"PES Aller non écrit : {name} ({siren}) a des titres à émettre mais pas "
             "d'adresse complète (colonnes Adresse, Code postal, Ville) ; Hélios "
             "rejette un débiteur sans adresse"))
