@@ -251,3 +251,24 @@ def test_a_private_debtor_is_not_told_to_pay_by_mandat(tmp_path):
     letter.render(str(path), dt.datetime(2026, 11, 30))
     joined = "\n".join(str(t) for t in _letter_texts(path))
     assert "mandat" not in joined and "Un organisme de droit privé règle par virement" in joined
+
+
+def test_the_synthese_says_when_the_pes_aller_could_not_be_written():
+    """Titres to issue that no PES Aller carries are the month's first thing to fix."""
+    from reconcile.compute.actions import month_actions
+    from reconcile.compute.dunning import Dunning
+    from reconcile.compute.issuance import COLUMNS, Proposal
+
+    lines = pd.DataFrame([{"siren": COMMUNE_A, "montant": 12000, "nature": "à émettre"}],
+                         columns=COLUMNS)
+    nothing = pd.DataFrame(columns=COLUMNS)
+    why = "non écrit : 1 débiteur(s) sans adresse complète dans membres"
+    found = month_actions(Proposal(lines, nothing, 1500), Dunning(pd.DataFrame(), []), 1,
+                          pd.DataFrame(), None, "2026-11", None, None, why)
+    assert found[1] == ("PES Aller non écrit", "1 débiteur(s) sans adresse complète dans "
+                        "membres : corriger puis relancer le mois (feuille Anomalies)")
+    for fine in ("écrit : PESALR2_2026-11_T345.xml", "non écrit : aucun titre à émettre"):
+        said = month_actions(Proposal(lines if "aucun" not in fine else nothing, nothing, 1500),
+                             Dunning(pd.DataFrame(), []), 1, pd.DataFrame(), None, "2026-11",
+                             None, None, fine)
+        assert "PES Aller non écrit" not in dict(said)

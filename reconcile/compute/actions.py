@@ -18,6 +18,7 @@ from .dunning import Dunning
 from .issuance import Proposal
 from .receivables import PRESCRIBED, SOON
 
+NOT_WRITTEN = "non écrit : "  # how titres_out.Plan.summary says the PES Aller is missing
 REJECTED = "04"  # EtatPce of a titre the comptable rejected (PES Retour)
 
 
@@ -28,10 +29,12 @@ def _plural(count: int, word: str) -> str:
 def month_actions(proposal: Proposal, dunning: Dunning, warnings: int,
                   outstanding: pd.DataFrame, titres: pd.DataFrame | None,
                   month: str, missing_identity: list[str] | None = None,
-                  acquits: pd.DataFrame | None = None) -> list[tuple[str, str]]:
+                  acquits: pd.DataFrame | None = None, pes: str = ""
+                  ) -> list[tuple[str, str]]:
     """(what, how much and where) lines, in the order the work is done;
     ``missing_identity``: the identity keys statements and letters would print blank;
-    ``acquits``: the reception's acquits read this month (``read.acquits``)."""
+    ``acquits``: the reception's acquits read this month (``read.acquits``);
+    ``pes``: what became of the PES Aller (``titres_out.Plan.summary``)."""
     lines = proposal.lines
     issued = lines[lines["montant"] > 0]
     credits = lines[lines["montant"] < 0]
@@ -43,6 +46,9 @@ def month_actions(proposal: Proposal, dunning: Dunning, warnings: int,
                       f"{euros(int(issued['montant'].sum()))} ({workbook})"))
     else:
         found.append(("Titres à émettre", "aucun"))
+    if pes.startswith(NOT_WRITTEN) and len(lines):  # the titres cannot reach Hélios
+        found.append(("PES Aller non écrit", f"{pes[len(NOT_WRITTEN):]} : corriger puis "
+                      "relancer le mois (feuille Anomalies)"))
     if len(credits):
         kinds = Counter(credits["nature"])
         found.append(("Réductions et annulations à émettre",
