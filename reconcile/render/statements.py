@@ -209,8 +209,10 @@ class Statement:
         row = self._header(book, sheet)
         row = self._totals(book, sheet, row + 1)
         row = self._lines(book, sheet, row + 1)
-        row = self._charges(book, sheet, row + 1)
+        # the titres (short) before the charges (long, their header repeated on every
+        # page): no other table runs onto a page under a header that is not its own
         row = self._titres(book, sheet, row + 1)
+        row = self._charges(book, sheet, row + 1)
         types = " ; ".join(f"type {code} : {label}" for code, label in TYPES_FRAIS.items())
         legend = (f"Montants en euros. Types de frais – {types}. Reste à titrer : montant dû "
                   "qui fera l'objet d'un prochain titre de recettes. Non encaissé : montant "
