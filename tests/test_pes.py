@@ -7,6 +7,7 @@ dropped in the inputs, and the rerun must find every line conforme but the rejec
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import shutil
@@ -659,3 +660,18 @@ def test_accepted_parameter_formats(tmp_path, capsys):
     root = etree.fromstring(data, SAFE)
     assert [root.find(f"EnTetePES/{n}").get("V") for n in ("IdPost", "CodCol", "CodBud")] == [
         "02A1234", "012", "B1"]
+
+
+def test_nothing_held_back_is_said_in_words(tmp_path):
+    """No sum under the threshold: « Sous le seuil » says so, no three totals of 0 €."""
+    from reconcile.compute.issuance import COLUMNS as LINE_COLUMNS
+    from reconcile.compute.issuance import Proposal
+    from reconcile.render.titres_out import _render
+
+    empty = pd.DataFrame(columns=LINE_COLUMNS)
+    path = tmp_path / "titres.xlsx"
+    _render(str(path), Proposal(empty, empty, 1500), dt.datetime(2026, 11, 30), "2026-11", {})
+    book = openpyxl.load_workbook(path)
+    said = [v for r in book["Sous le seuil"].iter_rows(values_only=True) for v in r if v]
+    assert "Aucune somme retenue ce mois." in said
+    assert not any(str(v).startswith("Total") for v in said)

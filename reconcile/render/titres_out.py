@@ -278,8 +278,11 @@ def _render(path: str, proposal: Proposal, created: dt.datetime, month: str,
     sheet.write_string(0, 0, f"Sommes retenues : total dû par le membre inférieur au seuil "
                              f"de recouvrement de {euros(proposal.threshold)} (CGCT D1611-1) ; "
                              "reportées sur un prochain titre.", book.formats["bold"])
+    if proposal.held.empty:  # said in words, not as three totals of 0,00 €
+        book.text(sheet, 1, 0, "Aucune somme retenue ce mois.")  # rows in order (streamed)
     count = fitted_table(book, sheet, COLUMNS, _columns(proposal.held, {}), first_row=2)
-    _total(book, sheet, count + 3, proposal.held)
+    if count:
+        _total(book, sheet, count + 3, proposal.held)
     if acquits is not None and not acquits.empty:  # what the reception said of our files
         fitted_table(book, book.sheet("Acquits"), ACQUIT_COLUMNS, [
             cells(acquits["file"]), cells(acquits["nom_fic"]), cells(acquits["dte_str"]),
