@@ -63,7 +63,8 @@ def test_a_letter_claims_the_net_position_matched_on_exercice_and_numero():
         (STRANGER, "2026/12", "membre absent du fichier membres", 30000),
         (SYNDICAT, "2021/3", "prescrit", 20000)])
     assert [(a.code, a.severity, a.value) for a in dunning.warnings] == [
-        ("relance-prescrit", "avertissement", "2021/3")]
+        ("relance-prescrit", "avertissement", "3")]  # as in the Numéro column
+    assert "Titre 3 (exercice 2021, SIREN" in dunning.warnings[0].message
     assert "prescrit le 01/03/2025" in dunning.warnings[0].message
     assert (dunning.letters, dunning.total) == (1, 14550)
 
