@@ -23,7 +23,7 @@ from ..core.columns import Header as H
 from ..core.columns import Sheet
 from ..core.model import Period
 from ..core.vocabulary import RULED, Status
-from ..core.wording import service_label
+from ..core.wording import plain_codes, service_label
 from . import evolutions, receivables_view
 from .audit import Control
 from .layout import LINE_HEIGHT, PADDING, fitted_table, text_width
@@ -150,7 +150,8 @@ def _charge_columns(charges: pd.DataFrame) -> list[list]:
         ("siren", "text"), ("membre", "text"), ("categorie", "text"), ("exercice", "int"),
         ("type_frais", "int"), ("consultation", "text"), ("prestation", "text"))),
         cells(lines), cells(charges["montant"], "euro"), cells(charges["motif"]),
-        cells(charges["regle"]), cells(charges["bareme_libelle"]),
+        cells(charges["regle"]),
+        cells(charges["bareme_libelle"].map(plain_codes)),  # « Procédure EPCI », no code
         cells(charges["deliberation"])]
 
 
