@@ -26,7 +26,7 @@ import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from ..compute.dunning import REDUCED, Dunning
-from ..compute.identity import Identity
+from ..compute.identity import PRIVATE, Identity
 from ..compute.receivables import delay_and_source
 from ..core.model import Period
 from ..core.safeio import publish, retire, write_new
@@ -96,11 +96,15 @@ def _what(titre: Any) -> str:
     return f"{label} – {titre.consultation}" if titre.consultation else label
 
 
-def _payment(identity: Identity, category: str = "") -> list[str]:
-    """Who collects and how the debtor pays (a public one by mandat administratif)."""
+def _payment(identity: Identity, category: str = "", unknown_bordereau: bool = False
+             ) -> list[str]:
+    """Who collects and how the debtor pays (a public one by mandat administratif);
+    where the bordereau is when the table cannot give it."""
+    where = (" Le numéro de bordereau qui n'est pas indiqué ci-dessus figure sur l'avis "
+             "des sommes à payer." if unknown_bordereau and category not in PRIVATE else "")
     return [
         f"Seul le comptable public encaisse ces sommes : {identity.say('comptable')}, "
-        f"{identity.say('adresse_comptable')}. {identity.payment(category)}",
+        f"{identity.say('adresse_comptable')}. {identity.payment(category)}{where}",
     ]
 
 
@@ -117,6 +121,12 @@ class Letter:
     def deadline(self) -> pd.Timestamp:
         days = int(str(self.identity.get("delai_paiement") or 30))
         return self.period.as_of + pd.Timedelta(days=days)
+
+    def _unknown_bordereau(self) -> bool:
+        """A titre whose bordereau we do not know (read from the Titres sheet)."""
+        if "bordereau" not in self.titres:
+            return True
+        return bool((self.titres["bordereau"].fillna("").astype(str) == "").any())
 
     def render(self, path: str, created: dt.datetime) -> None:
         book = Book(path, created, in_memory=True)
@@ -166,7 +176,8 @@ class Letter:
         ]
         row = self._paragraphs(book, sheet, row + 3, paragraphs)
         row = self._table(book, sheet, row)
-        closing = [*self._reductions(), *_payment(identity, self.category),
+        closing = [*self._reductions(), *_payment(identity, self.category,
+                                                  self._unknown_bordereau()),
                    "Si ces sommes ont été payées entre-temps, ne pas tenir compte de ce courrier. "
                    "Faute de paiement, le comptable public pourra engager le recouvrement "
                    "forcé.",
