@@ -31,6 +31,7 @@ from schemas import CATEGORIES, TYPES_FRAIS
 from ..compute.identity import Identity
 from ..compute.reconciliation import counted
 from ..core.model import Period
+from ..core.rules import effective_withdrawal
 from ..core.safeio import publish, retire, write_new
 from ..core.vocabulary import Status
 from ..core.wording import basis, deliberation, euros, plain_codes, postal_address, service
@@ -70,6 +71,8 @@ def write_statements(folder: Path, month: str, period: Period, charges: pd.DataF
                               titres_of.get(siren, []), identity, address, titles or {})
         if known and "categorie" in addresses:
             statement.category_code = str(addresses.at[siren, "categorie"])
+        if known and NOTICE in addresses:
+            statement.withdrawal = _withdrawal(addresses.at[siren, NOTICE])
         target = target_folder / statement_name(siren)
         publish(write_new(target, partial(statement.render, created=created)), target)
         written.append(target)
@@ -77,6 +80,18 @@ def write_statements(folder: Path, month: str, period: Period, charges: pd.DataF
         for old in sorted(set(target_folder.glob("releve_*.xlsx")) - set(written)):
             retire(old)  # the member has nothing to show any more: keep, out of the way
     return written
+
+
+NOTICE = "date_notification_retrait"
+
+
+def _withdrawal(notice: object) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """(notice received, withdrawal effective) of a member, R2; ``None`` without one."""
+    day = pd.to_datetime(notice, errors="coerce")  # type: ignore[call-overload]
+    if pd.isna(day):
+        return None
+    effect = effective_withdrawal(pd.Series([day]))[0]
+    return pd.Timestamp(day), pd.Timestamp(effect)
 
 
 LINE_FIELDS = ["type_frais", "consultation", "du", "titre", "encaisse", "reste", "statut",
@@ -168,6 +183,7 @@ class Statement:
         self.identity = identity or Identity.of(None)
         self.address, self.titles = address or [], titles or {}
         self.category_code = str(charges[0].categorie) if charges else ""
+        self.withdrawal: tuple[pd.Timestamp, pd.Timestamp] | None = None  # notice, effect
 
     def consultation(self, code: object) -> str:
         """« 2026-PLAT – Plateformes marchés, actes… »: the code the titres cite, and
@@ -371,6 +387,12 @@ class Statement:
         waived = [c.motif for c in self.charges if c.type_frais == line.type_frais
                   and (c.consultation or "") == (line.consultation or "") and c.motif]
         why = f" {waived[0]}" if waived else ""
+        if not why and du == 0 and self.withdrawal is not None:
+            notice, effect = self.withdrawal
+            if effect <= pd.Timestamp(self.period.year, 1, 1):
+                why = (f" Retrait notifié le {notice.strftime('%d/%m/%Y')}, effectif au "
+                       f"{effect.strftime('%d/%m/%Y')} : aucun frais pour l'exercice "
+                       f"{self.period.year}.")
         if titre == du:
             return "Titré en totalité." if du else f"Rien à payer.{why}"
         if titre == 0:
