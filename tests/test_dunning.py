@@ -192,7 +192,8 @@ def test_the_synthese_opens_with_what_to_do():
         ("Titres rejetés par le comptable", "1 titre à corriger et réémettre (colonne État "
                                             "Hélios du Rapprochement)"),
         ("Identité des relevés et lettres à compléter", "clés comptable, iban de la feuille "
-         "Parametres du barème (imprimées « à renseigner » sinon)")]
+         "Parametres du barème (imprimées « à renseigner » sinon : comptable ; sans IBAN "
+         "ni BIC, aucune coordonnée bancaire n'est imprimée)")]
 
 
 def test_the_synthese_lists_the_acquits_helios_rejected():

@@ -19,6 +19,7 @@ from .issuance import Proposal
 from .receivables import PRESCRIBED, SOON
 
 NOT_WRITTEN = "non écrit : "  # how titres_out.Plan.summary says the PES Aller is missing
+UNPRINTED = ("iban", "bic")  # left out of the documents when blank, not « à renseigner »
 REJECTED = "04"  # EtatPce of a titre the comptable rejected (PES Retour)
 
 
@@ -93,9 +94,13 @@ def month_actions(proposal: Proposal, dunning: Dunning, warnings: int,
                       f"{_plural(len(refused), 'élément')} à corriger et renvoyer : "
                       f"{' ; '.join(refused)} (feuille Acquits de {workbook})"))
     if missing_identity:
+        printed = [k for k in missing_identity if k not in UNPRINTED]
+        said = [f"imprimées « à renseigner » sinon : {', '.join(printed)}"] if printed else []
+        if any(k in UNPRINTED for k in missing_identity):
+            said.append("sans IBAN ni BIC, aucune coordonnée bancaire n'est imprimée")
         found.append(("Identité des relevés et lettres à compléter",
                       f"clés {', '.join(missing_identity)} de la feuille Parametres du "
-                      "barème (imprimées « à renseigner » sinon)"))
+                      f"barème ({' ; '.join(said)})"))
     return found
 
 
