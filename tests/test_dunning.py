@@ -63,7 +63,8 @@ def test_a_letter_claims_the_net_position_matched_on_exercice_and_numero():
         (STRANGER, "2026/12", "membre absent du fichier membres", 30000),
         (SYNDICAT, "2021/3", "prescrit", 20000)])
     assert [(a.code, a.severity, a.value) for a in dunning.warnings] == [
-        ("relance-prescrit", "avertissement", "2021/3")]
+        ("relance-prescrit", "avertissement", "3")]  # as in the Numéro column
+    assert "Titre 3 (exercice 2021, SIREN" in dunning.warnings[0].message
     assert "prescrit le 01/03/2025" in dunning.warnings[0].message
     assert (dunning.letters, dunning.total) == (1, 14550)
 
@@ -215,4 +216,97 @@ def test_the_synthese_opens_with_what_to_do():
         ("Titres rejetés par le comptable", "1 titre à corriger et réémettre (colonne État "
                                             "Hélios du Rapprochement)"),
         ("Identité des relevés et lettres à compléter", "clés comptable, iban de la feuille "
-         "Parametres du barème (imprimées « à renseigner » sinon)")]
+         "Parametres du barème (imprimées « à renseigner » sinon : comptable ; sans IBAN "
+         "ni BIC, aucune coordonnée bancaire n'est imprimée)")]
+
+
+def test_the_synthese_lists_the_acquits_helios_rejected():
+    """A bordereau or flow the reception rejects is on « À faire ce mois » (issue 19, 5);
+    accepted elements are not."""
+    from reconcile.compute.actions import month_actions
+    from reconcile.compute.dunning import Dunning
+    from reconcile.compute.issuance import COLUMNS, Proposal
+    from reconcile.read.acquits import COLUMNS as ACQUIT
+
+    nothing = pd.DataFrame(columns=COLUMNS)
+    rows = [("ack1.xml", "PESALR2_2026-10_T1.xml", "d", "6", False, "2026", "12", "3", "",
+             "E12", "tiers inconnu"),
+            ("ack1.xml", "PESALR2_2026-10_T1.xml", "d", "6", False, "2026", "12", "4", "",
+             "E13", "objet vide"),
+            ("ack1.xml", "PESALR2_2026-10_T1.xml", "d", "6", True, "2026", "13", "", "", "", ""),
+            ("ack2.xml", "PESALR2_2026-10_T2.xml", "d", "0", False, "", "", "", "", "T1",
+             "signature")]
+    acquits = pd.DataFrame(rows, columns=ACQUIT)
+    found = month_actions(Proposal(nothing, nothing, 1500), Dunning(pd.DataFrame(), []), 0,
+                          pd.DataFrame(), None, "2026-11", None, acquits)
+    assert found[-1] == (
+        "Acquits PES rejetés par Hélios",
+        "2 éléments à corriger et renvoyer : PESALR2_2026-10_T1.xml : bordereau 12 "
+        "(exercice 2026) ; PESALR2_2026-10_T2.xml : flux entier (feuille Acquits de "
+        "titres_a_emettre_2026-11.xlsx)")
+    accepted = acquits[acquits["accepte"]]
+    assert all(what != "Acquits PES rejetés par Hélios" for what, _ in month_actions(
+        Proposal(nothing, nothing, 1500), Dunning(pd.DataFrame(), []), 0, pd.DataFrame(),
+        None, "2026-11", None, accepted))
+
+
+def test_a_private_debtor_is_not_told_to_pay_by_mandat(tmp_path):
+    """A member of category « autre » (an association) cannot issue a mandat
+    administratif: its letter and statement say virement (issue 19, items 1 and 3)."""
+    from reconcile.compute.identity import Identity
+    from reconcile.core.model import Period
+    from reconcile.render.reminders import Letter
+
+    full = Identity(tuple(IDENTITY.items()))
+    bankless = Identity(tuple((k, v) for k, v in IDENTITY.items() if k not in ("iban", "bic")))
+    public = full.payment("commune")
+    assert "mandat administratif" in public and "IBAN FR76" in public
+    private = full.payment("autre")
+    assert "mandat" not in private and "virement" in private and "IBAN FR76" in private
+    assert "mandat" not in bankless.payment("autre")
+    assert "avis des sommes à payer" in bankless.payment("autre")
+    assert "virement" not in bankless.payment("ccas")
+    titres = pd.DataFrame({"siren": ["992762401"], "exercice": [2026], "numero": ["9"],
+                           "type_frais": [2], "consultation": [None], "montant": [6000],
+                           "encaisse": [0], "reste": [6000],
+                           "date_emission": [pd.Timestamp(2026, 4, 15)], "age": [229],
+                           "bordereau": [""], "reduit": [0]})
+    path = tmp_path / "relance.xlsx"
+    letter = Letter("992762401", titres, Period(2026, pd.Timestamp(2026, 11, 30)), 60, full,
+                    ["Association A", "1 chemin B", "91000 C"], category="autre")
+    letter.render(str(path), dt.datetime(2026, 11, 30))
+    joined = "\n".join(str(t) for t in _letter_texts(path))
+    assert "mandat" not in joined and "Un organisme de droit privé règle par virement" in joined
+    assert "bordereau" not in joined.split("Objet")[-1].lower()  # it cites no bordereau
+    public = tmp_path / "public.xlsx"
+    Letter("217800150", titres, Period(2026, pd.Timestamp(2026, 11, 30)), 60, full,
+           ["Commune A", "1 place B", "78000 C"], category="commune").render(
+        str(public), dt.datetime(2026, 11, 30))
+    said = "\n".join(str(t) for t in _letter_texts(public))
+    assert "Le numéro de bordereau qui n'est pas indiqué ci-dessus figure sur l'avis" in said
+    known = tmp_path / "known.xlsx"
+    Letter("217800150", titres.assign(bordereau=["12"]), Period(2026, pd.Timestamp(
+        2026, 11, 30)), 60, full, ["Commune A", "1 place B", "78000 C"],
+        category="commune").render(str(known), dt.datetime(2026, 11, 30))
+    assert "n'est pas indiqué" not in "\n".join(str(t) for t in _letter_texts(known))
+
+
+def test_the_synthese_says_when_the_pes_aller_could_not_be_written():
+    """Titres to issue that no PES Aller carries are the month's first thing to fix."""
+    from reconcile.compute.actions import month_actions
+    from reconcile.compute.dunning import Dunning
+    from reconcile.compute.issuance import COLUMNS, Proposal
+
+    lines = pd.DataFrame([{"siren": COMMUNE_A, "montant": 12000, "nature": "à émettre"}],
+                         columns=COLUMNS)
+    nothing = pd.DataFrame(columns=COLUMNS)
+    why = "non écrit : 1 débiteur(s) sans adresse complète dans membres"
+    found = month_actions(Proposal(lines, nothing, 1500), Dunning(pd.DataFrame(), []), 1,
+                          pd.DataFrame(), None, "2026-11", None, None, why)
+    assert found[1] == ("PES Aller non écrit", "1 débiteur(s) sans adresse complète dans "
+                        "membres : corriger puis relancer le mois (feuille Anomalies)")
+    for fine in ("écrit : PESALR2_2026-11_T345.xml", "non écrit : aucun titre à émettre"):
+        said = month_actions(Proposal(lines if "aucun" not in fine else nothing, nothing, 1500),
+                             Dunning(pd.DataFrame(), []), 1, pd.DataFrame(), None, "2026-11",
+                             None, None, fine)
+        assert "PES Aller non écrit" not in dict(said)

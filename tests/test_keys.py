@@ -208,3 +208,30 @@ def test_reduction_letters_and_statements_keep_exercises_apart(tmp_path, capsys)
     statement = openpyxl.load_workbook(result.folder / "releves" / f"releve_{COMMUNE_A}.xlsx")
     cells = [c for r in statement["Relevé"].iter_rows(values_only=True) for c in r]
     assert 130 in cells and 50 not in cells  # the 2024 titre is not a 2026 titre
+
+
+def test_a_total_row_is_never_read_back_as_a_line(tmp_path, capsys):
+    """Charges, Rapprochement and Restes à recouvrer end with a total row (issue 19,
+    item 5), after a blank row; next month's run reads the table only, down to that
+    blank row, so the total is never a line of last month."""
+    result = run(write_inputs(tmp_path / "in"), tmp_path / "out", capsys=capsys)
+    assert result.status == 0, result.err
+    data = result.report_path.read_bytes()
+    read = read_sheets(data, ("Charges", "Rapprochement", SHEET))
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    assert len(read["Charges"]) and len(read["Rapprochement"])
+    for name, frame in read.items():
+        assert frame is not None, name
+        if frame.empty:  # no table line: no total row either
+            assert len(list(book[name].iter_rows())) == 1, name
+            continue
+        grid = [row for row in book[name].iter_rows(values_only=True)]
+        assert grid[len(frame) + 1] == (None,) * len(grid[0]) or not any(grid[len(frame) + 1])
+        total = grid[len(frame) + 2]
+        assert total[0] == "Total", name
+        assert "Total" not in set(frame.iloc[:, 0].map(str)), name
+        euro = [i for i, v in enumerate(total) if isinstance(v, int | float)]
+        assert euro, name
+        for column in euro:
+            values = [row[column] for row in grid[1:len(frame) + 1]]
+            assert round(total[column] * 100) == sum(round((v or 0) * 100) for v in values)

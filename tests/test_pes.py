@@ -7,7 +7,9 @@ dropped in the inputs, and the rerun must find every line conforme but the rejec
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
 import shutil
 from collections import defaultdict
 from decimal import Decimal
@@ -428,7 +430,22 @@ def test_the_statement_is_the_supporting_document(tmp_path, capsys):
     assert "bases de liquidation" in text and "Bareme, ligne" not in text
     assert "deux mois" in text and "L1617-5" in text
     aller = aller_file(result.folder).read_bytes()
-    assert f"relevé releve_{COMMUNE_A}.xlsx".encode("latin-1") in aller
+    objects = re.findall(rb'<ObjPce V="([^"]*)"', aller)
+    assert objects and all(b"d\xe9tail au relev\xe9 de compte 2026" in o for o in objects)
+    assert not any(b".xlsx" in o or b"releve_" in o for o in objects)  # no file name
+
+
+def test_the_piece_object_says_what_the_titre_is_in_words():
+    """The avis des sommes à payer shows ObjPce: what is billed or corrected, for whom,
+    where the detail is; a long name is shortened before a word (issue 19, item 4)."""
+    assert pes_aller.piece_object(2026, "Freneuse", set()) == (
+        "Frais du groupement de commandes 2026 - Freneuse - détail au relevé de compte 2026")
+    assert pes_aller.piece_object(2026, "CCAS", {"réduction", "annulation"}).startswith(
+        "Annulation et réduction de titre - frais du groupement de commandes 2026 - CCAS")
+    name = "Syndicat intercommunal à vocation multiple " + "de la vallée " * 12
+    text = pes_aller.piece_object(2026, name, {"annulation"})
+    assert len(text) <= 160 and text.endswith("… - détail au relevé de compte 2026")
+    assert text.split(" - ")[2].rstrip("…") in name and " de la vallée" in text
 
 
 def test_long_objects_stay_within_the_schema_once_in_latin1(tmp_path, capsys):
@@ -596,9 +613,13 @@ def test_a_debtor_without_address_stops_the_pes_aller_not_the_report(tmp_path, c
         assert siren_ in screen and siren_ in summary
     warnings = result.sheet("Anomalies")
     concerned = warnings[warnings["Code"] == "adresse-manquante"]
-    assert sorted(concerned["Valeur"]) == sorted([COMMUNE_B, SYNDICAT, EPCI])
+    who = concerned["Message"].map(lambda m: next(s for s in (COMMUNE_B, SYNDICAT, EPCI)
+                                                   if f"({s})" in m))
+    assert sorted(who) == sorted([COMMUNE_B, SYNDICAT, EPCI])
+    # the value shown is the empty cell's, never the SIREN beside « colonne Adresse »
+    assert not concerned["Valeur"].fillna("").astype(str).str.strip().any()
     assert set(concerned["Fichier"]) == {"membres.xlsx"} and concerned["Ligne"].notna().all()
-    columns = dict(zip(concerned["Valeur"], concerned["Colonne"], strict=True))
+    columns = dict(zip(who, concerned["Colonne"], strict=True))
     assert columns == {COMMUNE_B: "Adresse", SYNDICAT: "Adresse", EPCI: "Code postal"}
 
 
@@ -639,3 +660,18 @@ def test_accepted_parameter_formats(tmp_path, capsys):
     root = etree.fromstring(data, SAFE)
     assert [root.find(f"EnTetePES/{n}").get("V") for n in ("IdPost", "CodCol", "CodBud")] == [
         "02A1234", "012", "B1"]
+
+
+def test_nothing_held_back_is_said_in_words(tmp_path):
+    """No sum under the threshold: « Sous le seuil » says so, no three totals of 0 €."""
+    from reconcile.compute.issuance import COLUMNS as LINE_COLUMNS
+    from reconcile.compute.issuance import Proposal
+    from reconcile.render.titres_out import _render
+
+    empty = pd.DataFrame(columns=LINE_COLUMNS)
+    path = tmp_path / "titres.xlsx"
+    _render(str(path), Proposal(empty, empty, 1500), dt.datetime(2026, 11, 30), "2026-11", {})
+    book = openpyxl.load_workbook(path)
+    said = [v for r in book["Sous le seuil"].iter_rows(values_only=True) for v in r if v]
+    assert "Aucune somme retenue ce mois." in said
+    assert not any(str(v).startswith("Total") for v in said)

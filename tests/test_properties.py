@@ -127,8 +127,15 @@ def cents_of(value) -> int:
 
 
 def sheet_rows(workbook, name: str) -> list[dict]:
+    """The table's lines: down to its first blank row, above the total row (a read-only
+    workbook may skip the blank row: the « Total » label ends the table too)."""
     rows = list(workbook[name].iter_rows(values_only=True))
-    return [dict(zip(rows[0], row, strict=False)) for row in rows[1:]]
+    lines = []
+    for row in rows[1:]:
+        if not any(v not in (None, "") for v in row) or row[0] == "Total":
+            break
+        lines.append(dict(zip(rows[0], row, strict=False)))
+    return lines
 
 
 def quiet(argv: list[str]) -> tuple[int, str]:

@@ -59,3 +59,17 @@ def test_evolutions_compares_with_the_previous_month(tmp_path, capsys):
     assert (euros(line["Avant"]), euros(line["Après"])) == (10000, 50000)
     assert (line["Statut avant"], line["Statut après"]) == ("sous-titré", "conforme")
     assert SYNDICAT not in set(changes["SIREN"])
+
+
+def test_charges_name_tariffs_in_words_not_codes(tmp_path, capsys):
+    """A code typed in a barème label (« Fonctionnement epci ») reads as its label in
+    the Charges sheet (issue 19, item 5: labels instead of codes where a person reads)."""
+    inputs = base()
+    for tariff in inputs.bareme:
+        tariff["Libellé"] = f"{tariff['Libellé']} epci caisse_des_ecoles marches_publics"
+    result = run(inputs.write(tmp_path / "in"), tmp_path / "out", capsys=capsys)
+    assert result.status == 0, result.err
+    labels = set(result.charges()["Libellé du barème"].dropna())
+    assert labels and all("EPCI" in t and "caisse des écoles" in t for t in labels)
+    assert not any(code in t for t in labels for code in ("epci", "caisse_des_ecoles",
+                                                          "marches_publics"))

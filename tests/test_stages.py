@@ -112,12 +112,12 @@ def test_check_runs_the_same_first_stages(called):
 
 
 @pytest.mark.parametrize(("written", "delay", "option", "expected"), [
-    ({}, 60, None, {"Paramètre seuil_recouvrement": "15,00 € (défaut)",
-                    "Paramètre id_poste": "non renseigné",
+    ({}, 60, None, {"Seuil de mise en recouvrement (seuil_recouvrement)": "15,00 € (défaut)",
+                    "Code du poste comptable (id_poste)": "non renseigné",
                     "Délai de relance appliqué": "60 jours (défaut)"}),
     ({"seuil_recouvrement": 500, "id_poste": "078000"}, 45, 45,
-     {"Paramètre seuil_recouvrement": "5,00 € (feuille Parametres)",
-      "Paramètre id_poste": "078000 (feuille Parametres)",
+     {"Seuil de mise en recouvrement (seuil_recouvrement)": "5,00 € (feuille Parametres)",
+      "Code du poste comptable (id_poste)": "078000 (feuille Parametres)",
       "Délai de relance appliqué": "45 jours (option --delai-relance)"}),
     ({}, 60, 60, {"Délai de relance appliqué": "60 jours (option --delai-relance)"}),
     ({"delai_relance": 30}, 30, 90, {"Délai de relance appliqué": "30 jours (feuille Parametres)"}),
@@ -130,6 +130,7 @@ def test_control_names_each_setting_applied_and_its_source(written, delay, optio
     shown = dict(settings.shown())
     assert settings.delay == delay
     assert {k: shown[k] for k in expected} == expected
+    assert all(not k.startswith("Paramètre ") and " " in k.split(" (")[0] for k in shown)
 
 
 def test_a_month_that_does_not_exist_is_refused_before_anything_is_written(tmp_path):

@@ -334,3 +334,38 @@ def test_statement_prints_the_identity_and_the_address(tmp_path, capsys):
     waived = next(r for r in charges if r[0] == 2)  # R1: by the convention, not the barème
     assert waived[5] is None and waived[7].startswith("Exonéré")
     assert not any("à renseigner : clé coordonnateur" in v for v in text)
+
+
+def test_every_table_runs_onto_a_page_under_its_own_header(tmp_path, capsys):
+    """Only one row range repeats on print (the charges' header, the longest table):
+    the charges come last, so no other table's rows can print under it (issue 19, 3)."""
+    _, folder = _statements(tmp_path, base(), capsys)
+    sheet, rows = _rows(folder / f"releve_{COMMUNE_A}.xlsx")
+    titles = [i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith((
+        "Situation par type", "Titres de recettes de l'exercice", "Charges de l'exercice"))]
+    assert [str(rows[i][0]).split(" ")[0] for i in titles] == ["Situation", "Titres",
+                                                               "Charges"]
+    repeated = sheet.print_title_rows
+    assert repeated == f"${titles[-1] + 2}:${titles[-1] + 2}"  # the charges' header row
+    assert rows[titles[-1] + 1][:2] == ["Type", "Consultation"]
+    after = rows[titles[-1] + 2:]
+    assert not any(r[0] == "Type" for r in after)  # no table header below the charges
+
+
+def test_a_zero_due_after_a_withdrawal_says_why(tmp_path, capsys):
+    """A member whose withdrawal took effect on 1 January owes nothing for the year: the
+    statement says so with the dates, not only that its titre will be cancelled
+    (issue 19, item 3)."""
+    inputs = base()
+    gone = next(m for m in inputs.membres if m["SIREN"] == COMMUNE_B)
+    gone["Date notification retrait"] = dt.date(2025, 10, 30)
+    inputs.titres = [titre("T9", COMMUNE_B, 100)]
+    _, folder = _statements(tmp_path, inputs, capsys)
+    _, rows = _rows(folder / f"releve_{COMMUNE_B}.xlsx")
+    lines, _ = _section(rows, "Situation par type de frais et consultation")
+    said = " ".join(str(r[LAST_COLUMN]) for r in lines)
+    assert ("Rien n'est dû : le titre sera annulé (ne pas le payer). Retrait notifié le "
+            "30/10/2025, effectif au 01/01/2026 : aucun frais pour l'exercice 2026.") in said
+
+
+LAST_COLUMN = 8  # « Situation »

@@ -71,3 +71,26 @@ def test_bases_of_charges_all_at_zero_are_empty_not_a_failure():
         "bareme_libelle": "x", "montant": 0, "motif": "", "regle": "", "deliberation": "",
         "tarif": 0}], columns=CHARGE_COLUMNS)
     assert _bases(charges).empty
+
+
+def test_a_cancellation_after_a_withdrawal_says_so():
+    """The reason an annulation gives the member: exemption, withdrawal with its date,
+    else nothing due (issue 19, item 4)."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from reconcile.compute.issuance import _why, _withdrawals
+
+    members = pd.DataFrame({"siren": ["217800150", "217802552"],
+                            "date_notification_retrait": [pd.Timestamp(2025, 10, 30), None]})
+    gone = _withdrawals(members)
+    assert gone == {"217800150": pd.Timestamp(2026, 1, 1)}
+    nothing = SimpleNamespace(du=0, exempt=False, exercice=2026)
+    assert _why(nothing, gone["217800150"]) == "retrait effectif au 01/01/2026"
+    assert _why(nothing, None) == "aucune somme due"
+    assert _why(SimpleNamespace(du=0, exempt=True, exercice=2026), gone["217800150"]) == \
+        "exonération"
+    # a withdrawal effective only later does not explain a 2025 cancellation
+    assert _why(SimpleNamespace(du=0, exempt=False, exercice=2025),
+                gone["217800150"]) == "aucune somme due"

@@ -153,3 +153,14 @@ def test_reconciliation_rows(due: pd.DataFrame, invoiced: pd.DataFrame,
 def test_without_titres_file_every_due_line_is_to_be_issued() -> None:
     rows = reconcile(charges((MEMBER, 2, "", 50000)), None, MEMBERS, E)
     assert rows[["du", "titre", "statut"]].values.tolist() == [[50000, 0, "à émettre"]]
+
+
+def test_titre_numbers_are_listed_in_numeric_order() -> None:
+    """« 9, 14, 102 », not the text order « 102, 14, 9 » (issue 19, item 5); a number
+    that is not a number comes after the others."""
+    rows = reconcile(charges((MEMBER, 2, "", 50000)),
+                     titres(("102", MEMBER, E, 2, None, 100, 0),
+                            ("T-1", MEMBER, E, 2, None, 100, 0),
+                            ("14", MEMBER, E, 2, None, 100, 0),
+                            ("9", MEMBER, E, 2, None, 100, 0)), MEMBERS, E)
+    assert rows["titres"].tolist() == ["9, 14, 102, T-1"]

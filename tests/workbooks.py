@@ -263,8 +263,17 @@ class Result:
         return self.sheet("Rapprochement")
 
 
+TOTALLED = ("Charges", "Rapprochement", "Restes à recouvrer")  # a total row under the table
+
+
 def read_sheet(path: Path, sheet: str) -> pd.DataFrame:
+    """A report's table; for the sheets with a total row, only the lines above it (the
+    table ends at its first blank row, as the tool reads it back)."""
     frame = pd.read_excel(path, sheet_name=sheet, engine="calamine", dtype=object)
+    if sheet in TOTALLED:
+        blank = frame.isna().all(axis=1).to_numpy()
+        if blank.any():
+            frame = frame.iloc[: int(blank.argmax())]
     return frame.astype(object).where(frame.notna(), None)
 
 

@@ -18,6 +18,8 @@ from .dunning import Dunning
 from .issuance import Proposal
 from .receivables import PRESCRIBED, SOON
 
+NOT_WRITTEN = "non écrit : "  # how titres_out.Plan.summary says the PES Aller is missing
+UNPRINTED = ("iban", "bic")  # left out of the documents when blank, not « à renseigner »
 REJECTED = "04"  # EtatPce of a titre the comptable rejected (PES Retour)
 
 
@@ -27,10 +29,13 @@ def _plural(count: int, word: str) -> str:
 
 def month_actions(proposal: Proposal, dunning: Dunning, warnings: int,
                   outstanding: pd.DataFrame, titres: pd.DataFrame | None,
-                  month: str, missing_identity: list[str] | None = None
+                  month: str, missing_identity: list[str] | None = None,
+                  acquits: pd.DataFrame | None = None, pes: str = ""
                   ) -> list[tuple[str, str]]:
     """(what, how much and where) lines, in the order the work is done;
-    ``missing_identity``: the identity keys statements and letters would print blank."""
+    ``missing_identity``: the identity keys statements and letters would print blank;
+    ``acquits``: the reception's acquits read this month (``read.acquits``);
+    ``pes``: what became of the PES Aller (``titres_out.Plan.summary``)."""
     lines = proposal.lines
     issued = lines[lines["montant"] > 0]
     credits = lines[lines["montant"] < 0]
@@ -42,6 +47,9 @@ def month_actions(proposal: Proposal, dunning: Dunning, warnings: int,
                       f"{euros(int(issued['montant'].sum()))} ({workbook})"))
     else:
         found.append(("Titres à émettre", "aucun"))
+    if pes.startswith(NOT_WRITTEN) and len(lines):  # the titres cannot reach Hélios
+        found.append(("PES Aller non écrit", f"{pes[len(NOT_WRITTEN):]} : corriger puis "
+                      "relancer le mois (feuille Anomalies)"))
     if len(credits):
         kinds = Counter(credits["nature"])
         found.append(("Réductions et annulations à émettre",
@@ -80,8 +88,32 @@ def month_actions(proposal: Proposal, dunning: Dunning, warnings: int,
             found.append(("Titres rejetés par le comptable",
                           f"{_plural(rejected['numero'].nunique(), 'titre')} à corriger et "
                           "réémettre (colonne État Hélios du Rapprochement)"))
+    refused = rejected_elements(acquits)
+    if refused:
+        found.append(("Acquits PES rejetés par Hélios",
+                      f"{_plural(len(refused), 'élément')} à corriger et renvoyer : "
+                      f"{' ; '.join(refused)} (feuille Acquits de {workbook})"))
     if missing_identity:
+        printed = [k for k in missing_identity if k not in UNPRINTED]
+        said = [f"imprimées « à renseigner » sinon : {', '.join(printed)}"] if printed else []
+        if any(k in UNPRINTED for k in missing_identity):
+            said.append("sans IBAN ni BIC, aucune coordonnée bancaire n'est imprimée")
         found.append(("Identité des relevés et lettres à compléter",
                       f"clés {', '.join(missing_identity)} de la feuille Parametres du "
-                      "barème (imprimées « à renseigner » sinon)"))
+                      f"barème ({' ; '.join(said)})"))
     return found
+
+
+def rejected_elements(acquits: pd.DataFrame | None) -> list[str]:
+    """Each element (whole flow, or bordereau) an acquit rejects, in words:
+    « PESALR2_….xml : bordereau 12 (exercice 2026) »."""
+    if acquits is None or acquits.empty:
+        return []
+    refused = acquits[~acquits["accepte"].astype(bool)]
+    told = []
+    for (file, flow, _, exercice, bordereau), _group in refused.groupby(
+            ["file", "nom_fic", "domaine", "exercice", "bordereau"], sort=True):
+        what = (f"bordereau {bordereau}" + (f" (exercice {exercice})" if exercice else "")
+                if bordereau else "flux entier")
+        told.append(f"{flow or file} : {what}")
+    return list(dict.fromkeys(told))

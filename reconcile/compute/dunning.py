@@ -124,7 +124,8 @@ def claimable(outstanding: pd.DataFrame, delay: int, members: pd.DataFrame,
         withheld.append((str(titre["siren"]), label, reason, int(titre["reste"])))
         if reason == "prescrit":
             warnings.append(CATALOGUE["relance-prescrit"].at(
-                "", "Restes à recouvrer", None, "Numéro", value=label, detail=(
+                "", "Restes à recouvrer", None, "Numéro", value=str(titre["numero"]),
+                detail=(  # the value as the Numéro cell shows it; the exercise is said
                     f"Titre {titre['numero']} (exercice {titre['exercice']}, SIREN "
                     f"{titre['siren']}) prescrit le "
                     f"{titre['prescription'].strftime('%d/%m/%Y')} : aucune lettre de "

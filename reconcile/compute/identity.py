@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ..read.parameters import IDENTITY_KEYS, SHEET, Parameters
 
+PRIVATE = ("autre",)  # a private body: no mandat administratif (pes_aller CAT_NAT 50/06)
 NAMES = (*(key.name for key in IDENTITY_KEYS), "deliberation")  # and the barème's vote
 
 
@@ -51,6 +52,24 @@ class Identity:
     def signature(self) -> tuple[str, str]:
         """The signatory's role, then name."""
         return self.say("qualite_ordonnateur"), self.say("ordonnateur")
+
+    def payment(self, category: str = "") -> str:
+        """How the debtor pays the comptable public: a public person by mandat
+        administratif; a private body (category « autre », filed as such in the PES)
+        cannot, and pays by virement, or as the avis des sommes à payer says when no
+        bank details are given."""
+        bank = (f"IBAN {self.say('iban')}, BIC {self.say('bic')}" if self.get("iban")
+                else "")
+        if category in PRIVATE:
+            return ("Un organisme de droit privé règle par virement au compte du comptable "
+                    "public" + (f" ({bank})" if bank else " (coordonnées bancaires sur "
+                                "l'avis des sommes à payer)")
+                    + ", en citant l'exercice et le numéro de chaque titre.")
+        return ("Une collectivité ou un établissement public règle par mandat administratif "
+                "au profit du comptable public, en citant pour chaque titre l'exercice, le "
+                "numéro de bordereau et le numéro du titre (ci-dessus et sur l'avis des "
+                "sommes à payer)." + (f" Par virement au compte du comptable public : {bank}."
+                                      if bank else ""))
 
     def recourse(self) -> str:
         """Voies et délais de recours (CGCT L1617-5), naming the competent court."""

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.columns import TITRE_TO_ISSUE
+from ..core.rules import effective_withdrawal
 from ..core.vocabulary import Nature, Status
 from ..core.wording import SHORT_TYPES, basis, deliberation, euros, pes_length, plain_codes
 from ..read.parameters import Parameters
@@ -41,6 +42,7 @@ def propose(rows: pd.DataFrame, charges: pd.DataFrame, members: pd.DataFrame,
     """Vectorised for the titres to issue (most lines); réductions, rare, in a loop."""
     threshold = int(parameters["seuil_recouvrement"])
     category = members.drop_duplicates("siren").set_index("siren")["categorie"]
+    withdrawn = _withdrawals(members)
     settled = rows["statut"].isin((Status.MATCHED, Status.UNKNOWN_MEMBER))
     gaps = rows[~settled & (rows["ecart"] != 0)]
     gaps = gaps.assign(consultation=gaps["consultation"].fillna(""),
@@ -64,7 +66,7 @@ def propose(rows: pd.DataFrame, charges: pd.DataFrame, members: pd.DataFrame,
                   "exercice": row.exercice, "type_frais": row.type_frais,
                   "consultation": row.consultation}
         key = (row.siren, row.exercice, row.type_frais, row.consultation)
-        why = _why(row)
+        why = _why(row, withdrawn.get(str(row.siren)))
         for numero, line, amount, whole in _allocate(int(row.ecart), origins.get(key, [])):
             nature = Nature.CANCELLATION if whole else Nature.REDUCTION
             records.append({**common, "montant": -amount, "nature": nature,
@@ -177,10 +179,27 @@ def _cut_at_word(text: str, size: int) -> str:
     return (cut[: cut.rfind(" ")] if " " in cut else cut) + "…"
 
 
-def _why(row: Any) -> str:
+def _withdrawals(members: pd.DataFrame) -> dict[str, pd.Timestamp]:
+    """SIREN → date its withdrawal takes effect (R2), for members that notified one."""
+    if NOTICE not in members:
+        return {}
+    notices = pd.to_datetime(members[NOTICE], errors="coerce")
+    effect = effective_withdrawal(notices)
+    return {str(s): pd.Timestamp(e) for s, e in zip(members["siren"], effect, strict=True)
+            if not pd.isna(e)}
+
+
+NOTICE = "date_notification_retrait"
+
+
+def _why(row: Any, withdrawn: pd.Timestamp | None = None) -> str:
     """Why a titre is reduced or cancelled, in the member's words."""
     if row.du == 0:
-        return "exonération" if row.exempt else "aucune somme due"
+        if row.exempt:
+            return "exonération"
+        if withdrawn is not None and withdrawn <= pd.Timestamp(int(row.exercice), 1, 1):
+            return f"retrait effectif au {withdrawn.strftime('%d/%m/%Y')}"
+        return "aucune somme due"
     return f"titré au-delà du dû ({euros(int(row.du))} dû)"
 
 

@@ -35,7 +35,10 @@ def reconcile(
             consultation=lambda f: f["consultation"].fillna(""),
             numero=lambda f: f["numero"].astype(str),
         )
-        of_year = of_year.sort_values("numero", kind="stable")
+        # numbers in numeric order (9 before 14 before 102), any other text after them
+        of_year = of_year.assign(_order=pd.to_numeric(of_year["numero"], errors="coerce"))
+        of_year = of_year.sort_values(["_order", "numero"], kind="stable",
+                                      na_position="last").drop(columns="_order")
         groups = of_year.groupby(KEY, sort=False)
         invoiced = groups.agg(
             titre=("montant", "sum"),

@@ -9,10 +9,11 @@ Contrôle names for it cannot disagree.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..core.wording import euros
-from ..read.parameters import KEYS, Parameters
+from ..read.parameters import KEYS, Key, Parameters
 from .receivables import delay_and_source
 
 SHEET, DEFAULT = "feuille Parametres", "défaut"
@@ -67,7 +68,7 @@ class Settings:
                 value = euros(int(value))
             return f"{value} ({found.source})"
 
-        return (*((f"Paramètre {key.name}", text(key.name)) for key in KEYS
+        return (*((words(key), text(key.name)) for key in KEYS
                   if key.name != "delai_relance"),
                 ("Délai de relance appliqué",
                  f"{self.delay} jours ({self.reminder_delay.source})"))
@@ -77,3 +78,14 @@ def decide(options: Options, parameters: Parameters) -> Settings:
     """The run's settings, made once from the options and the `Parametres` sheet."""
     return Settings(options, parameters,
                     Setting(*delay_and_source(options.delai_relance, parameters.written())))
+
+
+SHORTER = {"seuil_recouvrement": "Seuil de mise en recouvrement",
+           "delai_paiement": "Délai de paiement laissé par une lettre de relance"}
+
+
+def words(key: Key) -> str:
+    """A `Parametres` key as the Contrôle names it: in words, then the key the officer
+    finds in the sheet (« SIRET du coordonnateur (siret_coordonnateur) »)."""
+    said = SHORTER.get(key.name) or re.split(r" \(| : |, |\. | ;", key.label)[0].rstrip(".")
+    return f"{said} ({key.name})"

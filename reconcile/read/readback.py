@@ -26,11 +26,17 @@ def read_sheets(data: bytes, sheets: tuple[str, ...]) -> dict[str, pd.DataFrame 
 
 
 def sheet_frame(book: calamine.CalamineWorkbook, sheet: str) -> pd.DataFrame | None:
-    """The sheet's table (header on its first row), or ``None`` if it is absent or empty."""
+    """The sheet's table (header on its first row, ending at its first blank row: what
+    lies below, such as a total row, is not a line), or ``None`` if it is absent or
+    empty."""
     if sheet not in book.sheet_names:
         return None
     grid = book.get_sheet_by_name(sheet).to_python()
-    return pd.DataFrame(grid[1:], columns=grid[0], dtype=object) if grid else None
+    if not grid:
+        return None
+    end = next((i for i, row in enumerate(grid) if i and all(v in (None, "") for v in row)),
+               len(grid))
+    return pd.DataFrame(grid[1:end], columns=grid[0], dtype=object)
 
 
 def as_text(values: pd.Series) -> pd.Series:

@@ -137,9 +137,26 @@ def row_heights(columns: Sequence[Col], data: Sequence[Sequence[Any]]) -> dict[i
 
 
 def fitted_table(book: Book, worksheet: Worksheet, columns: Sequence[Col],
-                 data: Sequence[Sequence[Any]], **options: Any) -> int:
+                 data: Sequence[Sequence[Any]], total: str | None = None,
+                 **options: Any) -> int:
     """``Book.table`` from column-wise ``data``, with widths from the content and row
-    heights for the texts that wrap: how every table we write prints legibly."""
-    fitted = fit(columns, data)
-    return book.table(worksheet, fitted, zip(*data, strict=True),
-                      heights=row_heights(fitted, data), **options)
+    heights for the texts that wrap: how every table we write prints legibly.
+
+    ``total``: the label of a bold row of the euro columns' sums, written after one
+    blank row, outside the table and its filter (``readback`` stops a table at its first
+    blank row, so a total is never read back as a line)."""
+    sums = [sum(v for v in values if isinstance(v, int))
+            if col.kind == "euro" and any(isinstance(v, int) for v in values) else None
+            for col, values in zip(columns, data, strict=True)] if total else []
+    measured = [[*values, sums[i]] if sums and sums[i] is not None else values
+                for i, values in enumerate(data)]
+    fitted = fit(columns, measured)
+    count = book.table(worksheet, fitted, zip(*data, strict=True),
+                       heights=row_heights(fitted, data), **options)
+    if total and count:
+        row = options.get("first_row", 0) + count + 2
+        book.text(worksheet, row, 0, total, "bold")
+        for column, cents in enumerate(sums):
+            if cents is not None:
+                book.value(worksheet, row, column, cents, "euro", "euro_bold")
+    return count

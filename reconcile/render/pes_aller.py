@@ -29,10 +29,9 @@ import reconcile
 from ..compute.issuance import OBJECT_SIZE
 from ..compute.numbering import Numbering
 from ..core.model import Period
-from ..core.wording import euros
+from ..core.wording import euros, pes_length
 from ..read.parameters import Parameters
 from ..read.pes_xsd import schema
-from .statements import statement_name
 
 NAMESPACE = "http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller"
 DOSSIER = "dossier technique PES V2 v5.19 (DGFiP)"
@@ -180,9 +179,9 @@ def build(lines: pd.DataFrame, parameters: Parameters, period: Period, month: st
             _v(bp, "IdPce", str(titre))
             _v(bp, "TypPce", typ_pce)
             _v(bp, "NatPce", nat_pce)
-            _v(bp, "ObjPce", _text(
-                f"Groupement dématérialisation {period.year} - {first.membre} - bases de "
-                f"liquidation : relevé {statement_name(first.siren)}"))
+            _v(bp, "ObjPce", _text(piece_object(
+                period.year, str(first.membre), {str(r.nature) for r in of_member}
+                if kind == CORRECTIVE[0] else set())))
             for line_number, line in enumerate(of_member, start=1):
                 _line(piece, line, line_number, parameters, known[str(line.siren)])
             titre += 1
@@ -243,6 +242,30 @@ def _v(parent: etree._Element, name: str, value: str) -> None:
 
 def _amount(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
+
+
+def piece_object(year: int, member: str, corrections: set[str],
+                 size: int = OBJECT_SIZE) -> str:
+    """The titre's object, read by the member on the avis des sommes à payer: what it
+    bills (or that it reduces or cancels earlier titres), the exercise, the member, and
+    the statement that gives the bases of liquidation; no file name. A member's name too
+    long for ``size`` is shortened before a word, never inside one."""
+    if corrections:
+        what = (" et ".join(n for n in sorted(corrections) if n in CORRECTION_WORDS)
+                or "réduction").capitalize()
+        lead = f"{what} de titre - frais du groupement de commandes {year}"
+    else:
+        lead = f"Frais du groupement de commandes {year}"
+    tail = f"détail au relevé de compte {year}"
+    words = member.split()
+    name = " ".join(words)
+    while words and pes_length(f"{lead} - {name} - {tail}") > size:
+        words.pop()
+        name = " ".join(words) + "…" if words else ""
+    return " - ".join(p for p in (lead, name, tail) if p)
+
+
+CORRECTION_WORDS = ("réduction", "annulation")
 
 
 def _text(text: str, size: int = OBJECT_SIZE) -> str:

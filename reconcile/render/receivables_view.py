@@ -105,7 +105,8 @@ def render_outstanding(book: Book, outstanding: pd.DataFrame) -> None:
               ("alerte", "text")]
     shown = outstanding.assign(annule=outstanding["annule"].where(outstanding["annule"] != 0))
     data = [list(cells(shown[c], kind)) for c, kind in fields]
-    fitted_table(book, sheet, columns, data, shade=(len(columns) - 1, ALERT_COLOURS))
+    fitted_table(book, sheet, columns, data, shade=(len(columns) - 1, ALERT_COLOURS),
+                 total="Total")
 
 
 def summary_facts(receivables: Receivables) -> list[tuple[str, str]]:

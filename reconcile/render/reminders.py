@@ -25,7 +25,7 @@ import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from ..compute.dunning import REDUCED, Dunning
-from ..compute.identity import Identity
+from ..compute.identity import PRIVATE, Identity
 from ..compute.receivables import delay_and_source
 from ..core.model import Document, Period
 from ..core.wording import NARROW_SPACE, SHORT_TYPES, euros, postal_address
@@ -56,7 +56,8 @@ def reminders(period: Period, dunning: Dunning, members: pd.DataFrame, delay: in
     for siren, titres in late.groupby("siren", sort=True):
         member = addresses.loc[siren]
         letter = Letter(str(siren), titres, period, delay, identity,
-                        [str(member["nom"]), *postal_address(member)])
+                        [str(member["nom"]), *postal_address(member)],
+                        category=str(member.get("categorie", "") or ""))
         yield Document(f"{FOLDER}/relance_{file_part(siren)}.xlsx", letter.render(created))
 
 
@@ -93,18 +94,15 @@ def _what(titre: Any) -> str:
     return f"{label} – {titre.consultation}" if titre.consultation else label
 
 
-def _payment(identity: Identity) -> list[str]:
-    """Who collects and how a public debtor pays (mandat administratif)."""
-    bank = ""
-    if identity.get("iban"):
-        bank = (f" Par virement au compte du comptable public : IBAN {identity.say('iban')}, "
-                f"BIC {identity.say('bic')}.")
+def _payment(identity: Identity, category: str = "", unknown_bordereau: bool = False
+             ) -> list[str]:
+    """Who collects and how the debtor pays (a public one by mandat administratif);
+    where the bordereau is when the table cannot give it."""
+    where = (" Le numéro de bordereau qui n'est pas indiqué ci-dessus figure sur l'avis "
+             "des sommes à payer." if unknown_bordereau and category not in PRIVATE else "")
     return [
         f"Seul le comptable public encaisse ces sommes : {identity.say('comptable')}, "
-        f"{identity.say('adresse_comptable')}. Une collectivité ou un établissement public "
-        "règle par mandat administratif au profit du comptable public, en citant pour "
-        "chaque titre l'exercice, le numéro de bordereau et le numéro du titre (ci-dessus "
-        "et sur l'avis des sommes à payer)." + bank,
+        f"{identity.say('adresse_comptable')}. {identity.payment(category)}{where}",
     ]
 
 
@@ -112,14 +110,21 @@ class Letter:
     """One member's reminder, laid out top to bottom on one A4 portrait page."""
 
     def __init__(self, siren: str, titres: pd.DataFrame, period: Period, delay: int,
-                 identity: Identity, addressee: list[str]):
+                 identity: Identity, addressee: list[str], category: str = ""):
         self.siren, self.titres, self.period = siren, titres, period
         self.delay, self.identity, self.addressee = delay, identity, addressee
+        self.category = category  # the member's category code: how it pays
 
     @property
     def deadline(self) -> pd.Timestamp:
         days = int(str(self.identity.get("delai_paiement") or 30))
         return self.period.as_of + pd.Timedelta(days=days)
+
+    def _unknown_bordereau(self) -> bool:
+        """A titre whose bordereau we do not know (read from the Titres sheet)."""
+        if "bordereau" not in self.titres:
+            return True
+        return bool((self.titres["bordereau"].fillna("").astype(str) == "").any())
 
     def render(self, created: dt.datetime) -> bytes:
         book = Book(created)  # one page, in memory
@@ -170,7 +175,8 @@ class Letter:
         ]
         row = self._paragraphs(book, sheet, row + 3, paragraphs)
         row = self._table(book, sheet, row)
-        closing = [*self._reductions(), *_payment(identity),
+        closing = [*self._reductions(), *_payment(identity, self.category,
+                                                  self._unknown_bordereau()),
                    "Si ces sommes ont été payées entre-temps, ne pas tenir compte de ce courrier. "
                    "Faute de paiement, le comptable public pourra engager le recouvrement "
                    "forcé.",

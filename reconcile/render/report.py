@@ -24,7 +24,7 @@ from ..core.columns import Header as H
 from ..core.columns import Sheet
 from ..core.model import Document, Period, anomalies_name, period_of, report_name
 from ..core.vocabulary import RULED, Status
-from ..core.wording import service_label
+from ..core.wording import plain_codes, service_label
 from . import evolutions, receivables_view
 from .audit import Control
 from .layout import LINE_HEIGHT, PADDING, fitted_table, text_width
@@ -108,14 +108,14 @@ def render_report(report: Report, scratch: str) -> Document:
                                   "author": "reconcile"})
     _summary(book, report)
     sheet = book.sheet(Sheet.CHARGES)
-    fitted_table(book, sheet, CHARGES, _charge_columns(report.due.charges))
+    fitted_table(book, sheet, CHARGES, _charge_columns(report.due.charges), total="Total")
     sheet = book.sheet(Sheet.RECONCILIATION)
     data = _reconciliation_columns(report.rows)
     columns = RECONCILIATION
     if "etat_helios" in report.rows:  # PES Retour files were read
         columns = [*RECONCILIATION, Col("État Hélios", width=40)]
         data.append(list(cells(report.rows["etat_helios"])))
-    fitted_table(book, sheet, columns, data, shade=(10, STATUS_COLOURS))
+    fitted_table(book, sheet, columns, data, shade=(10, STATUS_COLOURS), total="Total")
     write_anomalies_sheet(book, report.warnings)
     report.control.render(book)
     if report.receivables is not None:
@@ -153,7 +153,8 @@ def _charge_columns(charges: pd.DataFrame) -> list[list]:
         ("siren", "text"), ("membre", "text"), ("categorie", "text"), ("exercice", "int"),
         ("type_frais", "int"), ("consultation", "text"), ("prestation", "text"))),
         cells(lines), cells(charges["montant"], "euro"), cells(charges["motif"]),
-        cells(charges["regle"]), cells(charges["bareme_libelle"]),
+        cells(charges["regle"]),
+        cells(charges["bareme_libelle"].map(plain_codes)),  # « Procédure EPCI », no code
         cells(charges["deliberation"])]
 
 

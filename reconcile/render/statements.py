@@ -31,6 +31,7 @@ from schemas import CATEGORIES, TYPES_FRAIS
 from ..compute.identity import Identity
 from ..compute.reconciliation import counted
 from ..core.model import Document, Period
+from ..core.rules import effective_withdrawal
 from ..core.vocabulary import Status
 from ..core.wording import basis, deliberation, euros, plain_codes, postal_address, service
 from . import layout
@@ -71,7 +72,21 @@ def statements(month: str, period: Period, charges: pd.DataFrame, rows: pd.DataF
         statement = Statement(siren, month, period, lines, charges_of.get(siren, []),
                               titres_of.get(siren, []), identity, address, titles or {},
                               category)
+        if known and NOTICE in addresses:
+            statement.withdrawal = _withdrawal(addresses.at[siren, NOTICE])
         yield Document(f"{FOLDER}/{statement_name(siren)}", statement.render(created))
+
+
+NOTICE = "date_notification_retrait"
+
+
+def _withdrawal(notice: object) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """(notice received, withdrawal effective) of a member, R2; ``None`` without one."""
+    day = pd.to_datetime(notice, errors="coerce")  # type: ignore[call-overload]
+    if pd.isna(day):
+        return None
+    effect = effective_withdrawal(pd.Series([day]))[0]
+    return pd.Timestamp(day), pd.Timestamp(effect)
 
 
 LINE_FIELDS = ["type_frais", "consultation", "du", "titre", "encaisse", "reste", "statut",
@@ -166,6 +181,7 @@ class Statement:
         # the member's category from membres, else that of its charges
         self.category_code = (category if category is not None else
                               str(charges[0].categorie) if charges else "")
+        self.withdrawal: tuple[pd.Timestamp, pd.Timestamp] | None = None  # notice, effect
 
     def consultation(self, code: object) -> str:
         """« 2026-PLAT – Plateformes marchés, actes… »: the code the titres cite, and
@@ -207,8 +223,10 @@ class Statement:
         row = self._header(book, sheet)
         row = self._totals(book, sheet, row + 1)
         row = self._lines(book, sheet, row + 1)
-        row = self._charges(book, sheet, row + 1)
+        # the titres (short) before the charges (long, their header repeated on every
+        # page): no other table runs onto a page under a header that is not its own
         row = self._titres(book, sheet, row + 1)
+        row = self._charges(book, sheet, row + 1)
         types = " ; ".join(f"type {code} : {label}" for code, label in TYPES_FRAIS.items())
         legend = (f"Montants en euros. Types de frais – {types}. Reste à titrer : montant dû "
                   "qui fera l'objet d'un prochain titre de recettes. Non encaissé : montant "
@@ -240,10 +258,8 @@ class Statement:
             "tarif voté par le conseil d'administration et ce que paie chaque montant). L'objet "
             "de chaque titre renvoie à ce relevé.",
             f"Paiement : auprès du comptable public, {identity.say('comptable')}, "
-            f"{identity.say('adresse_comptable')}, par mandat administratif citant "
-            "l'exercice, le bordereau et le numéro de chaque titre (avis des sommes à payer)"
-            + (f", ou par virement : IBAN {identity.say('iban')}, BIC {identity.say('bic')}"
-               if identity.get("iban") else "") + f". Contact : {identity.say('contact')}.",
+            f"{identity.say('adresse_comptable')}. {identity.payment(self.category_code)} "
+            f"Contact : {identity.say('contact')}.",
             identity.recourse(),
         )
 
@@ -369,6 +385,12 @@ class Statement:
         waived = [c.motif for c in self.charges if c.type_frais == line.type_frais
                   and (c.consultation or "") == (line.consultation or "") and c.motif]
         why = f" {waived[0]}" if waived else ""
+        if not why and du == 0 and self.withdrawal is not None:
+            notice, effect = self.withdrawal
+            if effect <= pd.Timestamp(self.period.year, 1, 1):
+                why = (f" Retrait notifié le {notice.strftime('%d/%m/%Y')}, effectif au "
+                       f"{effect.strftime('%d/%m/%Y')} : aucun frais pour l'exercice "
+                       f"{self.period.year}.")
         if titre == du:
             return "Titré en totalité." if du else f"Rien à payer.{why}"
         if titre == 0:

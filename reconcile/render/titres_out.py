@@ -205,18 +205,21 @@ ADDRESS_PARTS = (("adresse", "Adresse"), ("code_postal", "Code postal"), ("ville
 def _homeless(members: pd.DataFrame | None, file: str, siren: str, name: str) -> Anomaly:
     """The warning for a debtor without a complete address, at its row and first empty
     (or invalid) address cell of `membres`."""
-    row, column = None, "Adresse"
+    row, column, value = None, "Adresse", ""
     if members is not None and "adresse" in members:
         found = members[members["siren"] == siren]
         if len(found):
             row = int(found.index[0])
             record = found.iloc[0]
-            column = next((header for key, header in ADDRESS_PARTS
-                           if not str(record.get(key) or "").strip()
-                           or (key == "code_postal"
-                               and not str(record.get(key)).strip().isdigit())), column)
+            column, value = next(((header, str(record.get(key) or "").strip())
+                                  for key, header in ADDRESS_PARTS
+                                  if not str(record.get(key) or "").strip()
+                                  or (key == "code_postal"
+                                      and not str(record.get(key)).strip().isdigit())),
+                                 (column, value))
+    # the value is the cell's (empty, or an invalid postal code), never the SIREN
     return CATALOGUE["adresse-manquante"].at(
-        file, "Membres", row, column, value=siren, detail=(
+        file, "Membres", row, column, value=value, detail=(
             f"PES Aller non écrit : {name} ({siren}) a des titres à émettre mais pas "
             "d'adresse complète (colonnes Adresse, Code postal, Ville) ; Hélios "
             "rejette un débiteur sans adresse"))
@@ -271,8 +274,11 @@ def _render(scratch: str, proposal: Proposal, created: dt.datetime, month: str,
     sheet.write_string(0, 0, f"Sommes retenues : total dû par le membre inférieur au seuil "
                              f"de recouvrement de {euros(proposal.threshold)} (CGCT D1611-1) ; "
                              "reportées sur un prochain titre.", book.formats["bold"])
+    if proposal.held.empty:  # said in words, not as three totals of 0,00 €
+        book.text(sheet, 1, 0, "Aucune somme retenue ce mois.")  # rows in order (streamed)
     count = fitted_table(book, sheet, COLUMNS, _columns(proposal.held, {}), first_row=2)
-    _total(book, sheet, count + 3, proposal.held)
+    if count:
+        _total(book, sheet, count + 3, proposal.held)
     if acquits is not None and not acquits.empty:  # what the reception said of our files
         fitted_table(book, book.sheet("Acquits"), ACQUIT_COLUMNS, [
             cells(acquits["file"]), cells(acquits["nom_fic"]), cells(acquits["dte_str"]),

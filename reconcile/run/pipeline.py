@@ -474,7 +474,8 @@ def build_report(period: Period, validated: Validated, due: Due, reconciled: Rec
     todo = actions.month_actions(reconciled.proposal, reconciled.dunning,
                                  len(warnings), reconciled.receivables.outstanding,
                                  reconciled.titres, period.month,
-                                 reconciled.identity.missing())
+                                 reconciled.identity.missing(), validated.acquits,
+                                 planned.summary)
     return Report(period.month, period, due, reconciled.rows, warnings, control,
                   len(inputs.tables["membres"].frame), reconciled.changes,
                   reconciled.receivables, planned.summary, tuple(todo))
