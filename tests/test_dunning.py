@@ -274,20 +274,21 @@ def test_a_private_debtor_is_not_told_to_pay_by_mandat(tmp_path):
     path = tmp_path / "relance.xlsx"
     letter = Letter("992762401", titres, Period(2026, pd.Timestamp(2026, 11, 30)), 60, full,
                     ["Association A", "1 chemin B", "91000 C"], category="autre")
-    letter.render(str(path), dt.datetime(2026, 11, 30))
+    path.write_bytes(letter.render(dt.datetime(2026, 11, 30)))
     joined = "\n".join(str(t) for t in _letter_texts(path))
     assert "mandat" not in joined and "Un organisme de droit privé règle par virement" in joined
     assert "bordereau" not in joined.split("Objet")[-1].lower()  # it cites no bordereau
+    period = Period(2026, pd.Timestamp(2026, 11, 30))
     public = tmp_path / "public.xlsx"
-    Letter("217800150", titres, Period(2026, pd.Timestamp(2026, 11, 30)), 60, full,
-           ["Commune A", "1 place B", "78000 C"], category="commune").render(
-        str(public), dt.datetime(2026, 11, 30))
+    public.write_bytes(Letter("217800150", titres, period, 60, full,
+                              ["Commune A", "1 place B", "78000 C"], category="commune").render(
+        dt.datetime(2026, 11, 30)))
     said = "\n".join(str(t) for t in _letter_texts(public))
     assert "Le numéro de bordereau qui n'est pas indiqué ci-dessus figure sur l'avis" in said
     known = tmp_path / "known.xlsx"
-    Letter("217800150", titres.assign(bordereau=["12"]), Period(2026, pd.Timestamp(
-        2026, 11, 30)), 60, full, ["Commune A", "1 place B", "78000 C"],
-        category="commune").render(str(known), dt.datetime(2026, 11, 30))
+    known.write_bytes(Letter("217800150", titres.assign(bordereau=["12"]), period, 60, full,
+                             ["Commune A", "1 place B", "78000 C"], category="commune").render(
+        dt.datetime(2026, 11, 30)))
     assert "n'est pas indiqué" not in "\n".join(str(t) for t in _letter_texts(known))
 
 

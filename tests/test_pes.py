@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import re
 import shutil
 from collections import defaultdict
@@ -669,9 +670,9 @@ def test_nothing_held_back_is_said_in_words(tmp_path):
     from reconcile.render.titres_out import _render
 
     empty = pd.DataFrame(columns=LINE_COLUMNS)
-    path = tmp_path / "titres.xlsx"
-    _render(str(path), Proposal(empty, empty, 1500), dt.datetime(2026, 11, 30), "2026-11", {})
-    book = openpyxl.load_workbook(path)
+    data = _render(str(tmp_path), Proposal(empty, empty, 1500), dt.datetime(2026, 11, 30),
+                   "2026-11", {})
+    book = openpyxl.load_workbook(io.BytesIO(data))
     said = [v for r in book["Sous le seuil"].iter_rows(values_only=True) for v in r if v]
     assert "Aucune somme retenue ce mois." in said
     assert not any(str(v).startswith("Total") for v in said)
