@@ -19,6 +19,7 @@ from schemas.codes import NEED_COMMUNE, NEED_POPULATION
 
 from ..core.anomalies import ERROR, Anomaly
 from ..core.catalogue import UNREADABLE
+from ..core.columns import SIREN
 from ..core.rules import adhesion_of
 from ..read.cells import parse_code
 from ..read.normalise import Table
@@ -87,7 +88,7 @@ def validate(tables: dict[str, Table], reported: list[Anomaly]
     members = checked.get("membres")
     if members is not None:
         problems += member_problems(members)
-    members_known = members is not None and not members.unread("siren")
+    members_known = members is not None and not members.unread(SIREN)
     if members is not None and "souscriptions" in checked:
         problems += subscription_problems(checked["souscriptions"], members, members_known)
     if "bareme" in checked:
@@ -100,7 +101,7 @@ def validate(tables: dict[str, Table], reported: list[Anomaly]
                 checked["consultations"].rows("debut_adhesion", "fin_adhesion"))
     if "exonerations" in checked and members is not None and members_known:
         problems += not_members(
-            checked["exonerations"].rows("siren"), members, "exoneration-siren-inconnu")
+            checked["exonerations"].rows(SIREN), members, "exoneration-siren-inconnu")
     if "titres" in checked and "consultations" in checked:
         problems += titre_problems(checked["titres"].rows("type_frais", "consultation"),
                                    checked["consultations"].readable("code"))
@@ -109,7 +110,7 @@ def validate(tables: dict[str, Table], reported: list[Anomaly]
     if "titres" in checked and members is not None and members_known:
         # reconciled as « membre inconnu », but no statement is addressed to it
         problems += not_members(
-            checked["titres"].rows("siren"), members, "titre-hors-membres")
+            checked["titres"].rows(SIREN), members, "titre-hors-membres")
     known = [*reported, *problems]
     return problems, {name: Checked(t, failed_cells(t, known)) for name, t in tables.items()}
 
@@ -181,8 +182,8 @@ def member_problems(checked: Checked) -> list[Anomaly]:
     for row in frame.index[need_commune & frame["commune_rattachement"].isna()]:
         problems.append(members.anomaly(
             row, "commune_rattachement", "rattachement-manquant"))
-    everyone = checked.rows("siren", "categorie").frame
-    category_of = everyone.drop_duplicates("siren").set_index("siren")["categorie"]
+    everyone = checked.rows(SIREN, "categorie").frame
+    category_of = everyone.drop_duplicates(SIREN).set_index(SIREN)["categorie"]
     parent_category = frame["commune_rattachement"].map(category_of)
     wrong = frame["commune_rattachement"].notna() & parent_category.isin(CATEGORIES)
     for row in frame.index[wrong & (parent_category != "commune")]:
@@ -207,24 +208,24 @@ def subscription_problems(checked: Checked, members: Checked,
     subscriptions = checked.table
     problems = []
     if members_known:
-        known = members.readable("siren")
-        frame = checked.rows("siren").frame
+        known = members.readable(SIREN)
+        frame = checked.rows(SIREN).frame
         problems += [
-            subscriptions.anomaly(row, "siren", "siren-inconnu")
-            for row in frame.index[frame["siren"].notna() & ~frame["siren"].isin(known)]
+            subscriptions.anomaly(row, SIREN, "siren-inconnu")
+            for row in frame.index[frame[SIREN].notna() & ~frame[SIREN].isin(known)]
         ]
-    adhesions = members.rows("siren", "date_adhesion").frame
-    frame = checked.rows("siren", "prestation", "date_debut", "date_fin").frame
-    start = frame["date_debut"].fillna(adhesion_of(frame["siren"], adhesions))
+    adhesions = members.rows(SIREN, "date_adhesion").frame
+    frame = checked.rows(SIREN, "prestation", "date_debut", "date_fin").frame
+    start = frame["date_debut"].fillna(adhesion_of(frame[SIREN], adhesions))
     end = frame["date_fin"].fillna(FAR_FUTURE)
     for row in frame.index[frame["date_debut"].isna() & (frame["date_fin"] < start)]:
         problems.append(subscriptions.anomaly(
             row, "date_fin", "fin-avant-adhesion"))
-    order = pd.DataFrame({"siren": frame["siren"], "prestation": frame["prestation"],
-                          "start": start, "end": end}).dropna(subset=["siren", "prestation",
+    order = pd.DataFrame({SIREN: frame[SIREN], "prestation": frame["prestation"],
+                          "start": start, "end": end}).dropna(subset=[SIREN, "prestation",
                                                                        "start"])
-    order = order.sort_values(["siren", "prestation", "start", "end"], kind="stable")
-    groups = [order["siren"], order["prestation"]]
+    order = order.sort_values([SIREN, "prestation", "start", "end"], kind="stable")
+    groups = [order[SIREN], order["prestation"]]
     latest_end = order["end"].groupby(groups, sort=False).cummax()
     previous_end = latest_end.groupby(groups, sort=False).shift()
     clash = order.index[order["start"] <= previous_end]
@@ -232,13 +233,13 @@ def subscription_problems(checked: Checked, members: Checked,
         problems.append(subscriptions.anomaly(
             row, "date_debut", "souscriptions-chevauchees",
             service=f"{frame.at[row, 'prestation']!s}"))
-    if checked.unread("siren"):
+    if checked.unread(SIREN):
         return problems  # a member might be the one an unreadable SIREN meant
-    subscribed = checked.readable("siren")
-    mframe = members.rows("siren", "role").frame
-    for row in mframe.index[mframe["siren"].notna() & ~mframe["siren"].isin(subscribed)
+    subscribed = checked.readable(SIREN)
+    mframe = members.rows(SIREN, "role").frame
+    for row in mframe.index[mframe[SIREN].notna() & ~mframe[SIREN].isin(subscribed)
                             & (mframe["role"] != "coordonnateur")]:
-        problems.append(members.table.anomaly(row, "siren", "sans-souscription"))
+        problems.append(members.table.anomaly(row, SIREN, "sans-souscription"))
     return problems
 
 
@@ -299,10 +300,10 @@ def adhesion_window_warnings(members: Table, consultations: Table) -> list[Anoma
 def not_members(table: Table, members: Checked, code: str) -> list[Anomaly]:
     """A warning at each SIREN of ``table`` that is not a member: it changes no amount
     (an exemption of no one, a titre reconciled as « membre inconnu »)."""
-    known = members.readable("siren")
+    known = members.readable(SIREN)
     frame = table.frame
-    return [table.anomaly(row, "siren", code)
-            for row in frame.index[frame["siren"].notna() & ~frame["siren"].isin(known)]]
+    return [table.anomaly(row, SIREN, code)
+            for row in frame.index[frame[SIREN].notna() & ~frame[SIREN].isin(known)]]
 
 
 def titre_problems(titres: Table, codes: set) -> list[Anomaly]:

@@ -16,7 +16,7 @@ from schemas import CONSULTATIONS, SheetSpec
 
 from ..check.validate import TARIFF_KEY, Checked, split_codes
 from ..core.anomalies import Anomaly
-from ..core.columns import CHARGE
+from ..core.columns import CHARGE, SIREN
 from ..core.model import Period
 from ..core.rules import (
     active_in,
@@ -60,13 +60,13 @@ class Due:
 
 # The columns the computation reads: a row with an error in one of them is left out.
 READS = {
-    "membres": ("siren", "categorie", "population", "commune_rattachement", "date_adhesion",
+    "membres": (SIREN, "categorie", "population", "commune_rattachement", "date_adhesion",
                 "date_notification_retrait", "role"),
-    "souscriptions": ("siren", "prestation", "date_debut", "date_fin"),
+    "souscriptions": (SIREN, "prestation", "date_debut", "date_fin"),
     "bareme": (*TARIFF_KEY, "montant"),
     "consultations": ("code", "debut_adhesion", "fin_adhesion", "date_lancement",
                       "prestations"),
-    "exonerations": ("siren", "type_frais", "exercice"),
+    "exonerations": (SIREN, "type_frais", "exercice"),
 }
 NEEDED = ("membres", "souscriptions", "bareme")
 
@@ -96,7 +96,7 @@ def sound_rows(checked: dict[str, Checked]) -> tuple[dict[str, Table] | None, Do
     for name in ("souscriptions", "exonerations"):
         if name in checked:
             left_out = checked[name].table.frame.drop(tables[name].frame.index)
-            members |= set(left_out["siren"].dropna())
+            members |= set(left_out[SIREN].dropna())
     bareme = checked["bareme"]
     dropped: pd.Index[int] = bareme.table.frame.index.difference(tables["bareme"].frame.index)
     doubt = {(bareme.trusted(row, "type_frais"), bareme.trusted(row, "categorie"))
@@ -150,11 +150,11 @@ def _type2(members: pd.DataFrame, active: pd.Series, subscriptions: pd.DataFrame
     eligible = members[active & ~is_coordinator(members)].copy()
     motif = r1_exemption(members, active)[eligible.index]
     voted, voted_by = voted_exemptions(exemptions, 2, period.year)
-    eligible["motif"] = motif.astype(object).fillna(eligible["siren"].map(voted).astype(object))
-    eligible["exoneration_deliberation"] = eligible["siren"].map(voted_by)
+    eligible["motif"] = motif.astype(object).fillna(eligible[SIREN].map(voted).astype(object))
+    eligible["exoneration_deliberation"] = eligible[SIREN].map(voted_by)
     valid = valid_on(tariffs, 2, period.first_day)
     in_year = subscriptions[in_exercise(subscriptions, period)]
-    services = in_year[["siren", "prestation"]].merge(eligible, on="siren")
+    services = in_year[[SIREN, "prestation"]].merge(eligible, on=SIREN)
     charges, missing = _price(eligible, services, valid, context=period.first_day)
     charges = charges.assign(type_frais=2, consultation="", consultation_deliberation=None)
     return charges, missing
@@ -172,14 +172,14 @@ def _type1(members: pd.DataFrame, subscriptions: pd.DataFrame, tariffs: pd.DataF
     taking_part = subscriptions[
         subscriptions["prestation"].isin(covered)
         & live_on(subscriptions, launch)
-        & subscriptions["siren"].isin(eligible["siren"])
+        & subscriptions[SIREN].isin(eligible[SIREN])
     ]
-    services = taking_part[["siren", "prestation"]].drop_duplicates()
-    eligible = eligible[eligible["siren"].isin(services["siren"])]
+    services = taking_part[[SIREN, "prestation"]].drop_duplicates()
+    eligible = eligible[eligible[SIREN].isin(services[SIREN])]
     voted, voted_by = voted_exemptions(exemptions, 1, period.year)
-    eligible["motif"] = eligible["siren"].map(voted)
-    eligible["exoneration_deliberation"] = eligible["siren"].map(voted_by)
-    services = services.merge(eligible, on="siren")
+    eligible["motif"] = eligible[SIREN].map(voted)
+    eligible["exoneration_deliberation"] = eligible[SIREN].map(voted_by)
+    services = services.merge(eligible, on=SIREN)
     valid = valid_on(tariffs, 1, launch)
     charges, missing = _price(eligible, services, valid, context=launch,
                               consultation=consultation.code)
@@ -206,20 +206,20 @@ def _price(eligible: pd.DataFrame, services: pd.DataFrame, valid: pd.DataFrame,
     per_service = _match(services, service_rows, ["categorie", "prestation"])
     charges = pd.concat([per_member, per_service], ignore_index=True)
 
-    priced_services = set(zip(per_service["siren"], per_service["prestation"], strict=True))
+    priced_services = set(zip(per_service[SIREN], per_service["prestation"], strict=True))
     with_service_rows = services.merge(
         service_rows[["categorie", "prestation"]].drop_duplicates(), on=["categorie",
                                                                         "prestation"])
     service_gap = [(s, p) not in priced_services for s, p in zip(
-        with_service_rows["siren"], with_service_rows["prestation"], strict=True)]
+        with_service_rows[SIREN], with_service_rows["prestation"], strict=True)]
     unpriced = (
         (eligible["categorie"].isin(member_rows["categorie"])
-         & ~eligible["siren"].isin(per_member["siren"]))
-        | eligible["siren"].isin(with_service_rows.loc[service_gap, "siren"])
-        | ~eligible["siren"].isin(charges["siren"])  # its category's rows all miss it
+         & ~eligible[SIREN].isin(per_member[SIREN]))
+        | eligible[SIREN].isin(with_service_rows.loc[service_gap, SIREN])
+        | ~eligible[SIREN].isin(charges[SIREN])  # its category's rows all miss it
     )
     exempt = eligible["motif"].notna()
-    nothing = exempt & ~eligible["siren"].isin(charges["siren"])
+    nothing = exempt & ~eligible[SIREN].isin(charges[SIREN])
     charges = pd.concat(
         [charges, eligible[nothing].assign(prestation="", bareme_ligne=pd.NA, montant=0,  # type: ignore[arg-type,list-item]
                                            libelle="")],
@@ -251,10 +251,10 @@ def voted_exemptions(exemptions: pd.DataFrame | None, type_frais: int, year: int
         (exemptions["type_frais"] == type_frais)
         & (exemptions["exercice"].isna() | (exemptions["exercice"] == year))
     ]
-    rows = rows.drop_duplicates("siren")
+    rows = rows.drop_duplicates(SIREN)
     voted_by = _column(rows, "deliberation")
-    return (voted_exemption(rows["motif"], voted_by).set_axis(rows["siren"]),
-            voted_by.set_axis(rows["siren"]))
+    return (voted_exemption(rows["motif"], voted_by).set_axis(rows[SIREN]),
+            voted_by.set_axis(rows[SIREN]))
 
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -307,7 +307,7 @@ def _finish(charges: pd.DataFrame, period: Period) -> pd.DataFrame:
                                    _column(charges, "exoneration_deliberation"), exempt),
     )
     charges = charges[CHARGE_COLUMNS].sort_values(
-        ["siren", "type_frais", "consultation", "prestation", "bareme_ligne"],
+        [SIREN, "type_frais", "consultation", "prestation", "bareme_ligne"],
         kind="stable", na_position="first",
     )
     return charges.reset_index(drop=True)

@@ -24,6 +24,7 @@ from typing import Any, cast
 import pandas as pd
 
 from ..core.anomalies import CATALOGUE, Anomaly
+from ..core.columns import SIREN
 from .receivables import PRESCRIBED, STEP, overdue
 
 # InfoAmiableContentieux/EtPce (docs/pes.md): 00 avis, 01 lettre de rappel are amicable;
@@ -45,7 +46,7 @@ class Dunning:
 
     @property
     def letters(self) -> int:
-        return int(self.claimed["siren"].nunique()) if len(self.claimed) else 0
+        return int(self.claimed[SIREN].nunique()) if len(self.claimed) else 0
 
     @property
     def total(self) -> int:
@@ -105,7 +106,7 @@ def claimable(outstanding: pd.DataFrame, delay: int, members: pd.DataFrame,
                        exercice=late["exercice"].astype("int64"))
     late = late.assign(bordereau=[_bordereaux(titres).get((e, n), "") for e, n in
                                   zip(late["exercice"], late["numero"], strict=True)])
-    known = set(members["siren"].astype(str))
+    known = set(members[SIREN].astype(str))
     reduced = _reduced(late, credits)
     net = (late["reste"].astype("int64") - reduced).clip(lower=0)
     step = (late[STEP].astype(str) if STEP in late else pd.Series("", index=late.index))
@@ -114,14 +115,14 @@ def claimable(outstanding: pd.DataFrame, delay: int, members: pd.DataFrame,
     reasons[net == 0] = "annulation ou réduction proposée ce mois"
     reasons[forced] = "recouvrement forcé engagé par le comptable"
     reasons[late["alerte"] == PRESCRIBED] = "prescrit"
-    reasons[~late["siren"].astype(str).isin(known)] = "membre absent du fichier membres"
+    reasons[~late[SIREN].astype(str).isin(known)] = "membre absent du fichier membres"
     withheld: list[tuple[str, str, str, int]] = []
     warnings: list[Anomaly] = []
     titre: Any
     for row, reason in reasons[reasons != ""].items():
         titre = late.loc[cast(int, row)]
         label = f"{titre['exercice']}/{titre['numero']}"
-        withheld.append((str(titre["siren"]), label, reason, int(titre["reste"])))
+        withheld.append((str(titre[SIREN]), label, reason, int(titre["reste"])))
         if reason == "prescrit":
             warnings.append(CATALOGUE["relance-prescrit"].at(
                 "", "Restes à recouvrer", None, "Numéro", value=str(titre["numero"]),

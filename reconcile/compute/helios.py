@@ -11,13 +11,14 @@ from __future__ import annotations
 import pandas as pd
 
 from ..core.anomalies import Anomaly
+from ..core.columns import SIREN
 from ..core.model import Period
 from ..read.acquits import WHOLE_FLOW
 from ..read.normalise import Table
 from ..read.parameters import Parameters, read_parameters
 from ..read.pes_retour import ACTS, DATED_COLUMNS, EXTRA_COLUMNS, RetourFile, duplicates, to_titres
 
-KEY = ["siren", "exercice", "type_frais", "consultation"]
+KEY = [SIREN, "exercice", "type_frais", "consultation"]
 
 
 def prepare(tables: dict[str, Table], files: list[RetourFile], period: Period,
@@ -31,7 +32,7 @@ def prepare(tables: dict[str, Table], files: list[RetourFile], period: Period,
     members = {}
     if "membres" in tables:
         frame = tables["membres"].frame
-        members = {str(s): str(n) for s, n in zip(frame["siren"], frame["nom"], strict=True)
+        members = {str(s): str(n) for s, n in zip(frame[SIREN], frame["nom"], strict=True)
                    if s is not None}
     pes, found = to_titres(files, parameters, codes, period.as_of, members, sent)
     problems += found

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.columns import TITRE_TO_ISSUE
+from ..core.columns import SIREN, TITRE_TO_ISSUE
 from ..core.rules import effective_withdrawal
 from ..core.vocabulary import Nature, Status
 from ..core.wording import SHORT_TYPES, basis, deliberation, euros, pes_length, plain_codes
@@ -41,7 +41,7 @@ def propose(rows: pd.DataFrame, charges: pd.DataFrame, members: pd.DataFrame,
             titres: pd.DataFrame | None, parameters: Parameters) -> Proposal:
     """Vectorised for the titres to issue (most lines); réductions, rare, in a loop."""
     threshold = int(parameters["seuil_recouvrement"])
-    category = members.drop_duplicates("siren").set_index("siren")["categorie"]
+    category = members.drop_duplicates(SIREN).set_index(SIREN)["categorie"]
     withdrawn = _withdrawals(members)
     settled = rows["statut"].isin((Status.MATCHED, Status.UNKNOWN_MEMBER))
     gaps = rows[~settled & (rows["ecart"] != 0)]
@@ -50,9 +50,9 @@ def propose(rows: pd.DataFrame, charges: pd.DataFrame, members: pd.DataFrame,
                        type_frais=gaps["type_frais"].astype("int64"))
     gaps = gaps.merge(_bases(charges), on=KEY, how="left")
     gaps = gaps.assign(basis=gaps["basis"].fillna(""), exempt=gaps["exempt"].fillna(False),
-                       categorie=gaps["siren"].map(category).fillna(""))
+                       categorie=gaps[SIREN].map(category).fillna(""))
     debits = gaps[gaps["ecart"] < 0]
-    issued = debits[["siren", "membre", "categorie", *KEY[1:]]].assign(
+    issued = debits[[SIREN, "membre", "categorie", *KEY[1:]]].assign(
         montant=-debits["ecart"],
         nature=np.where(debits["titre"] == 0, Nature.ISSUE, Nature.SUPPLEMENT),
         origine="", origine_ligne="")
@@ -62,7 +62,7 @@ def propose(rows: pd.DataFrame, charges: pd.DataFrame, members: pd.DataFrame,
     records: list[dict] = []
     row: Any
     for row in gaps[gaps["ecart"] > 0].itertuples(index=False):
-        common = {"siren": row.siren, "membre": row.membre, "categorie": row.categorie,
+        common = {SIREN: row.siren, "membre": row.membre, "categorie": row.categorie,
                   "exercice": row.exercice, "type_frais": row.type_frais,
                   "consultation": row.consultation}
         key = (row.siren, row.exercice, row.type_frais, row.consultation)
@@ -80,10 +80,10 @@ def propose(rows: pd.DataFrame, charges: pd.DataFrame, members: pd.DataFrame,
     else:
         lines = issued[COLUMNS]
     lines = lines.astype({"montant": "int64"}).sort_values(
-        ["siren", "type_frais", "consultation", "origine"], kind="stable").reset_index(
+        [SIREN, "type_frais", "consultation", "origine"], kind="stable").reset_index(
         drop=True)
     positive = lines["montant"] > 0
-    claimed = lines["montant"].where(positive, 0).groupby(lines["siren"]).transform("sum")
+    claimed = lines["montant"].where(positive, 0).groupby(lines[SIREN]).transform("sum")
     held = positive & (claimed < threshold)
     return Proposal(lines[~held].reset_index(drop=True), lines[held].reset_index(drop=True),
                     threshold)
@@ -94,7 +94,7 @@ def _bases(charges: pd.DataFrame) -> pd.DataFrame:
     words (« Procédure commune 1000–4999 hab. 120,00 € »), joined by `` + ``; and
     whether the key holds a waived charge (``exempt``)."""
     waived = charges[charges["motif"].fillna("") != ""]
-    exempt_keys = set(zip(waived["siren"], waived["exercice"].astype("int64"),
+    exempt_keys = set(zip(waived[SIREN], waived["exercice"].astype("int64"),
                           waived["type_frais"].astype("int64"),
                           waived["consultation"].fillna(""), strict=True))
     applied = charges[charges["montant"] > 0]
@@ -185,7 +185,7 @@ def _withdrawals(members: pd.DataFrame) -> dict[str, pd.Timestamp]:
         return {}
     notices = pd.to_datetime(members[NOTICE], errors="coerce")
     effect = effective_withdrawal(notices)
-    return {str(s): pd.Timestamp(e) for s, e in zip(members["siren"], effect, strict=True)
+    return {str(s): pd.Timestamp(e) for s, e in zip(members[SIREN], effect, strict=True)
             if not pd.isna(e)}
 
 
@@ -217,7 +217,7 @@ def _origins(titres: pd.DataFrame | None) -> dict[tuple, list[tuple[str, str, in
             lines = given.where(given != "", lines)
     found: dict[tuple, list[tuple[str, str, int]]] = {}
     for numero, line, siren, exercice, type_frais, consultation, amount in zip(
-            frame["numero"].astype(str), lines.fillna("").astype(str), frame["siren"],
+            frame["numero"].astype(str), lines.fillna("").astype(str), frame[SIREN],
             frame["exercice"], frame["type_frais"], frame["consultation"], frame["montant"],
             strict=True):
         key = (siren, int(exercice), int(type_frais),

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..core import columns as C
 from ..core.anomalies import CATALOGUE, Anomaly
+from ..core.columns import SIREN
 from ..core.columns import Header as H
 from ..core.model import report_name
 from ..core.vocabulary import Status
@@ -121,7 +122,7 @@ def reconcile_past(earlier: Earlier, year: int, as_of: pd.Timestamp,
         elif found is not None:
             unreadable[exercise] = found.file_name
             anomalies.append(found.anomaly)
-        names = pd.concat([members[["siren", "nom"]], dues[["siren", "nom"]]])
+        names = pd.concat([members[[SIREN, "nom"]], dues[[SIREN, "nom"]]])
         rows = reconcile(dues, titres, names, exercise)
         if exercise not in reports:
             rows = rows.assign(statut=UNKNOWN_DUE, du=pd.NA, ecart=pd.NA)  # type: ignore[arg-type]
@@ -134,7 +135,7 @@ def reconcile_past(earlier: Earlier, year: int, as_of: pd.Timestamp,
     if parts:
         every = pd.concat(parts, ignore_index=True)
     else:
-        every = pd.DataFrame(columns=["siren", "membre", "exercice", "type_frais",
+        every = pd.DataFrame(columns=[SIREN, "membre", "exercice", "type_frais",
                                       "consultation", "du", "titre", "ecart", "encaisse",
                                       "reste", "statut", "titres", "prescription"])
     return PastExercises(every, exercises, MappingProxyType(reports), tuple(anomalies),
@@ -150,7 +151,7 @@ class _Unreadable:
 def _dues(earlier: Earlier, exercise: int) -> tuple[pd.DataFrame, FinalReport | _Unreadable | None]:
     """An exercise's dues from its final report, and where they came from: the report,
     why it could not be read, or ``None`` (no report: the dues are not known)."""
-    empty = pd.DataFrame({"siren": pd.Series(dtype=object), "nom": pd.Series(dtype=object),
+    empty = pd.DataFrame({SIREN: pd.Series(dtype=object), "nom": pd.Series(dtype=object),
                           "exercice": pd.Series(dtype="int64"),
                           "type_frais": pd.Series(dtype="int64"),
                           "consultation": pd.Series(dtype=object),

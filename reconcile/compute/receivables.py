@@ -24,7 +24,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from ..core.columns import RECEIVABLE
+from ..core.columns import RECEIVABLE, SIREN
 from ..core.vocabulary import Alert
 from ..read.parameters import BY_NAME
 from .reconciliation import counted
@@ -125,11 +125,11 @@ def outstanding(titres: pd.DataFrame | None, members: pd.DataFrame,
         return pd.DataFrame(columns=COLUMNS + extra)
     frame = with_restes(titres)
     frame = frame[frame["reste"] > 0]
-    names = members.drop_duplicates("siren").set_index("siren")["nom"]
+    names = members.drop_duplicates(SIREN).set_index(SIREN)["nom"]
     age = (as_of - frame["date_emission"]).dt.days.astype("Int64")
     prescribes, basis = prescription(frame)
     frame = frame.assign(
-        membre=frame["siren"].map(names).astype(object).fillna(""),
+        membre=frame[SIREN].map(names).astype(object).fillna(""),
         numero=frame["numero"].astype(str),
         consultation=frame["consultation"].fillna(""),
         exercice=frame["exercice"].astype("int64"),
@@ -166,7 +166,7 @@ def with_restes(titres: pd.DataFrame) -> pd.DataFrame:
                          _key=frame["consultation"].fillna("").astype(str),
                          _numero=frame["numero"].astype(str))
     frame = frame.sort_values(["date_emission", "_numero"], kind="stable", na_position="last")
-    keys = [frame["siren"], frame["exercice"], frame["type_frais"], frame["_key"]]
+    keys = [frame[SIREN], frame["exercice"], frame["type_frais"], frame["_key"]]
     positive = frame["_raw"].clip(lower=0)
     credit = (-frame["_raw"].clip(upper=0)).groupby(keys, sort=False).transform("sum")
     before = positive.groupby(keys, sort=False).cumsum()

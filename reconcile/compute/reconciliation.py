@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..core.columns import LINE_KEY
+from ..core.columns import LINE_KEY, SIREN
 from ..core.vocabulary import RULED
 
 KEY = list(LINE_KEY)
@@ -64,12 +64,12 @@ def reconcile(
         nb_titres=rows["nb_titres"].fillna(0).astype("int64"),
     )
     rows = rows[(rows["du"] > 0) | (rows["nb_titres"] > 0)]
-    names = members.drop_duplicates("siren").set_index("siren")["nom"]
+    names = members.drop_duplicates(SIREN).set_index(SIREN)["nom"]
     rows = rows.assign(
-        membre=rows["siren"].map(names).fillna(""),
+        membre=rows[SIREN].map(names).fillna(""),
         ecart=rows["titre"] - rows["du"],
         reste=rows["titre"] - rows["encaisse"],
-        statut=status(rows["du"], rows["titre"], rows["siren"].isin(names.index)),
+        statut=status(rows["du"], rows["titre"], rows[SIREN].isin(names.index)),
     )
     return rows.sort_values(KEY, kind="stable").reset_index(drop=True)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..core.columns import SIREN, Sheet
 from ..core.columns import Header as H
-from ..core.columns import Sheet
 from ..core.vocabulary import Change
 from ..read.readback import as_cents, as_text
 from .receivables import overdue, with_restes
@@ -97,7 +97,7 @@ def _late(before: pd.DataFrame, outstanding: pd.DataFrame, delay: int) -> pd.Dat
     late = late[~late["_label"].isin(was_late)]
     avant = late["_label"].map(known["Avant"])
     return pd.DataFrame({
-        "Nature": LATE, "SIREN": late["siren"], "Membre": late["membre"],
+        "Nature": LATE, "SIREN": late[SIREN], "Membre": late["membre"],
         "Type de frais": late["type_frais"], "Consultation": late["consultation"],
         "Prestation": "", "Avant": avant.astype("Int64"), "Après": late["reste"],
         "Différence": (late["reste"] - avant.fillna(late["reste"])).astype("int64"),

@@ -10,6 +10,7 @@ import pandas as pd
 
 from schemas.codes import EXEMPT_WITH_THEIR_COMMUNE
 
+from .columns import SIREN
 from .model import Period
 from .wording import commune_exemption
 
@@ -62,7 +63,7 @@ def r1_exemption(members: pd.DataFrame, active: pd.Series) -> pd.Series:
     Returns the motif for exempt members (in the member's words), ``None`` elsewhere.
     """
     communes = members[active & (members["categorie"] == "commune")]
-    name_of = communes.set_index("siren")["nom"]
+    name_of = communes.set_index(SIREN)["nom"]
     parent = members["commune_rattachement"]
     exempt = members["categorie"].isin(EXEMPT_WITH_THEIR_COMMUNE) & parent.isin(name_of.index)
     commune = parent.map(name_of).astype(object).fillna("")
@@ -100,13 +101,13 @@ def takes_part(members: pd.DataFrame, fin_adhesion: pd.Timestamp, launch: pd.Tim
 def adhesion_of(sirens: pd.Series, members: pd.DataFrame) -> pd.Series:
     """spécification §2.2 — a subscription's ``date_debut`` defaults to the member's
     ``date_adhesion``: each SIREN's adhesion date (NaT if unknown), aligned on ``sirens``."""
-    adhesion = members.drop_duplicates("siren").set_index("siren")["date_adhesion"]
+    adhesion = members.drop_duplicates(SIREN).set_index(SIREN)["date_adhesion"]
     return pd.Series(adhesion.reindex(sirens).to_numpy(), index=sirens.index)
 
 
 def with_start(frame: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     """Subscriptions with their start defaulted to the member's adhesion (spécification §2.2)."""
-    return frame.assign(date_debut=frame["date_debut"].fillna(adhesion_of(frame["siren"],
+    return frame.assign(date_debut=frame["date_debut"].fillna(adhesion_of(frame[SIREN],
                                                                           members)))
 
 

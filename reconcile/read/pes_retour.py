@@ -34,6 +34,7 @@ from stdnum import luhn
 from schemas import TITRES
 
 from ..core.anomalies import CATALOGUE, Anomaly, InputError, file_problem
+from ..core.columns import SIREN
 from .normalise import DTYPES
 from .parameters import PES_RETOUR, Parameters
 from .reader import InputFile, Limits, read_input, too_large, unlistable
@@ -461,7 +462,7 @@ def _map(line: Line, codes: dict[str, int], consultations: set[str], as_of: dt.d
         else:
             consultation = found[0].strip()
     siren = _siren(line, fail) if known is None or line.tiers[1] is not None else str(
-        known["siren"])
+        known[SIREN])
     if problems or exercice is None or numero is None or montant is None:
         return None, problems
     credit = line.typ_bord == "02"  # a réduction/annulation bordereau lowers the titre
@@ -496,7 +497,7 @@ def _map(line: Line, codes: dict[str, int], consultations: set[str], as_of: dt.d
         state += (", " if state else "") + (
             f"ligne {line.line_state} {LINE_STATES.get(line.line_state, 'état inconnu')}")
     return {
-        "numero": str(numero), "ligne": line.id_ligne, "siren": siren, "exercice": exercice,
+        "numero": str(numero), "ligne": line.id_ligne, SIREN: siren, "exercice": exercice,
         "type_frais": type_frais, "consultation": consultation,
         "montant": -montant if credit else montant, "date_emission": issued,
         "montant_encaisse": 0 if credit else collected, "date_encaissement": collected_on,

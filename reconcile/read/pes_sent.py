@@ -18,11 +18,12 @@ import pandas as pd
 from lxml import etree
 
 from ..core.anomalies import Anomaly, InputError, file_problem
+from ..core.columns import SIREN
 from .earlier import SentFiles
 from .xmlsafe import parse
 
 COLUMNS = ["file", "nom_fic", "dte_str", "exercice", "typ_bord", "bordereau", "titre",
-           "ligne", "typ_pce", "nat_pce", "siren", "code_produit", "type_frais",
+           "ligne", "typ_pce", "nat_pce", SIREN, "code_produit", "type_frais",
            "consultation", "montant", "origine_exercice", "origine", "origine_ligne",
            "current"]
 CONSULTATION = re.compile(r"\[([^\[\]]+)\]")
@@ -96,7 +97,7 @@ def parse_sent(name: str, data: bytes, current: bool = True
                     "file": name, "nom_fic": nom_fic, "dte_str": dte_str,
                     "exercice": exercice, "typ_bord": kind, "bordereau": number,
                     "titre": titre, "ligne": line, "typ_pce": typ_pce, "nat_pce": nat_pce,
-                    "siren": _v(ligne.find("Tiers/InfoTiers/IdTiers")),
+                    SIREN: _v(ligne.find("Tiers/InfoTiers/IdTiers")),
                     "code_produit": _v(info.find("CodProdLoc")), "type_frais": kind_of,
                     "consultation": brackets[0].strip() if kind_of == 1 and brackets else "",
                     "montant": -cents if kind == "02" else cents,  # type: ignore[operator]

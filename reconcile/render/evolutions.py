@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..compute import titre_evolutions
 from ..compute.receivables import DEFAULT_DELAY
-from ..core.columns import Header, Sheet
+from ..core.columns import SIREN, Header, Sheet
 from ..core.vocabulary import Change
 from ..core.wording import service_label
 from ..read.readback import as_cents, as_text
@@ -41,14 +41,14 @@ def compare(previous: Mapping[str, pd.DataFrame | None], charges: pd.DataFrame,
     before_charges = _read(previous.get(Sheet.CHARGES))
     before_lines = _read(previous.get(Sheet.RECONCILIATION))
     now_charges = pd.DataFrame({
-        Header.SIREN: charges["siren"], Header.MEMBER: charges["membre"],
+        Header.SIREN: charges[SIREN], Header.MEMBER: charges["membre"],
         Header.TYPE: charges["type_frais"].astype("int64"),
         Header.CONSULTATION: charges["consultation"],
         Header.SERVICE: charges["prestation"].map(service_label),
         "Montant": charges["montant"].astype("int64"),
     })
     now_lines = pd.DataFrame({
-        Header.SIREN: rows["siren"], Header.MEMBER: rows["membre"],
+        Header.SIREN: rows[SIREN], Header.MEMBER: rows["membre"],
         Header.TYPE: rows["type_frais"].astype("int64"),
         Header.CONSULTATION: rows["consultation"],
         "Titré": rows["titre"], Header.STATUS: rows["statut"],

@@ -28,6 +28,7 @@ import reconcile
 
 from ..compute.issuance import OBJECT_SIZE
 from ..compute.numbering import Numbering
+from ..core.columns import SIREN
 from ..core.model import Period
 from ..core.wording import euros, pes_length
 from ..read.parameters import Parameters
@@ -93,7 +94,7 @@ def addresses(members: pd.DataFrame) -> dict[str, Address]:
     columns = ("adresse", "complement_adresse", "code_postal", "ville")
     if not set(columns) <= set(members.columns):
         return found
-    for siren, *parts in zip(members["siren"], *(members[c] for c in columns), strict=True):
+    for siren, *parts in zip(members[SIREN], *(members[c] for c in columns), strict=True):
         street, complement, postcode, city = (
             "" if p is None or (isinstance(p, float) and pd.isna(p)) else str(p).strip()
             for p in parts)
@@ -104,8 +105,8 @@ def addresses(members: pd.DataFrame) -> dict[str, Address]:
 
 def without_address(lines: pd.DataFrame, known: Mapping[str, Address]) -> list[tuple[str, str]]:
     """(SIREN, name) of every debtor of ``lines`` that has no complete address."""
-    debtors = lines.drop_duplicates("siren").sort_values("siren")
-    return [(s, str(m or s)) for s, m in zip(debtors["siren"], debtors["membre"], strict=True)
+    debtors = lines.drop_duplicates(SIREN).sort_values(SIREN)
+    return [(s, str(m or s)) for s, m in zip(debtors[SIREN], debtors["membre"], strict=True)
             if s not in known]
 
 
@@ -143,7 +144,7 @@ def build(lines: pd.DataFrame, parameters: Parameters, period: Period, month: st
     _v(header, "CodBud", parameters["code_budget"])
     recette = etree.SubElement(root, "PES_RecetteAller")
     _v(etree.SubElement(recette, "EnTeteRecette"), "IdVer", "2")
-    records: list[Any] = list(lines.sort_values("siren", kind="stable").itertuples(index=False))
+    records: list[Any] = list(lines.sort_values(SIREN, kind="stable").itertuples(index=False))
     linkable, skipped = [], []
     for r in (r for r in records if r.montant < 0):
         if int(r.exercice) != period.year:  # a closed exercise is corrected by a mandat

@@ -26,8 +26,8 @@ from ..compute.receivables import (
     prescribing_soon,
     soon_limit,
 )
+from ..core.columns import SIREN, Sheet
 from ..core.columns import Header as H
-from ..core.columns import Sheet
 from ..core.model import Period
 from ..read.earlier import Earlier
 from .layout import fitted_table
@@ -81,7 +81,7 @@ def render_past(book: Book, past: PastExercises, columns: list[Col],
     sheet = book.sheet("Exercices antérieurs")
     rows = past.rows
     data = [list(cells(rows[c], kind)) for c, kind in (
-        ("siren", "text"), ("membre", "text"), ("exercice", "int"), ("type_frais", "int"),
+        (SIREN, "text"), ("membre", "text"), ("exercice", "int"), ("type_frais", "int"),
         ("consultation", "text"), ("du", "euro"), ("titre", "euro"), ("ecart", "euro"),
         ("encaisse", "euro"), ("reste", "euro"), ("statut", "text"), ("titres", "text"),
         ("prescription", "date"))]
@@ -96,7 +96,7 @@ def render_outstanding(book: Book, outstanding: pd.DataFrame) -> None:
         book.add_format(CENTRED, {"align": "center"})
     pes = [c for c in PES_COLUMNS if c in outstanding]
     columns = [*OUTSTANDING, *(PES_COLUMNS[c] for c in pes), *TAIL]
-    fields = [("siren", "text"), ("membre", "text"), ("exercice", "int"), ("numero", "text"),
+    fields = [(SIREN, "text"), ("membre", "text"), ("exercice", "int"), ("numero", "text"),
               ("date_emission", "date"), ("montant", "euro"), ("encaisse", "euro"),
               ("reste", "euro"), ("age", "int"), ("tranche", "text"),
               ("prescription", "date"), ("prescription_base", "text"),

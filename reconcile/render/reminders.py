@@ -27,6 +27,7 @@ from xlsxwriter.worksheet import Worksheet
 from ..compute.dunning import REDUCED, Dunning
 from ..compute.identity import PRIVATE, Identity
 from ..compute.receivables import delay_and_source
+from ..core.columns import SIREN
 from ..core.model import Document, Period
 from ..core.wording import NARROW_SPACE, SHORT_TYPES, euros, postal_address
 from .report import MONTHS, created_at
@@ -50,10 +51,10 @@ def reminders(period: Period, dunning: Dunning, members: pd.DataFrame, delay: in
               identity: Identity) -> Iterator[Document]:
     """One letter per member with titres to claim, by SIREN, each made when asked for;
     they replace every ``relances/relance_*.xlsx`` (``PATTERN``) of the month."""
-    late = dunning.claimed.sort_values(["siren", "date_emission", "numero"], kind="stable")
-    addresses = members.drop_duplicates("siren").set_index("siren")
+    late = dunning.claimed.sort_values([SIREN, "date_emission", "numero"], kind="stable")
+    addresses = members.drop_duplicates(SIREN).set_index(SIREN)
     created = created_at(period)
-    for siren, titres in late.groupby("siren", sort=True):
+    for siren, titres in late.groupby(SIREN, sort=True):
         member = addresses.loc[siren]
         letter = Letter(str(siren), titres, period, delay, identity,
                         [str(member["nom"]), *postal_address(member)],

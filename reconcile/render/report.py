@@ -20,8 +20,8 @@ from schemas import CATEGORIES, TYPES_FRAIS
 
 from ..compute.charges import Due, bareme_reference
 from ..core.anomalies import Anomaly, prominent, sort_key
+from ..core.columns import SIREN, Sheet
 from ..core.columns import Header as H
-from ..core.columns import Sheet
 from ..core.model import Document, Period, anomalies_name, period_of, report_name
 from ..core.vocabulary import RULED, Status
 from ..core.wording import plain_codes, service_label
@@ -150,7 +150,7 @@ def _charge_columns(charges: pd.DataFrame) -> list[list]:
     labelled = charges.assign(categorie=charges["categorie"].map(lambda c: CATEGORIES.get(c, c)),
                               prestation=charges["prestation"].map(service_label))
     return [*(cells(labelled[c], kind) for c, kind in (
-        ("siren", "text"), ("membre", "text"), ("categorie", "text"), ("exercice", "int"),
+        (SIREN, "text"), ("membre", "text"), ("categorie", "text"), ("exercice", "int"),
         ("type_frais", "int"), ("consultation", "text"), ("prestation", "text"))),
         cells(lines), cells(charges["montant"], "euro"), cells(charges["motif"]),
         cells(charges["regle"]),
@@ -160,7 +160,7 @@ def _charge_columns(charges: pd.DataFrame) -> list[list]:
 
 def _reconciliation_columns(rows: pd.DataFrame) -> list[list]:
     return [cells(rows[c], kind) for c, kind in (
-        ("siren", "text"), ("membre", "text"), ("exercice", "int"), ("type_frais", "int"),
+        (SIREN, "text"), ("membre", "text"), ("exercice", "int"), ("type_frais", "int"),
         ("consultation", "text"), ("du", "euro"), ("titre", "euro"), ("ecart", "euro"),
         ("encaisse", "euro"), ("reste", "euro"), ("statut", "text"), ("titres", "text"))]
 

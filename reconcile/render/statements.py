@@ -30,6 +30,7 @@ from schemas import CATEGORIES, TYPES_FRAIS
 
 from ..compute.identity import Identity
 from ..compute.reconciliation import counted
+from ..core.columns import SIREN
 from ..core.model import Document, Period
 from ..core.rules import effective_withdrawal
 from ..core.vocabulary import Status
@@ -56,14 +57,14 @@ def statements(month: str, period: Period, charges: pd.DataFrame, rows: pd.DataF
     ``identity``: sender and signatory (Parametres); ``members``: postal addresses;
     ``titles``: consultation code → its title."""
     identity = identity or Identity.of(None)
-    addresses = (members.drop_duplicates("siren").set_index("siren")
+    addresses = (members.drop_duplicates(SIREN).set_index(SIREN)
                  if members is not None else pd.DataFrame())
     created = created_at(period)
     charges_of = _by_siren(charges.sort_values(["type_frais", "consultation", "prestation"],
                                                kind="stable"), CHARGE_FIELDS)
     titres_of = _by_siren(_titres_of_year(titres, period.year), TITRE_FIELDS)
     members = rows[rows["statut"] != Status.UNKNOWN_MEMBER]
-    lines_of = _by_siren(members.sort_values("siren", kind="stable"), LINE_FIELDS)
+    lines_of = _by_siren(members.sort_values(SIREN, kind="stable"), LINE_FIELDS)
     for siren, lines in lines_of.items():
         known = siren in addresses.index
         address = postal_address(addresses.loc[siren] if known else {})
@@ -103,7 +104,7 @@ def _by_siren(frame: pd.DataFrame | None, fields: list[str]) -> dict[str, list[A
     grouped: dict[str, list[Any]] = {}
     if frame is None or frame.empty:
         return grouped
-    for siren, record in zip(frame["siren"].astype(str),
+    for siren, record in zip(frame[SIREN].astype(str),
                              frame[fields].itertuples(index=False, name="Record"),
                              strict=True):
         grouped.setdefault(siren, []).append(record)

@@ -37,6 +37,7 @@ from schemas import (
 from schemas.codes import NEED_COMMUNE, NEED_POPULATION
 from schemas.headers import HEADERS
 
+from ..core.columns import SIREN
 from ..core.model import Document
 from ..core.wording import category, euros
 from ..read.cells import FIRST_DATE, LAST_DATE
@@ -71,7 +72,7 @@ def _listed(codes: dict) -> str:
 # (sheet, column) → (required, rule, example) for the Notice; the required text
 # defaults to « oui » / « non » from the declaration.
 RULES: dict[tuple[str, str], tuple[str | None, str, str]] = {
-    ("Membres", "siren"): (None, "Unique dans le fichier ; 9 chiffres (espaces admis), clé "
+    ("Membres", SIREN): (None, "Unique dans le fichier ; 9 chiffres (espaces admis), clé "
                            "de contrôle valide. Un SIRET (14 chiffres) est refusé : n'en garder "
                            "que les 9 premiers.", EXAMPLE_SIREN),
     ("Membres", "nom"): (None, "Nom de l'organisme, tel qu'il figurera sur les relevés.",
@@ -104,7 +105,7 @@ RULES: dict[tuple[str, str], tuple[str | None, str, str]] = {
                                  "tête.", "78000"),
     ("Membres", "ville"): ("pour recevoir des titres par PES Aller",
                            "Localité de destination (38 caractères au plus).", "VERSAILLES"),
-    ("Souscriptions", "siren"): (None, "Une ligne par membre et par prestation ; le SIREN "
+    ("Souscriptions", SIREN): (None, "Une ligne par membre et par prestation ; le SIREN "
                                  "doit figurer dans membres.", EXAMPLE_SIREN),
     ("Souscriptions", "prestation"): (None, f"Une valeur de la liste : {_listed(PRESTATIONS)}.",
                                       PRESTATIONS["parapheur"]),
@@ -152,7 +153,7 @@ RULES: dict[tuple[str, str], tuple[str | None, str, str]] = {
     ("Consultations", "deliberation"): (None, "Délibération qui a lancé la consultation "
                                         "(numéro et date), citée sur les relevés.",
                                         "n° 2025-38 du 14/10/2025"),
-    ("Exonerations", "siren"): (None, "Membre exonéré par délibération.", EXAMPLE_SIREN),
+    ("Exonerations", SIREN): (None, "Membre exonéré par délibération.", EXAMPLE_SIREN),
     ("Exonerations", "type_frais"): (None, "Type de frais exonéré (1 ou 2).", "2"),
     ("Exonerations", "exercice"): ("non (vide = tous)", "Année exonérée.", "2026"),
     ("Exonerations", "motif"): (None, "Motif de l'exonération, repris sur les relevés "
@@ -165,7 +166,7 @@ RULES: dict[tuple[str, str], tuple[str | None, str, str]] = {
                            "T-2026-0042"),
     ("Titres", "ligne"): ("non", "Numéro de la ligne du titre, quand il en a plusieurs.",
                           "1"),
-    ("Titres", "siren"): (None, "Membre débiteur.", EXAMPLE_SIREN),
+    ("Titres", SIREN): (None, "Membre débiteur.", EXAMPLE_SIREN),
     ("Titres", "exercice"): (None, "Exercice facturé (année).", "2026"),
     ("Titres", "type_frais"): (None, "Type de frais facturé (1 ou 2).", "1"),
     ("Titres", "consultation"): ("pour le type 1", "Code d'une consultation du barème ; "

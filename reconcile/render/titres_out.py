@@ -22,6 +22,7 @@ from schemas import CATEGORIES
 from ..compute.issuance import Proposal
 from ..compute.numbering import Numbering
 from ..core.anomalies import CATALOGUE, WARNING, Anomaly, file_problem
+from ..core.columns import SIREN
 from ..core.model import Document, Period
 from ..core.vocabulary import Nature
 from ..core.wording import euros
@@ -207,7 +208,7 @@ def _homeless(members: pd.DataFrame | None, file: str, siren: str, name: str) ->
     (or invalid) address cell of `membres`."""
     row, column, value = None, "Adresse", ""
     if members is not None and "adresse" in members:
-        found = members[members["siren"] == siren]
+        found = members[members[SIREN] == siren]
         if len(found):
             row = int(found.index[0])
             record = found.iloc[0]
@@ -256,7 +257,7 @@ def pes_numbers(data: bytes) -> dict[tuple[str, bool], tuple[int, int]]:
     lines, _ = parse_sent("", data)
     return {(str(siren), kind == "01"): (int(bordereau), int(titre))
             for siren, kind, bordereau, titre in zip(
-                lines["siren"], lines["typ_bord"], lines["bordereau"], lines["titre"],
+                lines[SIREN], lines["typ_bord"], lines["bordereau"], lines["titre"],
                 strict=True)}
 
 
@@ -304,9 +305,9 @@ def _columns(lines: pd.DataFrame, numbers: dict[tuple[str, bool], tuple[int, int
              ) -> list[list[Any]]:
     categories = lines["categorie"].map(lambda c: CATEGORIES.get(c, c))
     placed = [numbers.get((str(s), m > 0)) if m > 0 or str(o).isdigit() else None
-              for s, m, o in zip(lines["siren"], lines["montant"], lines["origine"],
+              for s, m, o in zip(lines[SIREN], lines["montant"], lines["origine"],
                                  strict=True)]
-    return [cells(lines["siren"]), cells(lines["membre"]), cells(categories),
+    return [cells(lines[SIREN]), cells(lines["membre"]), cells(categories),
             *(cells(lines[c], kind) for c, kind in (
                 ("exercice", "int"), ("type_frais", "int"), ("consultation", "text"),
                 ("montant", "euro"), ("objet", "text"), ("nature", "text"),
