@@ -32,10 +32,6 @@ def text_width(text: str, bold: bool = False, size: float = 11) -> float:
     return len(text) * (BOLD if bold else 1) * size / 11 + PADDING
 
 
-def longest_word(text: str) -> int:
-    return max((len(word) for word in text.split()), default=0)
-
-
 def two_lines(text: str) -> int:
     """The shortest longest line when ``text`` is broken in two at a space."""
     words = text.split()
