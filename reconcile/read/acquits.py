@@ -18,6 +18,7 @@ from lxml import etree
 from ..core.anomalies import ERROR, WARNING, Anomaly, InputError, file_problem
 from .reader import InputFile
 from .xmlsafe import parse
+from .xmlsafe import value as _v
 
 ROOT = "PES_ACQUIT"
 COLUMNS = ["file", "nom_fic", "dte_str", "domaine", "accepte", "exercice", "bordereau",
@@ -85,7 +86,3 @@ def parse_acquit(name: str, data: bytes) -> tuple[pd.DataFrame, list[Anomaly]]:
 
 def _error(element: etree._Element) -> dict[str, str]:
     return {"code": _v(element.find("NumAnoAck")), "libelle": _v(element.find("LibelleAnoAck"))}
-
-
-def _v(element: etree._Element | None) -> str:
-    return "" if element is None else (element.get("V") or "").strip()

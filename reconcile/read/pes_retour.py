@@ -39,6 +39,7 @@ from .normalise import DTYPES
 from .parameters import PES_RETOUR, Parameters
 from .reader import InputFile, Limits, read_input, too_large, unlistable
 from .xmlsafe import parse
+from .xmlsafe import value as _v
 
 STEM = "pes_retour"
 LINE_PATH = "PES_RecetteRetour/Bordereau/Piece/LigneDePiece"
@@ -245,10 +246,6 @@ def _debtor(ligne: etree._Element) -> etree._Element | None:
     infos = list(ligne.iterfind("Tiers/InfoTiers"))
     main = [i for i in infos if _v(i.find("TypTiers")) == "01"]
     return (main or infos or [None])[0]
-
-
-def _v(element: etree._Element | None) -> str:
-    return "" if element is None else (element.get("V") or "").strip()
 
 
 def _text(parent: etree._Element | None, name: str) -> str:

@@ -15,12 +15,12 @@ import re
 from decimal import Decimal, InvalidOperation
 
 import pandas as pd
-from lxml import etree
 
 from ..core.anomalies import Anomaly, InputError, file_problem
 from ..core.columns import SIREN
 from .earlier import SentFiles
 from .xmlsafe import parse
+from .xmlsafe import value as _v
 
 COLUMNS = ["file", "nom_fic", "dte_str", "exercice", "typ_bord", "bordereau", "titre",
            "ligne", "typ_pce", "nat_pce", SIREN, "code_produit", "type_frais",
@@ -115,10 +115,6 @@ def parse_sent(name: str, data: bytes, current: bool = True
                    "origine_exercice"):
         frame[column] = frame[column].astype("Int64")
     return frame, problems
-
-
-def _v(element: etree._Element | None) -> str:
-    return "" if element is None else (element.get("V") or "").strip()
 
 
 def _int(text: str) -> int | None:

@@ -43,3 +43,6 @@ def parse(name: str, data: bytes) -> etree._Element:
     return root
 
 
+def value(element: etree._Element | None) -> str:
+    """The ``V`` attribute of ``element``, stripped; blank when the element is missing."""
+    return "" if element is None else (element.get("V") or "").strip()
