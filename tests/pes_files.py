@@ -25,24 +25,32 @@ def _v(parent, name: str, value) -> etree._Element:
     return element
 
 
+def _retour_head(version: str, kind: str, day: str, header: dict | None,
+                 entete: dict[str, str]) -> tuple[etree._Element, etree._Element]:
+    """A PES_Retour's envelope, EnTetePES (``header`` over the defaults) and its
+    PES_RecetteRetour with the EnTeteRecette ``entete``: the root and the recette."""
+    values = {"IdPost": "078000", "IdColl": "20004000000012", "CodCol": "123",
+              "CodBud": "01", **(header or {})}
+    root = etree.Element(f"{{{RETOUR}}}PES_Retour", nsmap={"n": RETOUR})
+    params = etree.SubElement(etree.SubElement(root, "Enveloppe"), "Parametres")
+    _v(params, "Version", version)
+    _v(params, "TypFic", kind)
+    _v(params, "NomFic", f"{kind}_{day}.xml")
+    head = etree.SubElement(root, "EnTetePES")
+    _v(head, "DteStr", day)
+    for name in ("IdPost", "IdColl", "CodCol", "CodBud"):
+        _v(head, name, values[name])
+    recette = etree.SubElement(root, "PES_RecetteRetour")
+    block = etree.SubElement(recette, "EnTeteRecette")
+    for name, value in entete.items():
+        _v(block, name, value)
+    return root, recette
+
+
 def retour(pieces: list[dict], day: str = "2026-11-30", encoding: str = "UTF-8",
            header: dict[str, str] | None = None) -> bytes:
     """``header``: the budget's EnTetePES values (IdPost, IdColl, CodCol, CodBud)."""
-    header_values = {"IdPost": "078000", "IdColl": "20004000000012", "CodCol": "123",
-                     "CodBud": "01", **(header or {})}
-    root = etree.Element(f"{{{RETOUR}}}PES_Retour", nsmap={"n": RETOUR})
-    params = etree.SubElement(etree.SubElement(root, "Enveloppe"), "Parametres")
-    _v(params, "Version", "2")
-    _v(params, "TypFic", "PERET2")
-    _v(params, "NomFic", f"PERET2_{day}.xml")
-    header = etree.SubElement(root, "EnTetePES")
-    _v(header, "DteStr", day)
-    for name in ("IdPost", "IdColl", "CodCol", "CodBud"):
-        _v(header, name, header_values[name])
-    recette = etree.SubElement(root, "PES_RecetteRetour")
-    head = etree.SubElement(recette, "EnTeteRecette")
-    _v(head, "IdVer", "2")
-    _v(head, "NatInf", "2")
+    root, recette = _retour_head("2", "PERET2", day, header, {"IdVer": "2", "NatInf": "2"})
     bordereaux: dict[tuple, list[dict]] = {}
     for piece in pieces:
         key = (piece.get("exer", 2026), piece.get("bord", 1), piece.get("typbord", "01"))
@@ -166,22 +174,8 @@ def retour_519(pieces: list[dict], day: str = "2026-11-30", header: dict | None 
     A piece: {"exer", "bord", "typbord", "pce", "etat", "pec", "obj", "lines": [...]};
     a line: {"ligne", "code", "mt", "etatlig", "tiers": (nature, id) or None, "cat",
     "nom", "emas": [(orgema, date, mt)], "step": (code, date), "susp": code}."""
-    values = {"IdPost": "078000", "IdColl": "20004000000012", "CodCol": "123",
-              "CodBud": "01", **(header or {})}
-    root = etree.Element(f"{{{RETOUR}}}PES_Retour", nsmap={"n": RETOUR})
-    params = etree.SubElement(etree.SubElement(root, "Enveloppe"), "Parametres")
-    _v(params, "Version", "1")
-    _v(params, "TypFic", "PES2R_REC")
-    _v(params, "NomFic", f"PES2R_REC_{day}.xml")
-    head = etree.SubElement(root, "EnTetePES")
-    _v(head, "DteStr", day)
-    for name in ("IdPost", "IdColl", "CodCol", "CodBud"):
-        _v(head, name, values[name])
-    recette = etree.SubElement(root, "PES_RecetteRetour")
-    entete = etree.SubElement(recette, "EnTeteRecette")
-    _v(entete, "TypRestit", "02")
-    _v(entete, "IdVer", "2")
-    _v(entete, "NatInf", "2")
+    root, recette = _retour_head("1", "PES2R_REC", day, header,
+                                 {"TypRestit": "02", "IdVer": "2", "NatInf": "2"})
     for piece in pieces:
         block = etree.SubElement(recette, "Bordereau")
         bloc = etree.SubElement(block, "BlocBordereau")
