@@ -43,13 +43,10 @@ EMITTER = ("reconcile", f"reconcile {reconcile.__version__}")
 # (collectivité territoriale / EPL / EPS) goes with CatTiers 21–27 only; CatTiers 29
 # pairs with NatJur 10 (États étrangers) alone, so a local public establishment is
 # filed with the groupements (24, 09); « autre » is a private body (50, association 06).
+# The whole of Annexe 3 is pes_rules.ANNEX_3, which checks every file written.
 CAT_NAT = {"commune": ("23", "09"), "epci": ("24", "09"), "syndicat": ("24", "09"),
            "caisse_des_ecoles": ("25", "09"), "ccas": ("26", "09"),
            "etablissement_public": ("24", "09"), "autre": ("50", "06")}
-# Annexe 3 of the dossier: CatTiers → the NatJur it may go with (the codes we may write).
-ANNEX_3 = {"01": {"01", "02"}, "20": {"07", "08"}, "21": {"09"}, "22": {"09"},
-           "23": {"09"}, "24": {"09"}, "25": {"09"}, "26": {"09"}, "27": {"09"},
-           "28": {"08"}, "29": {"10"}, "50": {"03", "06"}}
 # Annexe 2 (recette): (TypBord, TypPce, NatPce) triplets we write, all allowed.
 ORDINARY = ("01", "01", "01")  # bordereau de titres, titre ordinaire, fonctionnement
 CORRECTIVE = ("02", "02", "06")  # bordereau d'annulation, titre correctif, annul./réduction
