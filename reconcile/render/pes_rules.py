@@ -322,6 +322,7 @@ def _objects(root: Element, today: dt.date) -> Iterator[str]:
 
 
 BLOCS = "PES_RecetteAller_blocs.txt"
+HEADER = "DomaineGlobalAller_blocscommuns.txt, TYPE TEnTetePES"
 RULES: tuple[Rule, ...] = (
     Rule("emetteur", "Emetteur 1..1 : carte de visite du partenaire émetteur (Sigle, "
          "Base_Texte32 ; Adresse = nom et version de l'application, Base_Texte38)",
@@ -332,20 +333,16 @@ RULES: tuple[Rule, ...] = (
          "rejet du flux »", f"DomaineGlobalAller_blocscommuns.txt TParametres ; {BLOCS} "
          "EnTeteRecette", _version),
     Rule("idpost", "IdPost : 6 à 7 chiffres ou 02A/02B suivi de 3 à 4 chiffres ; "
-         "valorisation erronée = rejet du flux",
-         "DomaineGlobalAller_blocscommuns.txt, TYPE TEnTetePES",
+         "valorisation erronée = rejet du flux", HEADER,
          _header(r"[0-9]{6,7}|02[AB][0-9]{3,4}", "IdPost")),
-    Rule("idcoll", "IdColl : identifiant national SIRET (Base_Num14)",
-         "DomaineGlobalAller_blocscommuns.txt, TYPE TEnTetePES",
+    Rule("idcoll", "IdColl : identifiant national SIRET (Base_Num14)", HEADER,
          _header(r"[0-9]{14}", "IdColl")),
-    Rule("codcol", "CodCol : code collectivité sur 3 chiffres (Base_CodeCol3)",
-         "DomaineGlobalAller_blocscommuns.txt, TYPE TEnTetePES",
+    Rule("codcol", "CodCol : code collectivité sur 3 chiffres (Base_CodeCol3)", HEADER,
          _header(r"[0-9]{3}", "CodCol")),
-    Rule("codbud", "CodBud : code budget (Base_CodeBud2)",
-         "DomaineGlobalAller_blocscommuns.txt, TYPE TEnTetePES",
+    Rule("codbud", "CodBud : code budget (Base_CodeBud2)", HEADER,
          _header(r"[0-9A-Z][0-9]", "CodBud")),
     Rule("dtestr", "DteStr : date d'émission de la structure (le jour d'écriture)",
-         "DomaineGlobalAller_blocscommuns.txt, TYPE TEnTetePES", _structure_date),
+         HEADER, _structure_date),
     Rule("idbord", "IdBord unique par exercice et par type de bordereau ; contrôle de "
          "séquentialité", f"{BLOCS}, TYPE TBlocBordereau", _bordereau_numbers),
     Rule("typbord", "TypBord : seules les valeurs 01, 02, 03, 06 sont possibles",
