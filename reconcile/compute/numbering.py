@@ -44,19 +44,15 @@ def next_numbers(exercice: int, sent: pd.DataFrame | None, titres: pd.DataFrame 
     (``SENT_COLUMNS``, ``pes_retour.budget_numbers``)."""
     used_titres: list[tuple[int, str]] = []  # (number, where)
     used_bordereaux: dict[str, list[tuple[int, str]]] = {kind: [] for kind in TYPES}
-    if budget is not None and not budget.empty:
-        of_year = budget[budget["exercice"].astype("int64") == exercice]
-        where = "un PES Retour (titres du budget)"
+    for table, where in ((budget, "un PES Retour (titres du budget)"),
+                         (sent, "un PES Aller déjà écrit")):  # both of SENT_COLUMNS
+        if table is None or table.empty:
+            continue
+        of_year = table[table["exercice"].astype("int64") == exercice]
         for kind, number in zip(of_year["typ_bord"].astype(str), of_year["bordereau"],
                                 strict=True):
             used_bordereaux.setdefault(kind, []).append((int(number), where))
         used_titres += [(int(n), where) for n in of_year["titre"]]
-    if sent is not None and not sent.empty:
-        of_year = sent[sent["exercice"].astype("int64") == exercice]
-        for kind, number in zip(of_year["typ_bord"].astype(str), of_year["bordereau"],
-                                strict=True):
-            used_bordereaux.setdefault(kind, []).append((int(number), "un PES Aller déjà écrit"))
-        used_titres += [(int(n), "un PES Aller déjà écrit") for n in of_year["titre"]]
     if titres is not None and not titres.empty:
         of_year = titres[titres["exercice"].astype("Int64") == exercice]
         numbers = of_year["numero"].astype(str).str.strip()
