@@ -13,7 +13,7 @@ import pandas as pd
 from ..core.anomalies import Anomaly
 from ..core.columns import SIREN
 from ..core.model import Period
-from ..read.acquits import WHOLE_FLOW
+from ..read.acquits import BY_BORDEREAU, WHOLE_FLOW
 from ..read.normalise import Table
 from ..read.parameters import Parameters, read_parameters
 from ..read.pes_retour import ACTS, DATED_COLUMNS, EXTRA_COLUMNS, RetourFile, duplicates, to_titres
@@ -92,7 +92,7 @@ def rejected_titres(acquits: pd.DataFrame | None, sent: pd.DataFrame | None
             if c or lab)) or "sans motif"
         mine = sent[(sent["nom_fic"] == first["nom_fic"]) | (sent["file"] == first["nom_fic"])]
         if first["domaine"] not in WHOLE_FLOW:
-            if first["domaine"] not in ("3", "6") or not str(first["bordereau"]).isdigit():
+            if first["domaine"] not in BY_BORDEREAU or not str(first["bordereau"]).isdigit():
                 continue
             mine = mine[mine["bordereau"] == int(first["bordereau"])]
             if str(first["exercice"]).isdigit():

@@ -30,6 +30,7 @@ DOMAINS = {"0": "technique", "1": "signature technique", "2": "signature globale
            "6": "recette", "7": "rôle", "8": "budget", "9": "état de l'actif",
            "10": "état du passif", "11": "marché", "12": "facture", "99": "paramétrage"}
 WHOLE_FLOW = ("0", "1", "2")  # a rejection there rejects every bordereau of the flow
+BY_BORDEREAU = ("3", "6")  # bordereau signature, recette: a rejection there is of one bordereau
 STEM = "pes_acquit"
 
 
