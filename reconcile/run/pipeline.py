@@ -184,7 +184,6 @@ class Reconciled:
     receivables: receivables_view.Receivables
     proposal: issuance.Proposal  # the titres to issue (§4.16), before any file is built
     changes: tuple[str, pd.DataFrame] | None
-    reminder_delay: int
     dunning: dunning.Dunning  # what the reminder letters claim (spécification §4.15)
     identity: Identity  # who sends and who collects, from Parametres (§2.9)
 
@@ -277,7 +276,7 @@ def _month(job: Job, say: Progress, trail: Trail) -> Outcome:
     retire(folder / anomalies_name(month))  # the inputs are valid now
     issued = publish_titres(folder, to_issue, planned)
     written_statements = publish_statements(job, inputs, due, reconciled, say)
-    written_reminders = publish_reminders(job, inputs, reconciled, say)
+    written_reminders = publish_reminders(job, inputs, reconciled, settings, say)
     trail.lap("écriture", len(due.charges) + len(reconciled.rows))
 
     outcome = Outcome(
@@ -434,7 +433,7 @@ def reconcile_titres(validated: Validated, due: Due, period: Period, known: Know
     moved = [changed_warning(r.name) for r in earlier.reports if r.changed]
     letters = dunning.claimable(receivables.outstanding, delay, members,
                                 dunning.credits_by_titre(proposal.lines), titres)
-    return (Reconciled(rows, titres, receivables, proposal, changes, delay, letters,
+    return (Reconciled(rows, titres, receivables, proposal, changes, letters,
                        Identity.of(validated.parameters)),
             [*moved, *receivables.past.anomalies, *problems, *letters.warnings])
 
@@ -526,16 +525,16 @@ def publish_statements(job: Job, inputs: Inputs, due: Due, reconciled: Reconcile
         reconciled.identity, inputs.tables["membres"].frame, titles), statements.PATTERN)
 
 
-def publish_reminders(job: Job, inputs: Inputs, reconciled: Reconciled, say: Progress
-                      ) -> list[Path]:
+def publish_reminders(job: Job, inputs: Inputs, reconciled: Reconciled, settings: Settings,
+                      say: Progress) -> list[Path]:
     """`--relances`: one letter per member with titres overdue by the reminder delay
     (spécification §4.15)."""
     if not job.options.reminders:
         return []
-    say("relances", f"titres en retard de plus de {reconciled.reminder_delay} jours")
+    say("relances", f"titres en retard de plus de {settings.delay} jours")
     return write_family(job.folder, reminders.reminders(
         job.period, reconciled.dunning, inputs.tables["membres"].frame,
-        reconciled.reminder_delay, reconciled.identity), reminders.PATTERN)
+        settings.delay, reconciled.identity), reminders.PATTERN)
 
 
 def publish_titres(folder: Path, documents: tuple[Document, ...], planned: titres_out.Plan
