@@ -33,7 +33,6 @@ from ..check.validate import Checked, validate, without_repeats
 from ..compute import actions, dunning, helios, issuance
 from ..compute.asof import AsOf, titres_as_of
 from ..compute.charges import Due, compute, sound_rows
-from ..compute.identity import Identity
 from ..compute.numbering import next_numbers
 from ..compute.past_exercises import reopened
 from ..compute.reconciliation import reconcile
@@ -185,7 +184,6 @@ class Reconciled:
     proposal: issuance.Proposal  # the titres to issue (§4.16), before any file is built
     changes: tuple[str, pd.DataFrame] | None
     dunning: dunning.Dunning  # what the reminder letters claim (spécification §4.15)
-    identity: Identity  # who sends and who collects, from Parametres (§2.9)
 
 
 @dataclass(frozen=True)
@@ -275,7 +273,7 @@ def _month(job: Job, say: Progress, trail: Trail) -> Outcome:
     trail.report, trail.report_outcome = published.report, published.how
     retire(folder / anomalies_name(month))  # the inputs are valid now
     issued = publish_titres(folder, to_issue, planned)
-    written_statements = publish_statements(job, inputs, due, reconciled, say)
+    written_statements = publish_statements(job, inputs, due, reconciled, settings, say)
     written_reminders = publish_reminders(job, inputs, reconciled, settings, say)
     trail.lap("écriture", len(due.charges) + len(reconciled.rows))
 
@@ -433,8 +431,7 @@ def reconcile_titres(validated: Validated, due: Due, period: Period, known: Know
     moved = [changed_warning(r.name) for r in earlier.reports if r.changed]
     letters = dunning.claimable(receivables.outstanding, delay, members,
                                 dunning.credits_by_titre(proposal.lines), titres)
-    return (Reconciled(rows, titres, receivables, proposal, changes, letters,
-                       Identity.of(validated.parameters)),
+    return (Reconciled(rows, titres, receivables, proposal, changes, letters),
             [*moved, *receivables.past.anomalies, *problems, *letters.warnings])
 
 
@@ -473,7 +470,7 @@ def build_report(period: Period, validated: Validated, due: Due, reconciled: Rec
     todo = actions.month_actions(reconciled.proposal, reconciled.dunning,
                                  len(warnings), reconciled.receivables.outstanding,
                                  reconciled.titres, period.month,
-                                 reconciled.identity.missing(), validated.acquits,
+                                 settings.identity.missing(), validated.acquits,
                                  planned.summary)
     return Report(period.month, period, due, reconciled.rows, warnings, control,
                   len(inputs.tables["membres"].frame), reconciled.changes,
@@ -510,7 +507,7 @@ def publish_report(document: Document, folder: Path, month: str,
 
 
 def publish_statements(job: Job, inputs: Inputs, due: Due, reconciled: Reconciled,
-                       say: Progress) -> list[Path]:
+                       settings: Settings, say: Progress) -> list[Path]:
     """`--releves`: one statement per member (spécification §4.10)."""
     if not job.statements:
         return []
@@ -522,7 +519,7 @@ def publish_statements(job: Job, inputs: Inputs, due: Due, reconciled: Reconcile
         if isinstance(title, str) and title}
     return write_family(job.folder, statements.statements(
         job.month, job.period, due.charges, reconciled.rows, reconciled.titres,
-        reconciled.identity, inputs.tables["membres"].frame, titles), statements.PATTERN)
+        settings.identity, inputs.tables["membres"].frame, titles), statements.PATTERN)
 
 
 def publish_reminders(job: Job, inputs: Inputs, reconciled: Reconciled, settings: Settings,
@@ -534,7 +531,7 @@ def publish_reminders(job: Job, inputs: Inputs, reconciled: Reconciled, settings
     say("relances", f"titres en retard de plus de {settings.delay} jours")
     return write_family(job.folder, reminders.reminders(
         job.period, reconciled.dunning, inputs.tables["membres"].frame,
-        settings.delay, reconciled.identity), reminders.PATTERN)
+        settings.delay, settings.identity), reminders.PATTERN)
 
 
 def publish_titres(folder: Path, documents: tuple[Document, ...], planned: titres_out.Plan
