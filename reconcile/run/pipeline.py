@@ -456,11 +456,11 @@ def plan_titres(validated: Validated, reconciled: Reconciled, period: Period, kn
 
 def build_report(period: Period, validated: Validated, due: Due, reconciled: Reconciled,
                  planned: titres_out.Plan, anomalies: list[Anomaly], settings: Settings,
-                 earlier: Earlier | None = None) -> Report:
+                 earlier: Earlier) -> Report:
     """Everything the workbook shows, in one frozen value: rendering only lays it out."""
     inputs = validated.inputs
     moved = [f.name for f in inputs.files if f.changed]
-    moved += [r.name for r in (earlier.reports if earlier else ()) if r.changed]
+    moved += [r.name for r in earlier.reports if r.changed]
     control = Control(period.month, period, inputs.files, inputs.counts,
                       inputs.tables["bareme"].frame,
                       due.charges["bareme_ligne"].dropna().astype(int).value_counts(),
@@ -477,9 +477,9 @@ def build_report(period: Period, validated: Validated, due: Due, reconciled: Rec
                   reconciled.receivables, planned.summary, tuple(todo))
 
 
-def _compared(earlier: Earlier | None, reconciled: Reconciled) -> tuple[str, str] | None:
+def _compared(earlier: Earlier, reconciled: Reconciled) -> tuple[str, str] | None:
     """Last month's report, named with its digest, when Évolutions was drawn from it."""
-    previous = earlier.previous if earlier is not None else None
+    previous = earlier.previous
     if previous is None or reconciled.changes is None:
         return None
     return previous.name, previous.sha256
