@@ -3,8 +3,9 @@
     read → normalise → validate → compute → read earlier reports → reconcile
     → plan titres (PES Aller) → build report → render → publish → audit
 
-Reading is done by the read layer only (inputs: ``intake.read``; the reports already
-written: ``earlier.read``), each file once; the stages after it open no file.
+Reading is done by the read layer only (inputs: ``intake.read``; the reports and PES
+Aller already written: ``earlier.read``, ``earlier.read_sent``), each file once; the
+stages after it open no file.
 Each stage is a function that takes values and returns ``(value, anomalies)``; the
 stages that can find no anomaly (build report, render, publish, audit) return their
 value alone. No stage appends to a shared object: the sequence gathers the anomalies
