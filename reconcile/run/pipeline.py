@@ -39,7 +39,7 @@ from ..compute.past_exercises import reopened
 from ..compute.reconciliation import reconcile
 from ..compute.settings import Options, Settings, decide
 from ..core.anomalies import Anomaly, counts_by_code, file_problem, has_errors, sort_key
-from ..core.journal import RESERVE, close_abandoned, record
+from ..core.journal import close_abandoned, record, record_start
 from ..core.model import (
     EXIT_INVALID,
     EXIT_OK,
@@ -222,9 +222,7 @@ def run(
     folder = job.folder
     try:
         if not journaled:
-            record(folder, month, "debut", reserve=RESERVE, commande="run",
-                   dossier_entrees=str(inputs), dossier_rapports=str(reports),
-                   releves=statements)
+            record_start(reports, month, inputs, statements)
     except OSError as error:  # not started: nothing to journal, nothing written
         if disk_full(error) is not None:
             raise DiskFull(folder, space_needed(inputs, statements=statements)
