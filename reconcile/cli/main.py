@@ -202,12 +202,10 @@ def _journal_start(args: argparse.Namespace) -> bool:
     """The run's ``debut``, written before the slow imports so that an interruption
     while the program loads is journaled too (spécification §4.17). ``False`` if the
     journal cannot be written now: ``pipeline.run`` tries again and says why."""
-    from ..core.journal import RESERVE, record
+    from ..core.journal import record_start
 
     try:
-        record(args.reports / args.mois, args.mois, "debut", reserve=RESERVE,
-               commande="run", dossier_entrees=str(args.inputs),
-               dossier_rapports=str(args.reports), releves=args.releves)
+        record_start(args.reports, args.mois, args.inputs, args.releves)
     except OSError:
         return False
     return True

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..core.wording import euros
 from ..read.parameters import KEYS, Key, Parameters
+from .identity import Identity
 from .receivables import delay_and_source
 
 SHEET, DEFAULT = "feuille Parametres", "défaut"
@@ -48,6 +49,11 @@ class Settings:
     @property
     def delay(self) -> int:
         return int(str(self.reminder_delay.value))
+
+    @property
+    def identity(self) -> Identity:
+        """Who sends and who collects, from `Parametres` (§2.9)."""
+        return Identity.of(self.parameters)
 
     def parameter(self, name: str) -> Setting | None:
         """A `Parametres` key's value and source; ``None`` when it has no value."""

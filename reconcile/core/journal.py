@@ -51,6 +51,13 @@ def record(month_folder: Path, month: str, event: str, reserve: int = 0,
     _append(month_folder, month, lambda handle, end: [_line(event, details)], reserve)
 
 
+def record_start(reports: Path, month: str, inputs: Path, statements: bool) -> None:
+    """A run's ``debut``, with room reserved for the lines that follow; written by the
+    command line before its slow imports, else by ``pipeline.run``."""
+    record(reports / month, month, "debut", reserve=RESERVE, commande="run",
+           dossier_entrees=str(inputs), dossier_rapports=str(reports), releves=statements)
+
+
 def close_abandoned(month_folder: Path, month: str) -> list[int]:
     """Record the ``fin`` of every run whose ``debut`` has none and whose process is
     gone (SIGKILL, a machine stopped): its exit status is unknown (``null``).

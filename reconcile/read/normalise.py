@@ -33,6 +33,7 @@ from .cells import (
     plain_name,
     siren_digits,
 )
+from .csvinput import SNIFF_LINES
 from .prescan import column_letters
 from .reader import RawSheet
 from .tablerows import total_label, total_row_warning
@@ -46,7 +47,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "integer": parse_integer,
 }
 DTYPES: dict[str, Any] = {"date": "datetime64[ns]", "amount": "Int64", "integer": "Int64"}
-HEADER_SEARCH_ROWS = 30
+HEADER_SEARCH_ROWS = SNIFF_LINES  # also where a CSV's separator is chosen (csvinput)
 
 
 def normalise_header(text: Any) -> str:

@@ -3,8 +3,9 @@
     read → normalise → validate → compute → read earlier reports → reconcile
     → plan titres (PES Aller) → build report → render → publish → audit
 
-Reading is done by the read layer only (inputs: ``intake.read``; the reports already
-written: ``earlier.read``), each file once; the stages after it open no file.
+Reading is done by the read layer only (inputs: ``intake.read``; the reports and PES
+Aller already written: ``earlier.read``, ``earlier.read_sent``), each file once; the
+stages after it open no file.
 Each stage is a function that takes values and returns ``(value, anomalies)``; the
 stages that can find no anomaly (build report, render, publish, audit) return their
 value alone. No stage appends to a shared object: the sequence gathers the anomalies
@@ -33,13 +34,12 @@ from ..check.validate import Checked, validate, without_repeats
 from ..compute import actions, dunning, helios, issuance
 from ..compute.asof import AsOf, titres_as_of
 from ..compute.charges import Due, compute, sound_rows
-from ..compute.identity import Identity
 from ..compute.numbering import next_numbers
 from ..compute.past_exercises import reopened
 from ..compute.reconciliation import reconcile
 from ..compute.settings import Options, Settings, decide
 from ..core.anomalies import Anomaly, counts_by_code, file_problem, has_errors, sort_key
-from ..core.journal import RESERVE, close_abandoned, record
+from ..core.journal import close_abandoned, record, record_start
 from ..core.model import (
     EXIT_INVALID,
     EXIT_OK,
@@ -184,9 +184,7 @@ class Reconciled:
     receivables: receivables_view.Receivables
     proposal: issuance.Proposal  # the titres to issue (§4.16), before any file is built
     changes: tuple[str, pd.DataFrame] | None
-    reminder_delay: int
     dunning: dunning.Dunning  # what the reminder letters claim (spécification §4.15)
-    identity: Identity  # who sends and who collects, from Parametres (§2.9)
 
 
 @dataclass(frozen=True)
@@ -224,9 +222,7 @@ def run(
     folder = job.folder
     try:
         if not journaled:
-            record(folder, month, "debut", reserve=RESERVE, commande="run",
-                   dossier_entrees=str(inputs), dossier_rapports=str(reports),
-                   releves=statements)
+            record_start(reports, month, inputs, statements)
     except OSError as error:  # not started: nothing to journal, nothing written
         if disk_full(error) is not None:
             raise DiskFull(folder, space_needed(inputs, statements=statements)
@@ -276,8 +272,8 @@ def _month(job: Job, say: Progress, trail: Trail) -> Outcome:
     trail.report, trail.report_outcome = published.report, published.how
     retire(folder / anomalies_name(month))  # the inputs are valid now
     issued = publish_titres(folder, to_issue, planned)
-    written_statements = publish_statements(job, inputs, due, reconciled, say)
-    written_reminders = publish_reminders(job, inputs, reconciled, say)
+    written_statements = publish_statements(job, inputs, due, reconciled, settings, say)
+    written_reminders = publish_reminders(job, inputs, reconciled, settings, say)
     trail.lap("écriture", len(due.charges) + len(reconciled.rows))
 
     outcome = Outcome(
@@ -434,8 +430,7 @@ def reconcile_titres(validated: Validated, due: Due, period: Period, known: Know
     moved = [changed_warning(r.name) for r in earlier.reports if r.changed]
     letters = dunning.claimable(receivables.outstanding, delay, members,
                                 dunning.credits_by_titre(proposal.lines), titres)
-    return (Reconciled(rows, titres, receivables, proposal, changes, delay, letters,
-                       Identity.of(validated.parameters)),
+    return (Reconciled(rows, titres, receivables, proposal, changes, letters),
             [*moved, *receivables.past.anomalies, *problems, *letters.warnings])
 
 
@@ -460,11 +455,11 @@ def plan_titres(validated: Validated, reconciled: Reconciled, period: Period, kn
 
 def build_report(period: Period, validated: Validated, due: Due, reconciled: Reconciled,
                  planned: titres_out.Plan, anomalies: list[Anomaly], settings: Settings,
-                 earlier: Earlier | None = None) -> Report:
+                 earlier: Earlier) -> Report:
     """Everything the workbook shows, in one frozen value: rendering only lays it out."""
     inputs = validated.inputs
     moved = [f.name for f in inputs.files if f.changed]
-    moved += [r.name for r in (earlier.reports if earlier else ()) if r.changed]
+    moved += [r.name for r in earlier.reports if r.changed]
     control = Control(period.month, period, inputs.files, inputs.counts,
                       inputs.tables["bareme"].frame,
                       due.charges["bareme_ligne"].dropna().astype(int).value_counts(),
@@ -474,16 +469,16 @@ def build_report(period: Period, validated: Validated, due: Due, reconciled: Rec
     todo = actions.month_actions(reconciled.proposal, reconciled.dunning,
                                  len(warnings), reconciled.receivables.outstanding,
                                  reconciled.titres, period.month,
-                                 reconciled.identity.missing(), validated.acquits,
+                                 settings.identity.missing(), validated.acquits,
                                  planned.summary)
     return Report(period.month, period, due, reconciled.rows, warnings, control,
                   len(inputs.tables["membres"].frame), reconciled.changes,
                   reconciled.receivables, planned.summary, tuple(todo))
 
 
-def _compared(earlier: Earlier | None, reconciled: Reconciled) -> tuple[str, str] | None:
+def _compared(earlier: Earlier, reconciled: Reconciled) -> tuple[str, str] | None:
     """Last month's report, named with its digest, when Évolutions was drawn from it."""
-    previous = earlier.previous if earlier is not None else None
+    previous = earlier.previous
     if previous is None or reconciled.changes is None:
         return None
     return previous.name, previous.sha256
@@ -511,7 +506,7 @@ def publish_report(document: Document, folder: Path, month: str,
 
 
 def publish_statements(job: Job, inputs: Inputs, due: Due, reconciled: Reconciled,
-                       say: Progress) -> list[Path]:
+                       settings: Settings, say: Progress) -> list[Path]:
     """`--releves`: one statement per member (spécification §4.10)."""
     if not job.statements:
         return []
@@ -523,19 +518,19 @@ def publish_statements(job: Job, inputs: Inputs, due: Due, reconciled: Reconcile
         if isinstance(title, str) and title}
     return write_family(job.folder, statements.statements(
         job.month, job.period, due.charges, reconciled.rows, reconciled.titres,
-        reconciled.identity, inputs.tables["membres"].frame, titles), statements.PATTERN)
+        settings.identity, inputs.tables["membres"].frame, titles), statements.PATTERN)
 
 
-def publish_reminders(job: Job, inputs: Inputs, reconciled: Reconciled, say: Progress
-                      ) -> list[Path]:
+def publish_reminders(job: Job, inputs: Inputs, reconciled: Reconciled, settings: Settings,
+                      say: Progress) -> list[Path]:
     """`--relances`: one letter per member with titres overdue by the reminder delay
     (spécification §4.15)."""
     if not job.options.reminders:
         return []
-    say("relances", f"titres en retard de plus de {reconciled.reminder_delay} jours")
+    say("relances", f"titres en retard de plus de {settings.delay} jours")
     return write_family(job.folder, reminders.reminders(
         job.period, reconciled.dunning, inputs.tables["membres"].frame,
-        reconciled.reminder_delay, reconciled.identity), reminders.PATTERN)
+        settings.delay, settings.identity), reminders.PATTERN)
 
 
 def publish_titres(folder: Path, documents: tuple[Document, ...], planned: titres_out.Plan
