@@ -31,7 +31,7 @@ from ..core.columns import SIREN
 from ..core.model import Document, Period
 from ..core.wording import NARROW_SPACE, SHORT_TYPES, euros, postal_address
 from .report import MONTHS, created_at
-from .statements import GROUPEMENT, file_part
+from .statements import GROUPEMENT, file_part, total_row
 from .xlsx import EURO, Book
 
 FOLDER = "relances"
@@ -231,9 +231,7 @@ class Letter:
                 book.value(sheet, row, column, int(cents), "euro")
             sheet.write_number(row, 8, int(titre.age))
         row += 1
-        book.text(sheet, row, 0, "Total", "total")
-        for column in (1, 2, 3, 4, 8):
-            sheet.write_blank(row, column, None, book.formats["total"])
-        for column, field in enumerate(("montant", "encaisse", "reste"), start=5):
-            book.value(sheet, row, column, int(self.titres[field].sum()), "euro", "total_euro")
+        total_row(book, sheet, row, {column: int(self.titres[field].sum()) for column, field
+                                     in enumerate(("montant", "encaisse", "reste"), start=5)},
+                  last=LAST)
         return row + 2

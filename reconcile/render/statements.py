@@ -132,6 +132,18 @@ def file_part(siren: object) -> str:
     return text if re.fullmatch(r"[0-9A-Za-z]{1,20}", text) else re.sub(r"\W", "_", text)[:40]
 
 
+def total_row(book: Book, sheet: Worksheet, row: int, amounts: dict[int, int],
+              last: int = LAST) -> None:
+    """The « Total » row under a table: each amount (cents) in its column, the other
+    columns up to ``last`` ruled (the document's « total » and « total_euro » formats)."""
+    book.text(sheet, row, 0, "Total", "total")
+    for column in range(1, last + 1):
+        if column in amounts:
+            book.value(sheet, row, column, amounts[column], "euro", "total_euro")
+        else:
+            sheet.write_blank(row, column, None, book.formats["total"])
+
+
 def _put(book: Book, sheet: Worksheet, row: int, column: int, value: object,
          style: str | None = None) -> None:
     """Text, unless blank (an empty consultation or motif leaves the cell empty)."""
@@ -368,15 +380,11 @@ class Statement:
             _put(book, sheet, row, 7, line.titres, "wrap")
             book.text(sheet, row, 8, situation, "wrap")
         row += 1
-        book.text(sheet, row, 0, "Total", "total")
         totals = [sum(int(getattr(line, f)) for line in self.lines) for f in ("du", "titre")]
         totals.append(sum(max(int(line.du) - int(line.titre), 0) for line in self.lines))
         totals += [sum(int(getattr(line, f)) for line in self.lines)
                    for f in ("encaisse", "reste")]
-        for column, total in enumerate(totals, start=2):
-            book.value(sheet, row, column, total, "euro", "total_euro")
-        for column in (1, 7, 8):
-            sheet.write_blank(row, column, None, book.formats["total"])
+        total_row(book, sheet, row, dict(enumerate(totals, start=2)))
         return row + 1
 
     def situation(self, line: Any) -> str:
@@ -439,10 +447,7 @@ class Statement:
             row += 1
             book.text(sheet, row, 0, "Aucune charge due sur l'exercice.")
         row += 1
-        book.text(sheet, row, 0, "Total", "total")
-        for column in (1, 2, 3, 4, 5, 7, 8):
-            sheet.write_blank(row, column, None, book.formats["total"])
-        book.value(sheet, row, 6, total, "euro", "total_euro")
+        total_row(book, sheet, row, {6: total})
         return row + 1
 
     def _titres(self, book: Book, sheet: Worksheet, row: int) -> int:
@@ -470,9 +475,5 @@ class Statement:
             row += 1
             book.text(sheet, row, 0, "Aucun titre émis sur l'exercice.")
         row += 1
-        book.text(sheet, row, 0, "Total", "total")
-        for column in (1, 2, 3, 6):
-            sheet.write_blank(row, column, None, book.formats["total"])
-        book.value(sheet, row, 4, montant, "euro", "total_euro")
-        book.value(sheet, row, 5, encaisse, "euro", "total_euro")
+        total_row(book, sheet, row, {4: montant, 5: encaisse}, last=6)
         return row + 1
