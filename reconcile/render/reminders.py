@@ -29,8 +29,8 @@ from ..compute.identity import PRIVATE, Identity
 from ..compute.receivables import delay_and_source
 from ..core.columns import SIREN
 from ..core.model import Document, Period
-from ..core.wording import NARROW_SPACE, SHORT_TYPES, euros, postal_address
-from .report import MONTHS, created_at
+from ..core.wording import NARROW_SPACE, SHORT_TYPES, euros, long_date, postal_address
+from .report import created_at
 from .statements import GROUPEMENT, file_part, total_row
 from .xlsx import EURO, Book
 
@@ -60,12 +60,6 @@ def reminders(period: Period, dunning: Dunning, members: pd.DataFrame, delay: in
                         [str(member["nom"]), *postal_address(member)],
                         category=str(member.get("categorie", "") or ""))
         yield Document(f"{FOLDER}/relance_{file_part(siren)}.xlsx", letter.render(created))
-
-
-def long_date(day: pd.Timestamp | dt.date) -> str:
-    """« 30 novembre 2026 » (« 1er décembre 2026 »)."""
-    first = "1er" if day.day == 1 else str(day.day)
-    return f"{first} {MONTHS[day.month - 1]} {day.year}"
 
 
 def reference(siren: str, period: Period) -> str:

@@ -34,9 +34,17 @@ from ..core.columns import SIREN
 from ..core.model import Document, Period
 from ..core.rules import effective_withdrawal
 from ..core.vocabulary import Status
-from ..core.wording import basis, deliberation, euros, plain_codes, postal_address, service
+from ..core.wording import (
+    basis,
+    deliberation,
+    euros,
+    month_label,
+    plain_codes,
+    postal_address,
+    service,
+)
 from . import layout
-from .report import created_at, month_label
+from .report import created_at
 from .xlsx import EURO, Book
 
 FOLDER = "releves"
