@@ -42,6 +42,11 @@ def euros(cents: int, thousands: str = " ") -> str:
     return f"{sign}{units:,}".replace(",", thousands) + f",{rest:02d} €"
 
 
+def plural(count: int, word: str) -> str:
+    """« 0 erreur », « 1 erreur », « 2 erreurs » (French: plural from 2)."""
+    return f"{count} {word}{'s' if count > 1 else ''}"
+
+
 def month_label(month: str) -> str:
     """« novembre 2026 » for the month « 2026-11 »."""
     year, number = month.split("-")
