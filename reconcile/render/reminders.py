@@ -31,7 +31,7 @@ from ..core.columns import SIREN
 from ..core.model import Document, Period
 from ..core.wording import NARROW_SPACE, SHORT_TYPES, euros, long_date, postal_address
 from .report import created_at
-from .statements import GROUPEMENT, file_part, total_row
+from .statements import GROUPEMENT, file_part, header_text, total_row
 from .xlsx import EURO, Book
 
 FOLDER = "relances"
@@ -138,7 +138,7 @@ class Letter:
         sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
         sheet.hide_gridlines(2)
         ref = reference(self.siren, self.period)
-        sheet.set_footer(f"&LRéf. {ref} – {self.addressee[0]}&RPage &P / &N")
+        sheet.set_footer(f"&LRéf. {ref} – {header_text(self.addressee[0])}&RPage &P / &N")
         for column, width in enumerate(WIDTHS):
             sheet.set_column(column, column, width)
         identity = self.identity

@@ -171,7 +171,7 @@ def _fit(sheet: Worksheet, row: int, texts: dict[int | tuple[int, int], object])
         sheet.set_row(row, layout.LINE_HEIGHT * count)
 
 
-def _header_text(text: str) -> str:
+def header_text(text: str) -> str:
     """Text safe in a page header (``&`` starts a code there)."""
     return text.replace("&", "&&")
 
@@ -234,9 +234,9 @@ class Statement:
         sheet.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
         sheet.center_horizontally()
         # the member's name on every page, should a table run onto the next one
-        sheet.set_header(f"&L{_header_text(self.member)} – SIREN {self.siren}"
+        sheet.set_header(f"&L{header_text(self.member)} – SIREN {self.siren}"
                          f"&RRelevé de compte – exercice {self.period.year}")
-        sheet.set_footer(f"&L{_header_text(self.identity.say('coordonnateur'))} – arrêté au "
+        sheet.set_footer(f"&L{header_text(self.identity.say('coordonnateur'))} – arrêté au "
                          f"{self.period.as_of.strftime('%d/%m/%Y')}&RPage &P / &N")
         sheet.hide_gridlines(2)
         for column, width in enumerate(WIDTHS):
