@@ -31,6 +31,7 @@ from schemas import CATEGORIES, TYPES_FRAIS
 from ..compute.identity import Identity
 from ..compute.reconciliation import counted
 from ..core.columns import SIREN
+from ..core.columns import WITHDRAWAL_NOTICE as NOTICE
 from ..core.model import Document, Period
 from ..core.rules import effective_withdrawal
 from ..core.vocabulary import Status
@@ -84,9 +85,6 @@ def statements(month: str, period: Period, charges: pd.DataFrame, rows: pd.DataF
         if known and NOTICE in addresses:
             statement.withdrawal = _withdrawal(addresses.at[siren, NOTICE])
         yield Document(f"{FOLDER}/{statement_name(siren)}", statement.render(created))
-
-
-NOTICE = "date_notification_retrait"
 
 
 def _withdrawal(notice: object) -> tuple[pd.Timestamp, pd.Timestamp] | None:
