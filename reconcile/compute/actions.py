@@ -13,7 +13,7 @@ from collections import Counter
 
 import pandas as pd
 
-from ..core.wording import euros
+from ..core.wording import euros, plural
 from .dunning import Dunning
 from .issuance import Proposal
 from .receivables import PRESCRIBED, SOON
@@ -21,10 +21,6 @@ from .receivables import PRESCRIBED, SOON
 NOT_WRITTEN = "non écrit : "  # how titres_out.Plan.summary says the PES Aller is missing
 UNPRINTED = ("iban", "bic")  # left out of the documents when blank, not « à renseigner »
 REJECTED = "04"  # EtatPce of a titre the comptable rejected (PES Retour)
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count > 1 else ''}"
 
 
 def month_actions(proposal: Proposal, dunning: Dunning, warnings: int,
@@ -42,8 +38,8 @@ def month_actions(proposal: Proposal, dunning: Dunning, warnings: int,
     found: list[tuple[str, str]] = []
     workbook = f"titres_a_emettre_{month}.xlsx"
     if len(issued):
-        found.append(("Titres à émettre", f"{_plural(len(issued), 'ligne')} de titre pour "
-                      f"{_plural(issued['siren'].nunique(), 'membre')} : "
+        found.append(("Titres à émettre", f"{plural(len(issued), 'ligne')} de titre pour "
+                      f"{plural(issued['siren'].nunique(), 'membre')} : "
                       f"{euros(int(issued['montant'].sum()))} ({workbook})"))
     else:
         found.append(("Titres à émettre", "aucun"))
@@ -53,16 +49,16 @@ def month_actions(proposal: Proposal, dunning: Dunning, warnings: int,
     if len(credits):
         kinds = Counter(credits["nature"])
         found.append(("Réductions et annulations à émettre",
-                      f"{_plural(kinds.get('réduction', 0), 'réduction')}, "
-                      f"{_plural(kinds.get('annulation', 0), 'annulation')} : "
+                      f"{plural(kinds.get('réduction', 0), 'réduction')}, "
+                      f"{plural(kinds.get('annulation', 0), 'annulation')} : "
                       f"{euros(int(credits['montant'].sum()))} ({workbook})"))
     if len(proposal.held):
         found.append(("Sommes retenues sous le seuil de recouvrement",
-                      f"{_plural(len(proposal.held), 'ligne')} : "
+                      f"{plural(len(proposal.held), 'ligne')} : "
                       f"{euros(int(proposal.held['montant'].sum()))}, reportées (feuille "
                       "Sous le seuil)"))
     if dunning.letters:
-        found.append(("Lettres de relance", f"{_plural(dunning.letters, 'membre')} : "
+        found.append(("Lettres de relance", f"{plural(dunning.letters, 'membre')} : "
                       f"{euros(dunning.total)} à réclamer (option --relances)"))
     if dunning.withheld:
         reasons = Counter(reason for _, _, reason, _ in dunning.withheld)
@@ -70,28 +66,28 @@ def month_actions(proposal: Proposal, dunning: Dunning, warnings: int,
             f"{reason} : {count}" for reason, count in sorted(reasons.items()))))
     if warnings:
         found.append(("Avertissements à examiner",
-                      f"{_plural(warnings, 'avertissement')} (feuille Anomalies)"))
+                      f"{plural(warnings, 'avertissement')} (feuille Anomalies)"))
     if len(outstanding):
         soon = outstanding[outstanding["alerte"] == SOON]
         gone = outstanding[outstanding["alerte"] == PRESCRIBED]
         if len(soon):
             found.append(("Prescription dans les six mois",
-                          f"{_plural(len(soon), 'titre')} : {euros(int(soon['reste'].sum()))} "
+                          f"{plural(len(soon), 'titre')} : {euros(int(soon['reste'].sum()))} "
                           "à recouvrer avant prescription (feuille Restes à recouvrer)"))
         if len(gone):
-            found.append(("Titres prescrits", f"{_plural(len(gone), 'titre')} : "
+            found.append(("Titres prescrits", f"{plural(len(gone), 'titre')} : "
                           f"{euros(int(gone['reste'].sum()))} (feuille Restes à recouvrer)"))
     if titres is not None and "etat_helios" in titres:
         rejected = titres[titres["etat_helios"].fillna("").astype(str).str.startswith(
             REJECTED)]
         if len(rejected):
             found.append(("Titres rejetés par le comptable",
-                          f"{_plural(rejected['numero'].nunique(), 'titre')} à corriger et "
+                          f"{plural(rejected['numero'].nunique(), 'titre')} à corriger et "
                           "réémettre (colonne État Hélios du Rapprochement)"))
     refused = rejected_elements(acquits)
     if refused:
         found.append(("Acquits PES rejetés par Hélios",
-                      f"{_plural(len(refused), 'élément')} à corriger et renvoyer : "
+                      f"{plural(len(refused), 'élément')} à corriger et renvoyer : "
                       f"{' ; '.join(refused)} (feuille Acquits de {workbook})"))
     if missing_identity:
         printed = [k for k in missing_identity if k not in UNPRINTED]

@@ -104,7 +104,8 @@ def claimable(outstanding: pd.DataFrame, delay: int, members: pd.DataFrame,
     late = overdue(outstanding, delay)
     late = late.assign(numero=late["numero"].astype(str),
                        exercice=late["exercice"].astype("int64"))
-    late = late.assign(bordereau=[_bordereaux(titres).get((e, n), "") for e, n in
+    bordereaux = _bordereaux(titres)
+    late = late.assign(bordereau=[bordereaux.get((e, n), "") for e, n in
                                   zip(late["exercice"], late["numero"], strict=True)])
     known = set(members[SIREN].astype(str))
     reduced = _reduced(late, credits)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.columns import SIREN, TITRE_TO_ISSUE
+from ..core.columns import WITHDRAWAL_NOTICE as NOTICE
 from ..core.rules import effective_withdrawal
 from ..core.vocabulary import Nature, Status
 from ..core.wording import SHORT_TYPES, basis, deliberation, euros, pes_length, plain_codes
@@ -187,9 +188,6 @@ def _withdrawals(members: pd.DataFrame) -> dict[str, pd.Timestamp]:
     effect = effective_withdrawal(notices)
     return {str(s): pd.Timestamp(e) for s, e in zip(members[SIREN], effect, strict=True)
             if not pd.isna(e)}
-
-
-NOTICE = "date_notification_retrait"
 
 
 def _why(row: Any, withdrawn: pd.Timestamp | None = None) -> str:

@@ -28,6 +28,7 @@ COLLECTED: Final = "encaisse"
 GAP: Final = "ecart"
 LEFT: Final = "reste"
 TITRES: Final = "titres"
+WITHDRAWAL_NOTICE: Final = "date_notification_retrait"  # membres: R2's notice
 TITRE_COUNT: Final = "nb_titres"
 
 # A reconciliation line is keyed by member, exercise, type and consultation (§4.5).

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pandas as pd
@@ -21,6 +22,8 @@ ADDRESS = ("adresse", "complement_adresse", "code_postal", "ville")
 NO_ADDRESS = "[adresse absente du fichier membres : colonnes Adresse, Code postal, Ville]"
 CONVENTION = "convention constitutive du groupement"
 NARROW_SPACE = "\u202f"  # French thousands separator on screen and in letters
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+          "septembre", "octobre", "novembre", "décembre")
 
 
 def pes_length(text: str) -> int:
@@ -37,6 +40,23 @@ def euros(cents: int, thousands: str = " ") -> str:
     sign = "-" if cents < 0 else ""
     units, rest = divmod(abs(int(cents)), 100)
     return f"{sign}{units:,}".replace(",", thousands) + f",{rest:02d} €"
+
+
+def plural(count: int, word: str) -> str:
+    """« 0 erreur », « 1 erreur », « 2 erreurs » (French: plural from 2)."""
+    return f"{count} {word}{'s' if count > 1 else ''}"
+
+
+def month_label(month: str) -> str:
+    """« novembre 2026 » for the month « 2026-11 »."""
+    year, number = month.split("-")
+    return f"{MONTHS[int(number) - 1]} {year}"
+
+
+def long_date(day: pd.Timestamp | dt.date) -> str:
+    """« 30 novembre 2026 » (« 1er décembre 2026 »)."""
+    first = "1er" if day.day == 1 else str(day.day)
+    return f"{first} {MONTHS[day.month - 1]} {day.year}"
 
 
 def postal_address(member: object) -> list[str]:

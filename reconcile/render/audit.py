@@ -105,6 +105,7 @@ class Control:
             _plain_table(book, sheet, row, columns, rows, widths)
             row += len(rows) + 2
         book.text(sheet, row, 0, "Lignes du barème utilisées", "bold")
+        sheet.repeat_rows(row + 1)  # the longest table, last: its header on every page
         _plain_table(book, sheet, row + 1, used, used_rows, widths)
 
 

@@ -46,11 +46,6 @@ def header_width(header: str) -> float:
     return two_lines(header) * BOLD + PADDING + FILTER_BUTTON
 
 
-def euro_text(cents: int) -> str:
-    """As the euro format shows it: « -1 234 567,89 € »."""
-    return euros(int(cents))
-
-
 def content_width(kind: str, values: Sequence[Any]) -> float:
     """Width the widest value of a column needs (texts: their longest word, since text
     columns wrap). One pass in C over the column: national runs have millions of cells."""
@@ -60,7 +55,8 @@ def content_width(kind: str, values: Sequence[Any]) -> float:
     if kind == "text":
         return max(map(len, present)) + PADDING
     if kind == "euro":
-        return max(len(euro_text(min(present))), len(euro_text(max(present)))) + PADDING
+        # as the euro format shows them: « -1 234 567,89 € »
+        return max(len(euros(int(min(present)))), len(euros(int(max(present))))) + PADDING
     if kind == "date":
         return DATE_TEXT + PADDING
     return max(len(str(min(present))), len(str(max(present)))) + PADDING

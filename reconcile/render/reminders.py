@@ -29,9 +29,9 @@ from ..compute.identity import PRIVATE, Identity
 from ..compute.receivables import delay_and_source
 from ..core.columns import SIREN
 from ..core.model import Document, Period
-from ..core.wording import NARROW_SPACE, SHORT_TYPES, euros, postal_address
-from .report import MONTHS, created_at
-from .statements import GROUPEMENT, file_part
+from ..core.wording import NARROW_SPACE, SHORT_TYPES, euros, long_date, postal_address
+from .report import created_at
+from .statements import GROUPEMENT, file_part, header_text, total_row
 from .xlsx import EURO, Book
 
 FOLDER = "relances"
@@ -60,12 +60,6 @@ def reminders(period: Period, dunning: Dunning, members: pd.DataFrame, delay: in
                         [str(member["nom"]), *postal_address(member)],
                         category=str(member.get("categorie", "") or ""))
         yield Document(f"{FOLDER}/relance_{file_part(siren)}.xlsx", letter.render(created))
-
-
-def long_date(day: pd.Timestamp | dt.date) -> str:
-    """« 30 novembre 2026 » (« 1er décembre 2026 »)."""
-    first = "1er" if day.day == 1 else str(day.day)
-    return f"{first} {MONTHS[day.month - 1]} {day.year}"
 
 
 def reference(siren: str, period: Period) -> str:
@@ -144,7 +138,7 @@ class Letter:
         sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
         sheet.hide_gridlines(2)
         ref = reference(self.siren, self.period)
-        sheet.set_footer(f"&LRéf. {ref} – {self.addressee[0]}&RPage &P / &N")
+        sheet.set_footer(f"&LRéf. {ref} – {header_text(self.addressee[0])}&RPage &P / &N")
         for column, width in enumerate(WIDTHS):
             sheet.set_column(column, column, width)
         identity = self.identity
@@ -231,9 +225,7 @@ class Letter:
                 book.value(sheet, row, column, int(cents), "euro")
             sheet.write_number(row, 8, int(titre.age))
         row += 1
-        book.text(sheet, row, 0, "Total", "total")
-        for column in (1, 2, 3, 4, 8):
-            sheet.write_blank(row, column, None, book.formats["total"])
-        for column, field in enumerate(("montant", "encaisse", "reste"), start=5):
-            book.value(sheet, row, column, int(self.titres[field].sum()), "euro", "total_euro")
+        total_row(book, sheet, row, {column: int(self.titres[field].sum()) for column, field
+                                     in enumerate(("montant", "encaisse", "reste"), start=5)},
+                  last=LAST)
         return row + 2

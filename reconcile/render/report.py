@@ -24,14 +24,11 @@ from ..core.columns import SIREN, Sheet
 from ..core.columns import Header as H
 from ..core.model import Document, Period, anomalies_name, period_of, report_name
 from ..core.vocabulary import RULED, Status
-from ..core.wording import plain_codes, service_label
+from ..core.wording import month_label, plain_codes, service_label
 from . import evolutions, receivables_view
 from .audit import Control
 from .layout import LINE_HEIGHT, PADDING, fitted_table, text_width
 from .xlsx import Book, Col, cells
-
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")
 
 CHARGES = [  # the headers are declared in columns.Header: read back from past reports
     Col(H.SIREN, width=11), Col(H.MEMBER, width=30), Col(H.CATEGORY, width=14),
@@ -77,11 +74,6 @@ class Report:
     receivables: receivables_view.Receivables | None = None
     pes_aller: str = ""  # what became of the PES Aller (titres to issue)
     actions: tuple[tuple[str, str], ...] = ()  # what to do this month (actions.py)
-
-
-def month_label(month: str) -> str:
-    year, number = month.split("-")
-    return f"{MONTHS[int(number) - 1]} {year}"
 
 
 def created_at(period: Period) -> dt.datetime:

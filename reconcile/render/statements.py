@@ -31,12 +31,21 @@ from schemas import CATEGORIES, TYPES_FRAIS
 from ..compute.identity import Identity
 from ..compute.reconciliation import counted
 from ..core.columns import SIREN
+from ..core.columns import WITHDRAWAL_NOTICE as NOTICE
 from ..core.model import Document, Period
 from ..core.rules import effective_withdrawal
 from ..core.vocabulary import Status
-from ..core.wording import basis, deliberation, euros, plain_codes, postal_address, service
+from ..core.wording import (
+    basis,
+    deliberation,
+    euros,
+    month_label,
+    plain_codes,
+    postal_address,
+    service,
+)
 from . import layout
-from .report import created_at, month_label
+from .report import created_at
 from .xlsx import EURO, Book
 
 FOLDER = "releves"
@@ -76,9 +85,6 @@ def statements(month: str, period: Period, charges: pd.DataFrame, rows: pd.DataF
         if known and NOTICE in addresses:
             statement.withdrawal = _withdrawal(addresses.at[siren, NOTICE])
         yield Document(f"{FOLDER}/{statement_name(siren)}", statement.render(created))
-
-
-NOTICE = "date_notification_retrait"
 
 
 def _withdrawal(notice: object) -> tuple[pd.Timestamp, pd.Timestamp] | None:
@@ -132,6 +138,18 @@ def file_part(siren: object) -> str:
     return text if re.fullmatch(r"[0-9A-Za-z]{1,20}", text) else re.sub(r"\W", "_", text)[:40]
 
 
+def total_row(book: Book, sheet: Worksheet, row: int, amounts: dict[int, int],
+              last: int = LAST) -> None:
+    """The « Total » row under a table: each amount (cents) in its column, the other
+    columns up to ``last`` ruled (the document's « total » and « total_euro » formats)."""
+    book.text(sheet, row, 0, "Total", "total")
+    for column in range(1, last + 1):
+        if column in amounts:
+            book.value(sheet, row, column, amounts[column], "euro", "total_euro")
+        else:
+            sheet.write_blank(row, column, None, book.formats["total"])
+
+
 def _put(book: Book, sheet: Worksheet, row: int, column: int, value: object,
          style: str | None = None) -> None:
     """Text, unless blank (an empty consultation or motif leaves the cell empty)."""
@@ -151,7 +169,7 @@ def _fit(sheet: Worksheet, row: int, texts: dict[int | tuple[int, int], object])
         sheet.set_row(row, layout.LINE_HEIGHT * count)
 
 
-def _header_text(text: str) -> str:
+def header_text(text: str) -> str:
     """Text safe in a page header (``&`` starts a code there)."""
     return text.replace("&", "&&")
 
@@ -214,9 +232,9 @@ class Statement:
         sheet.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
         sheet.center_horizontally()
         # the member's name on every page, should a table run onto the next one
-        sheet.set_header(f"&L{_header_text(self.member)} – SIREN {self.siren}"
+        sheet.set_header(f"&L{header_text(self.member)} – SIREN {self.siren}"
                          f"&RRelevé de compte – exercice {self.period.year}")
-        sheet.set_footer(f"&L{_header_text(self.identity.say('coordonnateur'))} – arrêté au "
+        sheet.set_footer(f"&L{header_text(self.identity.say('coordonnateur'))} – arrêté au "
                          f"{self.period.as_of.strftime('%d/%m/%Y')}&RPage &P / &N")
         sheet.hide_gridlines(2)
         for column, width in enumerate(WIDTHS):
@@ -368,15 +386,11 @@ class Statement:
             _put(book, sheet, row, 7, line.titres, "wrap")
             book.text(sheet, row, 8, situation, "wrap")
         row += 1
-        book.text(sheet, row, 0, "Total", "total")
         totals = [sum(int(getattr(line, f)) for line in self.lines) for f in ("du", "titre")]
         totals.append(sum(max(int(line.du) - int(line.titre), 0) for line in self.lines))
         totals += [sum(int(getattr(line, f)) for line in self.lines)
                    for f in ("encaisse", "reste")]
-        for column, total in enumerate(totals, start=2):
-            book.value(sheet, row, column, total, "euro", "total_euro")
-        for column in (1, 7, 8):
-            sheet.write_blank(row, column, None, book.formats["total"])
+        total_row(book, sheet, row, dict(enumerate(totals, start=2)))
         return row + 1
 
     def situation(self, line: Any) -> str:
@@ -439,10 +453,7 @@ class Statement:
             row += 1
             book.text(sheet, row, 0, "Aucune charge due sur l'exercice.")
         row += 1
-        book.text(sheet, row, 0, "Total", "total")
-        for column in (1, 2, 3, 4, 5, 7, 8):
-            sheet.write_blank(row, column, None, book.formats["total"])
-        book.value(sheet, row, 6, total, "euro", "total_euro")
+        total_row(book, sheet, row, {6: total})
         return row + 1
 
     def _titres(self, book: Book, sheet: Worksheet, row: int) -> int:
@@ -470,9 +481,5 @@ class Statement:
             row += 1
             book.text(sheet, row, 0, "Aucun titre émis sur l'exercice.")
         row += 1
-        book.text(sheet, row, 0, "Total", "total")
-        for column in (1, 2, 3, 6):
-            sheet.write_blank(row, column, None, book.formats["total"])
-        book.value(sheet, row, 4, montant, "euro", "total_euro")
-        book.value(sheet, row, 5, encaisse, "euro", "total_euro")
+        total_row(book, sheet, row, {4: montant, 5: encaisse}, last=6)
         return row + 1

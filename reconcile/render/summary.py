@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..core.anomalies import Anomaly, prominent
+from ..core.wording import plural
 
 SHOWN = 15
 
@@ -20,11 +21,6 @@ EXPLAINS: dict[str, tuple[str, ...]] = {
     "colonnes-manquantes": ("colonne-inconnue",),
     "feuille-manquante": ("feuille-masquee",),
 }
-
-
-def plural(count: int, word: str) -> str:
-    """« 0 erreur », « 1 erreur », « 2 erreurs » (French: plural from 2)."""
-    return f"{count} {word}{'s' if count > 1 else ''}"
 
 
 def count_line(anomalies: Sequence[Anomaly]) -> str:
